@@ -1,0 +1,50 @@
+# alignlib: `make report` and `make test` are all a newcomer needs.
+# Both create .venv/ (with pip) and install the project on first use.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+QUARTER ?= 2026Q4
+PARAMS ?= params/$(QUARTER).yaml
+OUT    ?= outputs
+
+.DEFAULT_GOAL := help
+.PHONY: help setup report test test-fast lint format benchmark sample clean
+
+help: ## List the targets
+	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m ipykernel install --sys-prefix --name alignlib --display-name "alignlib (.venv)" >/dev/null
+	@touch $(STAMP)
+
+setup: $(STAMP) ## Create .venv/ and install the project with its test extras
+
+report: $(STAMP) ## Render the default quarter's reports into outputs/
+	$(BIN)/alignlib run $(PARAMS) --out $(OUT)
+
+test: $(STAMP) ## Run the whole test suite (library, CLI, notebooks, browser)
+	$(BIN)/python -m pytest
+
+test-fast: $(STAMP) ## Run the tests that do not execute notebooks or a browser
+	$(BIN)/python -m pytest -m "not slow and not notebook and not browser"
+
+lint: $(STAMP) ## Check style with ruff
+	$(BIN)/ruff check alignlib tests benchmarks notebooks
+	$(BIN)/ruff format --check alignlib tests benchmarks
+
+format: $(STAMP) ## Format the code with ruff
+	$(BIN)/ruff check --fix alignlib tests benchmarks notebooks
+	$(BIN)/ruff format alignlib tests benchmarks
+
+benchmark: $(STAMP) ## Run the benchmarks (prints figures and ratios)
+	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+
+sample: $(STAMP) ## Regenerate the sample CRM and spend data in data/sample/
+	$(BIN)/alignlib sample --out data/sample
+
+clean: ## Remove the virtual environment and rendered outputs
+	rm -rf $(VENV) $(OUT)/*/ .pytest_cache .ruff_cache
