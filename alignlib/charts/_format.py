@@ -1,0 +1,64 @@
+"""Shared look for every chart: currency and percentage axes, titles, a quiet style."""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, PercentFormatter
+
+#: Colours by owner, so marketing and sales stages read the same in every chart.
+MARKETING = "#2b6cb0"
+SALES = "#c05621"
+NEUTRAL = "#4a5568"
+ACCENT = "#2f855a"
+WARN = "#c53030"
+PALETTE = ["#2b6cb0", "#c05621", "#2f855a", "#6b46c1", "#b7791f", "#319795", "#d53f8c", "#4a5568"]
+
+_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥"}
+
+
+def currency_symbol(currency: str) -> str:
+    """Symbol for an ISO currency code (the code itself followed by a space if unknown)."""
+    return _SYMBOLS.get(currency.upper(), f"{currency.upper()} ")
+
+
+def money(value: float, currency: str = "USD") -> str:
+    """Format an amount compactly: $1.2M, $350k, $900."""
+    sym = currency_symbol(currency)
+    sign = "-" if value < 0 else ""
+    v = abs(value)
+    if v >= 1e9:
+        return f"{sign}{sym}{v / 1e9:.1f}B"
+    if v >= 1e6:
+        return f"{sign}{sym}{f'{v / 1e6:.2f}'.rstrip('0').rstrip('.')}M"
+    if v >= 1e3:
+        return f"{sign}{sym}{v / 1e3:.0f}k"
+    return f"{sign}{sym}{v:,.0f}"
+
+
+def currency_axis(ax: Axes, axis: str = "y", currency: str = "USD") -> None:
+    """Label an axis's ticks as compact currency."""
+    fmt = FuncFormatter(lambda v, _pos: money(v, currency))
+    (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(fmt)
+
+
+def percent_axis(ax: Axes, axis: str = "y", decimals: int = 0) -> None:
+    """Label an axis whose values are fractions (0.25) as percentages (25%)."""
+    fmt = PercentFormatter(xmax=1.0, decimals=decimals)
+    (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(fmt)
+
+
+def thousands_axis(ax: Axes, axis: str = "y") -> None:
+    """Label an axis's ticks with thousands separators."""
+    fmt = FuncFormatter(lambda v, _pos: f"{v:,.0f}")
+    (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(fmt)
+
+
+def new_figure(title: str, *, width: float = 8.0, height: float = 4.5) -> tuple[Figure, Axes]:
+    """A figure with one axes, the report style and a title."""
+    fig, ax = plt.subplots(figsize=(width, height), layout="constrained")
+    ax.set_title(title, loc="left", fontsize=13, fontweight="bold")
+    ax.spines[["top", "right"]].set_visible(False)
+    ax.grid(axis="y", alpha=0.3)
+    return fig, ax
