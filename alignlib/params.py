@@ -1,0 +1,696 @@
+"""Quarter parameters: the YAML schema, loading and validation, in one place.
+
+A parameters file is the workbook's main interface: one per quarter (and per
+segment or region), validated once at load time. Every problem is reported
+with the file, the key path, the line and what is wrong (:class:`ParamsError`);
+nothing downstream re-checks what is validated here.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import difflib
+import math
+import types
+import typing
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import pandas as pd
+import yaml
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from alignlib.errors import ParamsError, Problem
+from alignlib.taxonomy import DEFAULT_STAGES, Stage
+
+_SHARE_TOLERANCE = 1e-6
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+def _rate_from_scalar(value: Any) -> Any:
+    # A bare number is a rate; a mapping is {rate: x} or {converted: c, total: t}.
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return {"rate": value}
+    return value
+
+
+class RateSpec(_Model):
+    """A stage's conversion rate into the next stage: a rate, or historical counts.
+
+    Counts are read as evidence: the reverse funnel plans on ``converted / total``
+    and the simulation draws from Beta(1 + converted, 1 + total - converted).
+    """
+
+    fixed_rate: float | None = Field(None, alias="rate", gt=0, le=1)
+    converted: int | None = Field(None, ge=0)
+    total: int | None = Field(None, gt=0)
+
+    @model_validator(mode="after")
+    def _one_form(self) -> RateSpec:
+        has_counts = self.converted is not None or self.total is not None
+        if self.fixed_rate is not None and has_counts:
+            raise ValueError("give either rate or converted/total, not both")
+        if self.fixed_rate is None:
+            if self.converted is None or self.total is None:
+                raise ValueError("give a rate (e.g. 0.3) or both converted and total")
+            if self.converted > self.total:
+                raise ValueError(f"converted ({self.converted}) is more than total ({self.total})")
+            if self.converted == 0:
+                raise ValueError(f"0 of {self.total} converted: a zero rate cannot be planned on")
+        return self
+
+    @property
+    def rate(self) -> float:
+        """Point estimate used by the reverse funnel."""
+        if self.fixed_rate is not None:
+            return self.fixed_rate
+        assert self.converted is not None and self.total is not None
+        return self.converted / self.total
+
+    @property
+    def counts(self) -> tuple[int, int] | None:
+        """``(converted, total)`` when the rate was given as counts, else None."""
+        if self.converted is None or self.total is None:
+            return None
+        return (self.converted, self.total)
+
+    @property
+    def simulation_input(self) -> float | tuple[int, int]:
+        """What :func:`alignlib.simulation.simulate_funnel` takes for this rate."""
+        return self.counts if self.counts is not None else self.rate
+
+
+RateInput = Annotated[RateSpec, BeforeValidator(_rate_from_scalar)]
+
+
+class Lag(_Model):
+    """Days from entering a stage to entering the next: a typical value and its spread."""
+
+    typical: float = Field(ge=0)
+    spread: float = Field(0.0, ge=0)
+
+
+class DealSize(_Model):
+    """Average deal size (bookings per won deal) and its spread (standard deviation)."""
+
+    mean: float = Field(gt=0)
+    spread: float = Field(0.0, ge=0)
+
+
+class Target(_Model):
+    """The bookings target and how it is phased across the quarter's three months."""
+
+    bookings: float = Field(gt=0)
+    monthly_phasing: tuple[float, float, float] | None = None
+
+    @field_validator("monthly_phasing")
+    @classmethod
+    def _phasing_sums_to_one(cls, value: tuple[float, ...] | None) -> tuple[float, ...] | None:
+        if value is not None:
+            if any(s < 0 for s in value):
+                raise ValueError("shares must not be negative")
+            if abs(sum(value) - 1) > _SHARE_TOLERANCE:
+                raise ValueError(f"shares must sum to 1 (they sum to {sum(value):g})")
+        return value
+
+
+class Channel(_Model):
+    """A lead source the marketing budget buys: its cost per lead and share of leads."""
+
+    label: str | None = None
+    cost_per_lead: float = Field(ge=0)
+    share: float = Field(ge=0, le=1)
+
+
+class Pipeline(_Model):
+    """Pipeline coverage: pipeline value at ``stage`` as a multiple of the target."""
+
+    coverage_target: float = Field(3.0, gt=0)
+    stage: str = "opportunity"
+
+
+class Capacity(_Model):
+    """Sales capacity for the planned volume."""
+
+    reps: int = Field(gt=0)
+    opportunities_per_rep_per_month: float = Field(gt=0)
+    handoff_stage: str = "mql"
+    responses_per_rep_per_day: float = Field(gt=0)
+    working_days_per_month: float = Field(21, gt=0, le=31)
+
+
+class SLA(_Model):
+    """Service-level agreement between marketing and sales."""
+
+    lead_response_hours: float = Field(gt=0)
+    acceptance_hours: float = Field(48, gt=0)
+
+
+SourceFormat = Literal["hubspot", "salesforce", "csv"]
+
+
+class Actuals(_Model):
+    """Where the actuals are: CRM exports and the spend file (paths resolved on load)."""
+
+    crm_export: Path
+    format: SourceFormat = "hubspot"
+    opportunities: Path | None = None
+    leads: Path | None = None
+    spend: Path | None = None
+    stage_mapping: dict[str, str | None] = Field(default_factory=dict)
+    columns: dict[str, str] = Field(default_factory=dict)
+    as_of: dt.date | None = None
+
+
+class ArmCounts(_Model):
+    """Conversions out of the leads assigned to one arm of an experiment."""
+
+    conversions: int = Field(ge=0)
+    n: int = Field(gt=0)
+
+    @model_validator(mode="after")
+    def _not_more_than_n(self) -> ArmCounts:
+        if self.conversions > self.n:
+            raise ValueError(f"conversions ({self.conversions}) are more than n ({self.n})")
+        return self
+
+
+class ExperimentSpec(_Model):
+    """An experiment that changes one stage's conversion rate."""
+
+    name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
+    stage: str
+    description: str = ""
+    control: ArmCounts | None = None
+    variants: dict[str, ArmCounts] = Field(default_factory=dict)
+    expected_shares: tuple[float, ...] | None = None
+    planned_n_per_arm: int | None = Field(None, gt=0)
+    export: Path | None = None
+
+    @field_validator("expected_shares")
+    @classmethod
+    def _shares_sum_to_one(cls, value: tuple[float, ...] | None) -> tuple[float, ...] | None:
+        if value is not None:
+            if any(s <= 0 for s in value):
+                raise ValueError("shares must be positive")
+            if abs(sum(value) - 1) > _SHARE_TOLERANCE:
+                raise ValueError(f"shares must sum to 1 (they sum to {sum(value):g})")
+        return value
+
+    @model_validator(mode="after")
+    def _counts_or_export(self) -> ExperimentSpec:
+        if self.export is None and (self.control is None or not self.variants):
+            raise ValueError("give control and variants counts, or an export file")
+        if self.expected_shares is not None:
+            if self.variants and len(self.expected_shares) != 1 + len(self.variants):
+                raise ValueError(
+                    f"expected_shares has {len(self.expected_shares)} entries for "
+                    f"{1 + len(self.variants)} arms (control first, then each variant)"
+                )
+        return self
+
+
+class Simulation(_Model):
+    """Monte Carlo settings."""
+
+    trials: int = Field(100_000, ge=1)
+    seed: int | None = Field(2026, ge=0)
+    confidence: float = Field(0.8, gt=0, lt=1)
+    lead_volume: Literal["fixed", "poisson"] = "poisson"
+
+
+class Scenario(_Model):
+    """A named set of overrides of the base values (validated as a whole file)."""
+
+    description: str = ""
+    overrides: dict[str, Any] = Field(default_factory=dict)
+
+
+_QUARTER_PATTERN = r"^\d{4}Q[1-4]$"
+
+
+class QuarterParams(_Model):
+    """Everything one quarter's plan, simulation and reports need.
+
+    Load with :func:`load_params`; build a scenario with :meth:`with_scenario`.
+    Rates and lags are keyed by the stage they convert *from*.
+    """
+
+    quarter: str = Field(pattern=_QUARTER_PATTERN)
+    segment: str = Field("all", pattern=r"^[A-Za-z0-9_.-]+$")
+    currency: str = Field("USD", pattern=r"^[A-Z]{3}$")
+    target: Target
+    stages: tuple[Stage, ...] = DEFAULT_STAGES
+    conversion_rates: dict[str, RateInput]
+    lag_days: dict[str, Lag] = Field(default_factory=dict)
+    deal_size: DealSize
+    channels: dict[str, Channel]
+    pipeline: Pipeline = Pipeline()
+    capacity: Capacity
+    sla: SLA
+    actuals: Actuals | None = None
+    experiments: tuple[ExperimentSpec, ...] = ()
+    simulation: Simulation = Simulation()
+    scenarios: dict[str, Scenario] = Field(default_factory=dict)
+    # Set by the loader, not by the file.
+    extends: str | None = None
+
+    _source_path: Path | None = PrivateAttr(None)
+    _raw: dict[str, Any] = PrivateAttr(default_factory=dict)
+    _scenario_name: str | None = PrivateAttr(None)
+
+    # -- derived, read-only views ---------------------------------------------------------
+    @property
+    def source_path(self) -> Path | None:
+        """The YAML file these parameters came from."""
+        return self._source_path
+
+    @property
+    def scenario_name(self) -> str | None:
+        """The scenario applied, or None for the base plan."""
+        return self._scenario_name
+
+    @property
+    def stage_names(self) -> tuple[str, ...]:
+        """Canonical stage names, top to bottom."""
+        return tuple(s.name for s in self.stages)
+
+    @property
+    def stage_labels(self) -> dict[str, str]:
+        """Canonical stage name -> printed label."""
+        return {s.name: s.label for s in self.stages}
+
+    @property
+    def transitions(self) -> tuple[str, ...]:
+        """The stages that convert into a next stage (every stage but the last)."""
+        return self.stage_names[:-1]
+
+    @property
+    def rates(self) -> list[float]:
+        """Point conversion rates, top to bottom (``len(stages) - 1`` of them)."""
+        return [self.conversion_rates[s].rate for s in self.transitions]
+
+    @property
+    def rate_inputs(self) -> list[float | tuple[int, int]]:
+        """Rates as the simulation takes them: a rate, or ``(converted, total)``."""
+        return [self.conversion_rates[s].simulation_input for s in self.transitions]
+
+    @property
+    def lags(self) -> list[Lag]:
+        """Stage-transition lags, top to bottom (zero where none were given)."""
+        return [self.lag_days.get(s, Lag(typical=0.0)) for s in self.transitions]
+
+    @property
+    def quarter_period(self) -> pd.Period:
+        """The quarter as a pandas Period."""
+        return pd.Period(self.quarter, freq="Q")
+
+    @property
+    def months(self) -> list[pd.Period]:
+        """The quarter's three months."""
+        q = self.quarter_period
+        return list(pd.period_range(q.asfreq("M", "start"), q.asfreq("M", "end"), freq="M"))
+
+    @property
+    def quarter_start(self) -> dt.date:
+        """First day of the quarter."""
+        return self.quarter_period.start_time.date()
+
+    @property
+    def quarter_end(self) -> dt.date:
+        """Last day of the quarter."""
+        return self.quarter_period.end_time.date()
+
+    @property
+    def phasing(self) -> tuple[float, float, float]:
+        """Share of bookings per month (equal thirds unless the file says otherwise)."""
+        return self.target.monthly_phasing or (1 / 3, 1 / 3, 1 / 3)
+
+    @property
+    def label(self) -> str:
+        """``2026Q4 · enterprise · conservative`` for titles and file names."""
+        parts = [self.quarter, self.segment]
+        if self._scenario_name:
+            parts.append(self._scenario_name)
+        return " · ".join(parts)
+
+    def with_scenario(self, name: str | None) -> QuarterParams:
+        """These parameters with scenario ``name``'s overrides applied (None: unchanged).
+
+        Raises
+        ------
+        ParamsError
+            If the scenario does not exist or its overrides do not validate.
+        """
+        if name is None:
+            return self
+        path = self._source_path or Path("<params>")
+        if name not in self.scenarios:
+            known = ", ".join(self.scenarios) or "none defined"
+            raise ParamsError(
+                path, [Problem("scenarios", f"no scenario {name!r} (known: {known})")]
+            )
+        merged = _deep_merge(self._raw, self.scenarios[name].overrides)
+        params = _validate(merged, path, prefix=f"scenarios.{name}.overrides", text=None)
+        params._scenario_name = name
+        return params
+
+
+# -- loading ------------------------------------------------------------------------------
+
+
+def load_params(path: str | Path) -> QuarterParams:
+    """Load and validate a quarter's parameters file.
+
+    Parameters
+    ----------
+    path : str or Path
+        A YAML file, e.g. ``params/2026Q4.yaml``. A file may ``extends:`` another
+        (relative to itself) and override any of its values.
+
+    Returns
+    -------
+    QuarterParams
+        Validated, frozen parameters. Relative data paths are resolved against the
+        file that names them.
+
+    Raises
+    ------
+    ParamsError
+        Missing or unreadable file, broken YAML, unknown keys, wrong types, values
+        out of range, references to unknown stages, shares that do not sum to 1,
+        missing data files, or a scenario whose overrides do not validate. The
+        message names the file, the key path and line, and what is wrong.
+    """
+    path = Path(path)
+    raw, text = _read_with_extends(path, seen=())
+    params = _validate(raw, path, prefix="", text=text)
+    # Validate every scenario now, so a typo in one fails at load, not mid-batch.
+    for name in params.scenarios:
+        params.with_scenario(name)
+    return params
+
+
+def _read_yaml(path: Path) -> tuple[dict[str, Any], str]:
+    if not path.exists():
+        raise ParamsError(path, [Problem("", "file not found")])
+    if path.is_dir():
+        raise ParamsError(path, [Problem("", "is a folder, not a YAML file")])
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ParamsError(path, [Problem("", f"cannot be read: {exc}")]) from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        what = getattr(exc, "problem", None) or str(exc)
+        raise ParamsError(path, [Problem(where, f"broken YAML: {what}")]) from None
+    if data is None:
+        raise ParamsError(path, [Problem("", "file is empty")])
+    if not isinstance(data, dict):
+        raise ParamsError(path, [Problem("", "must be a mapping of keys to values at the top")])
+    return data, text
+
+
+def _read_with_extends(path: Path, seen: tuple[Path, ...]) -> tuple[dict[str, Any], str]:
+    path = path.resolve() if path.exists() else path
+    if path in seen:
+        chain = " -> ".join(str(p) for p in (*seen, path))
+        raise ParamsError(path, [Problem("extends", f"files extend each other in a loop: {chain}")])
+    data, text = _read_yaml(path)
+    _resolve_relative_paths(data, path.parent)
+    base_name = data.get("extends")
+    if base_name is None:
+        return data, text
+    if not isinstance(base_name, str):
+        raise ParamsError(path, [Problem("extends", "must be a file name (a string)")])
+    base, _ = _read_with_extends(path.parent / base_name, seen=(*seen, path))
+    base.pop("extends", None)
+    merged = _deep_merge(base, data)
+    merged["extends"] = base_name
+    return merged, text
+
+
+def _resolve_relative_paths(data: dict[str, Any], folder: Path) -> None:
+    actuals = data.get("actuals")
+    if isinstance(actuals, dict):
+        for key in ("crm_export", "opportunities", "leads", "spend"):
+            if isinstance(actuals.get(key), str):
+                actuals[key] = str((folder / actuals[key]).resolve())
+    experiments = data.get("experiments")
+    if isinstance(experiments, list):
+        for exp in experiments:
+            if isinstance(exp, dict) and isinstance(exp.get("export"), str):
+                exp["export"] = str((folder / exp["export"]).resolve())
+
+
+def _deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
+    """``override`` on top of ``base``: mappings merge key by key, everything else replaces."""
+    merged = copy.deepcopy(dict(base))
+    for key, value in override.items():
+        if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
+            merged[key] = _deep_merge(merged[key], value)
+        else:
+            merged[key] = copy.deepcopy(value)
+    return merged
+
+
+def _validate(raw: dict[str, Any], path: Path, prefix: str, text: str | None) -> QuarterParams:
+    try:
+        params = QuarterParams.model_validate(raw)
+    except ValidationError as exc:
+        problems = [_problem_from_pydantic(err, prefix, text) for err in exc.errors()]
+        raise ParamsError(path, problems) from None
+    problems = [
+        Problem(_join(prefix, p.location) + _line_suffix(text, p.location), p.message)
+        for p in _cross_checks(params)
+    ]
+    if problems:
+        raise ParamsError(path, problems)
+    params._source_path = path
+    params._raw = raw
+    return params
+
+
+def _join(prefix: str, location: str) -> str:
+    return f"{prefix}.{location}" if prefix and location else prefix or location
+
+
+def _problem_from_pydantic(err: Mapping[str, Any], prefix: str, text: str | None) -> Problem:
+    loc = [str(p) for p in err["loc"] if p not in ("function-after",)]
+    # Pydantic adds the union/validator branch names to loc; keep only the key path.
+    loc = [p for p in loc if not p.startswith(("function-", "tagged-union"))]
+    location = ".".join(loc)
+    kind = err.get("type", "")
+    if kind == "extra_forbidden":
+        key = loc[-1] if loc else ""
+        allowed = _allowed_keys(loc[:-1])
+        hint = difflib.get_close_matches(key, allowed, n=1)
+        message = "unknown key" + (f"; did you mean {hint[0]!r}?" if hint else "")
+        if allowed:
+            message += f" (allowed: {', '.join(sorted(allowed))})"
+    elif kind == "missing":
+        message = "required key is missing"
+    else:
+        message = str(err.get("msg", "invalid")).removeprefix("Value error, ")
+        if (
+            "input" in err
+            and kind not in ("model_type", "dict_type")
+            and not isinstance(err["input"], dict | list)
+        ):
+            message += f" (got {err['input']!r})"
+    return Problem(_join(prefix, location) + _line_suffix(text, location), message)
+
+
+def _allowed_keys(loc: list[str]) -> list[str]:
+    """Keys allowed in the mapping found at key path ``loc`` (empty if not a model)."""
+    annotation: Any = QuarterParams
+    for part in loc:
+        annotation = _unwrap(annotation)
+        origin = typing.get_origin(annotation)
+        if origin in (dict, Mapping):
+            annotation = typing.get_args(annotation)[1]  # ``part`` is a key of the mapping
+        elif origin in (tuple, list):
+            annotation = typing.get_args(annotation)[0]  # ``part`` is an index
+        elif isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            field = annotation.model_fields.get(part)
+            if field is None:
+                return []
+            annotation = field.annotation
+        else:
+            return []
+    annotation = _unwrap(annotation)
+    if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
+        return []
+    fields = annotation.model_fields
+    return [f.alias or name for name, f in fields.items() if name != "extends"]
+
+
+def _unwrap(annotation: Any) -> Any:
+    """Strip ``Annotated[...]`` and ``X | None`` down to the type that holds keys."""
+    while True:
+        origin = typing.get_origin(annotation)
+        if origin is Annotated:
+            annotation = typing.get_args(annotation)[0]
+        elif origin in (typing.Union, types.UnionType):
+            args = [a for a in typing.get_args(annotation) if a is not type(None)]
+            annotation = args[0] if len(args) == 1 else annotation
+            if len(args) != 1:
+                return annotation
+        else:
+            return annotation
+
+
+def _line_suffix(text: str | None, location: str) -> str:
+    """`` (line N)`` for a dotted key path found in the YAML text, else ``""``."""
+    if not text or not location:
+        return ""
+    try:
+        node = yaml.compose(text)
+    except yaml.YAMLError:
+        return ""
+    line = None
+    for part in location.split("."):
+        if isinstance(node, yaml.MappingNode):
+            for key_node, value_node in node.value:
+                if key_node.value == part:
+                    line = key_node.start_mark.line + 1
+                    node = value_node
+                    break
+            else:
+                break
+        elif isinstance(node, yaml.SequenceNode) and part.isdigit() and int(part) < len(node.value):
+            node = node.value[int(part)]
+            line = node.start_mark.line + 1
+        else:
+            break
+    return f" (line {line})" if line else ""
+
+
+def _cross_checks(p: QuarterParams) -> list[Problem]:
+    """Checks that span fields: stage references, completeness, shares, files."""
+    problems: list[Problem] = []
+    names = p.stage_names
+    known = ", ".join(names)
+
+    if len(names) < 2:
+        problems.append(Problem("stages", "the funnel needs at least two stages"))
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        problems.append(Problem("stages", f"stage names repeat: {', '.join(duplicates)}"))
+    transitions = names[:-1]
+
+    def check_keys(section: str, keys: Mapping[str, Any], *, complete: bool) -> None:
+        for key in keys:
+            if key not in names:
+                hint = difflib.get_close_matches(key, names, n=1)
+                extra = f"; did you mean {hint[0]!r}?" if hint else ""
+                problems.append(
+                    Problem(f"{section}.{key}", f"unknown stage{extra} (stages are {known})")
+                )
+            elif key == names[-1]:
+                problems.append(
+                    Problem(
+                        f"{section}.{key}",
+                        f"{key!r} is the last stage: it converts into nothing",
+                    )
+                )
+        if complete:
+            missing = [s for s in transitions if s not in keys]
+            if missing:
+                problems.append(
+                    Problem(
+                        section,
+                        f"missing for stage(s) {', '.join(missing)} (one per stage but the last)",
+                    )
+                )
+
+    check_keys("conversion_rates", p.conversion_rates, complete=True)
+    if p.lag_days:
+        check_keys("lag_days", p.lag_days, complete=True)
+
+    if not p.channels:
+        problems.append(Problem("channels", "at least one channel is needed"))
+    else:
+        total_share = sum(c.share for c in p.channels.values())
+        if abs(total_share - 1) > _SHARE_TOLERANCE:
+            problems.append(
+                Problem("channels", f"channel shares must sum to 1 (they sum to {total_share:g})")
+            )
+
+    if p.pipeline.stage not in transitions:
+        problems.append(
+            Problem(
+                "pipeline.stage", f"{p.pipeline.stage!r} is not a stage before the last ({known})"
+            )
+        )
+    if p.capacity.handoff_stage not in names:
+        problems.append(
+            Problem(
+                "capacity.handoff_stage",
+                f"unknown stage {p.capacity.handoff_stage!r} (stages are {known})",
+            )
+        )
+
+    if p.actuals is not None:
+        a = p.actuals
+        for key in ("crm_export", "opportunities", "leads", "spend"):
+            value = getattr(a, key)
+            if value is not None and not Path(value).exists():
+                problems.append(Problem(f"actuals.{key}", f"file not found: {value}"))
+        for label, stage in a.stage_mapping.items():
+            if stage is not None and stage not in names:
+                problems.append(
+                    Problem(
+                        f"actuals.stage_mapping.{label}",
+                        f"unknown stage {stage!r} (stages are {known})",
+                    )
+                )
+        if a.format == "salesforce" and a.opportunities is None:
+            problems.append(
+                Problem(
+                    "actuals.opportunities", "a Salesforce source needs the opportunities export"
+                )
+            )
+
+    seen: set[str] = set()
+    for i, exp in enumerate(p.experiments):
+        where = f"experiments.{i}"
+        if exp.name in seen:
+            problems.append(Problem(f"{where}.name", f"experiment name {exp.name!r} is used twice"))
+        seen.add(exp.name)
+        if exp.stage not in transitions:
+            problems.append(
+                Problem(
+                    f"{where}.stage",
+                    f"{exp.stage!r} is not a stage that converts into a next one ({', '.join(transitions)})",
+                )
+            )
+        if exp.export is not None and not Path(exp.export).exists():
+            problems.append(Problem(f"{where}.export", f"file not found: {exp.export}"))
+
+    for name, scenario in p.scenarios.items():
+        bad = sorted(set(scenario.overrides) & {"quarter", "segment", "scenarios", "extends"})
+        if bad:
+            problems.append(
+                Problem(f"scenarios.{name}.overrides", f"cannot override {', '.join(bad)}")
+            )
+    if not math.isfinite(p.target.bookings):
+        problems.append(Problem("target.bookings", "must be a finite amount"))
+    return problems

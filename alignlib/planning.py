@@ -1,0 +1,597 @@
+"""The reverse funnel ("actual to plan"): from the bookings target back to leads.
+
+Deterministic: volumes per stage, phased by month with the stage lags, by channel
+with their costs, checked against pipeline coverage and sales capacity. No random
+numbers here; the odds of hitting the plan are :mod:`alignlib.simulation`'s job.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from alignlib.errors import InputError
+
+if TYPE_CHECKING:
+    from alignlib.params import QuarterParams
+
+
+def _exact(x: float | int | Fraction) -> Fraction:
+    """The decimal a person wrote (0.35), not its binary neighbour (0.34999...)."""
+    if isinstance(x, Fraction | int):
+        return Fraction(x)
+    return Fraction(repr(float(x)))
+
+
+def _ceil(x: Fraction) -> int:
+    return -((-x.numerator) // x.denominator)
+
+
+@dataclass(frozen=True)
+class ReverseFunnel:
+    """Volumes each stage must reach for the target, top to bottom.
+
+    Attributes
+    ----------
+    stages : tuple of str
+        Stage names, top to bottom.
+    rates : tuple of float
+        ``rates[i]`` converts ``stages[i]`` into ``stages[i + 1]``.
+    target_revenue, avg_deal_size : float
+        The inputs.
+    exact : tuple of float
+        The unrounded volume per stage: target / (deal size x product of the rates
+        from that stage down).
+    required : tuple of int
+        ``exact`` rounded up, once per stage (not cascaded).
+    """
+
+    stages: tuple[str, ...]
+    rates: tuple[float, ...]
+    target_revenue: float
+    avg_deal_size: float
+    exact: tuple[float, ...]
+    required: tuple[int, ...]
+
+    @property
+    def leads(self) -> int:
+        """Volume required at the top of the funnel."""
+        return self.required[0]
+
+    @property
+    def wins(self) -> int:
+        """Deals that must be won."""
+        return self.required[-1]
+
+    @property
+    def rate_to_won(self) -> tuple[float, ...]:
+        """Chance that a contact entering each stage is eventually won."""
+        out = [1.0] * len(self.stages)
+        for i in range(len(self.stages) - 2, -1, -1):
+            out[i] = out[i + 1] * self.rates[i]
+        return tuple(out)
+
+    def forward_revenue(self) -> float:
+        """Bookings the required leads produce at the plan's rates and deal size."""
+        return self.required[0] * float(np.prod(self.rates)) * self.avg_deal_size
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per stage: ``conversion_rate`` (into the next), ``rate_to_won``,
+        ``exact`` and ``required``."""
+        return pd.DataFrame(
+            {
+                "conversion_rate": [*self.rates, np.nan],
+                "rate_to_won": self.rate_to_won,
+                "exact": self.exact,
+                "required": self.required,
+            },
+            index=pd.Index(self.stages, name="stage"),
+        )
+
+
+def reverse_funnel(
+    target_revenue: float,
+    avg_deal_size: float,
+    stages: Sequence[str],
+    rates: Sequence[float | Fraction | tuple[int, int]],
+) -> ReverseFunnel:
+    """Volumes each stage needs so the funnel books ``target_revenue``.
+
+    Parameters
+    ----------
+    target_revenue : float
+        Bookings target for the period.
+    avg_deal_size : float
+        Average bookings per won deal.
+    stages : sequence of str
+        Stage names, top to bottom (e.g. lead, mql, sal, sql, opportunity, won).
+    rates : sequence of float or (converted, total)
+        ``rates[i]`` converts ``stages[i]`` into ``stages[i + 1]``; counts are read
+        as ``converted / total``.
+
+    Returns
+    -------
+    ReverseFunnel
+        ``required[i] = ceil(target / (deal size x prod(rates[i:])))``, computed in
+        exact rational arithmetic from the decimals given, so 14 deals at 40%, 50%,
+        35% and 10% need exactly 35, 70, 200 and 2,000 (not 2,001).
+
+    Raises
+    ------
+    InputError
+        Non-positive target or deal size, a rate outside (0, 1], counts that make no
+        sense, or a number of rates that does not match the stages.
+    """
+    stages = tuple(stages)
+    if len(stages) < 2:
+        raise InputError(f"the funnel needs at least two stages (got {list(stages)})")
+    if len(rates) != len(stages) - 1:
+        raise InputError(
+            f"{len(stages)} stages need {len(stages) - 1} conversion rates (got {len(rates)})"
+        )
+    if not (math.isfinite(target_revenue) and target_revenue > 0):
+        raise InputError(f"target revenue must be a positive amount (got {target_revenue!r})")
+    if not (math.isfinite(avg_deal_size) and avg_deal_size > 0):
+        raise InputError(f"average deal size must be a positive amount (got {avg_deal_size!r})")
+
+    exact_rates: list[Fraction] = []
+    for stage, rate in zip(stages, rates, strict=False):
+        if isinstance(rate, tuple):
+            converted, total = rate
+            if total <= 0 or converted < 0 or converted > total:
+                raise InputError(
+                    f"stage {stage!r}: counts must satisfy 0 <= converted <= total and "
+                    f"total > 0 (got converted={converted}, total={total})"
+                )
+            r = Fraction(converted, total)
+        else:
+            if not (isinstance(rate, Fraction) or math.isfinite(rate)):
+                raise InputError(
+                    f"stage {stage!r}: conversion rate must be a number (got {rate!r})"
+                )
+            r = _exact(rate)
+        if not (0 < r <= 1):
+            raise InputError(
+                f"stage {stage!r}: conversion rate must be in (0, 1] (got {float(r):g})"
+            )
+        exact_rates.append(r)
+
+    wins = _exact(target_revenue) / _exact(avg_deal_size)
+    exact: list[Fraction] = [wins]
+    for r in reversed(exact_rates):
+        exact.insert(0, exact[0] / r)
+    return ReverseFunnel(
+        stages=stages,
+        rates=tuple(float(r) for r in exact_rates),
+        target_revenue=float(target_revenue),
+        avg_deal_size=float(avg_deal_size),
+        exact=tuple(float(x) for x in exact),
+        required=tuple(_ceil(x) for x in exact),
+    )
+
+
+# -- time phasing ---------------------------------------------------------------------------
+
+
+def monthly_phasing(
+    required: pd.Series,
+    lags_to_won: pd.Series,
+    months: Sequence[pd.Period],
+    phasing: Sequence[float],
+) -> pd.DataFrame:
+    """When each stage's volume must enter so that its deals close in their month.
+
+    Wins in quarter month ``m`` are spread evenly over that month; a contact enters
+    stage ``s`` ``lags_to_won[s]`` days before it is won, so stage ``s``'s volume for
+    month ``m`` falls in the calendar months that window overlaps, shifted back.
+
+    Parameters
+    ----------
+    required : Series
+        Volume per stage for the quarter (indexed by stage).
+    lags_to_won : Series
+        Typical days from entering each stage to closing won (0 for the last stage).
+    months : sequence of Period
+        The quarter's months, in order.
+    phasing : sequence of float
+        Share of the quarter's wins closing in each month (sums to 1).
+
+    Returns
+    -------
+    DataFrame
+        Indexed by month (``Period[M]``, earliest first, including months before the
+        quarter), one column per stage; each column sums to ``required``.
+    """
+    if len(months) != len(phasing):
+        raise InputError(
+            f"{len(months)} months need {len(months)} phasing shares (got {len(phasing)})"
+        )
+    first = min(months) - int(math.ceil(float(lags_to_won.max()) / 28) + 1)
+    calendar = pd.period_range(first, max(months), freq="M")
+    cal_start = calendar.start_time.to_numpy()
+    cal_end = (calendar.end_time + pd.Timedelta(1, "ns")).to_numpy()
+    out = pd.DataFrame(0.0, index=calendar, columns=required.index)
+    for month, share in zip(months, phasing, strict=True):
+        m_start, m_end = month.start_time, month.end_time + pd.Timedelta(1, "ns")
+        length = (m_end - m_start) / pd.Timedelta(1, "D")
+        for stage, lag in lags_to_won.items():
+            shift = pd.Timedelta(float(lag), "D")
+            lo = np.maximum(cal_start, (m_start - shift).to_datetime64())
+            hi = np.minimum(cal_end, (m_end - shift).to_datetime64())
+            overlap_days = np.clip((hi - lo) / np.timedelta64(1, "D"), 0, None)
+            out[stage] += share * overlap_days / length
+    out = out.mul(required.astype(float), axis=1)
+    out.index.name = "month"
+    return out.loc[(out.sum(axis=1) > 1e-9).cumsum() > 0]
+
+
+# -- the quarter plan -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """Pipeline coverage: needed for the target multiple, and implied by the win rate."""
+
+    stage: str
+    coverage_target: float
+    pipeline_needed: float
+    planned_pipeline: float
+    win_rate: float
+    implied_coverage: float
+
+    @property
+    def target_below_implied(self) -> bool:
+        """True when the coverage rule asks for less pipeline than the win rate needs."""
+        return self.coverage_target < self.implied_coverage - 1e-9
+
+    @property
+    def message(self) -> str:
+        """One sentence both VPs can read."""
+        if self.target_below_implied:
+            books = self.coverage_target / self.implied_coverage
+            return (
+                f"The {self.coverage_target:.1f}x coverage target is below the "
+                f"{self.implied_coverage:.1f}x that the {self.win_rate:.0%} win rate implies: "
+                f"{self.coverage_target:.1f}x pipeline books only about {books:.0%} of target."
+            )
+        return (
+            f"The {self.coverage_target:.1f}x coverage target covers the "
+            f"{self.implied_coverage:.1f}x that the {self.win_rate:.0%} win rate implies."
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "stage": self.stage,
+            "coverage_target": self.coverage_target,
+            "pipeline_needed": self.pipeline_needed,
+            "planned_pipeline": self.planned_pipeline,
+            "win_rate": self.win_rate,
+            "implied_coverage": self.implied_coverage,
+            "target_below_implied": self.target_below_implied,
+            "message": self.message,
+        }
+
+
+@dataclass(frozen=True)
+class CapacityCheck:
+    """Can sales work the planned volume? Opportunities per rep, and SLA follow-up."""
+
+    reps: int
+    peak_opportunities_per_month: float
+    reps_needed: int
+    handoff_stage: str
+    peak_handoffs_per_month: float
+    followup_capacity_per_month: float
+    sla_hours: float
+
+    @property
+    def reps_short(self) -> int:
+        return max(0, self.reps_needed - self.reps)
+
+    @property
+    def exceeds_followup_capacity(self) -> bool:
+        """True when more hand-offs arrive than sales can answer within the SLA."""
+        return self.peak_handoffs_per_month > self.followup_capacity_per_month + 1e-9
+
+    @property
+    def messages(self) -> list[str]:
+        """Plain-language flags (empty when capacity is enough)."""
+        out = []
+        if self.reps_short:
+            out.append(
+                f"The plan needs {self.reps_needed} reps to work "
+                f"{self.peak_opportunities_per_month:,.0f} new opportunities in its busiest month; "
+                f"there are {self.reps} ({self.reps_short} short)."
+            )
+        if self.exceeds_followup_capacity:
+            out.append(
+                f"{self.peak_handoffs_per_month:,.0f} {self.handoff_stage.upper()}s in the busiest "
+                f"month exceed the {self.followup_capacity_per_month:,.0f} sales can answer within "
+                f"the {self.sla_hours:g}-hour SLA."
+            )
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "reps": self.reps,
+            "peak_opportunities_per_month": self.peak_opportunities_per_month,
+            "reps_needed": self.reps_needed,
+            "reps_short": self.reps_short,
+            "handoff_stage": self.handoff_stage,
+            "peak_handoffs_per_month": self.peak_handoffs_per_month,
+            "followup_capacity_per_month": self.followup_capacity_per_month,
+            "sla_hours": self.sla_hours,
+            "exceeds_followup_capacity": self.exceeds_followup_capacity,
+            "messages": self.messages,
+        }
+
+
+@dataclass(frozen=True)
+class QuarterPlan:
+    """The quarter's plan: volumes, timing, channels and costs, coverage, capacity.
+
+    Attributes
+    ----------
+    funnel : ReverseFunnel
+        Required volume per stage.
+    monthly : DataFrame
+        Volume that must enter each stage (columns) in each month (index,
+        ``Period[M]``), including months before the quarter.
+    in_funnel_at_start : Series
+        Per stage, the volume that must already have entered before the quarter starts.
+    channels : DataFrame
+        Per channel: share, leads, cost per lead, budget, and the MQLs, SQLs,
+        opportunities and wins those leads yield at the plan's rates.
+    costs : Series
+        Budget and cost per stage (``cost_per_lead``, ``cost_per_mql``, ...), and CAC.
+    coverage : Coverage
+    capacity : CapacityCheck
+    """
+
+    quarter: str
+    segment: str
+    scenario: str | None
+    currency: str
+    target: float
+    avg_deal_size: float
+    stage_labels: dict[str, str]
+    funnel: ReverseFunnel
+    monthly: pd.DataFrame
+    in_funnel_at_start: pd.Series
+    channels: pd.DataFrame
+    costs: pd.Series
+    coverage: Coverage
+    capacity: CapacityCheck
+    warnings: tuple[str, ...] = field(default=())
+
+    @property
+    def budget(self) -> float:
+        """Marketing budget for the planned leads."""
+        return float(self.costs["budget"])
+
+    @property
+    def cac(self) -> float:
+        """Marketing cost per won customer."""
+        return float(self.costs["cac"])
+
+    def to_frame(self) -> pd.DataFrame:
+        """The plan by stage: label, rates, required volume, cost per stage, in funnel at start."""
+        frame = self.funnel.to_frame()
+        frame.insert(0, "label", [self.stage_labels.get(s, s) for s in frame.index])
+        frame["cost_per_stage"] = [self.budget / v if v else np.nan for v in frame["required"]]
+        frame["in_funnel_at_start"] = self.in_funnel_at_start.reindex(frame.index).to_numpy()
+        return frame
+
+    def monthly_table(self) -> pd.DataFrame:
+        """Monthly volumes rounded up for reading, months as ``Oct 2026`` strings."""
+        table = np.ceil(self.monthly - 1e-9).astype(int)
+        table.index = [p.strftime("%b %Y") for p in self.monthly.index]
+        return table
+
+    def to_dict(self) -> dict[str, Any]:
+        """Everything as plain JSON-ready values."""
+        return {
+            "quarter": self.quarter,
+            "segment": self.segment,
+            "scenario": self.scenario,
+            "currency": self.currency,
+            "target": self.target,
+            "avg_deal_size": self.avg_deal_size,
+            "stages": [
+                {
+                    "stage": s,
+                    "label": self.stage_labels.get(s, s),
+                    "conversion_rate": (
+                        self.funnel.rates[i] if i < len(self.funnel.rates) else None
+                    ),
+                    "required": self.funnel.required[i],
+                    "exact": self.funnel.exact[i],
+                    "in_funnel_at_start": float(self.in_funnel_at_start.get(s, 0.0)),
+                }
+                for i, s in enumerate(self.funnel.stages)
+            ],
+            "monthly": [
+                {"month": str(month), **{s: float(v) for s, v in row.items()}}
+                for month, row in self.monthly.iterrows()
+            ],
+            "channels": [
+                {"channel": name, **{k: _plain(v) for k, v in row.items()}}
+                for name, row in self.channels.iterrows()
+            ],
+            "budget": self.budget,
+            "costs": {k: _plain(v) for k, v in self.costs.items()},
+            "coverage": self.coverage.to_dict(),
+            "capacity": self.capacity.to_dict(),
+            "warnings": list(self.warnings),
+        }
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.floating):
+        return None if np.isnan(value) else float(value)
+    return value
+
+
+def build_plan(params: QuarterParams) -> QuarterPlan:
+    """The full quarter plan from validated parameters.
+
+    Parameters
+    ----------
+    params : QuarterParams
+        From :func:`alignlib.params.load_params` (optionally ``.with_scenario(...)``).
+
+    Returns
+    -------
+    QuarterPlan
+    """
+    names = params.stage_names
+    funnel = reverse_funnel(params.target.bookings, params.deal_size.mean, names, params.rates)
+    required = pd.Series(funnel.required, index=pd.Index(names, name="stage"))
+
+    lags = [lag.typical for lag in params.lags]
+    lags_to_won = pd.Series(
+        [sum(lags[i:]) for i in range(len(names))], index=required.index, dtype=float
+    )
+    monthly = monthly_phasing(required, lags_to_won, params.months, params.phasing)
+    before = monthly.index < params.months[0]
+    in_funnel_at_start = monthly.loc[before].sum()
+
+    channels = channel_plan(params, funnel)
+    budget = float(channels["budget"].sum())
+    costs = {"budget": budget}
+    for stage, volume in zip(names, funnel.required, strict=True):
+        costs[f"cost_per_{stage}"] = budget / volume
+    costs["cac"] = budget / funnel.wins
+    costs_series = pd.Series(costs)
+
+    coverage = coverage_check(funnel, params.pipeline.stage, params.pipeline.coverage_target)
+    capacity = capacity_check(params, monthly)
+
+    warnings = [coverage.message] if coverage.target_below_implied else []
+    warnings += capacity.messages
+    return QuarterPlan(
+        quarter=params.quarter,
+        segment=params.segment,
+        scenario=params.scenario_name,
+        currency=params.currency,
+        target=params.target.bookings,
+        avg_deal_size=params.deal_size.mean,
+        stage_labels=params.stage_labels,
+        funnel=funnel,
+        monthly=monthly,
+        in_funnel_at_start=in_funnel_at_start,
+        channels=channels,
+        costs=costs_series,
+        coverage=coverage,
+        capacity=capacity,
+        warnings=tuple(warnings),
+    )
+
+
+def channel_plan(params: QuarterParams, funnel: ReverseFunnel) -> pd.DataFrame:
+    """Leads, budget and downstream yield by channel.
+
+    Every channel converts at the plan's rates (channel-specific rates come from
+    actuals in :mod:`alignlib.metrics`); leads are the required leads split by share.
+    """
+    rows = []
+    rate_to_won = funnel.rate_to_won
+    for name, ch in params.channels.items():
+        leads = funnel.leads * ch.share
+        row: dict[str, Any] = {
+            "label": ch.label or name.replace("_", " ").capitalize(),
+            "share": ch.share,
+            "leads": leads,
+            "cost_per_lead": ch.cost_per_lead,
+            "budget": leads * ch.cost_per_lead,
+        }
+        reach = 1.0
+        for stage, rate in zip(funnel.stages[1:], funnel.rates, strict=True):
+            reach *= rate
+            row[stage] = leads * reach
+        row["cac"] = row["budget"] / (leads * rate_to_won[0]) if leads else np.nan
+        rows.append((name, row))
+    frame = pd.DataFrame([r for _, r in rows], index=pd.Index([n for n, _ in rows], name="channel"))
+    return frame
+
+
+def coverage_check(funnel: ReverseFunnel, stage: str, coverage_target: float) -> Coverage:
+    """Pipeline needed for ``coverage_target`` x target, against what the win rate implies.
+
+    The win rate is the product of the conversion rates from ``stage`` down to won;
+    the coverage it implies is ``1 / win rate``.
+    """
+    i = funnel.stages.index(stage)
+    win_rate = funnel.rate_to_won[i]
+    return Coverage(
+        stage=stage,
+        coverage_target=coverage_target,
+        pipeline_needed=coverage_target * funnel.target_revenue,
+        planned_pipeline=funnel.required[i] * funnel.avg_deal_size,
+        win_rate=win_rate,
+        implied_coverage=1.0 / win_rate,
+    )
+
+
+def capacity_check(params: QuarterParams, monthly: pd.DataFrame) -> CapacityCheck:
+    """Reps needed for the busiest month's new opportunities, and SLA follow-up capacity.
+
+    The busiest month may come before the quarter: the plan's MQLs for a December
+    close arrive in September, and today's team has to answer them then.
+    """
+    cap = params.capacity
+    peak_opps = float(monthly[params.pipeline.stage].max())
+    peak_handoffs = float(monthly[cap.handoff_stage].max())
+    return CapacityCheck(
+        reps=cap.reps,
+        peak_opportunities_per_month=peak_opps,
+        reps_needed=math.ceil(peak_opps / cap.opportunities_per_rep_per_month - 1e-9),
+        handoff_stage=cap.handoff_stage,
+        peak_handoffs_per_month=peak_handoffs,
+        followup_capacity_per_month=cap.reps
+        * cap.responses_per_rep_per_day
+        * cap.working_days_per_month,
+        sla_hours=params.sla.lead_response_hours,
+    )
+
+
+# -- scenarios ------------------------------------------------------------------------------
+
+
+def compare_scenarios(params: QuarterParams) -> pd.DataFrame:
+    """Every scenario beside the base plan: volumes, budget, CAC, coverage, capacity.
+
+    Returns
+    -------
+    DataFrame
+        One row per measure, one column per plan (``base`` first), plus a
+        ``<scenario> vs base`` column of differences for each scenario.
+    """
+    plans = {"base": build_plan(params)}
+    for name in params.scenarios:
+        plans[name] = build_plan(params.with_scenario(name))
+    rows: dict[str, dict[str, float]] = {}
+    for name, plan in plans.items():
+        col: dict[str, float] = {"target": plan.target, "avg_deal_size": plan.avg_deal_size}
+        for stage, volume in zip(plan.funnel.stages, plan.funnel.required, strict=True):
+            col[f"required_{stage}"] = volume
+        col["budget"] = plan.budget
+        col["cac"] = plan.cac
+        col["implied_coverage"] = plan.coverage.implied_coverage
+        col["pipeline_needed"] = plan.coverage.pipeline_needed
+        col["reps_needed"] = plan.capacity.reps_needed
+        col["capacity_flags"] = len(plan.capacity.messages)
+        rows[name] = col
+    table = pd.DataFrame(rows)
+    for name in params.scenarios:
+        table[f"{name} vs base"] = table[name] - table["base"]
+    table.index.name = "measure"
+    return table

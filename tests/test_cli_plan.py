@@ -1,0 +1,87 @@
+"""`alignlib validate` and `alignlib plan`: readable output, one JSON object, clean errors."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from alignlib.cli import main
+from alignlib.paths import DEFAULT_PARAMS
+
+
+def test_validate_ok_and_bad(params_dict, write_params, capsys):
+    good = write_params(params_dict, "good.yaml")
+    params_dict["conversion_rates"]["sal"] = 2
+    bad = write_params(params_dict, "bad.yaml")
+    assert main(["validate", str(good)]) == 0
+    assert "ok:" in capsys.readouterr().out
+    assert main(["validate", str(good), str(bad)]) == 2
+    captured = capsys.readouterr()
+    assert "ok:" in captured.out
+    assert "bad.yaml" in captured.err and "conversion_rates.sal" in captured.err
+    assert "Traceback" not in captured.err
+
+
+def test_cli_exits_nonzero_without_a_traceback(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "alignlib", "plan", str(tmp_path / "missing.yaml")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "missing.yaml" in result.stderr and "file not found" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_plan_prints_readable_tables(params_dict, write_params, capsys):
+    assert main(["plan", str(write_params(params_dict))]) == 0
+    out = capsys.readouterr().out
+    for heading in (
+        "Required volume by stage",
+        "by month",
+        "Channels",
+        "Budget and coverage",
+        "Sales capacity",
+    ):
+        assert heading in out
+    assert "5,334" in out  # required leads, with a thousands separator
+
+
+def test_plan_json_is_one_object(params_dict, write_params, capsys):
+    assert main(["plan", str(write_params(params_dict)), "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["stages"][0] == {
+        "stage": "lead",
+        "label": "Lead",
+        "conversion_rate": 0.3,
+        "required": 5334,
+        "exact": pytest.approx(5333.33, abs=0.01),
+        "in_funnel_at_start": pytest.approx(data["stages"][0]["in_funnel_at_start"]),
+    }
+    assert data["budget"] == pytest.approx(5334 * 160)
+    assert data["coverage"]["implied_coverage"] == pytest.approx(4.0)
+
+
+def test_plan_scenario_and_compare(params_dict, write_params, capsys):
+    path = str(write_params(params_dict))
+    assert main(["plan", path, "--scenario", "conservative", "--json"]) == 0
+    scenario = json.loads(capsys.readouterr().out)
+    assert scenario["scenario"] == "conservative" and scenario["avg_deal_size"] == 18_000
+    assert main(["plan", path, "--compare", "--json"]) == 0
+    comparison = json.loads(capsys.readouterr().out)["scenarios"]
+    assert set(comparison) == {"base", "conservative", "conservative vs base"}
+    assert main(["plan", path, "--compare"]) == 0
+    assert "conservative vs base" in capsys.readouterr().out
+    assert main(["plan", path, "--scenario", "nope"]) == 2
+    assert "no scenario 'nope'" in capsys.readouterr().err
+
+
+def test_default_quarter_plans_from_the_sample_data(capsys):
+    assert main(["plan", str(DEFAULT_PARAMS), "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["quarter"] == "2026Q4"
+    assert data["stages"][-1]["required"] * data["avg_deal_size"] >= data["target"]

@@ -1,0 +1,266 @@
+"""Loading and validating quarter parameters: every bad-input case names file, key and fault."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import pytest
+
+from alignlib.errors import ParamsError
+from alignlib.params import load_params
+from alignlib.paths import DEFAULT_PARAMS, PARAMS_DIR
+
+
+def _problems(exc: pytest.ExceptionInfo[ParamsError]) -> str:
+    return "\n".join(str(p) for p in exc.value.problems)
+
+
+def test_valid_file_loads_with_derived_views(params_dict, write_params):
+    p = load_params(write_params(params_dict))
+    assert p.stage_names == ("lead", "mql", "sal", "sql", "opportunity", "won")
+    assert p.rates == pytest.approx([0.3, 0.6, 0.5, 0.5, 0.25])
+    assert p.rate_inputs == [0.3, (600, 1000), 0.5, 0.5, 0.25]
+    assert p.months == [
+        pd.Period("2026-10", "M"),
+        pd.Period("2026-11", "M"),
+        pd.Period("2026-12", "M"),
+    ]
+    assert p.quarter_start == dt.date(2026, 10, 1)
+    assert p.quarter_end == dt.date(2026, 12, 31)
+    assert p.phasing == (0.3, 0.3, 0.4)
+    assert p.conversion_rates["mql"].counts == (600, 1000)
+    assert p.lags[-1].typical == 45
+
+
+def test_shipped_params_files_all_validate():
+    files = sorted(PARAMS_DIR.glob("*.yaml"))
+    assert DEFAULT_PARAMS in files
+    for path in files:
+        p = load_params(path)
+        assert p.quarter in path.name
+        for name in p.scenarios:
+            assert p.with_scenario(name).scenario_name == name
+
+
+def test_phasing_defaults_to_equal_thirds(params_dict, write_params):
+    del params_dict["target"]["monthly_phasing"]
+    p = load_params(write_params(params_dict))
+    assert p.phasing == pytest.approx((1 / 3, 1 / 3, 1 / 3))
+
+
+def test_missing_file_is_named(tmp_path):
+    with pytest.raises(ParamsError, match="file not found") as exc:
+        load_params(tmp_path / "nope.yaml")
+    assert "nope.yaml" in str(exc.value)
+
+
+def test_broken_yaml_names_line(write_params):
+    path = write_params("quarter: 2026Q4\ntarget:\n  bookings: [1, 2\n")
+    with pytest.raises(ParamsError) as exc:
+        load_params(path)
+    assert str(path) in str(exc.value)
+    assert "broken YAML" in _problems(exc)
+    assert "line" in _problems(exc)
+
+
+def test_empty_and_non_mapping_files(write_params):
+    with pytest.raises(ParamsError, match="empty"):
+        load_params(write_params(""))
+    with pytest.raises(ParamsError, match="mapping"):
+        load_params(write_params("- a\n- b\n"))
+
+
+def test_unknown_key_suggests_the_right_one(params_dict, write_params):
+    params_dict["deal_size"]["meen"] = params_dict["deal_size"].pop("mean")
+    params_dict["chanels"] = {}
+    with pytest.raises(ParamsError) as exc:
+        load_params(write_params(params_dict))
+    text = _problems(exc)
+    assert "deal_size.meen" in text and "did you mean 'mean'" in text
+    assert "chanels" in text and "did you mean 'channels'" in text
+    assert "deal_size.mean" in text and "required key is missing" in text
+
+
+def test_unknown_key_inside_a_mapping_of_models(params_dict, write_params):
+    params_dict["channels"]["events"]["cost_per_lea"] = 3
+    with pytest.raises(ParamsError) as exc:
+        load_params(write_params(params_dict))
+    assert "channels.events.cost_per_lea" in _problems(exc)
+    assert "did you mean 'cost_per_lead'" in _problems(exc)
+
+
+def test_wrong_type_names_key_line_and_value(params_dict, write_params):
+    params_dict["target"]["bookings"] = "a lot"
+    with pytest.raises(ParamsError) as exc:
+        load_params(write_params(params_dict))
+    text = _problems(exc)
+    assert "target.bookings" in text
+    assert "'a lot'" in text
+    assert "(line 5)" in text
+
+
+@pytest.mark.parametrize("rate", [0, -0.1, 1.2])
+def test_rate_outside_unit_interval(params_dict, write_params, rate):
+    params_dict["conversion_rates"]["sal"] = rate
+    with pytest.raises(ParamsError) as exc:
+        load_params(write_params(params_dict))
+    assert "conversion_rates.sal" in _problems(exc)
+
+
+def test_rate_of_one_is_allowed(params_dict, write_params):
+    params_dict["conversion_rates"]["sal"] = 1
+    assert load_params(write_params(params_dict)).conversion_rates["sal"].rate == 1.0
+
+
+@pytest.mark.parametrize(
+    ("counts", "message"),
+    [
+        ({"converted": 11, "total": 10}, "more than total"),
+        ({"converted": -1, "total": 10}, "greater than or equal to 0"),
+        ({"converted": 0, "total": 10}, "zero rate"),
+        ({"converted": 3}, "both converted and total"),
+        ({"rate": 0.3, "converted": 3, "total": 10}, "not both"),
+    ],
+)
+def test_bad_counts(params_dict, write_params, counts, message):
+    params_dict["conversion_rates"]["mql"] = counts
+    with pytest.raises(ParamsError) as exc:
+        load_params(write_params(params_dict))
+    assert "conversion_rates.mql" in _problems(exc)
+    assert message in _problems(exc)
+
+
+def test_channel_shares_must_sum_to_one(params_dict, write_params):
+    params_dict["channels"]["events"]["share"] = 0.5
+    with pytest.raises(ParamsError) as exc:
+        load_params(write_params(params_dict))
+    assert "channels (line 37): channel shares must sum to 1 (they sum to 1.1)" in _problems(exc)
+
+
+def test_phasing_must_sum_to_one(params_dict, write_params):
+    params_dict["target"]["monthly_phasing"] = [0.5, 0.5, 0.5]
+    with pytest.raises(
+        ParamsError, match=r"target.monthly_phasing \(line \d+\): shares must sum to 1"
+    ):
+        load_params(write_params(params_dict))
+
+
+def test_unknown_stage_in_rates_and_missing_stage(params_dict, write_params):
+    params_dict["conversion_rates"]["sqll"] = params_dict["conversion_rates"].pop("sql")
+    with pytest.raises(ParamsError) as exc:
+        load_params(write_params(params_dict))
+    text = _problems(exc)
+    assert "conversion_rates.sqll (line 17): unknown stage; did you mean 'sql'?" in text
+    assert "missing for stage(s) sql" in text
+
+
+def test_last_stage_has_no_rate(params_dict, write_params):
+    params_dict["conversion_rates"]["won"] = 0.5
+    with pytest.raises(ParamsError, match="last stage"):
+        load_params(write_params(params_dict))
+
+
+def test_custom_stages_without_mql(params_dict, write_params):
+    params_dict["stages"] = [
+        {"name": "lead", "label": "Lead", "owner": "marketing"},
+        {"name": "sql", "label": "SQL", "owner": "sales"},
+        {"name": "opportunity", "label": "Opportunity", "owner": "sales"},
+        {"name": "won", "label": "Won", "owner": "sales"},
+    ]
+    params_dict["conversion_rates"] = {"lead": 0.1, "sql": 0.5, "opportunity": 0.3}
+    params_dict["lag_days"] = {}
+    params_dict["capacity"]["handoff_stage"] = "sql"
+    params_dict["scenarios"] = {}
+    p = load_params(write_params(params_dict))
+    assert p.stage_names == ("lead", "sql", "opportunity", "won")
+    assert [lag.typical for lag in p.lags] == [0, 0, 0]
+
+
+def test_stage_references_are_checked(params_dict, write_params):
+    params_dict["pipeline"]["stage"] = "won"
+    params_dict["capacity"]["handoff_stage"] = "mqls"
+    with pytest.raises(ParamsError) as exc:
+        load_params(write_params(params_dict))
+    text = _problems(exc)
+    assert "pipeline.stage" in text and "capacity.handoff_stage" in text
+
+
+def test_missing_data_files_are_named(params_dict, write_params):
+    params_dict["actuals"] = {"crm_export": "exports/contacts.csv", "spend": "spend.csv"}
+    path = write_params(params_dict)
+    (path.parent / "spend.csv").write_text("month,channel,spend\n")
+    with pytest.raises(ParamsError) as exc:
+        load_params(path)
+    text = _problems(exc)
+    assert "actuals.crm_export" in text and "contacts.csv" in text
+    assert "actuals.spend" not in text
+
+
+def test_data_paths_resolve_relative_to_the_file(params_dict, write_params):
+    path = write_params(params_dict)
+    (path.parent / "contacts.csv").write_text("Record ID\n")
+    params_dict["actuals"] = {"crm_export": "contacts.csv"}
+    p = load_params(write_params(params_dict))
+    assert p.actuals is not None
+    assert p.actuals.crm_export == (path.parent / "contacts.csv").resolve()
+
+
+def test_experiment_validation(params_dict, write_params):
+    params_dict["experiments"] = [
+        {
+            "name": "routing",
+            "stage": "won",
+            "control": {"conversions": 20, "n": 10},
+            "variants": {"b": {"conversions": 1, "n": 10}},
+            "expected_shares": [0.6, 0.6],
+        }
+    ]
+    with pytest.raises(ParamsError) as exc:
+        load_params(write_params(params_dict))
+    text = _problems(exc)
+    assert "experiments.0.control" in text and "more than n" in text
+    assert "experiments.0.expected_shares" in text and "shares must sum to 1" in text
+
+
+def test_scenario_is_applied_and_validated(params_dict, write_params):
+    p = load_params(write_params(params_dict))
+    c = p.with_scenario("conservative")
+    assert c.conversion_rates["mql"].rate == 0.4
+    assert c.deal_size.mean == 18_000
+    assert c.deal_size.spread == 8_000  # untouched values are kept
+    assert p.conversion_rates["mql"].rate == 0.6  # the base is unchanged
+    with pytest.raises(ParamsError, match="no scenario 'optimistic'"):
+        p.with_scenario("optimistic")
+
+
+def test_bad_scenario_fails_at_load_with_its_path(params_dict, write_params):
+    params_dict["scenarios"]["conservative"]["overrides"]["conversion_rates"]["mql"] = 1.5
+    with pytest.raises(ParamsError) as exc:
+        load_params(write_params(params_dict))
+    assert "scenarios.conservative.overrides.conversion_rates.mql" in _problems(exc)
+
+
+def test_segment_file_extends_the_company_file(params_dict, write_params):
+    base = write_params(params_dict, "2026Q4.yaml")
+    child = write_params(
+        "extends: 2026Q4.yaml\nsegment: enterprise\ndeal_size: {mean: 60000}\n",
+        "2026Q4-enterprise.yaml",
+    )
+    p = load_params(child)
+    assert p.segment == "enterprise"
+    assert p.deal_size.mean == 60_000 and p.deal_size.spread == 8_000
+    assert p.rates == load_params(base).rates
+
+
+def test_extends_loop_is_reported(write_params):
+    write_params("extends: b.yaml\n", "a.yaml")
+    b = write_params("extends: a.yaml\n", "b.yaml")
+    with pytest.raises(ParamsError, match="loop"):
+        load_params(b)
+
+
+def test_bad_quarter_label(params_dict, write_params):
+    params_dict["quarter"] = "Q4-2026"
+    with pytest.raises(ParamsError, match="quarter"):
+        load_params(write_params(params_dict))
