@@ -42,7 +42,8 @@ def run(args: argparse.Namespace) -> int:
             table(comparison, formats)
         return 0
 
-    plan = build_plan(params.with_scenario(args.scenario))
+    params = params.with_scenario(args.scenario)
+    plan = build_plan(params)
     if args.json:
         print_json(plan.to_dict())
         return 0
@@ -56,6 +57,11 @@ def run(args: argparse.Namespace) -> int:
         f"Target bookings {plan.target:,.0f} {plan.currency} at an average deal of "
         f"{plan.avg_deal_size:,.0f}: {plan.funnel.wins:,} wins."
     )
+    heading("The stages both teams agreed on")
+    for stage in params.stages:
+        print(f"{stage.label} ({stage.owner}): {stage.definition}")
+        if stage.entry_criteria:
+            print(f"    enters when: {stage.entry_criteria}")
     heading("Required volume by stage")
     frame = plan.to_frame()[
         [

@@ -1,0 +1,31 @@
+"""The code base stays ruff-clean (the same check as `make lint`)."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from alignlib.paths import PROJECT_ROOT
+
+
+def _ruff() -> str:
+    candidate = Path(sys.executable).with_name("ruff")
+    found = str(candidate) if candidate.exists() else shutil.which("ruff")
+    if found is None:
+        pytest.skip("ruff is not installed (it comes with the test extras: make setup)")
+    return found
+
+
+def test_ruff_check_passes():
+    result = subprocess.run(
+        [_ruff(), "check", "alignlib", "tests", "benchmarks"],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
