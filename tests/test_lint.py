@@ -21,8 +21,9 @@ def _ruff() -> str:
 
 
 def test_ruff_check_passes():
+    folders = [f for f in ("alignlib", "tests", "benchmarks") if (PROJECT_ROOT / f).is_dir()]
     result = subprocess.run(
-        [_ruff(), "check", "alignlib", "tests", "benchmarks"],
+        [_ruff(), "check", *folders],
         cwd=PROJECT_ROOT,
         capture_output=True,
         text=True,
