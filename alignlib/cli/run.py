@@ -1,0 +1,116 @@
+"""``alignlib run``: render the quarterly reports (plan, experiments, trends) for each segment."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text.replace("_", ""))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _quarter(text: str) -> str:
+    if not re.fullmatch(r"\d{4}Q[1-4]", text):
+        raise argparse.ArgumentTypeError(f"expected a quarter like 2026Q4, got {text!r}")
+    return text
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``run`` verb."""
+    p = subparsers.add_parser(
+        "run",
+        help="render every report for every parameters file (HTML, notebooks, index)",
+        description=(
+            "Render the quarterly plan, experiment analysis and trend report for each "
+            "parameters file (one per segment) into OUT/<quarter>/<segment>/, with an "
+            "index page per quarter. One failing report does not stop the others; the "
+            "command exits 1 if any failed. Earlier good reports are never replaced by "
+            "broken ones (a failed attempt is kept as <report>.failed.*)."
+        ),
+    )
+    p.add_argument(
+        "params",
+        nargs="*",
+        metavar="PARAMS.yaml",
+        help="parameters files (default: every params/<quarter>*.yaml)",
+    )
+    p.add_argument("--quarter", type=_quarter, help="quarter to render (default 2026Q4)")
+    p.add_argument("--out", default=None, help="outputs folder (default: outputs/)")
+    p.add_argument(
+        "--workers",
+        type=_positive_int,
+        default=None,
+        help="reports rendered at once (default: number of cores)",
+    )
+    p.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="tcp://HOST:PORT",
+        help="render on a dask.distributed cluster (workers must see the same files)",
+    )
+    p.add_argument(
+        "--trials",
+        type=_positive_int,
+        default=None,
+        help="Monte Carlo trials in every report (default: the notebooks' default)",
+    )
+    p.add_argument(
+        "--report",
+        action="append",
+        default=None,
+        metavar="NAME",
+        help="render only this report (quarterly_plan, experiment_analysis, trend_report); repeatable",
+    )
+    p.add_argument("--kernel", default=None, help="Jupyter kernel name (default: alignlib)")
+    p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    p.add_argument("--json", action="store_true", help="print one JSON object with the results")
+    p.set_defaults(func=handler)
+
+
+def handler(args: argparse.Namespace) -> int:
+    """Run the batch; 0 when every report rendered, 1 when any failed."""
+    from alignlib import batch
+    from alignlib.errors import InputError
+
+    reports = batch.REPORTS
+    if args.report:
+        known = {r.name: r for r in batch.REPORTS}
+        unknown = [n for n in args.report if n not in known]
+        if unknown:
+            raise InputError(
+                f"unknown report(s) {', '.join(unknown)}; choose from {', '.join(known)}"
+            )
+        reports = tuple(known[n] for n in args.report)
+    result = batch.run_batch(
+        args.params,
+        out_dir=args.out,
+        quarter=args.quarter,
+        workers=args.workers,
+        scheduler=args.scheduler,
+        trials=args.trials,
+        reports=reports,
+        kernel_name=args.kernel or batch.KERNEL_NAME,
+        progress=not args.no_progress and not args.json,
+    )
+    if args.json:
+        print(json.dumps(result.to_dict()))
+    else:
+        print(result.summary())
+    if not result.ok:
+        if not args.json:
+            print(
+                f"{len(result.failed)} report(s) failed; their executed notebooks are kept "
+                "as <report>.failed.ipynb next to the last good version.",
+                file=sys.stderr,
+            )
+        return 1
+    return 0

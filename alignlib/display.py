@@ -1,0 +1,403 @@
+"""Readable tables and callouts for the report notebooks and their HTML pages.
+
+Numbers are formatted for people, not for Python: thousands separators, percentages,
+currency, ``3.0x`` coverage. :func:`table` returns a pandas ``Styler`` (so the raw
+numbers stay in the frame and only their display changes); :func:`callout`,
+:func:`flags` and :func:`stage_definitions` return ``IPython.display.HTML`` objects.
+Styles are inline so they look the same in JupyterLab and in the exported page.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
+
+import pandas as pd
+
+_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥"}
+
+#: Format kinds understood by :func:`format_value` and :func:`table`.
+KINDS = ("money", "money_compact", "pct", "pct1", "count", "number", "ratio", "days", "text")
+
+# Column-name patterns -> format kind, checked in order (first match wins).
+_NAME_RULES: tuple[tuple[str, str], ...] = (
+    (r"(^|_)(p_hit|prob|probability|chance)(_|$)", "pct"),
+    (r"(^|_)coverage(_|$)(?!.*(share|rate))", "ratio"),
+    (r"(rate|share|pct|percent|lift|growth|compliance|_vs_|mom|qoq|yoy)", "pct1"),
+    (
+        r"(cost|budget|revenue|bookings|amount|cac|deal_size|spend|value|pipeline|target|impact)",
+        "money",
+    ),
+    (r"(days|lag|hours|velocity)", "days"),
+)
+
+
+def currency_symbol(currency: str) -> str:
+    """Symbol for an ISO currency code (the code and a space when unknown)."""
+    return _SYMBOLS.get(currency.upper(), f"{currency.upper()} ")
+
+
+def _is_missing(value: Any) -> bool:
+    if value is None:
+        return True
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def format_value(value: Any, kind: str = "number", currency: str = "USD") -> str:
+    """Format one value for a reader.
+
+    Parameters
+    ----------
+    value : number or str
+        The value; missing values (None, NaN) become an em dash.
+    kind : str
+        ``money`` ($1,234,567), ``money_compact`` ($1.2M), ``pct`` (12%), ``pct1``
+        (12.3%), ``count`` (1,235, rounded), ``number`` (1,234.57 or 1,235),
+        ``ratio`` (3.0x), ``days`` (12.5), ``text`` (as is).
+    currency : str
+        ISO code for money.
+
+    Returns
+    -------
+    str
+    """
+    if _is_missing(value):
+        return "—"
+    if kind == "text" or isinstance(value, str):
+        return str(value)
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        return str(value)
+    if math.isinf(v):
+        return "∞" if v > 0 else "-∞"
+    if kind == "money":
+        sym = currency_symbol(currency)
+        sign = "-" if v < 0 else ""
+        digits = 0 if abs(v) >= 100 else 2
+        return f"{sign}{sym}{abs(v):,.{digits}f}"
+    if kind == "money_compact":
+        return money(v, currency)
+    if kind == "pct":
+        return f"{v:.0%}" if abs(v) >= 0.01 or v == 0 else f"{v:.1%}"
+    if kind == "pct1":
+        return f"{v:.1%}"
+    if kind == "count":
+        return f"{round(v):,}"
+    if kind == "ratio":
+        return f"{v:,.1f}x"
+    if kind == "days":
+        return f"{v:,.1f}"
+    if kind == "number":
+        return f"{v:,.0f}" if float(v).is_integer() or abs(v) >= 1000 else f"{v:,.2f}"
+    raise ValueError(f"unknown format kind {kind!r}; use one of {', '.join(KINDS)}")
+
+
+def money(value: float, currency: str = "USD") -> str:
+    """Compact money: $1.2M, $350k, $900 (same style as the chart axes)."""
+    sym = currency_symbol(currency)
+    sign = "-" if value < 0 else ""
+    v = abs(float(value))
+    if v >= 1e9:
+        return f"{sign}{sym}{v / 1e9:.1f}B"
+    if v >= 1e6:
+        return f"{sign}{sym}{f'{v / 1e6:.2f}'.rstrip('0').rstrip('.')}M"
+    if v >= 1e3:
+        return f"{sign}{sym}{v / 1e3:.0f}k"
+    return f"{sign}{sym}{v:,.0f}"
+
+
+def guess_kind(column: str, values: pd.Series) -> str:
+    """The format kind a column most likely wants, from its name and dtype."""
+    name = str(column).lower().replace(" ", "_")
+    if not pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
+        return "text"
+    for pattern, kind in _NAME_RULES:
+        if re.search(pattern, name):
+            return kind
+    if pd.api.types.is_integer_dtype(values):
+        return "count"
+    finite = values.dropna()
+    if len(finite) and (finite.round() == finite).all():
+        return "count"
+    return "number"
+
+
+def _label(name: Any) -> str:
+    text = str(name)
+    if text != text.lower() or " " in text:
+        return text
+    text = text.replace("_", " ")
+    return text[:1].upper() + text[1:]
+
+
+def table(
+    frame: pd.DataFrame | pd.Series,
+    formats: Mapping[str, str | Callable[[Any], str]] | None = None,
+    *,
+    currency: str = "USD",
+    caption: str | None = None,
+    index: bool = True,
+    labels: Mapping[str, str] | None = None,
+    highlight: Mapping[str, Callable[[Any], bool]] | None = None,
+) -> Any:
+    """A formatted, read-only view of a table for reports.
+
+    Parameters
+    ----------
+    frame : DataFrame or Series
+        The numbers (unchanged; only their display is formatted).
+    formats : mapping, optional
+        Column -> format kind (see :func:`format_value`) or a callable. Columns not
+        named are guessed from their name and dtype (rates as %, costs as money,
+        counts with thousands separators).
+    currency : str
+        ISO code for money columns.
+    caption : str, optional
+        A line shown above the table.
+    index : bool
+        Show the index (default). Its name and values are prettified.
+    labels : mapping, optional
+        Column -> header text. Unnamed snake_case headers are turned into words.
+    highlight : mapping, optional
+        Column -> predicate; cells where it is true are shown in red bold (flags).
+
+    Returns
+    -------
+    pandas.io.formats.style.Styler
+    """
+    if isinstance(frame, pd.Series):
+        frame = frame.to_frame()
+    formats = dict(formats or {})
+    fmt: dict[Any, Callable[[Any], str]] = {}
+    numeric_cols = []
+    for col in frame.columns:
+        spec = formats.get(col) or guess_kind(col, frame[col])
+        if callable(spec):
+            fmt[col] = spec
+        else:
+            fmt[col] = lambda v, _k=spec: format_value(v, _k, currency)
+            if spec != "text":
+                numeric_cols.append(col)
+    shown = frame.rename(columns={c: (labels or {}).get(c, _label(c)) for c in frame.columns})
+    fmt = {(labels or {}).get(c, _label(c)): f for c, f in fmt.items()}
+    numeric_cols = [(labels or {}).get(c, _label(c)) for c in numeric_cols]
+    if index and shown.index.name is not None:
+        shown.index = shown.index.rename(_label(shown.index.name))
+    styler = shown.style.format(fmt, na_rep="—")
+    styles = [
+        {
+            "selector": "",
+            "props": "border-collapse: collapse; font-size: 13.5px; margin: 4px 0 14px;",
+        },
+        {"selector": "th", "props": "background: #f7fafc; padding: 5px 10px; text-align: left;"},
+        {"selector": "td", "props": "padding: 4px 10px; border-bottom: 1px solid #edf2f7;"},
+        {
+            "selector": "caption",
+            "props": "caption-side: top; text-align: left; font-weight: 600; color: #2d3748; padding-bottom: 4px;",
+        },
+    ]
+    styler = styler.set_table_styles(styles)
+    if numeric_cols:
+        styler = styler.set_properties(subset=numeric_cols, **{"text-align": "right"})
+    if highlight:
+        for col, pred in highlight.items():
+            shown_col = (labels or {}).get(col, _label(col))
+            styler = styler.map(
+                lambda v, _p=pred: "color: #c53030; font-weight: 600;" if _p(v) else "",
+                subset=[shown_col],
+            )
+    if caption:
+        styler = styler.set_caption(html.escape(caption))
+    if not index:
+        styler = styler.hide(axis="index")
+    return styler
+
+
+# --------------------------------------------------------------------------------------
+# Callouts, flags, key figures, stage definitions
+# --------------------------------------------------------------------------------------
+
+_CALLOUT = {
+    "info": ("#ebf8ff", "#2b6cb0", "ℹ"),
+    "ok": ("#f0fff4", "#2f855a", "✓"),
+    "warning": ("#fffaf0", "#c05621", "⚠"),
+    "danger": ("#fff5f5", "#c53030", "⛔"),
+}
+
+
+def callout_html(message: str, kind: str = "info", title: str | None = None) -> str:
+    """HTML of a coloured box with an optional bold title (text is escaped)."""
+    if kind not in _CALLOUT:
+        raise ValueError(f"unknown callout kind {kind!r}; use one of {', '.join(_CALLOUT)}")
+    bg, line, icon = _CALLOUT[kind]
+    head = f"<strong>{html.escape(title)}</strong><br>" if title else ""
+    return (
+        f'<div class="al-callout al-{kind}" style="background:{bg};border-left:4px solid {line};'
+        'padding:8px 14px;margin:8px 0;border-radius:4px;color:#1a202c;">'
+        f"{icon} {head}{html.escape(message)}</div>"
+    )
+
+
+def callout(message: str, kind: str = "info", title: str | None = None) -> Any:
+    """A coloured box for a message: ``info``, ``ok``, ``warning`` or ``danger``.
+
+    Returns
+    -------
+    IPython.display.HTML
+    """
+    from IPython.display import HTML
+
+    return HTML(callout_html(message, kind, title))
+
+
+def flags(
+    messages: Iterable[str | tuple[str, str]],
+    *,
+    kind: str = "warning",
+    none_message: str | None = "No flags: nothing needs attention.",
+) -> Any:
+    """Several warnings as callouts (``(kind, message)`` pairs set each box's kind).
+
+    Parameters
+    ----------
+    messages : iterable of str or (kind, str)
+        The flags to show.
+    kind : str
+        Kind of plain-string messages.
+    none_message : str, optional
+        Shown (as ``ok``) when there are no messages; ``None`` shows nothing.
+
+    Returns
+    -------
+    IPython.display.HTML
+    """
+    from IPython.display import HTML
+
+    parts = []
+    for item in messages:
+        if isinstance(item, tuple):
+            parts.append(callout_html(item[1], item[0]))
+        else:
+            parts.append(callout_html(str(item), kind))
+    if not parts and none_message:
+        parts.append(callout_html(none_message, "ok"))
+    return HTML("".join(parts))
+
+
+_FIGURE_LABELS = {
+    "target": ("Bookings target", "money"),
+    "p_hit": ("Chance of hitting target", "pct"),
+    "required_leads": ("Leads needed", "count"),
+    "budget": ("Marketing budget", "money"),
+    "cac": ("Cost per customer (CAC)", "money"),
+    "expected_revenue": ("Expected bookings", "money"),
+    "confidence_leads": ("Leads for confidence", "count"),
+}
+
+
+def key_figures_html(figures: Mapping[str, Any], *, currency: str = "USD") -> str:
+    """HTML cards for headline figures (known keys get labels and formats)."""
+    cards = []
+    for key, value in figures.items():
+        if key == "currency" or value is None:
+            continue
+        label, kind = _FIGURE_LABELS.get(key, (_label(key), ""))
+        if not kind:
+            kind = guess_kind(key, pd.Series([value])) if not isinstance(value, str) else "text"
+        cards.append(
+            '<div style="flex:1 1 180px;border:1px solid #e2e8f0;border-radius:8px;'
+            'padding:10px 14px;background:#f7fafc;">'
+            f'<div style="font-size:12px;color:#4a5568;text-transform:uppercase;letter-spacing:.04em;">'
+            f"{html.escape(label)}</div>"
+            f'<div style="font-size:24px;font-weight:700;color:#1a202c;">'
+            f"{html.escape(format_value(value, kind, currency))}</div></div>"
+        )
+    return (
+        '<div class="al-key-figures" style="display:flex;flex-wrap:wrap;gap:12px;margin:8px 0 16px;">'
+        + "".join(cards)
+        + "</div>"
+    )
+
+
+def key_figures(figures: Mapping[str, Any], *, currency: str = "USD") -> Any:
+    """Headline figures as cards (without recording them; see ``batch.record_headline``)."""
+    from IPython.display import HTML
+
+    return HTML(key_figures_html(figures, currency=currency))
+
+
+def stage_definitions(stages: Sequence[Any]) -> Any:
+    """The shared stage definitions as a table both teams read the same way.
+
+    Parameters
+    ----------
+    stages : sequence
+        Objects with ``name``, ``label``, ``owner``, ``definition`` and
+        ``entry_criteria`` (``alignlib.params.Stage``), top of the funnel first.
+
+    Returns
+    -------
+    IPython.display.HTML
+    """
+    from IPython.display import HTML
+
+    rows = []
+    for i, st in enumerate(stages, start=1):
+        owner = str(getattr(st, "owner", "") or "")
+        colour = "#2b6cb0" if owner == "marketing" else "#c05621" if owner == "sales" else "#4a5568"
+        rows.append(
+            "<tr>"
+            f'<td style="padding:6px 10px;vertical-align:top;white-space:nowrap;"><b>{i}. '
+            f"{html.escape(str(getattr(st, 'label', st)))}</b></td>"
+            f'<td style="padding:6px 10px;vertical-align:top;color:{colour};font-weight:600;">'
+            f"{html.escape(owner.capitalize())}</td>"
+            f'<td style="padding:6px 10px;vertical-align:top;">{html.escape(str(getattr(st, "definition", "") or ""))}</td>'
+            f'<td style="padding:6px 10px;vertical-align:top;">{html.escape(str(getattr(st, "entry_criteria", "") or ""))}</td>'
+            "</tr>"
+        )
+    head = "".join(
+        f'<th style="background:#f7fafc;padding:6px 10px;text-align:left;">{h}</th>'
+        for h in ("Stage", "Owner", "Definition", "Entry criteria")
+    )
+    return HTML(
+        '<table class="al-stages" style="border-collapse:collapse;font-size:13.5px;margin:4px 0 14px;">'
+        f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    )
+
+
+def note(text: str) -> Any:
+    """A paragraph of computed text (e.g. a sentence with this quarter's figures)."""
+    from IPython.display import HTML
+
+    return HTML(f'<p style="font-size:15px;margin:6px 0 10px;">{html.escape(text)}</p>')
+
+
+def show(fig: Any, *, dpi: int = 110) -> None:
+    """Display a matplotlib figure as an embedded PNG, once, and close it.
+
+    Rendering the PNG here (instead of relying on the kernel's matplotlib backend)
+    makes the image the same in JupyterLab, under papermill and in the HTML page,
+    and closing the figure stops inline backends from showing it a second time.
+    """
+    import io
+
+    from IPython.display import Image, display
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight", facecolor="white")
+    display(Image(data=buf.getvalue(), format="png"))
+    try:
+        import matplotlib.pyplot as plt
+
+        plt.close(fig)
+    except ImportError:  # pragma: no cover
+        pass
