@@ -17,10 +17,11 @@ Methods (and the references the tests match)
   expected cell of the 2x2 table is below 5, Fisher's exact test (``scipy.stats.
   fisher_exact``) instead. ``test`` says which one ran.
 * Bayesian: uniform priors, posteriors Beta(1 + conversions, 1 + n - conversions).
-  ``prob_beat_control`` = P(p_variant > p_control) by Evan Miller's closed-form sum,
-  evaluated in log space over the shortest of its four equivalent forms (exact for
-  integer counts, millions of leads in a few milliseconds). ``expected_loss`` =
-  E[max(p_control - p_variant, 0)] in closed form from the same sum.
+  ``prob_beat_control`` = P(p_variant > p_control) by Evan Miller's closed-form sum
+  (log space, shortest of its four equivalent forms) up to 2,000 leads per arm, and by
+  adaptive quadrature of f_control(x) P(p_variant > x) on Boost's Beta functions above
+  (error ~1e-14 up to tens of millions of leads; the sum's betaln terms drift to ~1e-9
+  there). ``expected_loss`` = E[max(p_control - p_variant, 0)] the same two ways.
 * Several variants: Holm's step-down correction (default) or Benjamini-Hochberg
   (``statsmodels.stats.multitest.multipletests``); intervals stay per-comparison.
 * Sample size: textbook normal approximation, pooled variance under the null,
@@ -43,7 +44,7 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, special, stats
+from scipy import integrate, optimize, special, stats
 
 from alignlib.errors import DataError, InputError
 
@@ -64,7 +65,10 @@ METHOD_LIFT_CI = "Katz log interval for the rate ratio"
 METHOD_LIFT_CI_ADJUSTED = "Katz log interval for the rate ratio, 0.5 added to counts (a zero count)"
 METHOD_Z = "pooled two-proportion z-test"
 METHOD_FISHER = "Fisher's exact test (an expected cell count below 5)"
-METHOD_BAYES = "exact P(variant > control), Beta(1 + conversions, 1 + n - conversions) posteriors"
+METHOD_BAYES = (
+    "exact P(variant > control) under Beta(1 + conversions, 1 + n - conversions) posteriors "
+    "(closed-form sum, or adaptive quadrature above 2,000 leads per arm)"
+)
 METHOD_LOSS = "exact E[max(control - variant, 0)] under the same posteriors"
 METHOD_SAMPLE_SIZE = (
     "normal approximation, pooled variance under the null, unpooled under the "
@@ -295,11 +299,44 @@ def _miller_sum(a_a: int, b_a: int, a_b: int, b_b: int) -> float:
     return float(np.exp(special.logsumexp(log_terms)))
 
 
-def _prob_greater(a_1: int, b_1: int, a_2: int, b_2: int) -> float:
+#: Evan Miller's sum is used while every arm has at most this many leads (error < 1e-11);
+#: beyond, adaptive quadrature: the sum's ``betaln`` terms lose accuracy as counts grow
+#: (~1e-9 at a million leads) while the quadrature keeps ~1e-14 at tens of millions.
+SUM_MAX_N: int = 2_000
+
+
+def _beta_window(a: float, b: float, k: float = 40.0) -> tuple[float, float, list[float]]:
+    """Integration range holding all but a negligible share of Beta(a, b), and breakpoints."""
+    mean = a / (a + b)
+    sd = math.sqrt(a * b / ((a + b) ** 2 * (a + b + 1)))
+    lo, hi = max(0.0, mean - k * sd), min(1.0, mean + k * sd)
+    return lo, hi, [mean + j * sd for j in (-6, -3, -1, 0, 1, 3, 6)]
+
+
+def _quad_over(func: Callable[[float], float], a: float, b: float, extra: Sequence[float]) -> float:
+    """Integral of ``func`` over where Beta(a, b) has its mass, to ~1e-14."""
+    lo, hi, points = _beta_window(a, b)
+    pts = sorted({p for p in (*points, *extra) if lo < p < hi})
+    value, _ = integrate.quad(
+        func, lo, hi, points=pts or None, epsabs=1e-15, epsrel=1e-13, limit=1000
+    )
+    return value
+
+
+def _small(a_1: int, b_1: int, a_2: int, b_2: int) -> bool:
+    return max(a_1 + b_1, a_2 + b_2) - 2 <= SUM_MAX_N
+
+
+def _prob_greater(
+    a_1: int, b_1: int, a_2: int, b_2: int, method: Literal["auto", "sum", "quad"] = "auto"
+) -> float:
     """P(X_2 > X_1) with X_k ~ Beta(a_k, b_k), integer parameters, exact.
 
     Evan Miller's sum has four equivalent forms (sum over a_2, a_1, b_1 or b_2 terms, by
-    symmetry X > Y <=> 1 - X < 1 - Y); the shortest one is evaluated.
+    symmetry X > Y <=> 1 - X < 1 - Y); the shortest one is evaluated when both arms have
+    at most :data:`SUM_MAX_N` leads. Otherwise the integral of f_1(x) P(X_2 > x) over the
+    mass of X_1, by adaptive Gauss-Kronrod quadrature on Boost's Beta density and
+    survival function (accurate to ~1e-14 up to tens of millions of leads).
     """
     forms: list[tuple[int, Callable[[], float]]] = [
         (a_2, lambda: _miller_sum(a_1, b_1, a_2, b_2)),
@@ -309,7 +346,44 @@ def _prob_greater(a_1: int, b_1: int, a_2: int, b_2: int) -> float:
         (b_2, lambda: 1.0 - _miller_sum(b_1, a_1, b_2, a_2)),
     ]
     _, evaluate = min(forms, key=lambda f: f[0])
-    return float(min(1.0, max(0.0, evaluate())))
+    if method == "sum" or (method == "auto" and _small(a_1, b_1, a_2, b_2)):
+        value = evaluate()
+    else:
+        mean_2 = a_2 / (a_2 + b_2)
+        value = _quad_over(
+            lambda x: stats.beta.pdf(x, a_1, b_1) * stats.beta.sf(x, a_2, b_2),
+            a_1,
+            b_1,
+            [mean_2],
+        )
+    return float(min(1.0, max(0.0, value)))
+
+
+def _expected_shortfall(
+    a_1: int, b_1: int, a_2: int, b_2: int, method: Literal["auto", "sum", "quad"] = "auto"
+) -> float:
+    """E[max(X_1 - X_2, 0)] with X_k ~ Beta(a_k, b_k), integer parameters, exact.
+
+    Sum form: E[X 1{X > Y}] = E[X] P(X' > Y) with X' ~ Beta(a + 1, b) (size-biased), so
+    the shortfall is ``m_1 P(X_1' > X_2) - m_2 P(X_1 > X_2')``. Quadrature form: the
+    integral of f_1(x) E[(x - X_2)^+] with E[(x - X_2)^+] = x F_2(x) - m_2 F_2'(x).
+    """
+    m_1, m_2 = a_1 / (a_1 + b_1), a_2 / (a_2 + b_2)
+    if method == "sum" or (method == "auto" and _small(a_1, b_1, a_2, b_2)):
+        value = m_1 * _prob_greater(a_2, b_2, a_1 + 1, b_1, "sum") - m_2 * _prob_greater(
+            a_2 + 1, b_2, a_1, b_1, "sum"
+        )
+    else:
+        value = _quad_over(
+            lambda x: (
+                stats.beta.pdf(x, a_1, b_1)
+                * (x * stats.beta.cdf(x, a_2, b_2) - m_2 * stats.beta.cdf(x, a_2 + 1, b_2))
+            ),
+            a_1,
+            b_1,
+            [m_2],
+        )
+    return float(max(0.0, value))
 
 
 def prob_beat_control(control: tuple[int, int], variant: tuple[int, int]) -> float:
@@ -339,8 +413,9 @@ def expected_loss(control: tuple[int, int], variant: tuple[int, int]) -> float:
     """Expected loss of shipping the variant, E[max(p_control - p_variant, 0)], exactly.
 
     Uses E[X 1{X > Y}] = E[X] P(X' > Y) with X' ~ Beta(a + 1, b) (the size-biased
-    posterior), so the loss is
-    ``mean_c P(C' > V) - mean_v P(C > V')``, both terms by :func:`prob_beat_control`'s sum.
+    posterior), so the loss is ``mean_c P(C' > V) - mean_v P(C > V')``, both terms by
+    Evan Miller's sum; for arms above :data:`SUM_MAX_N` leads, the integral of
+    f_C(x) E[(x - V)^+] dx by adaptive quadrature, E[(x - V)^+] = x F_V(x) - mean_v F_V'(x).
 
     Parameters
     ----------
@@ -354,10 +429,7 @@ def expected_loss(control: tuple[int, int], variant: tuple[int, int]) -> float:
     """
     xc, nc = _arm(control, "control")
     xv, nv = _arm(variant, "variant")
-    ac, bc, av, bv = 1 + xc, 1 + nc - xc, 1 + xv, 1 + nv - xv
-    mean_c, mean_v = ac / (ac + bc), av / (av + bv)
-    loss = mean_c * _prob_greater(av, bv, ac + 1, bc) - mean_v * _prob_greater(av + 1, bv, ac, bc)
-    return float(max(0.0, loss))
+    return _expected_shortfall(1 + xc, 1 + nc - xc, 1 + xv, 1 + nv - xv)
 
 
 def posterior_grid(
