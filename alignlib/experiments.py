@@ -1919,7 +1919,7 @@ class ExperimentReadout:
     """
 
     name: str
-    stage: str
+    stage: str | None
     next_stage: str | None
     description: str
     comparison: VariantsComparison
@@ -1967,7 +1967,8 @@ class ExperimentReadout:
         }
 
     def __str__(self) -> str:
-        title = f"Experiment {self.name} ({_transition(self.stage, self.next_stage).strip()})"
+        transition = _transition(self.stage, self.next_stage).strip()
+        title = f"Experiment {self.name}" + (f" ({transition})" if transition else "")
         lines = [title, "=" * len(title)]
         if self.description:
             lines.append(self.description)
@@ -2025,10 +2026,8 @@ def analyse_experiment(
     -------
     ExperimentReadout
     """
-    name = str(_get(spec, "name", "experiment"))
-    stage = _get(spec, "stage")
-    if not stage:
-        raise InputError(f"experiment {name!r}: no stage given")
+    name = str(_get(spec, "name") or "experiment")
+    stage = _get(spec, "stage") or None
     names = tuple(stage_names) if stage_names else _FALLBACK_STAGES
     export = _get(spec, "export")
     depth = None
@@ -2037,6 +2036,8 @@ def analyse_experiment(
         path = Path(export)
         if not path.is_absolute() and base_dir is not None:
             path = Path(base_dir) / path
+        if stage is None:
+            raise InputError(f"experiment {name!r}: an export needs the experiment's stage")
         counts = load_experiment_export(path, stage, stage_names=names)
         control = counts.control
         variants = counts.variants
@@ -2155,3 +2156,27 @@ def readouts_frame(readouts: Sequence[ExperimentReadout]) -> pd.DataFrame:
     if not readouts:
         return pd.DataFrame()
     return pd.concat([r.to_frame().reset_index() for r in readouts], ignore_index=True)
+
+
+def plan_monthly_volume(params: Any) -> dict[str, float]:
+    """Leads entering each stage per month in the quarter's plan (for run times).
+
+    The reverse funnel's required volume per stage divided by the quarter's months.
+
+    Parameters
+    ----------
+    params : QuarterParams
+
+    Returns
+    -------
+    dict
+        stage -> leads per month.
+    """
+    from alignlib.planning import build_plan  # planning is pure; imported late to stay light
+
+    plan = build_plan(params)
+    months = len(params.months)
+    return {
+        stage: float(required) / months
+        for stage, required in zip(plan.funnel.stages, plan.funnel.required, strict=True)
+    }

@@ -1,0 +1,124 @@
+"""``alignlib experiment``: read an A/B test on one funnel stage (counts or a params file)."""
+
+from __future__ import annotations
+
+import argparse
+import re
+
+_COUNTS = re.compile(r"^\s*(?:(?P<name>[A-Za-z0-9_.-]+)\s*=\s*)?(?P<c>\d+)\s*/\s*(?P<n>\d+)\s*$")
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "experiment",
+        help="readout of a funnel experiment: lift, intervals, p-values, P(better), SRM",
+        description="Compare variants with control at one funnel stage, from counts "
+        "(--control 200/1000 --variant 240/1000) or every experiment in a parameters file. "
+        "Prints the Newcombe interval, relative lift (Katz log interval), the pooled z-test "
+        "(Fisher's exact test for small counts), Holm-corrected p-values, the exact "
+        "Bayesian chance to beat control and expected loss, the sample-ratio check and "
+        "the peeking guard.",
+    )
+    parser.add_argument(
+        "params", nargs="?", help="parameters YAML file: read all of its experiments"
+    )
+    parser.add_argument("--control", metavar="C/N", help="control conversions/leads, e.g. 200/1000")
+    parser.add_argument(
+        "--variant",
+        action="append",
+        metavar="[NAME=]C/N",
+        help="a variant's conversions/leads; repeat for several variants",
+    )
+    parser.add_argument("--stage", help="FROM stage the experiment changes (e.g. sal)")
+    parser.add_argument("--alpha", type=float, default=0.05, help="significance level (0.05)")
+    parser.add_argument(
+        "--correction",
+        choices=["holm", "fdr_bh", "none"],
+        default="holm",
+        help="multiple-comparison correction for several variants (holm)",
+    )
+    parser.add_argument("--planned-n", type=int, help="planned leads per arm (peeking guard)")
+    parser.add_argument(
+        "--shares",
+        help="planned assignment shares, control first, e.g. 0.5,0.5 (sample-ratio check)",
+    )
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.set_defaults(func=run)
+
+
+def _counts(text: str, what: str) -> tuple[str | None, tuple[int, int]]:
+    from alignlib.errors import InputError
+
+    match = _COUNTS.match(text or "")
+    if not match:
+        raise InputError(f"{what}: expected CONVERSIONS/N such as 200/1000, got {text!r}")
+    conversions, n = int(match["c"]), int(match["n"])
+    if n == 0:
+        raise InputError(f"{what} {text}: n must be positive (no leads in this arm)")
+    if conversions > n:
+        raise InputError(f"{what} {text}: conversions ({conversions}) are more than n ({n})")
+    return match["name"], (conversions, n)
+
+
+def run(args: argparse.Namespace) -> int:
+    from alignlib.cli._output import print_json
+    from alignlib.errors import InputError
+    from alignlib.experiments import analyse_experiment, analyse_experiments, plan_monthly_volume
+
+    if args.params and (args.control or args.variant):
+        raise InputError("give either a parameters file or --control/--variant counts, not both")
+    if args.params:
+        from alignlib.params import load_params
+
+        params = load_params(args.params)
+        volumes = plan_monthly_volume(params)
+        readouts = analyse_experiments(
+            params, alpha=args.alpha, correction=args.correction, monthly_volume=volumes
+        )
+        if args.json:
+            print_json(
+                {
+                    "quarter": params.quarter,
+                    "segment": params.segment,
+                    "experiments": [r.to_dict() for r in readouts],
+                }
+            )
+            return 0
+        if not readouts:
+            print(f"No experiments in {args.params}.")
+            return 0
+        print("\n\n".join(str(r) for r in readouts))
+        return 0
+
+    if not args.control or not args.variant:
+        raise InputError("give a parameters file, or --control C/N and at least one --variant C/N")
+    _, control = _counts(args.control, "--control")
+    variants: dict[str, tuple[int, int]] = {}
+    for i, text in enumerate(args.variant, start=1):
+        name, counts = _counts(text, "--variant")
+        name = name or ("variant" if len(args.variant) == 1 else f"variant_{i}")
+        if name in variants:
+            raise InputError(f"--variant: the name {name!r} is used twice")
+        variants[name] = counts
+    shares = None
+    if args.shares:
+        try:
+            shares = [float(s) for s in args.shares.split(",")]
+        except ValueError:
+            raise InputError(
+                f"--shares: expected numbers like 0.5,0.5, got {args.shares!r}"
+            ) from None
+    spec = {
+        "name": "readout",
+        "stage": args.stage,
+        "control": control,
+        "variants": variants,
+        "expected_shares": shares,
+        "planned_n_per_arm": args.planned_n,
+    }
+    readout = analyse_experiment(spec, alpha=args.alpha, correction=args.correction)
+    if args.json:
+        print_json(readout.to_dict())
+        return 0
+    print(readout)
+    return 0
