@@ -1,0 +1,223 @@
+"""Charts of experiment readouts: posteriors of control and variants, lift forest plot,
+funnel depth and revenue impact.
+
+Each function takes results from :mod:`alignlib.experiments` and returns a
+:class:`matplotlib.figure.Figure`; nothing here computes a statistic.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from alignlib.charts._format import (
+    ACCENT,
+    NEUTRAL,
+    PALETTE,
+    WARN,
+    currency_axis,
+    money,
+    new_figure,
+    percent_axis,
+)
+from alignlib.experiments import (
+    ExperimentReadout,
+    FunnelDepth,
+    ProportionsComparison,
+    VariantsComparison,
+    posterior_grid,
+)
+
+
+def _comparisons(
+    results: ExperimentReadout | VariantsComparison | ProportionsComparison,
+) -> tuple[ProportionsComparison, ...]:
+    if isinstance(results, ExperimentReadout):
+        return results.comparison.results
+    if isinstance(results, VariantsComparison):
+        return results.results
+    return (results,)
+
+
+def _stage_text(r: ProportionsComparison) -> str:
+    if r.stage is None:
+        return "conversion"
+    upper = {"mql", "sal", "sql"}
+
+    def label(s: str) -> str:
+        return s.upper() if s in upper else s.replace("_", " ").title()
+
+    return f"{label(r.stage)}->{label(r.next_stage)}" if r.next_stage else label(r.stage)
+
+
+def posterior_chart(
+    results: ExperimentReadout | VariantsComparison | ProportionsComparison,
+    title: str | None = None,
+) -> Figure:
+    """Posterior densities of control's and each variant's conversion rate.
+
+    Parameters
+    ----------
+    results : ExperimentReadout, VariantsComparison or ProportionsComparison
+    title : str, optional
+
+    Returns
+    -------
+    Figure
+        One curve per arm (Beta(1 + conversions, 1 + n - conversions)), with each
+        variant's P(better than control) in the legend.
+    """
+    comps = _comparisons(results)
+    arms = {"control": comps[0].control}
+    for r in comps:
+        arms[r.variant_name] = r.variant
+    grid = posterior_grid(arms)
+    name = title or f"Where each arm's {_stage_text(comps[0])} rate probably lies"
+    fig, ax = new_figure(name)
+    x = grid["rate"].to_numpy()
+    ax.plot(x, grid["control"], color=NEUTRAL, lw=2, label="control")
+    ax.fill_between(x, grid["control"], color=NEUTRAL, alpha=0.15)
+    for i, r in enumerate(comps):
+        colour = PALETTE[i % len(PALETTE)]
+        y = grid[r.variant_name].to_numpy()
+        label = f"{r.variant_name} (P(better) {r.prob_beat_control:.0%})"
+        ax.plot(x, y, color=colour, lw=2, label=label)
+        ax.fill_between(x, y, color=colour, alpha=0.15)
+    percent_axis(ax, "x", decimals=1)
+    ax.set_xlabel(f"{_stage_text(comps[0])} conversion rate")
+    ax.set_ylabel("Posterior density")
+    ax.set_yticks([])
+    ax.legend(frameon=False)
+    return fig
+
+
+def lift_forest_chart(
+    readouts: Sequence[ExperimentReadout | VariantsComparison | ProportionsComparison],
+    title: str = "Relative lift over control, with confidence intervals",
+) -> Figure:
+    """Forest plot: each variant's relative lift and its interval, across experiments.
+
+    Parameters
+    ----------
+    readouts : sequence of ExperimentReadout, VariantsComparison or ProportionsComparison
+    title : str
+
+    Returns
+    -------
+    Figure
+        One row per variant; significant lifts (after correction) in colour, others grey;
+        a readout with a sample-ratio mismatch is marked "SRM: do not trust".
+    """
+    rows = []
+    for item in readouts:
+        srm = isinstance(item, ExperimentReadout) and item.srm.flag
+        prefix = f"{item.name}: " if isinstance(item, ExperimentReadout) else ""
+        for r in _comparisons(item):
+            rows.append((f"{prefix}{r.variant_name} ({_stage_text(r)})", r, srm))
+    fig, ax = new_figure(title, height=max(2.5, 0.6 * len(rows) + 1.5))
+    ax.grid(axis="y", alpha=0)
+    ax.grid(axis="x", alpha=0.3)
+    for i, (label, r, srm) in enumerate(reversed(rows)):
+        if r.relative_lift is None or r.relative_lift_ci is None:
+            ax.text(0, i, "  lift undefined (control had no conversions)", va="center")
+            continue
+        colour = WARN if srm else (ACCENT if r.significant and r.diff > 0 else NEUTRAL)
+        if r.significant and r.diff < 0 and not srm:
+            colour = WARN
+        lo, hi = r.relative_lift_ci
+        ax.plot([lo, hi], [i, i], color=colour, lw=2.5)
+        ax.plot(r.relative_lift, i, "o", color=colour, ms=8)
+        note = f"{r.relative_lift:+.1%}  P(better) {r.prob_beat_control:.0%}"
+        if srm:
+            note += "  SRM: do not trust"
+        ax.annotate(note, (hi, i), xytext=(6, 0), textcoords="offset points", va="center")
+    ax.axvline(0, color=NEUTRAL, lw=1, ls="--")
+    ax.set_yticks(range(len(rows)), [label for label, _, _ in reversed(rows)])
+    percent_axis(ax, "x")
+    method = rows[0][1].methods.get("relative_lift_ci", "") if rows else ""
+    ax.set_xlabel(f"Relative lift (variant / control - 1); interval: {method}")
+    ax.set_ylabel("Variant (stage)")
+    ax.margins(x=0.45)
+    return fig
+
+
+def funnel_depth_chart(depth: FunnelDepth, title: str | None = None) -> Figure:
+    """Difference in the rate of reaching each later stage, variant minus control.
+
+    Parameters
+    ----------
+    depth : FunnelDepth
+    title : str, optional
+
+    Returns
+    -------
+    Figure
+        Percentage-point differences with Newcombe intervals, one group per later stage.
+    """
+    stages = list(depth.stages)
+    variants = list(depth.arms[1:])
+    name = title or "Does the lift carry through the funnel?"
+    fig, ax = new_figure(name)
+    width = 0.8 / max(1, len(variants))
+    x = np.arange(len(stages))
+    for j, v in enumerate(variants):
+        diffs, lows, highs = [], [], []
+        for s in stages:
+            r = depth.readouts[s][v]
+            diffs.append(r.diff)
+            lows.append(r.diff - r.ci[0])
+            highs.append(r.ci[1] - r.diff)
+        pos = x + (j - (len(variants) - 1) / 2) * width
+        ax.bar(
+            pos,
+            diffs,
+            width * 0.9,
+            color=PALETTE[j % len(PALETTE)],
+            yerr=[lows, highs],
+            capsize=4,
+            label=v,
+        )
+    ax.axhline(0, color=NEUTRAL, lw=1)
+    first = depth.readouts[stages[0]].results[0]
+    ax.set_xticks(x, [_stage_text(depth.readouts[s].results[0]) for s in stages])
+    ax.yaxis.set_major_formatter(lambda v, _pos: f"{100 * v:+.1f} pts")
+    ax.set_ylabel("Variant minus control (rate of reaching the stage)")
+    ax.set_xlabel(
+        f"Leads entering {first.stage.upper() if first.stage else 'the stage'}, followed to"
+    )
+    ax.legend(frameon=False)
+    return fig
+
+
+def revenue_impact_chart(impact, title: str | None = None) -> Figure:
+    """Bookings this quarter with and without the variant (simulated, same random numbers).
+
+    Parameters
+    ----------
+    impact : RevenueImpact
+        From :func:`alignlib.experiments.revenue_impact`.
+    title : str, optional
+
+    Returns
+    -------
+    Figure
+        Histogram of the change in bookings per trial, with its mean and the target line
+        probabilities in the title.
+    """
+    delta = np.asarray(impact.delta_bookings)
+    name = title or (
+        f"{impact.variant_name}: {money(impact.expected_delta, impact.currency)} expected "
+        f"bookings, P(hit target) {impact.prob_hit_control:.0%} -> "
+        f"{impact.prob_hit_variant:.0%}"
+    )
+    fig, ax = new_figure(name)
+    ax.hist(delta, bins=60, color=ACCENT, alpha=0.8)
+    ax.axvline(0, color=NEUTRAL, lw=1, ls="--")
+    ax.axvline(impact.expected_delta, color=WARN, lw=2, label="expected change")
+    currency_axis(ax, "x", impact.currency)
+    ax.set_xlabel("Change in quarter bookings from shipping the variant (per simulated quarter)")
+    ax.set_ylabel("Simulated quarters")
+    ax.legend(frameon=False)
+    return fig
