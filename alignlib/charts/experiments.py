@@ -119,7 +119,7 @@ def lift_forest_chart(
     fig, ax = new_figure(title, height=max(2.5, 0.6 * len(rows) + 1.5))
     ax.grid(axis="y", alpha=0)
     ax.grid(axis="x", alpha=0.3)
-    for i, (label, r, srm) in enumerate(reversed(rows)):
+    for i, (_label, r, srm) in enumerate(reversed(rows)):
         if r.relative_lift is None or r.relative_lift_ci is None:
             ax.text(0, i, "  lift undefined (control had no conversions)", va="center")
             continue
