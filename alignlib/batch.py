@@ -434,7 +434,7 @@ def render_report(job: ReportJob, kernel_name: str = KERNEL_NAME) -> RenderedRep
     out_nb = Path(tmp) / f"{job.report.name}.ipynb"
     error: str | None = None
     try:
-        declared = pm.inspect_notebook(str(job.report.notebook))
+        declared = declared_parameters(job.report.notebook)
         params = {k: v for k, v in job.parameters.items() if k in declared}
         pm.execute_notebook(
             str(job.report.notebook),
@@ -486,6 +486,25 @@ def render_report(job: ReportJob, kernel_name: str = KERNEL_NAME) -> RenderedRep
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+def declared_parameters(notebook: Path) -> set[str]:
+    """Names assigned in a notebook's ``parameters`` cell (the ones papermill may inject).
+
+    A plain scan of ``name = ...`` / ``name: type = ...`` lines: papermill's own
+    inspector skips lines with a second ``=`` (e.g. in a comment).
+    """
+    import nbformat
+
+    nb = nbformat.read(notebook, as_version=4)
+    names: set[str] = set()
+    for cell in nb.cells:
+        if "parameters" in cell.get("metadata", {}).get("tags", []):
+            for line in cell.source.splitlines():
+                m = re.match(r"^([A-Za-z_]\w*)\s*(?::[^=]*)?=", line)
+                if m:
+                    names.add(m.group(1))
+    return names
+
+
 def _subtitle(job: ReportJob) -> str:
     segment = "all segments" if job.segment in ("all", "") else f"segment: {job.segment}"
     return f"{job.quarter} · {segment}"
@@ -507,7 +526,7 @@ body, .jp-RenderedHTMLCommon { font-family: -apple-system, "Segoe UI", Roboto, "
 .jp-RenderedHTMLCommon h3 { font-size: 1.15em; margin-top: 1.2em; }
 .jp-RenderedHTMLCommon table { font-size: 13.5px; border-collapse: collapse; margin: .5em 0 1em; }
 .jp-RenderedHTMLCommon th { background: #f7fafc; }
-.jp-RenderedHTMLCommon td, .jp-RenderedHTMLCommon th { padding: 4px 10px; }
+.jp-RenderedHTMLCommon td, .jp-RenderedHTMLCommon th { padding: 4px 10px; text-align: left; }
 .jp-RenderedHTMLCommon tbody tr:nth-child(odd) { background: #fbfdff; }
 .jp-OutputArea-output img { max-width: 100%; height: auto; }
 .jp-Cell { padding: 0; }

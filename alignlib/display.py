@@ -82,7 +82,7 @@ def format_value(value: Any, kind: str = "number", currency: str = "USD") -> str
     if kind == "money":
         sym = currency_symbol(currency)
         sign = "-" if v < 0 else ""
-        digits = 0 if abs(v) >= 100 else 2
+        digits = 0 if abs(v) >= 1000 or float(v).is_integer() else 2
         return f"{sign}{sym}{abs(v):,.{digits}f}"
     if kind == "money_compact":
         return money(v, currency)
@@ -208,6 +208,9 @@ def table(
     styler = styler.set_table_styles(styles)
     if numeric_cols:
         styler = styler.set_properties(subset=numeric_cols, **{"text-align": "right"})
+    text_cols = [c for c in shown.columns if c not in numeric_cols]
+    if text_cols:
+        styler = styler.set_properties(subset=text_cols, **{"text-align": "left"})
     if highlight:
         for col, pred in highlight.items():
             shown_col = (labels or {}).get(col, _label(col))
@@ -314,7 +317,7 @@ def key_figures_html(figures: Mapping[str, Any], *, currency: str = "USD") -> st
         if not kind:
             kind = guess_kind(key, pd.Series([value])) if not isinstance(value, str) else "text"
         cards.append(
-            '<div style="flex:1 1 180px;border:1px solid #e2e8f0;border-radius:8px;'
+            '<div style="flex:1 1 140px;border:1px solid #e2e8f0;border-radius:8px;'
             'padding:10px 14px;background:#f7fafc;">'
             f'<div style="font-size:12px;color:#4a5568;text-transform:uppercase;letter-spacing:.04em;">'
             f"{html.escape(label)}</div>"
@@ -356,12 +359,12 @@ def stage_definitions(stages: Sequence[Any]) -> Any:
         colour = "#2b6cb0" if owner == "marketing" else "#c05621" if owner == "sales" else "#4a5568"
         rows.append(
             "<tr>"
-            f'<td style="padding:6px 10px;vertical-align:top;white-space:nowrap;"><b>{i}. '
+            f'<td style="padding:6px 10px;text-align:left;vertical-align:top;white-space:nowrap;"><b>{i}. '
             f"{html.escape(str(getattr(st, 'label', st)))}</b></td>"
-            f'<td style="padding:6px 10px;vertical-align:top;color:{colour};font-weight:600;">'
+            f'<td style="padding:6px 10px;text-align:left;vertical-align:top;color:{colour};font-weight:600;">'
             f"{html.escape(owner.capitalize())}</td>"
-            f'<td style="padding:6px 10px;vertical-align:top;">{html.escape(str(getattr(st, "definition", "") or ""))}</td>'
-            f'<td style="padding:6px 10px;vertical-align:top;">{html.escape(str(getattr(st, "entry_criteria", "") or ""))}</td>'
+            f'<td style="padding:6px 10px;text-align:left;vertical-align:top;">{html.escape(str(getattr(st, "definition", "") or ""))}</td>'
+            f'<td style="padding:6px 10px;text-align:left;vertical-align:top;">{html.escape(str(getattr(st, "entry_criteria", "") or ""))}</td>'
             "</tr>"
         )
     head = "".join(

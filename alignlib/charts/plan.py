@@ -1,0 +1,428 @@
+"""Charts of the quarter plan: reverse funnel, monthly volumes, budget, coverage, capacity.
+
+Each function takes a :class:`alignlib.planning.QuarterPlan` (or a small table) and
+returns a :class:`matplotlib.figure.Figure`; nothing here computes a plan.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.patches import Patch
+
+from alignlib.charts._format import (
+    ACCENT,
+    MARKETING,
+    NEUTRAL,
+    PALETTE,
+    SALES,
+    WARN,
+    currency_axis,
+    money,
+    new_figure,
+    percent_axis,
+    thousands_axis,
+)
+from alignlib.planning import QuarterPlan
+
+
+def _owner_colour(owner: str | None) -> str:
+    return MARKETING if owner == "marketing" else SALES if owner == "sales" else NEUTRAL
+
+
+def _quarter_months(plan: QuarterPlan) -> pd.PeriodIndex:
+    q = pd.Period(plan.quarter, freq="Q")
+    return pd.period_range(q.asfreq("M", "start"), q.asfreq("M", "end"), freq="M")
+
+
+def _title_suffix(plan: QuarterPlan) -> str:
+    return f" — {plan.scenario}" if plan.scenario else ""
+
+
+def reverse_funnel_chart(plan: QuarterPlan, owners: Mapping[str, str] | None = None) -> Figure:
+    """Volume each stage must reach this quarter, top of the funnel first.
+
+    Parameters
+    ----------
+    plan : QuarterPlan
+    owners : mapping, optional
+        Stage -> ``marketing`` or ``sales``; colours the bars by the team that owns them.
+
+    Returns
+    -------
+    Figure
+    """
+    stages = list(plan.funnel.stages)
+    required = np.asarray(plan.funnel.required, dtype=float)
+    labels = [plan.stage_labels.get(s, s) for s in stages]
+    fig, ax = new_figure(
+        f"What the {money(plan.target, plan.currency)} target needs, stage by stage"
+        + _title_suffix(plan),
+        height=0.55 * len(stages) + 1.6,
+    )
+    colours = [_owner_colour((owners or {}).get(s)) for s in stages]
+    y = np.arange(len(stages))[::-1]
+    ax.barh(y, required, color=colours, height=0.65)
+    ax.set_xscale("log")
+    ax.set_yticks(y, labels)
+    ax.set_xlim(max(0.8, required.min() / 2), required.max() * 4)
+    ax.set_xlabel("Volume needed this quarter (log scale: each gridline is 10x)")
+    ax.grid(axis="y", visible=False)
+    ax.grid(axis="x", alpha=0.3)
+    thousands_axis(ax, "x")
+    rates = [*plan.funnel.rates, None]
+    for yi, value, rate in zip(y, required, rates, strict=True):
+        text = f"{value:,.0f}"
+        if rate is not None:
+            text += f"   ({rate:.0%} convert to next)"
+        ax.text(value * 1.08, yi, text, va="center", fontsize=10)
+    if owners:
+        ax.legend(
+            handles=[Patch(color=MARKETING, label="Marketing"), Patch(color=SALES, label="Sales")],
+            loc="lower right",
+            frameon=False,
+        )
+    return fig
+
+
+def monthly_leads_chart(plan: QuarterPlan) -> Figure:
+    """New leads needed per month, stacked by channel; months before the quarter marked.
+
+    Leads for a December close must arrive months earlier (the stage lags), so
+    the bars start before the quarter does.
+    """
+    leads = plan.monthly[plan.funnel.stages[0]]
+    shares = plan.channels["share"]
+    labels = plan.channels["label"]
+    fig, ax = new_figure(f"New leads needed per month, by channel{_title_suffix(plan)}")
+    x = np.arange(len(leads))
+    bottom = np.zeros(len(leads))
+    for i, (channel, share) in enumerate(shares.items()):
+        values = leads.to_numpy() * float(share)
+        ax.bar(x, values, bottom=bottom, color=PALETTE[i % len(PALETTE)], label=labels[channel])
+        bottom += values
+    for xi, total in zip(x, bottom, strict=True):
+        if total > 0:
+            ax.text(xi, total, f"{total:,.0f}", ha="center", va="bottom", fontsize=9)
+    ax.set_xticks(x, [p.strftime("%b %Y") for p in leads.index])
+    quarter = set(_quarter_months(plan))
+    before = [i for i, p in enumerate(leads.index) if p not in quarter and p < min(quarter)]
+    if before:
+        ax.axvspan(-0.5, max(before) + 0.5, color="#edf2f7", zorder=0)
+        ax.text(
+            -0.4,
+            ax.get_ylim()[1] * 0.97,
+            "before the quarter starts",
+            va="top",
+            fontsize=9,
+            color=NEUTRAL,
+        )
+    ax.set_ylabel("New leads")
+    ax.set_xlabel("Month the leads must arrive")
+    thousands_axis(ax)
+    ax.legend(frameon=False, fontsize=9, ncols=2, loc="upper right")
+    ax.set_ylim(0, bottom.max() * 1.25 if bottom.max() > 0 else 1)
+    return fig
+
+
+def monthly_stages_chart(plan: QuarterPlan, owners: Mapping[str, str] | None = None) -> Figure:
+    """Volume entering each stage per month: one small panel per stage."""
+    stages = list(plan.funnel.stages)
+    monthly = plan.monthly
+    ncols = 3
+    nrows = int(np.ceil(len(stages) / ncols))
+    fig, axes = plt.subplots(
+        nrows, ncols, figsize=(10, 2.6 * nrows + 0.6), layout="constrained", squeeze=False
+    )
+    fig.suptitle(
+        f"When each stage's volume must happen{_title_suffix(plan)}",
+        x=0.01,
+        ha="left",
+        fontsize=13,
+        fontweight="bold",
+    )
+    quarter = set(_quarter_months(plan))
+    months = [p.strftime("%b") for p in monthly.index]
+    for ax, stage in zip(axes.flat, stages, strict=False):
+        values = monthly[stage].to_numpy()
+        colours = [
+            _owner_colour((owners or {}).get(stage)) if p in quarter else "#a0aec0"
+            for p in monthly.index
+        ]
+        ax.bar(np.arange(len(values)), values, color=colours)
+        ax.set_title(plan.stage_labels.get(stage, stage), fontsize=11, loc="left")
+        ax.set_xticks(np.arange(len(values)), months, fontsize=8)
+        ax.spines[["top", "right"]].set_visible(False)
+        ax.grid(axis="y", alpha=0.3)
+        thousands_axis(ax)
+    for ax in list(axes.flat)[len(stages) :]:
+        ax.set_visible(False)
+    axes[0, 0].set_ylabel("Entering the stage")
+    fig.text(0.99, 0.005, "grey: months before the quarter", ha="right", fontsize=8, color=NEUTRAL)
+    return fig
+
+
+def budget_chart(plan: QuarterPlan) -> Figure:
+    """Marketing budget by channel, with each channel's cost per customer (CAC)."""
+    ch = plan.channels.sort_values("budget")
+    fig, ax = new_figure(
+        f"Budget by channel: {money(plan.budget, plan.currency)} in total{_title_suffix(plan)}",
+        height=0.5 * len(ch) + 1.6,
+    )
+    y = np.arange(len(ch))
+    ax.barh(y, ch["budget"], color=MARKETING, height=0.6)
+    ax.set_yticks(y, ch["label"])
+    ax.grid(axis="y", visible=False)
+    ax.grid(axis="x", alpha=0.3)
+    currency_axis(ax, "x", plan.currency)
+    ax.set_xlabel("Budget for the planned leads")
+    for yi, (_, row) in zip(y, ch.iterrows(), strict=True):
+        ax.text(
+            row["budget"],
+            yi,
+            f"  {money(row['budget'], plan.currency)}  ·  {row['leads']:,.0f} leads at "
+            f"{money(row['cost_per_lead'], plan.currency)}  ·  CAC {money(row['cac'], plan.currency)}",
+            va="center",
+            fontsize=9,
+        )
+    ax.set_xlim(0, ch["budget"].max() * 1.9)
+    return fig
+
+
+def coverage_chart(plan: QuarterPlan) -> Figure:
+    """Pipeline coverage: the target multiple, the plan's, and what the win rate implies."""
+    cov = plan.coverage
+    planned = cov.planned_pipeline / plan.target if plan.target else 0.0
+    items = [
+        (f"Coverage target ({cov.coverage_target:.1f}x)", cov.coverage_target, NEUTRAL),
+        (
+            f"Implied by the {cov.win_rate:.0%} win rate",
+            cov.implied_coverage,
+            WARN if cov.target_below_implied else ACCENT,
+        ),
+        ("Pipeline in this plan", planned, MARKETING),
+    ]
+    fig, ax = new_figure(f"Pipeline coverage at {cov.stage} stage{_title_suffix(plan)}", height=2.8)
+    y = np.arange(len(items))[::-1]
+    ax.barh(y, [v for _, v, _ in items], color=[c for _, _, c in items], height=0.6)
+    ax.set_yticks(y, [t for t, _, _ in items])
+    for yi, (_, v, _) in zip(y, items, strict=True):
+        ax.text(
+            v,
+            yi,
+            f"  {v:.1f}x  ({money(v * plan.target, plan.currency)})",
+            va="center",
+            fontsize=10,
+        )
+    ax.axvline(1.0, color=NEUTRAL, lw=1, ls=":")
+    ax.set_xlim(0, max(v for _, v, _ in items) * 1.45)
+    ax.set_xlabel("Pipeline as a multiple of the bookings target")
+    ax.grid(axis="y", visible=False)
+    ax.grid(axis="x", alpha=0.3)
+    return fig
+
+
+def capacity_chart(plan: QuarterPlan) -> Figure:
+    """Sales capacity: reps needed vs available, and hand-offs vs SLA follow-up capacity."""
+    cap = plan.capacity
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 3.4), layout="constrained")
+    fig.suptitle(
+        f"Can sales work the plan?{_title_suffix(plan)}",
+        x=0.01,
+        ha="left",
+        fontsize=13,
+        fontweight="bold",
+    )
+    short = cap.reps_needed > cap.reps
+    ax1.bar(
+        ["Reps on the team", "Reps the plan needs"],
+        [cap.reps, cap.reps_needed],
+        color=[NEUTRAL, WARN if short else ACCENT],
+    )
+    ax1.set_title(
+        f"Busiest month: {cap.peak_opportunities_per_month:,.0f} new opportunities",
+        fontsize=10,
+        loc="left",
+    )
+    ax1.set_ylabel("Account executives")
+    over = cap.exceeds_followup_capacity
+    ax2.bar(
+        [f"Peak {cap.handoff_stage.upper()}s / month", "Answerable within SLA"],
+        [cap.peak_handoffs_per_month, cap.followup_capacity_per_month],
+        color=[WARN if over else MARKETING, NEUTRAL],
+    )
+    ax2.set_title(f"Follow-up within the {cap.sla_hours:g}-hour SLA", fontsize=10, loc="left")
+    ax2.set_ylabel("Contacts per month")
+    thousands_axis(ax2)
+    for ax in (ax1, ax2):
+        ax.spines[["top", "right"]].set_visible(False)
+        ax.grid(axis="y", alpha=0.3)
+        for patch in ax.patches:
+            ax.text(
+                patch.get_x() + patch.get_width() / 2,
+                patch.get_height(),
+                f"{patch.get_height():,.0f}",
+                ha="center",
+                va="bottom",
+                fontsize=10,
+            )
+        ax.set_ylim(0, max(p.get_height() for p in ax.patches) * 1.2 or 1)
+    return fig
+
+
+def scenarios_chart(table: pd.DataFrame, currency: str = "USD") -> Figure:
+    """Chance of hitting target and budget for each scenario, side by side.
+
+    Parameters
+    ----------
+    table : DataFrame
+        One row per scenario (index), with columns ``p_hit`` and ``budget``.
+    currency : str
+        ISO code for the budget labels.
+    """
+    fig, ax = new_figure("Scenarios: chance of hitting target and budget", height=3.6)
+    x = np.arange(len(table))
+    colours = [ACCENT if p >= 0.8 else SALES if p >= 0.5 else WARN for p in table["p_hit"]]
+    ax.bar(x, table["p_hit"], color=colours, width=0.6)
+    ax.set_xticks(x, [str(i).replace("_", " ") for i in table.index])
+    ax.set_ylim(0, 1.12)
+    percent_axis(ax)
+    ax.set_ylabel("P(hit target)")
+    for xi, (_, row) in zip(x, table.iterrows(), strict=True):
+        ax.text(
+            xi,
+            row["p_hit"] + 0.02,
+            f"{row['p_hit']:.0%}\nbudget {money(row['budget'], currency)}",
+            ha="center",
+            va="bottom",
+            fontsize=9,
+        )
+    return fig
+
+
+# -- the odds of hitting the plan (Monte Carlo) ---------------------------------------------
+
+
+def outcome_chart(
+    revenue: np.ndarray, target: float, currency: str = "USD", *, bins: int = 60
+) -> Figure:
+    """Distribution of simulated bookings in the quarter, with the target and P10/P50/P90.
+
+    Parameters
+    ----------
+    revenue : array
+        Bookings inside the quarter, one value per simulated quarter.
+    target : float
+        The bookings target.
+    currency : str
+    """
+    revenue = np.asarray(revenue, dtype=float)
+    p_hit = float(np.mean(revenue >= target)) if revenue.size else 0.0
+    fig, ax = new_figure(f"Simulated bookings this quarter: {p_hit:.0%} chance of hitting target")
+    counts, edges = np.histogram(revenue, bins=bins)
+    centres = (edges[:-1] + edges[1:]) / 2
+    share = counts / max(revenue.size, 1)
+    colours = [ACCENT if c >= target else "#a0aec0" for c in centres]
+    ax.bar(centres, share, width=np.diff(edges), color=colours, align="center")
+    ax.axvline(target, color=WARN, lw=2)
+    ax.text(
+        target,
+        ax.get_ylim()[1] * 0.95,
+        f"  target {money(target, currency)}",
+        color=WARN,
+        va="top",
+        fontsize=10,
+    )
+    for q, label in ((10, "P10"), (50, "P50"), (90, "P90")):
+        v = float(np.percentile(revenue, q))
+        ax.axvline(v, color=NEUTRAL, lw=1, ls="--")
+        ax.text(
+            v,
+            ax.get_ylim()[1] * 0.80,
+            f" {label}\n {money(v, currency)}",
+            fontsize=9,
+            color=NEUTRAL,
+            va="top",
+        )
+    currency_axis(ax, "x", currency)
+    percent_axis(ax, "y", decimals=1)
+    ax.set_xlabel("Bookings closed inside the quarter (green: target reached)")
+    ax.set_ylabel("Share of simulated quarters")
+    return fig
+
+
+def fan_chart(fan: pd.DataFrame, target: float, currency: str = "USD") -> Figure:
+    """Bookings outcomes (P10-P90 fan, median line) against the number of leads planned.
+
+    Parameters
+    ----------
+    fan : DataFrame
+        Indexed by planned leads, with columns ``P10``, ``P25``, ``P50``, ``P75``,
+        ``P90`` (bookings) and ``p_hit``; optional boolean column ``marker`` and string
+        column ``label`` name points to annotate (e.g. the point and confidence plans).
+    target : float
+    currency : str
+    """
+    x = fan.index.to_numpy(dtype=float)
+    fig, ax = new_figure("More leads, better odds: the range of bookings for each lead volume")
+    ax.fill_between(x, fan["P10"], fan["P90"], color=MARKETING, alpha=0.15, label="P10-P90")
+    ax.fill_between(x, fan["P25"], fan["P75"], color=MARKETING, alpha=0.30, label="P25-P75")
+    ax.plot(x, fan["P50"], color=MARKETING, lw=2, label="median")
+    ax.axhline(target, color=WARN, lw=1.5, ls="--", label=f"target {money(target, currency)}")
+    if "label" in fan.columns:
+        for leads, row in fan[fan["label"].fillna("") != ""].iterrows():
+            ax.axvline(float(leads), color=NEUTRAL, lw=1, ls=":")
+            ax.text(
+                float(leads),
+                ax.get_ylim()[0],
+                f" {row['label']}",
+                fontsize=9,
+                va="bottom",
+                color=NEUTRAL,
+            )
+    currency_axis(ax, "y", currency)
+    thousands_axis(ax, "x")
+    ax.set_xlabel("Leads planned for the quarter")
+    ax.set_ylabel("Bookings inside the quarter")
+    ax.legend(frameon=False, fontsize=9, loc="upper left")
+    return fig
+
+
+def tornado_chart(sens: pd.DataFrame, base_p_hit: float) -> Figure:
+    """Which input moves the chance of hitting target most (sensitivity tornado).
+
+    Parameters
+    ----------
+    sens : DataFrame
+        Indexed by input label, with ``p_hit_low``, ``p_hit_high`` and ``how`` (what
+        low and high mean); largest effect first (``simulation.sensitivity`` order).
+    base_p_hit : float
+        P(hit) with every input at its base value.
+    """
+    sens = sens.iloc[::-1]
+    fig, ax = new_figure(
+        "What moves the chance of hitting target most",
+        height=0.5 * len(sens) + 1.8,
+    )
+    y = np.arange(len(sens))
+    low = sens["p_hit_low"].to_numpy(dtype=float)
+    high = sens["p_hit_high"].to_numpy(dtype=float)
+    ax.barh(y, low - base_p_hit, left=base_p_hit, color=WARN, alpha=0.8, label="input lower")
+    ax.barh(y, high - base_p_hit, left=base_p_hit, color=ACCENT, alpha=0.8, label="input higher")
+    ax.axvline(base_p_hit, color=NEUTRAL, lw=1)
+    ax.set_yticks(y, [str(i) for i in sens.index])
+    for yi, lo, hi in zip(y, low, high, strict=True):
+        ax.text(min(lo, hi), yi, f"{min(lo, hi):.0%} ", ha="right", va="center", fontsize=9)
+        ax.text(max(lo, hi), yi, f" {max(lo, hi):.0%}", ha="left", va="center", fontsize=9)
+    span = max(np.max(np.abs(high - base_p_hit)), np.max(np.abs(low - base_p_hit)), 0.01)
+    ax.set_xlim(max(0, base_p_hit - span * 1.4), min(1, base_p_hit + span * 1.4))
+    percent_axis(ax, "x")
+    ax.set_xlabel(f"P(hit target) when the input is lower / higher (today {base_p_hit:.0%})")
+    ax.grid(axis="y", visible=False)
+    ax.grid(axis="x", alpha=0.3)
+    ax.legend(frameon=False, fontsize=9, loc="lower right")
+    return fig

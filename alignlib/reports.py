@@ -1,0 +1,713 @@
+"""What the report notebooks compute, in one tested place, so the notebooks stay thin.
+
+Each function turns validated parameters (and the results of planning, simulation,
+metrics and experiments) into the small tables and objects a report shows. The
+maths lives in those modules; this module only wires them together for the reports.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from alignlib import paths
+from alignlib.errors import InputError
+
+if TYPE_CHECKING:
+    from alignlib.params import QuarterParams
+    from alignlib.planning import QuarterPlan
+
+
+def resolve_params_path(params_path: str | Path) -> Path:
+    """Find a parameters file named relative to the working folder or the project.
+
+    Notebooks run with the notebook's folder as working directory (JupyterLab,
+    papermill, nbval), so ``../params/2026Q4.yaml`` works there; a bare name such
+    as ``2026Q4.yaml`` is also looked up in ``params/`` and relative to ``notebooks/``.
+
+    Parameters
+    ----------
+    params_path : str or Path
+
+    Returns
+    -------
+    Path
+        An existing file (absolute).
+
+    Raises
+    ------
+    InputError
+        When no candidate exists; the message lists where it looked.
+    """
+    path = Path(params_path).expanduser()
+    candidates = (
+        [path]
+        if path.is_absolute()
+        else [
+            Path.cwd() / path,
+            paths.NOTEBOOKS_DIR / path,
+            paths.PARAMS_DIR / path,
+            paths.PROJECT_ROOT / path,
+        ]
+    )
+    for candidate in candidates:
+        if candidate.is_file():
+            return candidate.resolve()
+    looked = ", ".join(str(c) for c in candidates)
+    raise InputError(f"parameters file {params_path!r} not found (looked in: {looked})")
+
+
+def load_report_params(params_path: str | Path, scenario: str | None = None) -> QuarterParams:
+    """Load and validate a parameters file for a report, with an optional scenario applied."""
+    from alignlib.params import load_params
+
+    params = load_params(resolve_params_path(params_path))
+    return params.with_scenario(scenario) if scenario else params
+
+
+def short_label(stage: str) -> str:
+    """A compact stage name for charts and row labels: ``MQL``, ``SAL``, ``Opportunity``."""
+    return stage.upper() if len(stage) <= 3 else stage.replace("_", " ").capitalize()
+
+
+def stage_owners(params: QuarterParams) -> dict[str, str]:
+    """Stage name -> owning team (``marketing`` or ``sales``), for colouring charts."""
+    return {s.name: s.owner for s in params.stages}
+
+
+def quarter_monthly_volume(plan: QuarterPlan) -> dict[str, float]:
+    """Average volume entering each stage per month of the quarter (required / months).
+
+    Used to turn an experiment's remaining sample into weeks of running time.
+    """
+    n_months = 3
+    return {s: v / n_months for s, v in zip(plan.funnel.stages, plan.funnel.required, strict=True)}
+
+
+def plan_table(plan: QuarterPlan) -> pd.DataFrame:
+    """The plan by stage for readers and spreadsheets (labels, rates, volumes, cost).
+
+    Indexed by stage name. Columns: ``label``, ``conversion_rate`` into the next stage, ``rate_to_won``,
+    ``required`` volume, ``in_funnel_at_start`` (must already have entered before
+    the quarter) and ``cost_per_stage`` (budget / required).
+    """
+    frame = plan.to_frame()
+    out = pd.DataFrame(
+        {
+            "label": frame["label"],
+            "conversion_rate": frame["conversion_rate"],
+            "rate_to_won": frame["rate_to_won"],
+            "required": frame["required"].astype(int),
+            "in_funnel_at_start": frame["in_funnel_at_start"].round().astype(int),
+            "cost_per_stage": frame["cost_per_stage"],
+        },
+        index=frame.index,
+    )
+    return out
+
+
+def monthly_table(plan: QuarterPlan) -> pd.DataFrame:
+    """Volume entering each stage per month (rounded up), stages as rows, months as columns.
+
+    Months before the quarter are marked ``(before)`` so readers see the lead time.
+    """
+    table = plan.monthly_table()
+    first = pd.Period(plan.quarter, freq="Q").asfreq("M", "start")
+    labels = [
+        f"{label} (before)" if period < first else label
+        for label, period in zip(table.index, plan.monthly.index, strict=True)
+    ]
+    out = table.T
+    out.columns = labels
+    out.index = [plan.stage_labels.get(s, s) for s in out.index]
+    out.index.name = "stage"
+    out["quarter total"] = out.sum(axis=1)
+    return out
+
+
+def channel_table(plan: QuarterPlan) -> pd.DataFrame:
+    """Per channel: share, leads, cost per lead, budget, customers and CAC."""
+    ch = plan.channels
+    won = plan.funnel.stages[-1]
+    out = pd.DataFrame(
+        {
+            "label": ch["label"],
+            "share": ch["share"],
+            "leads": ch["leads"].round().astype(int),
+            "cost_per_lead": ch["cost_per_lead"],
+            "budget": ch["budget"],
+            "customers": ch[won],
+            "cac": ch["cac"],
+        },
+        index=ch.index,
+    )
+    total = pd.DataFrame(
+        {
+            "label": ["Total"],
+            "share": [out["share"].sum()],
+            "leads": [int(out["leads"].sum())],
+            "cost_per_lead": [plan.costs.get("cost_per_lead")],
+            "budget": [plan.budget],
+            "customers": [out["customers"].sum()],
+            "cac": [plan.cac],
+        },
+        index=["total"],
+    )
+    return pd.concat([out, total])
+
+
+def cost_per_stage_table(plan: QuarterPlan) -> pd.DataFrame:
+    """Marketing budget divided by each stage's planned volume (cost per lead ... CAC)."""
+    rows = []
+    for stage in plan.funnel.stages:
+        key = f"cost_per_{stage}"
+        if key in plan.costs:
+            rows.append((plan.stage_labels.get(stage, stage), float(plan.costs[key])))
+    frame = pd.DataFrame(rows, columns=["stage", "cost_per_stage"]).set_index("stage")
+    return frame
+
+
+def sla_table(params: QuarterParams) -> pd.DataFrame:
+    """The service levels both teams signed up to, as a small table."""
+    cap = params.capacity
+    rows = [
+        (
+            "Lead response",
+            f"{params.sla.lead_response_hours:g} hours",
+            f"Sales makes first contact with every new {cap.handoff_stage.upper()}.",
+        ),
+        (
+            "Acceptance",
+            f"{params.sla.acceptance_hours:g} hours",
+            "Sales accepts or rejects (with a reason) each hand-off.",
+        ),
+        (
+            "Follow-up capacity",
+            f"{cap.responses_per_rep_per_day * cap.reps:,.0f} per day",
+            f"{cap.reps} reps x {cap.responses_per_rep_per_day:g} responses a day.",
+        ),
+    ]
+    return pd.DataFrame(rows, columns=["service level", "within", "meaning"]).set_index(
+        "service level"
+    )
+
+
+def check_trials(trials: int) -> int:
+    """A trial count for a report (at least 100, so probabilities are not pure noise)."""
+    if int(trials) < 100:
+        raise InputError(f"trials must be at least 100 for a report, got {trials}")
+    return int(trials)
+
+
+def as_frame(rows: list[dict[str, Any]], index: str) -> pd.DataFrame:
+    """Records as a DataFrame indexed by ``index`` (empty frame when there are none)."""
+    if not rows:
+        return pd.DataFrame()
+    return pd.DataFrame.from_records(rows).set_index(index)
+
+
+# -- simulation views ---------------------------------------------------------------------
+
+
+def simulation_summary(result: Any, target: float, currency: str = "USD") -> pd.DataFrame:
+    """Bookings and wins of the simulated quarters: mean, P10, P50, P90, formatted for reading.
+
+    Returns
+    -------
+    DataFrame
+        One row per measure; values are formatted strings (money or counts per row).
+    """
+    from alignlib.display import format_value
+
+    rows = []
+    labels = {
+        "revenue": "Bookings inside the quarter",
+        "revenue_after": "Bookings landing after the quarter",
+        "won_in_quarter": "Deals won inside the quarter",
+    }
+    for key, label in labels.items():
+        values = getattr(result, key, None)
+        if values is None:
+            continue
+        values = np.asarray(values, dtype=float)
+        kind = "money" if "revenue" in key else "count"
+        q = np.quantile(values, [0.1, 0.5, 0.9])
+        rows.append(
+            {
+                "measure": label,
+                "average": format_value(values.mean(), kind, currency),
+                "P10 (1 in 10 quarters is worse)": format_value(q[0], kind, currency),
+                "P50 (median)": format_value(q[1], kind, currency),
+                "P90 (1 in 10 is better)": format_value(q[2], kind, currency),
+            }
+        )
+    rows.append(
+        {
+            "measure": "Chance of reaching the target",
+            "average": format_value(float(np.mean(result.revenue >= target)), "pct"),
+            "P10 (1 in 10 quarters is worse)": "",
+            "P50 (median)": "",
+            "P90 (1 in 10 is better)": "",
+        }
+    )
+    return as_frame(rows, "measure")
+
+
+def target_sentence(plan: QuarterPlan, params: QuarterParams) -> str:
+    """One sentence stating the quarter's target and what it means in deals and leads."""
+    from alignlib.display import format_value, money
+
+    seg = "the whole company" if params.segment in ("all", "") else f"the {params.segment} segment"
+    scen = f" (scenario: {plan.scenario})" if plan.scenario else ""
+    return (
+        f"The {plan.quarter} bookings target for {seg}{scen} is "
+        f"{format_value(plan.target, 'money', plan.currency)}: at an average deal of "
+        f"{money(plan.avg_deal_size, plan.currency)} that is {plan.funnel.wins:,} won deals, "
+        f"which needs {plan.funnel.leads:,} new leads and a marketing budget of "
+        f"{money(plan.budget, plan.currency)}."
+    )
+
+
+def confidence_sentence(confidence_plan: Any, plan: QuarterPlan) -> str:
+    """Plain words for the confidence-sized plan against the point plan."""
+    c = confidence_plan
+    return (
+        f"Planning the point-estimate {plan.funnel.leads:,} leads gives only a "
+        f"{c.point_p_hit:.0%} chance of reaching the target. To be {c.confidence:.0%} sure, "
+        f"plan for {c.leads:,} leads ({c.extra_leads:+,.0f}, "
+        f"{c.leads / max(plan.funnel.leads, 1) - 1:+.0%})."
+    )
+
+
+def confidence_table(confidence_plan: Any, params: QuarterParams) -> pd.DataFrame:
+    """Point plan vs confidence-sized plan per stage, with stage labels."""
+    frame = confidence_plan.to_frame()
+    out = pd.DataFrame(
+        {
+            "label": [params.stage_labels.get(s, s) for s in frame.index],
+            "point_plan": np.ceil(frame["point_plan"].to_numpy(dtype=float) - 1e-9),
+            f"plan_for_{confidence_plan.confidence:.0%}_confidence": np.ceil(
+                frame["confidence_plan"].to_numpy(dtype=float) - 1e-9
+            ),
+        },
+        index=frame.index,
+    )
+    out["extra"] = out.iloc[:, 2] - out["point_plan"]
+    return out
+
+
+def sensitivity_table(sens: Any) -> pd.DataFrame:
+    """The sensitivity rows for reading: input, its low/base/high value, P(hit) low/high."""
+    from alignlib.display import format_value
+
+    frame = sens.to_frame()
+    rows = []
+    for label, row in frame.iterrows():
+        kind = {"deal_size": "money", "lead_volume": "count"}.get(row["kind"], "pct1")
+        rows.append(
+            {
+                "input": str(label),
+                "lower": format_value(row["low_value"], kind),
+                "as planned": format_value(row["base_value"], kind),
+                "higher": format_value(row["high_value"], kind),
+                "how": row.get("how", ""),
+                "P(hit) lower": format_value(row["p_hit_low"], "pct1"),
+                "P(hit) higher": format_value(row["p_hit_high"], "pct1"),
+                "swing in P(hit)": format_value(row["effect"], "pct1"),
+            }
+        )
+    return as_frame(rows, "input")
+
+
+def revenue_fan(
+    params: QuarterParams,
+    *,
+    trials: int,
+    seed: int | None,
+    lead_volumes: list[int] | None = None,
+    marks: dict[str, int] | None = None,
+) -> pd.DataFrame:
+    """Bookings quantiles and P(hit) for a range of planned lead volumes (for a fan chart).
+
+    Parameters
+    ----------
+    params : QuarterParams
+    trials, seed : int
+        Monte Carlo trials per lead volume, and the seed (the same for each volume, so
+        the curve is smooth: common random numbers).
+    lead_volumes : list of int, optional
+        Default: 60% to 160% of the point plan's leads, plus every ``marks`` value.
+    marks : dict, optional
+        Label -> lead volume to annotate (e.g. ``{"point plan": 7513}``).
+
+    Returns
+    -------
+    DataFrame
+        Indexed by ``leads``: ``P10, P25, P50, P75, P90, p_hit, label``.
+    """
+    from alignlib.planning import reverse_funnel
+    from alignlib.simulation import simulate_from_params
+
+    point = reverse_funnel(
+        params.target.bookings, params.deal_size.mean, params.stage_names, params.rates
+    ).leads
+    volumes = set(lead_volumes or [round(point * f) for f in (0.6, 0.8, 1.0, 1.2, 1.4, 1.6)])
+    volumes |= set((marks or {}).values())
+    names = {v: k for k, v in (marks or {}).items()}
+    rows = []
+    for leads in sorted(volumes):
+        res = simulate_from_params(params, trials=trials, seed=seed, leads=int(leads))
+        rev = res.revenue
+        qs = {f"P{q}": float(pd.Series(rev).quantile(q / 100)) for q in (10, 25, 50, 75, 90)}
+        rows.append(
+            {
+                "leads": int(leads),
+                **qs,
+                "p_hit": res.p_hit(params.target.bookings),
+                "label": names.get(leads, ""),
+            }
+        )
+    return as_frame(rows, "leads")
+
+
+def scenario_table(params: QuarterParams, *, trials: int, seed: int | None) -> pd.DataFrame:
+    """The base plan and every scenario side by side, with each one's P(hit).
+
+    Returns
+    -------
+    DataFrame
+        One row per plan (``base`` first): description, target, deal size, leads,
+        budget, CAC, reps needed, capacity flags and ``p_hit`` (Monte Carlo at the
+        plan's point-estimate leads).
+    """
+    from alignlib.planning import build_plan
+    from alignlib.simulation import simulate_from_params
+
+    rows = []
+    for name in [None, *params.scenarios]:
+        p = params.with_scenario(name)
+        plan = build_plan(p)
+        res = simulate_from_params(p, trials=trials, seed=seed)
+        desc = "The plan as submitted" if name is None else params.scenarios[name].description
+        rows.append(
+            {
+                "scenario": "base" if name is None else name,
+                "description": desc or "",
+                "target": plan.target,
+                "deal_size": plan.avg_deal_size,
+                "leads": plan.funnel.leads,
+                "opportunities": plan.funnel.required[plan.funnel.stages.index(p.pipeline.stage)],
+                "budget": plan.budget,
+                "cac": plan.cac,
+                "reps_needed": plan.capacity.reps_needed,
+                "capacity_flags": len(plan.capacity.messages),
+                "p_hit": res.p_hit(plan.target),
+            }
+        )
+    return as_frame(rows, "scenario")
+
+
+# -- what-if ----------------------------------------------------------------------------------
+
+
+def whatif(
+    params: QuarterParams,
+    *,
+    target: float | None = None,
+    rates: dict[str, float] | None = None,
+    deal_size: float | None = None,
+    leads: int | None = None,
+    trials: int = 5_000,
+    seed: int | None = None,
+) -> dict[str, Any]:
+    """Re-plan the quarter with some inputs changed, and the chance of hitting target.
+
+    Conversion rates given here are fixed (no historical-count uncertainty), as a
+    person moving a slider means "suppose the rate were exactly this".
+
+    Parameters
+    ----------
+    params : QuarterParams
+        The base parameters.
+    target : float, optional
+        Bookings target (default: the parameters').
+    rates : dict, optional
+        From-stage -> conversion rate into the next stage; others keep their inputs.
+    deal_size : float, optional
+        Average deal size (the spread scales with it).
+    leads : int, optional
+        Leads the quarter will get (default: what the re-planned funnel requires).
+    trials, seed : int
+        Monte Carlo trials and seed.
+
+    Returns
+    -------
+    dict
+        ``required`` (DataFrame: volume per stage), ``required_leads``, ``leads``,
+        ``budget`` (leads x the plan's blended cost per lead), ``p_hit``, ``target``.
+    """
+    from alignlib.planning import build_plan, reverse_funnel
+    from alignlib.simulation import DealSize, funnel_inputs_from_params, simulate_funnel
+
+    base_plan = build_plan(params)
+    target = float(params.target.bookings if target is None else target)
+    mean = float(params.deal_size.mean if deal_size is None else deal_size)
+    if target <= 0 or mean <= 0:
+        raise InputError(f"target and deal size must be positive (got {target}, {mean})")
+    names = list(params.stage_names)
+    point_rates = list(params.rates)
+    inputs = list(params.rate_inputs)
+    for stage, value in (rates or {}).items():
+        i = names.index(stage)
+        if not 0 < float(value) <= 1:
+            raise InputError(f"conversion rate of {stage!r} must be in (0, 1], got {value}")
+        point_rates[i] = float(value)
+        inputs[i] = float(value)
+    funnel = reverse_funnel(target, mean, names, point_rates)
+    n_leads = int(funnel.leads if leads is None else leads)
+    kwargs = funnel_inputs_from_params(params, leads=max(n_leads, 1))
+    kwargs["rates"] = inputs
+    spread = params.deal_size.spread * mean / params.deal_size.mean
+    kwargs["deal_size"] = DealSize(mean, spread)
+    res = simulate_funnel(**kwargs, trials=trials, seed=seed)
+    cost_per_lead = float(base_plan.costs["cost_per_lead"])
+    required = pd.DataFrame(
+        {"stage": [params.stage_labels.get(s, s) for s in names], "required": funnel.required},
+        index=pd.Index(names, name="stage_name"),
+    )
+    return {
+        "target": target,
+        "required": required,
+        "required_leads": funnel.leads,
+        "leads": n_leads,
+        "budget": n_leads * cost_per_lead,
+        "p_hit": res.p_hit(target) if n_leads > 0 else 0.0,
+    }
+
+
+def whatif_table(
+    params: QuarterParams, *, trials: int = 5_000, seed: int | None = None, swing: float = 0.1
+) -> pd.DataFrame:
+    """The static what-if: each input moved down and up by ``swing``, one at a time.
+
+    Returns
+    -------
+    DataFrame
+        One row per change: ``leads_needed`` to plan for the target under it, ``budget``
+        for those leads, and ``p_hit`` if the quarter gets the base plan's leads.
+    """
+    from alignlib.planning import reverse_funnel
+
+    base_leads = reverse_funnel(
+        params.target.bookings, params.deal_size.mean, params.stage_names, params.rates
+    ).leads
+    changes: list[tuple[str, dict[str, Any]]] = [("As planned", {})]
+    pct = f"{swing:.0%}"
+    changes += [
+        (f"Target -{pct}", {"target": params.target.bookings * (1 - swing)}),
+        (f"Target +{pct}", {"target": params.target.bookings * (1 + swing)}),
+        (f"Deal size -{pct}", {"deal_size": params.deal_size.mean * (1 - swing)}),
+        (f"Deal size +{pct}", {"deal_size": params.deal_size.mean * (1 + swing)}),
+    ]
+    names = params.stage_names
+    for i, (stage, rate) in enumerate(zip(names[:-1], params.rates, strict=True)):
+        move = f"{short_label(stage)} → {short_label(names[i + 1])}"
+        changes.append((f"{move} rate -{pct}", {"rates": {stage: rate * (1 - swing)}}))
+        changes.append((f"{move} rate +{pct}", {"rates": {stage: min(1.0, rate * (1 + swing))}}))
+    rows = []
+    for label, change in changes:
+        needed = whatif(params, **change, trials=trials, seed=seed)
+        at_base = whatif(params, **change, leads=base_leads, trials=trials, seed=seed)
+        rows.append(
+            {
+                "what if": label,
+                "leads_needed": needed["required_leads"],
+                "budget": needed["budget"],
+                "p_hit": at_base["p_hit"],
+            }
+        )
+    for label, factor in ((f"Lead volume -{pct}", 1 - swing), (f"Lead volume +{pct}", 1 + swing)):
+        r = whatif(params, leads=round(base_leads * factor), trials=trials, seed=seed)
+        rows.append(
+            {
+                "what if": label,
+                "leads_needed": r["required_leads"],
+                "budget": r["budget"],
+                "p_hit": r["p_hit"],
+            }
+        )
+    return as_frame(rows, "what if")
+
+
+def whatif_panel(params: QuarterParams, *, trials: int = 5_000, seed: int | None = None) -> Any:
+    """An ipywidgets panel: sliders for the target, each stage's rate, deal size and leads.
+
+    Moving a slider re-plans the quarter and re-runs the Monte Carlo (``trials``
+    trials) and shows required volumes, budget and P(hit). Needs a live kernel
+    (JupyterLab); rendered reports show :func:`whatif_table` instead.
+
+    Returns
+    -------
+    ipywidgets.VBox
+    """
+    import ipywidgets as w
+    from IPython.display import HTML, display
+
+    from alignlib import display as disp
+
+    base = whatif(params, trials=trials, seed=seed)
+    style = {"description_width": "220px"}
+    layout = w.Layout(width="560px")
+    target = w.FloatSlider(
+        value=params.target.bookings,
+        min=params.target.bookings * 0.5,
+        max=params.target.bookings * 1.5,
+        step=params.target.bookings / 100,
+        description="Bookings target",
+        readout_format=",.0f",
+        style=style,
+        layout=layout,
+        continuous_update=False,
+    )
+    deal = w.FloatSlider(
+        value=params.deal_size.mean,
+        min=params.deal_size.mean * 0.5,
+        max=params.deal_size.mean * 1.5,
+        step=params.deal_size.mean / 100,
+        description="Average deal size",
+        readout_format=",.0f",
+        style=style,
+        layout=layout,
+        continuous_update=False,
+    )
+    leads = w.IntSlider(
+        value=base["leads"],
+        min=max(1, base["leads"] // 3),
+        max=base["leads"] * 2,
+        step=max(1, base["leads"] // 200),
+        description="Leads the quarter gets",
+        style=style,
+        layout=layout,
+        continuous_update=False,
+    )
+    follow = w.Checkbox(value=True, description="Leads follow the plan's requirement")
+    names = params.stage_names
+    rate_sliders = {
+        stage: w.FloatSlider(
+            value=rate,
+            min=0.01,
+            max=1.0,
+            step=0.005,
+            description=f"{short_label(stage)} → {short_label(names[i + 1])} rate",
+            readout_format=".1%",
+            style=style,
+            layout=layout,
+            continuous_update=False,
+        )
+        for i, (stage, rate) in enumerate(zip(names[:-1], params.rates, strict=True))
+    }
+    out = w.Output()
+
+    def refresh(_change: Any = None) -> None:
+        rates = {s: sl.value for s, sl in rate_sliders.items()}
+        n = None if follow.value else leads.value
+        r = whatif(
+            params,
+            target=target.value,
+            rates=rates,
+            deal_size=deal.value,
+            leads=n,
+            trials=trials,
+            seed=seed,
+        )
+        if follow.value and leads.value != r["leads"]:
+            leads.unobserve(refresh, "value")
+            leads.max = max(leads.max, r["leads"])
+            leads.value = r["leads"]
+            leads.observe(refresh, "value")
+        out.clear_output(wait=True)
+        with out:
+            display(
+                HTML(
+                    disp.key_figures_html(
+                        {
+                            "target": r["target"],
+                            "required_leads": r["required_leads"],
+                            "budget": r["budget"],
+                            "p_hit": r["p_hit"],
+                        },
+                        currency=params.currency,
+                    )
+                )
+            )
+            display(disp.table(r["required"], index=False, caption="Volume needed per stage"))
+
+    for widget in [target, deal, leads, follow, *rate_sliders.values()]:
+        widget.observe(refresh, "value")
+    refresh()
+    return w.VBox(
+        [
+            w.HTML("<b>Move a slider: the plan and the chance of hitting target update.</b>"),
+            target,
+            deal,
+            *rate_sliders.values(),
+            w.HBox([leads, follow]),
+            out,
+        ]
+    )
+
+
+def whatif_view(
+    params: QuarterParams, *, interactive: bool, trials: int = 5_000, seed: int | None = None
+) -> Any:
+    """The live panel in JupyterLab (``interactive=True``), the static table otherwise.
+
+    The batch runs notebooks with ``interactive=False`` (papermill cannot show live
+    widgets in HTML), so a rendered report gets the table of one-at-a-time changes.
+    """
+    if interactive:
+        return whatif_panel(params, trials=trials, seed=seed)
+    from alignlib import display
+
+    return display.table(
+        whatif_table(params, trials=trials, seed=seed),
+        caption="What if one input changes by 10%? Leads and budget to still hit the target, "
+        "and the chance of hitting it with the leads as planned",
+        labels={"p_hit": "P(hit) with planned leads", "leads_needed": "Leads needed"},
+        currency=params.currency,
+    )
+
+
+# -- actuals ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ActualsView:
+    """What a report shows about actuals: notes, charts and formatted tables."""
+
+    notes: tuple[str, ...] = ()
+    figures: tuple[Any, ...] = ()
+    tables: tuple[tuple[str, pd.DataFrame], ...] = ()
+    sla_tables: tuple[tuple[str, pd.DataFrame], ...] = ()
+
+
+def actuals_view(params: QuarterParams, plan: QuarterPlan) -> ActualsView:
+    """Actual-to-plan, pacing and SLA compliance from the CRM exports, when there are any.
+
+    Returns an empty view with a note when the parameters name no actuals.
+    """
+    if params.actuals is None:
+        return ActualsView(notes=("No actuals in the parameters file: plan only.",))
+    try:
+        from alignlib import metrics  # noqa: F401
+    except ImportError:
+        return ActualsView(notes=("Actual-to-plan needs alignlib.metrics (not installed yet).",))
+    return _actuals_view(params, plan)
+
+
+def _actuals_view(params: QuarterParams, plan: QuarterPlan) -> ActualsView:
+    return ActualsView(notes=("Actual-to-plan: waiting for alignlib.metrics.",))

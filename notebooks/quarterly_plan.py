@@ -1,0 +1,263 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: alignlib (.venv)
+#     language: python
+#     name: alignlib
+# ---
+
+# %% [markdown] tags=["report-hide"]
+# # Quarterly plan
+#
+# From the bookings target back to the leads, month by month and channel by channel, with
+# the odds of hitting it. Change the parameters in the next cell, or render every segment
+# with `alignlib run`. The what-if panel at the end recomputes live in JupyterLab.
+
+# %%
+# ruff: noqa: UP045  (papermill reads `Optional[...]` parameter types, not `X | None`)
+from typing import Optional
+
+from alignlib import batch, display, reports
+from alignlib import simulation as sim
+from alignlib.charts import plan as charts
+from alignlib.planning import build_plan
+
+# %% tags=["parameters"]
+params_path: str = "../params/2026Q4.yaml"  # parameters file (relative to notebooks/ or params/)
+scenario: Optional[str] = None  # plan one scenario from the parameters file instead of the base
+trials: int = 20_000  # Monte Carlo trials per simulation (the batch can pass more)
+seed: Optional[int] = None  # random seed; None: use simulation.seed from the parameters file
+interactive: bool = True  # live what-if widgets; the batch passes False (static table)
+
+# %%
+params = reports.load_report_params(params_path, scenario)
+seed = params.simulation.seed if seed is None else seed
+plan = build_plan(params)
+owners = reports.stage_owners(params)
+result = sim.simulate_from_params(params, trials=trials, seed=seed)
+confidence_plan = sim.plan_from_params(params, trials=trials, seed=seed)
+sensitivity = sim.sensitivity_from_params(params, trials=trials, seed=seed)
+batch.record_headline(
+    target=plan.target,
+    p_hit=result.p_hit(plan.target),
+    required_leads=plan.funnel.leads,
+    budget=plan.budget,
+    confidence_leads=confidence_plan.leads,
+    currency=plan.currency,
+)
+batch.record_table("plan", reports.plan_table(plan), title="Required volume by stage")
+batch.record_table("monthly_plan", reports.monthly_table(plan), title="Volume by stage and month")
+batch.record_table("channels", reports.channel_table(plan), title="Leads and budget by channel")
+display.flags(plan.warnings, none_message="No flags: coverage and capacity fit the plan.")
+
+# %% [markdown]
+# ## The target and the shared definitions
+#
+# Sales and marketing plan from the same funnel. Each stage below has one definition and
+# one set of entry criteria that both teams signed up to; every number in this report counts
+# contacts by these definitions.
+
+# %%
+display.note(reports.target_sentence(plan, params))
+
+# %%
+display.stage_definitions(params.stages)
+
+# %% [markdown]
+# ## The reverse funnel: what the target needs
+#
+# Working back from the bookings target, the average deal size gives the deals to win, and
+# each stage's conversion rate gives the volume the stage above must reach.
+
+# %%
+display.show(charts.reverse_funnel_chart(plan, owners))
+
+# %%
+display.table(
+    reports.plan_table(plan),
+    caption="Volume needed per stage this quarter",
+    index=False,
+    labels={"label": "Stage", "in_funnel_at_start": "Already needed before the quarter"},
+    formats={"cost_per_stage": "money"},
+    currency=plan.currency,
+)
+
+# %% [markdown]
+# ## Month by month
+#
+# Deals take time to move through the funnel, so most leads for this quarter's bookings
+# must arrive *before* the quarter starts. Grey months lie before the quarter.
+
+# %%
+display.show(charts.monthly_leads_chart(plan))
+
+# %%
+display.show(charts.monthly_stages_chart(plan, owners))
+
+# %%
+display.table(reports.monthly_table(plan), caption="Volume entering each stage, by month")
+
+# %% [markdown]
+# ## Channels, budget and cost per stage
+
+# %%
+display.show(charts.budget_chart(plan))
+
+# %%
+display.table(
+    reports.channel_table(plan),
+    index=False,
+    caption="Leads, budget and customers by channel",
+    formats={"customers": "count", "share": "pct"},
+    labels={"label": "Channel", "cac": "Cost per customer (CAC)"},
+    currency=plan.currency,
+)
+
+# %%
+display.table(
+    reports.cost_per_stage_table(plan),
+    caption="Marketing cost per contact reaching each stage",
+    labels={"cost_per_stage": "Cost per contact"},
+    currency=plan.currency,
+)
+
+# %% [markdown]
+# ## Pipeline coverage
+#
+# A coverage rule (say 3x the target in pipeline) only works if the win rate supports it:
+# at a 25% win rate, 3x pipeline books only 75% of target.
+
+# %%
+display.show(charts.coverage_chart(plan))
+
+# %%
+display.callout(
+    plan.coverage.message, "warning" if plan.coverage.target_below_implied else "ok"
+)
+
+# %% [markdown]
+# ## Sales capacity
+
+# %%
+display.show(charts.capacity_chart(plan))
+
+# %%
+display.flags(plan.capacity.messages, none_message="Sales has the capacity to work this plan.")
+
+# %% [markdown]
+# ## The odds of hitting the target
+#
+# The plan above assumes every rate is exactly its average and every month is typical. The
+# Monte Carlo simulation replays the quarter thousands of times with the real uncertainty:
+# rates measured on a limited history, lead volume that varies, deal sizes that vary, and
+# deals that close after the quarter ends.
+
+# %%
+display.show(charts.outcome_chart(result.revenue, plan.target, plan.currency))
+
+# %%
+display.table(
+    reports.simulation_summary(result, plan.target, plan.currency),
+    caption=f"What the simulated quarters ({trials:,} of them) look like",
+)
+
+# %% [markdown]
+# ## A plan sized for confidence
+#
+# How many leads to plan for so that the target is reached in
+# the chosen share of simulated quarters, beside the point-estimate plan.
+
+# %%
+display.note(reports.confidence_sentence(confidence_plan, plan))
+
+# %%
+display.show(
+    charts.fan_chart(
+        reports.revenue_fan(
+            params,
+            trials=max(trials // 4, 1_000),
+            seed=seed,
+            marks={"point plan": plan.funnel.leads, "confidence plan": confidence_plan.leads},
+        ),
+        plan.target,
+        plan.currency,
+    )
+)
+
+# %%
+display.table(
+    reports.confidence_table(confidence_plan, params),
+    caption="Volume per stage: point plan vs confidence-sized plan",
+    index=False,
+    labels={"label": "Stage"},
+)
+
+# %% [markdown]
+# ## Sensitivity: which rate matters most
+#
+# Each input moved on its own, holding the others: the longest bars are where alignment
+# work (faster follow-up, better qualification) pays most.
+
+# %%
+display.show(charts.tornado_chart(sensitivity.to_frame(), sensitivity.base_p_hit))
+
+# %%
+display.table(
+    reports.sensitivity_table(sensitivity),
+    caption="Chance of hitting target when each input is lower / higher",
+)
+
+# %% [markdown]
+# ## Actuals against plan
+
+# %%
+actuals = reports.actuals_view(params, plan)
+display.flags(actuals.notes, kind="info", none_message=None)
+
+# %%
+for figure in actuals.figures:
+    display.show(figure)
+for caption, frame in actuals.tables:
+    display.table(frame, caption=caption, currency=plan.currency)
+
+# %% [markdown]
+# ## Service levels (SLA)
+
+# %%
+display.table(reports.sla_table(params), caption="Service levels both teams signed up to")
+
+# %%
+for caption, frame in actuals.sla_tables:
+    display.table(frame, caption=caption)
+
+# %% [markdown]
+# ## Scenarios side by side
+
+# %%
+scenarios = reports.scenario_table(params, trials=max(trials // 2, 1_000), seed=seed)
+display.show(charts.scenarios_chart(scenarios, plan.currency))
+
+# %%
+display.table(
+    scenarios,
+    caption="Each scenario's plan, budget and chance of hitting its target",
+    formats={"capacity_flags": "count", "reps_needed": "count", "description": "text"},
+    currency=plan.currency,
+)
+
+# %% [markdown]
+# ## What if?
+#
+# In JupyterLab, move the sliders to change the target, each stage's conversion rate, the
+# deal size or the lead volume: the plan and the chance of hitting the target update. In
+# the shared report, the table shows each input moved by 10%, one at a time.
+
+# %%
+reports.whatif_view(params, interactive=interactive, trials=max(trials // 4, 1_000), seed=seed)
