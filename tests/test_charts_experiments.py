@@ -63,3 +63,14 @@ def test_funnel_depth_chart_groups_by_later_stage():
     _check(fig)
     labels = [t.get_text() for t in fig.axes[0].get_xticklabels()]
     assert labels == ["SAL->SQL", "SAL->Opportunity", "SAL->Won"]
+
+
+def test_revenue_impact_chart(params_dict, write_params):
+    from alignlib.params import load_params
+
+    params = load_params(write_params(params_dict))
+    comp = ex.compare_proportions((200, 1000), (240, 1000), stage="sal")
+    impact = ex.revenue_impact(params, comp, trials=4000, seed=1)
+    fig = charts.revenue_impact_chart(impact)
+    _check(fig)
+    assert "P(hit target)" in fig.axes[0].get_title(loc="left")

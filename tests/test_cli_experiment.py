@@ -88,8 +88,9 @@ def _params_with_experiments(params_dict):
 
 def test_experiment_params_file_text(params_dict, write_params, capsys):
     path = write_params(_params_with_experiments(params_dict))
-    assert main(["experiment", str(path)]) == 0
+    assert main(["experiment", str(path), "--trials", "4000"]) == 0
     out = capsys.readouterr().out
+    assert "revenue impact: Shipping instant (SAL->SQL)" in out
     assert "Experiment routing (SAL->SQL)" in out
     assert "Experiment routing_export (SAL->SQL)" in out
     assert "more weeks to the planned sample" in out  # from the plan's SAL volume
@@ -98,11 +99,21 @@ def test_experiment_params_file_text(params_dict, write_params, capsys):
 
 def test_experiment_params_file_json(params_dict, write_params, capsys):
     path = write_params(_params_with_experiments(params_dict))
-    assert main(["experiment", str(path), "--json"]) == 0
+    assert main(["experiment", str(path), "--json", "--trials", "4000"]) == 0
     data = _json(capsys)
     assert [e["name"] for e in data["experiments"]] == ["routing", "routing_export"]
     depth = data["experiments"][1]["funnel_depth"]
     assert depth["stages"] == ["sql", "opportunity", "won"]
+    impact = data["experiments"][0]["impact"]
+    assert impact["trials"] == 4000 and impact["variant_name"] == "instant"
+    assert impact["expected_delta"] > 0
+    assert 0 <= impact["prob_hit_control"] <= impact["prob_hit_variant"] <= 1
+
+
+def test_experiment_params_file_no_impact(params_dict, write_params, capsys):
+    path = write_params(_params_with_experiments(params_dict))
+    assert main(["experiment", str(path), "--json", "--no-impact"]) == 0
+    assert all(e["impact"] is None for e in _json(capsys)["experiments"])
 
 
 def test_experiment_params_file_without_experiments(params_dict, write_params, capsys):

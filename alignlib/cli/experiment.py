@@ -17,7 +17,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "Prints the Newcombe interval, relative lift (Katz log interval), the pooled z-test "
         "(Fisher's exact test for small counts), Holm-corrected p-values, the exact "
         "Bayesian chance to beat control and expected loss, the sample-ratio check and "
-        "the peeking guard.",
+        "the peeking guard; with a parameters file also each experiment's simulated effect on "
+        "the quarter's bookings and P(hit target).",
     )
     parser.add_argument(
         "params", nargs="?", help="parameters YAML file: read all of its experiments"
@@ -41,6 +42,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--shares",
         help="planned assignment shares, control first, e.g. 0.5,0.5 (sample-ratio check)",
+    )
+    parser.add_argument(
+        "--no-impact",
+        action="store_true",
+        help="with a parameters file: skip the simulated effect on the quarter's bookings",
+    )
+    parser.add_argument(
+        "--trials", type=int, help="simulated quarters for the revenue impact (params file)"
     )
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.set_defaults(func=run)
@@ -73,7 +82,12 @@ def run(args: argparse.Namespace) -> int:
         params = load_params(args.params)
         volumes = plan_monthly_volume(params)
         readouts = analyse_experiments(
-            params, alpha=args.alpha, correction=args.correction, monthly_volume=volumes
+            params,
+            alpha=args.alpha,
+            correction=args.correction,
+            monthly_volume=volumes,
+            impact=not args.no_impact,
+            impact_trials=args.trials,
         )
         if args.json:
             print_json(
