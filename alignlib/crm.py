@@ -70,7 +70,8 @@ SALESFORCE_STAGE_MAPPING: dict[str, str | None] = {
     "Marketing Qualified": "mql",
     "Working - Contacted": "sal",
     "Closed - Converted": "sql",
-    "Closed - Not Converted": None,
+    # Worked by sales and closed without an opportunity: it was handed off (MQL).
+    "Closed - Not Converted": "mql",
     "Prospecting": "opportunity",
     "Qualification": "opportunity",
     "Needs Analysis": "opportunity",
@@ -456,7 +457,11 @@ def _duplicates(
 
 
 def _order_problems(
-    dates: pd.DataFrame, sources: Sequence[str], probs: _Problems, kept: np.ndarray
+    dates: pd.DataFrame,
+    sources: Sequence[str],
+    probs: _Problems,
+    kept: np.ndarray,
+    raw: pd.DataFrame | None = None,
 ) -> np.ndarray:
     """Flag each date earlier than the previous present date in funnel order."""
     values = dates.to_numpy(dtype="datetime64[s]").astype("int64").astype(float)
@@ -472,7 +477,10 @@ def _order_problems(
         sel = cols == j
         r = rows[sel]
         p = prev_idx[r, j].astype(int)
-        this = dates.iloc[r, j].dt.strftime("%Y-%m-%d %H:%M").to_numpy()
+        if raw is not None and sources[j] in raw.columns:
+            this = raw[sources[j]].iloc[r].astype("str").to_numpy()
+        else:
+            this = dates.iloc[r, j].dt.strftime("%Y-%m-%d %H:%M").to_numpy()
         before = [
             f"date out of order: before {sources[k]} ({dates.iloc[i, k]:%Y-%m-%d %H:%M})"
             for i, k in zip(r, p, strict=True)
@@ -777,7 +785,7 @@ def load_hubspot(
 
     order_cols = pd.concat([created.rename("created"), entered], axis=1)
     order_src = [req["created"], *[date_sources.get(s, f"entered_{s}") for s in stage_names]]
-    out_of_order = _order_problems(order_cols, order_src, probs, ~drop)
+    out_of_order = _order_problems(order_cols, order_src, probs, ~drop, raw)
     drop |= bad_any | unknown | negative | bad_amount | blank_id | out_of_order
 
     reached = _reached(entered, position, len(stage_names))
@@ -1052,7 +1060,7 @@ def load_salesforce(
         order_src[-1] = "Opportunity.CloseDate"
     # Conversion recorded on a date (no time) may precede a same-day creation time.
     day_entered = entered.apply(lambda c: c.dt.normalize())
-    out_of_order = _order_problems(day_entered, order_src, probs, ~drop)
+    out_of_order = _order_problems(day_entered, order_src, probs, ~drop, raw)
     drop |= bad_any | unknown | out_of_order
 
     # An opportunity's stage (e.g. Closed Won) also tells how far the lead got.
@@ -1208,7 +1216,7 @@ def load_csv(
     probs.add(np.flatnonzero(blank_id), req["id"], "missing id", ids[blank_id])
     order_src = [req["created"], *[cols.get(f"entered_{s}", f"entered_{s}") for s in stage_names]]
     out_of_order = _order_problems(
-        pd.concat([created.rename("created"), entered], axis=1), order_src, probs, ~drop
+        pd.concat([created.rename("created"), entered], axis=1), order_src, probs, ~drop, raw
     )
     drop |= bad_any | unknown | negative | bad_amount | bad_outcome | blank_id | out_of_order
 
@@ -1228,8 +1236,10 @@ def load_csv(
     close_date = close_date.fillna(entered.iloc[:, -1].where(pd.Series(won, index=raw.index)))
     if "channel" in cols:
         channel = _text(raw, cols["channel"]).replace("", OTHER_CHANNEL)
-    else:
-        channel = _channels(_text(raw, cols.get("source")), channel_mapping or {})
+    elif channel_mapping:
+        channel = _channels(_text(raw, cols.get("source")), channel_mapping)
+    else:  # no mapping: the source values are the channels
+        channel = _text(raw, cols.get("source")).replace("", OTHER_CHANNEL)
     status = _text(raw, cols.get("lead_status"))
     table = _assemble(
         n,

@@ -837,8 +837,9 @@ class SLAReport:
         or who were answered), ``responded``, ``median_hours``, ``p90_hours``,
         ``compliance`` (share answered within ``sla_hours``; unanswered count as
         breaches), ``acceptance_rate`` (accepted / decided), ``accepted_within``
-        (share accepted within ``acceptance_hours``), ``recycle_rate`` (returned to
-        nurture / hand-offs), ``disqualified_rate``, ``sla_hours``.
+        (share accepted within ``acceptance_hours``, of accepted contacts with an
+        acceptance date), ``recycle_rate`` (returned to nurture without being
+        accepted / hand-offs), ``disqualified_rate``, ``sla_hours``.
     by_channel, by_owner : DataFrame
         ``handoffs``, ``responded``, ``median_hours``, ``p90_hours``, ``compliance``,
         ``acceptance_rate``, ``recycle_rate``.
@@ -911,15 +912,17 @@ def sla(
         if accepted_stage
         else pd.Series(False, index=table.index)
     )
-    recycled = table["recycled"] & eligible
-    disq = table["disqualified"] & eligible
+    # Returned to nurture / disqualified at the hand-off (not after a lost deal).
+    recycled = table["recycled"] & eligible & ~accepted
+    disq = table["disqualified"] & eligible & ~accepted
     decided = accepted | recycled | disq
     acc_hours = (
         (table[f"entered_{accepted_stage}"] - start).dt.total_seconds() / 3600
         if accepted_stage
         else pd.Series(np.nan, index=table.index)
     )
-    acc_within = accepted & (acc_hours <= (acceptance_hours or np.inf))
+    acc_timed = accepted & acc_hours.notna()
+    acc_within = acc_timed & (acc_hours <= (acceptance_hours or np.inf))
     frame = pd.DataFrame(
         {
             "eligible": eligible,
@@ -930,6 +933,7 @@ def sla(
             "recycled": recycled,
             "disqualified": disq,
             "acc_within": acc_within,
+            "acc_timed": acc_timed,
             "channel": table["channel"],
             "owner": table["owner"].fillna("(unassigned)"),
             "month": start.dt.to_period("M"),
@@ -951,14 +955,15 @@ def sla(
                 "recycled": g["recycled"].sum(),
                 "disqualified": g["disqualified"].sum(),
                 "acc_within": g["acc_within"].sum(),
+                "acc_timed": g["acc_timed"].sum(),
             }
         )
         out["compliance"] = out["met"] / out["handoffs"].where(out["handoffs"] > 0)
         out["acceptance_rate"] = out["accepted"] / out["decided"].where(out["decided"] > 0)
-        out["accepted_within"] = out["acc_within"] / out["accepted"].where(out["accepted"] > 0)
+        out["accepted_within"] = out["acc_within"] / out["acc_timed"].where(out["acc_timed"] > 0)
         out["recycle_rate"] = out["recycled"] / out["handoffs"].where(out["handoffs"] > 0)
         out["disqualified_rate"] = out["disqualified"] / out["handoffs"].where(out["handoffs"] > 0)
-        return out.drop(columns=["met", "decided", "acc_within"])
+        return out.drop(columns=["met", "decided", "acc_within", "acc_timed"])
 
     total = agg(None)
     if len(total):
@@ -1061,7 +1066,15 @@ def actual_to_plan(
         )
     plan = plan_monthly[stages].copy()
     plan.index = pd.PeriodIndex(plan.index, freq="M")
-    vol = stage_volumes(table, stage_names=stages).reindex(plan.index, fill_value=0)
+    # Only entries up to the end of the as-of day count as actuals.
+    cutoff = as_of_ts.normalize() + DAY
+    clipped = table.assign(
+        **{
+            f"entered_{s}": table[f"entered_{s}"].where(table[f"entered_{s}"] < cutoff)
+            for s in stages
+        }
+    )
+    vol = stage_volumes(clipped, stage_names=stages).reindex(plan.index, fill_value=0)
     cur = as_of_ts.to_period("M")
     elapsed = np.where(
         plan.index < cur,
