@@ -404,3 +404,16 @@ def show(fig: Any, *, dpi: int = 110) -> None:
         plt.close(fig)
     except ImportError:  # pragma: no cover
         pass
+
+
+def slug(text: str) -> str:
+    """An HTML id from a heading's text (letters, digits and dashes)."""
+    return re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-") or "section"
+
+
+def heading(text: str, level: int = 2) -> Any:
+    """A section heading made at run time (e.g. one per experiment); it joins the page's TOC."""
+    from IPython.display import HTML
+
+    level = min(max(int(level), 1), 6)
+    return HTML(f'<h{level} id="{slug(text)}">{html.escape(text)}</h{level}>')

@@ -710,4 +710,221 @@ def actuals_view(params: QuarterParams, plan: QuarterPlan) -> ActualsView:
 
 
 def _actuals_view(params: QuarterParams, plan: QuarterPlan) -> ActualsView:
-    return ActualsView(notes=("Actual-to-plan: waiting for alignlib.metrics.",))
+    from alignlib import crm, metrics
+    from alignlib.charts import plan as charts
+
+    ingest = crm.load_actuals(params)
+    as_of = ingest.as_of
+    table = ingest.table
+    notes = [
+        f"Actuals from the {ingest.format} export {Path(ingest.source).name} as of "
+        f"{as_of:%d %b %Y}: {ingest.accepted:,} of {ingest.rows_read:,} rows used"
+        + (
+            f", {ingest.rejected:,} rejected (`alignlib ingest` lists why)."
+            if ingest.rejected
+            else "."
+        )
+    ]
+    atp = metrics.actual_to_plan(table, plan.monthly, as_of, stage_names=params.stage_names)
+    summary = atp.summary
+    labels = params.stage_labels
+    tables = [
+        (
+            f"Actual to plan by stage, as of {as_of:%d %b %Y} (plan months from "
+            f"{plan.monthly.index[0]:%b %Y})",
+            pd.DataFrame(
+                {
+                    "stage": [labels.get(s, s) for s in summary.index],
+                    "plan_total": summary["plan_total"].round(),
+                    "plan_to_date": summary["plan_to_date"].round(),
+                    "actual_to_date": summary["actual_to_date"],
+                    "variance_to_date": summary["variance_to_date"].round(),
+                    "pacing_vs_plan": summary["pacing"],
+                    "projected_landing": summary["projected"].round(),
+                }
+            ).set_index("stage"),
+        )
+    ]
+    figures = [charts.actual_vs_plan_chart(atp.monthly, labels, as_of=as_of)]
+    won = params.stage_names[-1]
+    if won in summary.index and summary.loc[won, "plan_total"] > 0:
+        pace = summary.loc[won, "pacing"]
+        if pd.notna(pace):
+            notes.append(
+                f"Won deals are pacing at {pace:.0%} of plan to date; at this pace the quarter "
+                f"lands {summary.loc[won, 'projected']:,.0f} deals against "
+                f"{summary.loc[won, 'plan_total']:,.0f} planned."
+            )
+    report = metrics.sla(
+        table,
+        as_of,
+        params.sla.lead_response_hours,
+        acceptance_hours=params.sla.acceptance_hours,
+    )
+    sla_tables = [
+        (
+            f"Response-time SLA actuals ({params.sla.lead_response_hours:g}-hour response), "
+            "by channel",
+            _sla_frame(report.by_channel, params),
+        )
+    ]
+    return ActualsView(
+        notes=tuple(notes),
+        figures=tuple(figures),
+        tables=tuple(tables),
+        sla_tables=tuple(sla_tables),
+    )
+
+
+def _sla_frame(frame: pd.DataFrame, params: QuarterParams) -> pd.DataFrame:
+    """SLA columns for reading, channel labels from the parameters."""
+    cols = [
+        c
+        for c in (
+            "handoffs",
+            "compliance",
+            "median_hours",
+            "p90_hours",
+            "acceptance_rate",
+            "recycle_rate",
+        )
+        if c in frame.columns
+    ]
+    out = frame[cols].copy()
+    if out.index.name == "channel":
+        out.index = [
+            (params.channels[c].label if c in params.channels else str(c)) for c in out.index
+        ]
+        out.index.name = "channel"
+    return out
+
+
+# -- experiments ------------------------------------------------------------------------------
+
+
+def experiment_impacts(
+    params: QuarterParams, readouts: Any, *, trials: int, seed: int | None
+) -> dict[str, Any]:
+    """Revenue impact this quarter of each experiment's best variant (name -> RevenueImpact).
+
+    Experiments whose stage is not in the funnel, or that cannot be simulated, are left
+    out (their readout still shows).
+    """
+    from alignlib.errors import AlignError
+    from alignlib.experiments import revenue_impact
+
+    out = {}
+    for r in readouts:
+        try:
+            out[r.name] = revenue_impact(
+                params, r, r.comparison.best.variant_name, trials=trials, seed=seed
+            )
+        except (AlignError, ValueError):
+            continue
+    return out
+
+
+def experiments_table(readouts: Any) -> pd.DataFrame:
+    """One row per variant across experiments, in words and formatted numbers."""
+    from alignlib.display import format_value
+
+    rows = []
+    for r in readouts:
+        for name in r.comparison.names:
+            c = r.comparison[name]
+            rows.append(
+                {
+                    "experiment": r.name.replace("_", " "),
+                    "stage": f"{short_label(r.stage)} → {short_label(r.next_stage or '')}",
+                    "variant": name.replace("_", " "),
+                    "control rate": format_value(c.rate_control, "pct1"),
+                    "variant rate": format_value(c.rate_variant, "pct1"),
+                    "lift": f"{c.relative_lift:+.1%}",
+                    "lift interval": f"{c.relative_lift_ci[0]:+.1%} to {c.relative_lift_ci[1]:+.1%}",
+                    "p-value": _p(c.p_value_adjusted),
+                    "chance better": format_value(c.prob_beat_control, "pct1"),
+                    "assignment (SRM)": "MISMATCH" if r.srm.flag else "ok",
+                }
+            )
+    return as_frame(rows, "experiment")
+
+
+def _p(p: float) -> str:
+    return "<0.001" if p < 0.001 else f"{p:.3f}"
+
+
+def experiment_detail_table(readout: Any) -> pd.DataFrame:
+    """The full readout of one experiment, one column per arm comparison, in words."""
+    from alignlib.display import format_value
+
+    cols = {}
+    for name in readout.comparison.names:
+        c = readout.comparison[name]
+        cols[name.replace("_", " ")] = {
+            "control": f"{c.control[0]:,} of {c.control[1]:,} ({c.rate_control:.1%})",
+            "variant": f"{c.variant[0]:,} of {c.variant[1]:,} ({c.rate_variant:.1%})",
+            "difference": f"{c.diff * 100:+.2f} pts ({c.ci[0] * 100:+.2f} to {c.ci[1] * 100:+.2f})",
+            "relative lift": (
+                f"{c.relative_lift:+.1%} ({c.relative_lift_ci[0]:+.1%} to "
+                f"{c.relative_lift_ci[1]:+.1%})"
+            ),
+            "test": f"{c.test}, p = {_p(c.p_value)}"
+            + (
+                f" (adjusted {_p(c.p_value_adjusted)}, {c.correction})"
+                if c.correction and c.correction != "none"
+                else ""
+            ),
+            "chance variant is better": format_value(c.prob_beat_control, "pct1"),
+            "expected loss if shipped": f"{c.expected_loss * 100:.2f} pts",
+        }
+    frame = pd.DataFrame(cols)
+    frame.index.name = "measure"
+    return frame
+
+
+def show_experiment(readout: Any, impact: Any | None, params: QuarterParams) -> None:
+    """Display one experiment's section: readout, warnings, power, revenue impact."""
+    from IPython.display import display as show
+
+    from alignlib import display
+    from alignlib.charts import experiments as echarts
+
+    r = readout
+    transition = f"{short_label(r.stage)} → {short_label(r.next_stage or '')}"
+    show(display.heading(f"{r.name.replace('_', ' ').capitalize()} ({transition})"))
+    if r.description:
+        show(display.note(r.description))
+    kind = (
+        "danger" if r.srm.flag else "warning" if r.comparison.best.sequential.read_early else "ok"
+    )
+    show(display.callout(r.headline, kind, title="Decision"))
+    show(display.table(experiment_detail_table(r), caption="Readout (95% intervals)"))
+    display.show(echarts.posterior_chart(r))
+    warnings = []
+    warnings.append(("danger" if r.srm.flag else "ok", f"Sample ratio: {r.srm.message}"))
+    seq = r.comparison.best.sequential
+    if seq is not None and seq.read_early:
+        warnings.append(("warning", f"Peeking: {seq.message}"))
+    if r.detectable_effect is not None:
+        warnings.append(("info", f"Power: {r.detectable_effect}"))
+    if r.weeks_to_plan is not None:
+        weeks = r.weeks_to_plan
+        text = (
+            "The planned sample is reached."
+            if weeks <= 0
+            else f"About {weeks:.1f} more weeks to reach the planned sample at this quarter's "
+            f"planned {short_label(r.stage)} volume."
+        )
+        warnings.append(("info", f"Run time: {text}"))
+    for note in r.notes:
+        warnings.append(("info", note))
+    show(display.flags(warnings, none_message=None))
+    if r.funnel_depth is not None:
+        display.show(echarts.funnel_depth_chart(r.funnel_depth))
+    if impact is not None:
+        show(display.callout(impact.message, "info", title="What it is worth this quarter"))
+        display.show(echarts.revenue_impact_chart(impact))
+    methods = r.comparison.best.methods
+    if methods:
+        text = "; ".join(f"{k.replace('_', ' ')}: {v}" for k, v in dict(methods).items())
+        show(display.note(f"Methods — {text}"))

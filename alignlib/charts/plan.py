@@ -426,3 +426,51 @@ def tornado_chart(sens: pd.DataFrame, base_p_hit: float) -> Figure:
     ax.grid(axis="x", alpha=0.3)
     ax.legend(frameon=False, fontsize=9, loc="lower right")
     return fig
+
+
+def actual_vs_plan_chart(
+    monthly: pd.DataFrame,
+    stage_labels: Mapping[str, str] | None = None,
+    *,
+    stages: tuple[str, ...] | None = None,
+    as_of: pd.Timestamp | None = None,
+) -> Figure:
+    """Actual against plan by month for a few stages (bars: plan; dots: actual).
+
+    Parameters
+    ----------
+    monthly : DataFrame
+        Index (month, stage) with ``plan`` and ``actual`` columns
+        (:class:`alignlib.metrics.ActualToPlan` ``.monthly``).
+    stage_labels : mapping, optional
+    stages : tuple of str, optional
+        Stages to show (default: the first, the pipeline-like fifth, and the last).
+    as_of : Timestamp, optional
+        Date of the export; the month it falls in is marked as partial.
+    """
+    all_stages = list(dict.fromkeys(monthly.index.get_level_values(1)))
+    if stages is None:
+        picks = [all_stages[0], all_stages[len(all_stages) // 2], all_stages[-1]]
+        stages = tuple(dict.fromkeys(picks))
+    fig, axes = plt.subplots(
+        1, len(stages), figsize=(3.4 * len(stages) + 0.6, 3.4), layout="constrained", squeeze=False
+    )
+    fig.suptitle("Actual against plan, by month", x=0.01, ha="left", fontsize=13, fontweight="bold")
+    for ax, stage in zip(axes[0], stages, strict=True):
+        part = monthly.xs(stage, level=1)
+        x = np.arange(len(part))
+        ax.bar(x, part["plan"], color="#cbd5e0", label="plan")
+        ax.plot(x, part["actual"], "o-", color=MARKETING, label="actual")
+        ax.set_xticks(x, [p.strftime("%b") for p in part.index], fontsize=8)
+        ax.set_title((stage_labels or {}).get(stage, stage), fontsize=11, loc="left")
+        ax.spines[["top", "right"]].set_visible(False)
+        ax.grid(axis="y", alpha=0.3)
+        thousands_axis(ax)
+        if as_of is not None:
+            current = pd.Timestamp(as_of).to_period("M")
+            for xi, p in zip(x, part.index, strict=True):
+                if p == current:
+                    ax.text(xi, 0, "to date", ha="center", va="bottom", fontsize=7, color=NEUTRAL)
+    axes[0, 0].set_ylabel("Contacts entering the stage")
+    axes[0, 0].legend(frameon=False, fontsize=9)
+    return fig
