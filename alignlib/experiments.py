@@ -31,7 +31,15 @@ Methods (and the references the tests match)
   flagged at p < 0.001.
 * Peeking guard: mixture sequential probability ratio test (mSPRT; Robbins 1970,
   Johari et al. 2017 "Peeking at A/B tests") on the pooled z statistic with a normal
-  mixing distribution, see :func:`always_valid_p_value`.
+  mixing distribution, see :func:`always_valid_p_values` and :func:`sequential_check`.
+* Funnel depth: the same readout for every later stage reached by the experiment's leads
+  (:func:`funnel_depth`, from a per-lead export read by :func:`load_experiment_export`).
+* Revenue impact: the quarter's Monte Carlo funnel (:mod:`alignlib.simulation`) with and
+  without the variant's rate on common random numbers (:func:`revenue_impact`).
+
+Entry points for reports and the CLI: :func:`analyse_experiment`,
+:func:`analyse_experiments`, :func:`readouts_frame`, :func:`revenue_impact`,
+:func:`sample_size_per_arm`.
 """
 
 from __future__ import annotations
@@ -889,8 +897,10 @@ def compare_proportions(
     -----
     Degenerate input is defined, never NaN. No conversions in either arm (or every lead
     converted in both): rates equal, ``diff`` 0, ``z`` 0, Fisher's test (expected cells
-    are below 5) with ``p_value`` 1, ``prob_beat_control`` 0.5, a small positive
-    ``expected_loss`` (posterior uncertainty), Newcombe interval around 0. When control
+    are below 5) with ``p_value`` 1, ``prob_beat_control`` 0.5 when the arms are the same
+    size (with unequal sizes the larger arm's posterior sits closer to the observed 0% or
+    100%, so it moves away from 0.5), a small positive ``expected_loss`` (posterior
+    uncertainty), a Newcombe interval around 0. When control
     has no conversions ``relative_lift`` and its interval are None (a lift over zero is
     undefined); when only the variant has none the lift is -100% and its interval adds 0.5
     to every count (named in ``methods``).

@@ -663,6 +663,23 @@ def test_export_repairs_skipped_stage_flags_and_reads_dates(tmp_path):
     assert any("without 'sql'" in note for note in counts.notes)
 
 
+def test_export_parquet_with_booleans_and_timestamps(tmp_path):
+    import pandas as pd
+
+    path = tmp_path / "export.parquet"
+    pd.DataFrame(
+        {
+            "lead_id": ["a", "b", "c", "d"],
+            "arm": ["control", "control", "v", "v"],
+            "sql": [True, False, True, True],
+            "won_date": pd.to_datetime(["2026-11-02", None, None, "2026-12-01"]),
+        }
+    ).to_parquet(path)
+    counts = ex.load_experiment_export(path, "sal")
+    assert counts.control == (1, 2) and counts.variants == {"v": (2, 2)}
+    assert counts.reached["v"]["won"] == 1
+
+
 # --------------------------------------------------------------------------------------
 # Experiments from the parameters file
 # --------------------------------------------------------------------------------------
