@@ -237,6 +237,12 @@ class FunnelModel:
     in_quarter_probability: tuple[float, ...] | None = None
     #: per month of lead arrival, P(a won deal from that month closes before the quarter)
     before_quarter_probability: tuple[float, ...] | None = None
+    #: count deals from the previous and next lead windows that close inside the quarter
+    carry_in: bool = False
+    #: per month: P(a won deal from the previous window's month closes inside the quarter)
+    carry_from_previous: tuple[float, ...] | None = None
+    #: per month: P(a won deal from the next window's month closes inside the quarter)
+    carry_from_next: tuple[float, ...] | None = None
 
     @property
     def has_lags(self) -> bool:
@@ -256,6 +262,7 @@ class FunnelModel:
             lags=self.lags,
             quarter_days=self.quarter_days,
             lead_window_start=self.lead_window_start,
+            carry_in=self.carry_in,
         )
 
 
@@ -383,6 +390,7 @@ def build_model(
     lags: Sequence[Any] | Mapping[str, Any] | None = None,
     quarter_days: float | None = None,
     lead_window_start: float = 0.0,
+    carry_in: bool = False,
 ) -> FunnelModel:
     """Validate and normalise the inputs of :func:`simulate_funnel` (see there).
 
@@ -408,6 +416,7 @@ def build_model(
     deal = _parse_deal_size(deal_size)
     lag_t = None
     q_in = q_before = None
+    carry: tuple[Any, Any] = (None, None)
     qd = None
     try:
         start = float(lead_window_start)
@@ -420,12 +429,28 @@ def build_model(
         qd = DEFAULT_QUARTER_DAYS if quarter_days is None else float(quarter_days)
         if not (math.isfinite(qd) and qd > 0):
             raise InputError(f"quarter_days: {quarter_days!r} must be > 0")
-        before, inside = close_probabilities(lag_t, qd, len(lead_volume.monthly_means), start)
+        months = len(lead_volume.monthly_means)
+        before, inside = close_probabilities(lag_t, qd, months, start)
         q_in = tuple(float(x) for x in inside)
         q_before = tuple(float(x) for x in before)
+        if carry_in:
+            prev, nxt = carry_in_probabilities(lag_t, qd, months, start)
+            carry = (tuple(float(x) for x in prev), tuple(float(x) for x in nxt))
     elif quarter_days is not None:
         qd = float(quarter_days)
-    return FunnelModel(stages_t, parsed, lead_volume, deal, lag_t, qd, start, q_in, q_before)
+    return FunnelModel(
+        stages_t,
+        parsed,
+        lead_volume,
+        deal,
+        lag_t,
+        qd,
+        start,
+        q_in,
+        q_before,
+        bool(carry_in) and lag_t is not None,
+        *carry,
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -488,9 +513,36 @@ def close_probabilities(
     before, inside : ndarray
         One probability per month.
     """
-    horizon = quarter_days - min(window_start, 0.0)
-    grid, cdf = total_lag_cdf(lags, horizon)
-    # integral of the CDF from 0 to t: a month's average of CDF(t - a) is a difference
+    by_start = _close_by(lags, quarter_days, months, window_start, [0.0, quarter_days])
+    before = by_start[0]
+    inside = by_start[1] - by_start[0]
+    return np.clip(before, 0.0, 1.0), np.clip(inside, 0.0, 1.0)
+
+
+def carry_in_probabilities(
+    lags: Sequence[Lag], quarter_days: float, months: int = 1, window_start: float = 0.0
+) -> tuple[np.ndarray, np.ndarray]:
+    """P(a won deal from the previous / next lead window closes inside this quarter), by month.
+
+    In steady state the quarters around this one run the same plan: the previous window is
+    this one moved a quarter earlier, so its deals close inside this quarter as often as
+    this window's deals close inside the *next* quarter (and the next window's as often as
+    this window's close inside the previous quarter). Windows further away are ignored.
+    """
+    q = quarter_days
+    by = _close_by(lags, q, months, window_start, [-q, 0.0, q, 2 * q])
+    from_previous = by[3] - by[2]  # this window's deals closing in [q, 2q]
+    from_next = by[1] - by[0]  # this window's deals closing in [-q, 0]
+    return np.clip(from_previous, 0.0, 1.0), np.clip(from_next, 0.0, 1.0)
+
+
+def _close_by(
+    lags: Sequence[Lag], quarter_days: float, months: int, window_start: float, days: list
+) -> list[np.ndarray]:
+    """For each day d in ``days``: per month, P(a won deal has closed by day d)."""
+    horizon = max(days) - window_start
+    grid, cdf = total_lag_cdf(lags, max(horizon, 1e-9))
+    # integral of the CDF from 0 to t: a month's average of CDF(d - a) is a difference
     h = grid[1] - grid[0]
     integral = np.concatenate([[0.0], np.cumsum((cdf[1:] + cdf[:-1]) * h / 2.0)])
 
@@ -499,15 +551,15 @@ def close_probabilities(
         return float(np.interp(t, grid, integral)) if t > 0 else 0.0
 
     month_len = quarter_days / months
-    before, inside = [], []
-    for m in range(months):
-        a0 = window_start + m * month_len
-        a1 = a0 + month_len
-        p_by_end = (cum(quarter_days - a0) - cum(quarter_days - a1)) / month_len
-        p_before = (cum(-a0) - cum(-a1)) / month_len
-        before.append(p_before)
-        inside.append(p_by_end - p_before)
-    return np.clip(np.array(before), 0.0, 1.0), np.clip(np.array(inside), 0.0, 1.0)
+    out = []
+    for d in days:
+        per_month = []
+        for m in range(months):
+            a0 = window_start + m * month_len
+            a1 = a0 + month_len
+            per_month.append((cum(d - a0) - cum(d - a1)) / month_len)
+        out.append(np.array(per_month))
+    return out
 
 
 # ---------------------------------------------------------------------------------------------
@@ -609,6 +661,23 @@ def _trial_close_probabilities(
     )
 
 
+def _draw_carry_in(
+    rng: np.random.Generator, model: FunnelModel, p_won: float | np.ndarray, n: int
+) -> np.ndarray:
+    """Deals from the previous and next lead windows (same plan, same true rates as this
+    trial) that close inside the quarter: their leads thinned straight to those deals."""
+    carried = np.zeros(n, dtype=np.int64)
+    for probs in (model.carry_from_previous, model.carry_from_next):
+        assert probs is not None
+        leads, per_month = _draw_leads(rng, model.leads, n)
+        if per_month:
+            for m, lm in enumerate(per_month):
+                carried += rng.binomial(lm, np.clip(np.multiply(p_won, probs[m]), 0.0, 1.0))
+        else:
+            carried += rng.binomial(leads, np.clip(np.multiply(p_won, probs[0]), 0.0, 1.0))
+    return carried
+
+
 def simulate_block(
     model: FunnelModel, entropy: int, block: int, n: int, exact_below: int = DEAL_SUM_EXACT_BELOW
 ) -> dict[str, np.ndarray]:
@@ -622,6 +691,7 @@ def simulate_block(
     counts = np.empty((len(model.stages), n), dtype=np.int32)
     counts[0] = leads
     current = leads
+    p_won: float | np.ndarray = 1.0
     for i, rate in enumerate(model.rates):
         if rate.fixed is not None:
             p: float | np.ndarray = rate.fixed
@@ -629,6 +699,8 @@ def simulate_block(
             p = rng.beta(1.0 + rate.converted, 1.0 + rate.total - rate.converted, n)
         current = rng.binomial(current, p)
         counts[i + 1] = current
+        if model.carry_in:
+            p_won = p_won * p
     won = current
     out: dict[str, np.ndarray] = {"counts": counts}
     if model.has_lags:
@@ -643,11 +715,14 @@ def simulate_block(
         else:
             won_before = np.zeros(n, dtype=np.int64)
             won_in = rng.binomial(won, q_in)
+        won_after = won - won_in - won_before
+        if model.carry_in:
+            carried = _draw_carry_in(rng, model, p_won, n)
+            out["won_carried_in"] = carried.astype(np.int32)
+            won_in = won_in + carried
         out["won_in_quarter"] = won_in.astype(np.int32)
         out["revenue"] = _deal_sums(rng, won_in, model.deal_size, exact_below)
-        out["revenue_after"] = _deal_sums(
-            rng, won - won_in - won_before, model.deal_size, exact_below
-        )
+        out["revenue_after"] = _deal_sums(rng, won_after, model.deal_size, exact_below)
         out["revenue_before"] = _deal_sums(rng, won_before, model.deal_size, exact_below)
     else:
         out["revenue"] = _deal_sums(rng, won, model.deal_size, exact_below)
@@ -690,7 +765,11 @@ class SimulationResult:
     won : ndarray of int32
         Won deals per trial (whenever they close).
     won_in_quarter : ndarray of int32
-        Won deals that close inside the quarter (same as ``won`` without lags).
+        Won deals that close inside the quarter (same as ``won`` without lags), including
+        those carried in from neighbouring lead windows when ``carry_in`` is on.
+    won_carried_in : ndarray of int32
+        Of those, deals from the previous and next quarters' leads (zeros unless
+        ``carry_in``).
     revenue : ndarray of float64
         Revenue that counts toward the quarter's target (in-quarter wins only when lags are
         given; all wins otherwise). :meth:`p_hit` and :meth:`quantiles` use this.
@@ -709,6 +788,7 @@ class SimulationResult:
     stages: tuple[str, ...]
     stage_counts: np.ndarray
     won_in_quarter: np.ndarray
+    won_carried_in: np.ndarray
     revenue: np.ndarray
     revenue_after: np.ndarray
     revenue_before: np.ndarray
@@ -775,6 +855,7 @@ class SimulationResult:
             "revenue_total",
             "won",
             "won_in_quarter",
+            "won_carried_in",
             "leads",
         }:
             return getattr(self, of)
@@ -789,6 +870,8 @@ class SimulationResult:
         names = ["revenue"]
         if self.has_lags:
             names = ["won_in_quarter", "revenue", "revenue_after"]
+            if self.model.carry_in:
+                names.insert(1, "won_carried_in")
             if self.model.lead_window_start < 0:
                 names.append("revenue_before")
         records = []
@@ -830,6 +913,7 @@ class SimulationResult:
             d["revenue_after_mean"] = float(self.revenue_after.mean())
             d["revenue_before_mean"] = float(self.revenue_before.mean())
             d["won_in_quarter_mean"] = float(self.won_in_quarter.mean())
+            d["won_carried_in_mean"] = float(self.won_carried_in.mean())
         if target is not None:
             d["target"] = float(target)
             d["p_hit"] = self.p_hit(target)
@@ -882,6 +966,7 @@ def simulate_funnel(
     lags: Sequence[Any] | Mapping[str, Any] | None = None,
     quarter_days: float | None = None,
     lead_window_start: float = 0.0,
+    carry_in: bool = False,
     chunk_size: int | None = None,
     workers: int | None = None,
     client: Any = None,
@@ -929,6 +1014,12 @@ def simulate_funnel(
         the quarter so that their deals close inside it (``simulate_from_params`` uses minus
         the typical lead-to-won lag, as the monthly plan does); deals closing before day 0 go
         to ``revenue_before``.
+    carry_in : bool
+        Steady state (``simulate_from_params`` turns it on): the quarters before and after
+        run the same plan, and their leads' deals that close inside this quarter count toward
+        it (``won_carried_in``; drawn with the trial's own rates, from the adjacent windows
+        only). Without it, only this window's leads can book revenue, so slipping deals are
+        pure loss and P(hit) is understated whenever deals straddle quarter ends.
     chunk_size : int, optional
         Trials per unit of work, rounded up to whole blocks of ``BLOCK_TRIALS``; does not
         change the numbers.
@@ -969,6 +1060,7 @@ def simulate_funnel(
         lags=lags,
         quarter_days=quarter_days,
         lead_window_start=lead_window_start,
+        carry_in=carry_in,
     )
     entropy = _root_entropy(seed, rng)
     return _run(
@@ -1006,12 +1098,15 @@ def _run(
     revenue = np.empty(trials, dtype=np.float64)
     zeros = np.broadcast_to(np.float64(0.0), (trials,))
     won_in = counts[-1]
+    carried = np.broadcast_to(np.int32(0), (trials,))
     revenue_after = revenue_before = zeros
     if model.has_lags:
         won_in = np.empty(trials, dtype=np.int32)
         revenue_after = np.empty(trials, dtype=np.float64)
         if model.lead_window_start < 0:
             revenue_before = np.empty(trials, dtype=np.float64)
+        if model.carry_in:
+            carried = np.empty(trials, dtype=np.int32)
     lock = threading.Lock()
 
     def store(chunk: list[tuple[int, int]], part: dict[str, np.ndarray]) -> None:
@@ -1024,6 +1119,8 @@ def _run(
             revenue_after[start:stop] = part["revenue_after"]
             if model.lead_window_start < 0:
                 revenue_before[start:stop] = part["revenue_before"]
+            if model.carry_in:
+                carried[start:stop] = part["won_carried_in"]
         if progress is not None:
             with lock:
                 progress(stop - start)
@@ -1050,6 +1147,7 @@ def _run(
         stages=model.stages,
         stage_counts=_readonly(counts),
         won_in_quarter=_readonly(won_in),
+        won_carried_in=_readonly(carried),
         revenue=_readonly(revenue),
         revenue_after=_readonly(revenue_after),
         revenue_before=_readonly(revenue_before),
@@ -1111,7 +1209,9 @@ class CommonRandomNumbers:
     Distributionally it is the model of :func:`simulate_funnel`: ``Poisson(mean)`` leads
     thinned by the trial's rates give ``Poisson(mean x product of rates)`` wins;
     gamma-Poisson monthly volumes give ``Poisson(sum of mean_m G_m x product of rates)``;
-    fixed leads give ``Binomial(leads, product of rates)``. Revenue from ``k`` wins is an
+    fixed leads give ``Binomial(leads, product of rates)``; deals carried in from the
+    neighbouring windows likewise, with their own lead noise and uniforms (``carry_in``).
+    Revenue from ``k`` wins is an
     exact running sum of lognormal deals for ``k < DealSize.exact_sum_below`` (at most 128
     deals kept per trial) and, above, that running sum plus the shifted-lognormal
     approximation for the remaining deals.
@@ -1127,6 +1227,8 @@ class CommonRandomNumbers:
     z_deal: np.ndarray | None
     trials: int
     seed: int
+    u_carry: np.ndarray | None = None  # (2, trials): previous and next windows
+    carry_noise: np.ndarray | None = None  # (2, months, trials): monthly volumes only
 
     @classmethod
     def draw(
@@ -1168,6 +1270,15 @@ class CommonRandomNumbers:
                 path = np.cumsum(rng.lognormal(mu, sigma, (n, k_path)), axis=1)
                 parts.setdefault("path", []).append(path)
                 parts.setdefault("z", []).append(rng.standard_normal(n))
+            if model.carry_in:
+                parts.setdefault("u_carry", []).append(np.stack([_uniform(rng, n) for _ in "pn"]))
+                if model.leads.kind == "monthly":
+                    noise = np.ones((2, len(model.leads.monthly_means), n))
+                    for w in range(2):
+                        for m, shape in enumerate(model.leads._gamma_shapes()):
+                            if not math.isinf(shape):
+                                noise[w, m] = rng.gamma(shape, 1.0 / shape, n)
+                    parts.setdefault("carry_noise", []).append(noise)
         return cls(
             model=model,
             rate_draws=np.concatenate(parts["rates"], axis=1),
@@ -1179,6 +1290,10 @@ class CommonRandomNumbers:
             z_deal=np.concatenate(parts["z"]) if lognormal else None,
             trials=trials,
             seed=entropy,
+            u_carry=np.concatenate(parts["u_carry"], axis=1) if "u_carry" in parts else None,
+            carry_noise=(
+                np.concatenate(parts["carry_noise"], axis=2) if "carry_noise" in parts else None
+            ),
         )
 
     def _revenue_from_wins(self, k: np.ndarray) -> np.ndarray:
@@ -1246,6 +1361,21 @@ class CommonRandomNumbers:
         won_before = stats.binom.ppf(self.u_before, won, q_before).astype(np.int64)
         q_cond = np.clip(np.divide(q_in, np.maximum(1.0 - np.asarray(q_before), 1e-300)), 0, 1)
         won_in = stats.binom.ppf(self.u_quarter, won - won_before, q_cond).astype(np.int64)
+        if self.model.carry_in:
+            assert self.u_carry is not None
+            windows = (self.model.carry_from_previous, self.model.carry_from_next)
+            for w, probs in enumerate(windows):
+                probs_a = np.asarray(probs)
+                if leads.kind == "fixed":
+                    c = stats.binom.ppf(self.u_carry[w], int(round(lead_mean)), p_won * probs_a[0])
+                elif leads.kind == "poisson":
+                    c = stats.poisson.ppf(self.u_carry[w], lead_mean * p_won * probs_a[0])
+                else:
+                    assert self.carry_noise is not None
+                    shares = np.asarray(leads.monthly_means) / leads.mean
+                    lam = (shares[:, None] * self.carry_noise[w] * probs_a[:, None]).sum(axis=0)
+                    c = stats.poisson.ppf(self.u_carry[w], lead_mean * p_won * lam)
+                won_in = won_in + c.astype(np.int64)
         return won, won_in
 
     def revenue(
@@ -1365,7 +1495,17 @@ class ConfidencePlan:
 
 
 def _model_and_crn(
-    leads, stages, rates, deal_size, lags, quarter_days, lead_window_start, trials, seed, rng
+    leads,
+    stages,
+    rates,
+    deal_size,
+    lags,
+    quarter_days,
+    lead_window_start,
+    carry_in,
+    trials,
+    seed,
+    rng,
 ) -> tuple[FunnelModel, CommonRandomNumbers]:
     n = _check_trials(trials)
     model = build_model(
@@ -1376,6 +1516,7 @@ def _model_and_crn(
         lags=lags,
         quarter_days=quarter_days,
         lead_window_start=lead_window_start,
+        carry_in=carry_in,
     )
     return model, CommonRandomNumbers.draw(model, n, _root_entropy(seed, rng))
 
@@ -1391,7 +1532,8 @@ def plan_for_confidence(
     lags: Sequence[Any] | Mapping[str, Any] | None = None,
     quarter_days: float | None = None,
     lead_window_start: float = 0.0,
-    trials: int = 50_000,
+    carry_in: bool = False,
+    trials: int = 20_000,
     seed: int | None = None,
     rng: np.random.Generator | None = None,
     point_rates: Sequence[float] | None = None,
@@ -1412,7 +1554,7 @@ def plan_for_confidence(
     leads : int or LeadVolume, optional
         Only the *shape* of the lead volume is used (fixed, Poisson, or monthly with its
         phasing and relative spread); its size is what is searched. Default: fixed.
-    stages, rates, deal_size, lags, quarter_days, lead_window_start
+    stages, rates, deal_size, lags, quarter_days, lead_window_start, carry_in
         As in :func:`simulate_funnel`.
     trials : int
         Common random numbers drawn (the Monte Carlo error of P(hit) is about
@@ -1441,7 +1583,17 @@ def plan_for_confidence(
         raise InputError(f"target: {target!r} must be a positive amount")
     shape = LeadVolume.fixed(0) if leads is None else _parse_leads(leads)
     model, crn = _model_and_crn(
-        shape, stages, rates, deal_size, lags, quarter_days, lead_window_start, trials, seed, rng
+        shape,
+        stages,
+        rates,
+        deal_size,
+        lags,
+        quarter_days,
+        lead_window_start,
+        carry_in,
+        trials,
+        seed,
+        rng,
     )
     point_volumes, _ = _point_plan(float(target), model, point_rates)
     point_leads = point_volumes[model.stages[0]]
@@ -1547,9 +1699,10 @@ def sensitivity(
     lags: Sequence[Any] | Mapping[str, Any] | None = None,
     quarter_days: float | None = None,
     lead_window_start: float = 0.0,
+    carry_in: bool = False,
     swing: float = 0.1,
     method: str = "posterior",
-    trials: int = 50_000,
+    trials: int = 20_000,
     seed: int | None = None,
     rng: np.random.Generator | None = None,
 ) -> SensitivityResult:
@@ -1572,7 +1725,7 @@ def sensitivity(
     Parameters
     ----------
     target : float
-    leads, stages, rates, deal_size, lags, quarter_days, lead_window_start
+    leads, stages, rates, deal_size, lags, quarter_days, lead_window_start, carry_in
         As in :func:`simulate_funnel`.
     swing : float
         Relative move, in (0, 1).
@@ -1591,7 +1744,17 @@ def sensitivity(
     if method not in ("posterior", "relative"):
         raise InputError(f"method: {method!r} must be 'posterior' or 'relative'")
     model, crn = _model_and_crn(
-        leads, stages, rates, deal_size, lags, quarter_days, lead_window_start, trials, seed, rng
+        leads,
+        stages,
+        rates,
+        deal_size,
+        lags,
+        quarter_days,
+        lead_window_start,
+        carry_in,
+        trials,
+        seed,
+        rng,
     )
     base_leads = model.leads.mean
     base = crn.p_hit(target, base_leads)
@@ -1677,7 +1840,9 @@ def sensitivity(
 # ---------------------------------------------------------------------------------------------
 
 
-def funnel_inputs_from_params(params: Any, *, leads: int | LeadVolume | None = None) -> dict:
+def funnel_inputs_from_params(
+    params: Any, *, leads: int | LeadVolume | None = None, carry_in: bool = True
+) -> dict:
     """The :func:`simulate_funnel` keyword arguments a :class:`~alignlib.params.QuarterParams`
     implies.
 
@@ -1690,7 +1855,9 @@ def funnel_inputs_from_params(params: Any, *, leads: int | LeadVolume | None = N
       the quarter is ``quarter_start .. quarter_end`` long and the lead window opens the
       typical lead-to-won lag before the quarter (as the monthly plan phases leads), so a
       deal with typical lags from a lead on the window's first day closes on the quarter's
-      first day.
+      first day; with ``carry_in`` (default) the neighbouring quarters run the same plan and
+      their deals that land inside this quarter count (steady state), so lag *spread* moves
+      deals across quarter ends in both directions instead of only losing them.
     """
     from alignlib.planning import reverse_funnel
 
@@ -1725,6 +1892,7 @@ def funnel_inputs_from_params(params: Any, *, leads: int | LeadVolume | None = N
         kwargs["lags"] = lags
         kwargs["quarter_days"] = float((params.quarter_end - params.quarter_start).days + 1)
         kwargs["lead_window_start"] = -sum(lag.typical for lag in lags)
+        kwargs["carry_in"] = carry_in
     return kwargs
 
 
@@ -1754,7 +1922,7 @@ def plan_from_params(
     params: Any,
     *,
     confidence: float | None = None,
-    trials: int = 50_000,
+    trials: int = 20_000,
     seed: int | None = None,
 ) -> ConfidencePlan:
     """:func:`plan_for_confidence` for a quarter's target and funnel (confidence defaults to
@@ -1776,7 +1944,7 @@ def sensitivity_from_params(
     leads: int | LeadVolume | None = None,
     swing: float = 0.1,
     method: str = "posterior",
-    trials: int = 50_000,
+    trials: int = 20_000,
     seed: int | None = None,
 ) -> SensitivityResult:
     """:func:`sensitivity` for a quarter, at the point-plan lead volume unless ``leads``."""

@@ -566,3 +566,101 @@ def test_plan_and_sensitivity_from_params(params):
     assert plan.p_hit >= plan.confidence and plan.leads > 0
     sens = sensitivity_from_params(params, trials=5000)
     assert {r["kind"] for r in sens.rows} == {"conversion_rate", "lead_volume", "deal_size"}
+
+
+# --------------------------------------------------------------------------- dask
+
+
+def _dask_kwargs():
+    return dict(
+        leads=LeadVolume.poisson(800),
+        stages=["lead", "sql", "opportunity", "won"],
+        rates=[(30, 100), (50, 100), (20, 80)],
+        deal_size=(20_000, 9_000),
+        trials=2 * BLOCK_TRIALS + 77,
+        seed=5,
+        lags=[(5, 2)] * 3,
+    )
+
+
+def _assert_same(a, b):
+    np.testing.assert_array_equal(a.stage_counts, b.stage_counts)
+    np.testing.assert_array_equal(a.revenue, b.revenue)
+    np.testing.assert_array_equal(a.revenue_after, b.revenue_after)
+    np.testing.assert_array_equal(a.won_in_quarter, b.won_in_quarter)
+
+
+@pytest.mark.parametrize("processes", [False, pytest.param(True, marks=pytest.mark.slow)])
+def test_dask_cluster_gives_the_local_numbers(processes):
+    distributed = pytest.importorskip("distributed")
+    local = simulate_funnel(**_dask_kwargs())
+    with (
+        distributed.LocalCluster(
+            n_workers=2,
+            threads_per_worker=1,
+            processes=processes,
+            host="127.0.0.1",
+            protocol="tcp",
+            dashboard_address=None,
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        seen = []
+        on_client = simulate_funnel(**_dask_kwargs(), client=client, progress=seen.append)
+        by_address = simulate_funnel(**_dask_kwargs(), scheduler=cluster.scheduler_address)
+    _assert_same(local, on_client)
+    _assert_same(local, by_address)
+    assert sum(seen) == local.trials
+
+
+def test_carry_in_probabilities_match_brute_force_and_steady_state_keeps_every_deal():
+    lags = [Lag(9, 6), Lag(2, 2), Lag(8, 5), Lag(10, 6), Lag(55, 20)]
+    q, start, n = 92.0, -84.0, 400_000
+    rng = np.random.default_rng(12)
+    arrival = start + rng.uniform(0, q, n)
+    total = sum(rng.gamma((g.typical / g.spread) ** 2, g.spread**2 / g.typical, n) for g in lags)
+    close = arrival + total
+    from alignlib.simulation import carry_in_probabilities
+
+    from_prev, from_next = carry_in_probabilities(lags, q, 1, start)
+    p_next_q = np.mean((close > q) & (close <= 2 * q))
+    p_prev_q = np.mean((close >= -q) & (close < 0))
+    _within(from_prev[0], p_next_q, math.sqrt(p_next_q * (1 - p_next_q) / n))
+    _within(from_next[0], p_prev_q, math.sqrt(p_prev_q * (1 - p_prev_q) / n))
+    # steady state: the same plan every quarter books (almost) every deal in some quarter
+    trials = 50_000
+    res = simulate_funnel(
+        leads=LeadVolume.poisson(3000),
+        stages=STAGES,
+        rates=FIXED_RATES,
+        deal_size=1.0,
+        trials=trials,
+        seed=13,
+        lags=lags,
+        quarter_days=q,
+        lead_window_start=start,
+        carry_in=True,
+    )
+    m = res.model
+    share = m.in_quarter_probability[0] + m.carry_from_previous[0] + m.carry_from_next[0]
+    assert share > 0.99
+    lam = 3000 * math.prod(FIXED_RATES) * share
+    _within(res.won_in_quarter.mean(), lam, math.sqrt(lam / trials))
+    assert (res.won_carried_in > 0).any()
+    np.testing.assert_array_equal(res.revenue, res.won_in_quarter.astype(float))
+    # the plan search's common random numbers see the same model
+    plan = plan_for_confidence(
+        target=float(np.quantile(res.revenue, 0.5)),
+        confidence=0.5,
+        leads=LeadVolume.poisson(1),
+        stages=STAGES,
+        rates=FIXED_RATES,
+        deal_size=1.0,
+        lags=lags,
+        quarter_days=q,
+        lead_window_start=start,
+        carry_in=True,
+        trials=20_000,
+        seed=3,
+    )
+    assert abs(plan.leads / 3000 - 1) < 0.02
