@@ -26,7 +26,7 @@ KINDS = ("money", "money_compact", "pct", "pct1", "count", "number", "ratio", "d
 _NAME_RULES: tuple[tuple[str, str], ...] = (
     (r"(^|_)(p_hit|prob|probability|chance)(_|$)", "pct"),
     (r"(^|_)coverage(_|$)(?!.*(share|rate))", "ratio"),
-    (r"(rate|share|pct|percent|lift|growth|compliance|_vs_|mom|qoq|yoy)", "pct1"),
+    (r"(rate|share|pct|percent|lift|growth|compliance|conversion|_vs_|mom|qoq|yoy|_to_)", "pct1"),
     (
         r"(cost|budget|revenue|bookings|amount|cac|deal_size|spend|value|pipeline|target|impact)",
         "money",
@@ -304,6 +304,11 @@ _FIGURE_LABELS = {
     "cac": ("Cost per customer (CAC)", "money"),
     "expected_revenue": ("Expected bookings", "money"),
     "confidence_leads": ("Leads for confidence", "count"),
+    "lead_to_won": ("Lead to customer", "pct1"),
+    "won_forecast_next_quarter": ("Deals forecast next quarter", "count"),
+    "contacts": ("Contacts in the export", "count"),
+    "experiments": ("Experiments", "count"),
+    "trustworthy": ("With a clean traffic split", "count"),
 }
 
 

@@ -1,0 +1,430 @@
+"""Charts of the funnel's history: volumes, conversion trends, cohorts, velocity, costs, SLA,
+forecast. Each function takes a table from :mod:`alignlib.metrics` and returns a Figure."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from alignlib.charts._format import (
+    ACCENT,
+    MARKETING,
+    NEUTRAL,
+    PALETTE,
+    SALES,
+    currency_axis,
+    money,
+    new_figure,
+    percent_axis,
+    thousands_axis,
+)
+
+
+def _short(stage: str) -> str:
+    if len(stage) <= 3 and stage not in ("won", "new"):
+        return stage.upper()
+    return stage.replace("_", " ").capitalize()
+
+
+def _month_ticks(ax, periods: Sequence[pd.Period], every: int = 3) -> None:
+    x = np.arange(len(periods))
+    ax.set_xticks(x[::every], [p.strftime("%b %y") for p in list(periods)[::every]], fontsize=8)
+
+
+def funnel_chart(funnel: pd.DataFrame, labels: Mapping[str, str] | None = None) -> Figure:
+    """All-time funnel: contacts reaching each stage, with the conversion into the next.
+
+    Parameters
+    ----------
+    funnel : DataFrame
+        Indexed by stage with ``reached`` and ``conversion_to_next`` (``metrics.funnel``).
+    labels : mapping, optional
+        Stage -> display label.
+    """
+    stages = list(funnel.index)
+    fig, ax = new_figure(
+        "The full funnel: contacts reaching each stage", height=0.5 * len(stages) + 1.6
+    )
+    y = np.arange(len(stages))[::-1]
+    ax.barh(y, funnel["reached"], color=MARKETING, height=0.6)
+    ax.set_xscale("log")
+    ax.set_yticks(y, [(labels or {}).get(s, _short(s)) for s in stages])
+    for yi, (_, row) in zip(y, funnel.iterrows(), strict=True):
+        text = f" {row['reached']:,.0f}"
+        if pd.notna(row.get("conversion_to_next")):
+            text += f"   ({row['conversion_to_next']:.0%} to next)"
+        ax.text(row["reached"], yi, text, va="center", fontsize=10)
+    ax.set_xlim(max(0.8, funnel["reached"].min() / 2), funnel["reached"].max() * 5)
+    thousands_axis(ax, "x")
+    ax.set_xlabel("Contacts that reached the stage (log scale)")
+    ax.grid(axis="y", visible=False)
+    ax.grid(axis="x", alpha=0.3)
+    return fig
+
+
+def monthly_volume_chart(
+    monthly: pd.DataFrame, stages: Sequence[str], *, partial: pd.Period | None = None
+) -> Figure:
+    """Contacts entering each stage per month, one line per stage (log scale)."""
+    fig, ax = new_figure("Contacts entering each stage, by month")
+    x = np.arange(len(monthly))
+    for i, stage in enumerate(stages):
+        ax.plot(x, monthly[stage], "-", color=PALETTE[i % len(PALETTE)], lw=2, label=_short(stage))
+    ax.set_yscale("log")
+    thousands_axis(ax)
+    _month_ticks(ax, monthly.index)
+    if partial is not None and partial in monthly.index:
+        xi = list(monthly.index).index(partial)
+        ax.axvspan(xi - 0.5, xi + 0.5, color="#edf2f7", zorder=0)
+        ax.text(
+            xi, ax.get_ylim()[1], "month to date", fontsize=8, ha="right", va="top", color=NEUTRAL
+        )
+    ax.set_ylabel("Contacts per month (log scale)")
+    ax.set_xlabel("Month the contact entered the stage")
+    ax.legend(frameon=False, fontsize=9, ncols=len(stages), loc="lower left")
+    return fig
+
+
+def conversion_trend_chart(
+    monthly: pd.DataFrame, rolling: pd.DataFrame, transitions: Sequence[str]
+) -> Figure:
+    """Each stage-to-stage conversion rate by month (thin) and its 3-month average (thick)."""
+    fig, ax = new_figure("Conversion rates by month (thick: 3-month average)")
+    x = np.arange(len(monthly))
+    for i, t in enumerate(transitions):
+        colour = PALETTE[i % len(PALETTE)]
+        ax.plot(x, monthly[t], "-", color=colour, lw=0.8, alpha=0.5)
+        ax.plot(
+            x,
+            rolling[t].reindex(monthly.index),
+            "-",
+            color=colour,
+            lw=2.2,
+            label=" → ".join(_short(s) for s in t.split("_to_")),
+        )
+    percent_axis(ax)
+    _month_ticks(ax, monthly.index)
+    ax.set_ylabel("Converted into the next stage")
+    ax.set_ylim(0, min(1.0, float(np.nanmax(monthly[list(transitions)].to_numpy())) * 1.25))
+    ax.legend(frameon=False, fontsize=8, ncols=3, loc="upper left")
+    return fig
+
+
+def cohort_chart(cohorts: pd.DataFrame, column: str = "lead_to_won") -> Figure:
+    """Lead-to-won conversion by the month leads were created; maturing cohorts hatched.
+
+    Parameters
+    ----------
+    cohorts : DataFrame
+        ``metrics.cohort_conversion(...).frame``: indexed by cohort month, with the
+        conversion ``column`` and a boolean ``maturing``.
+    column : str
+        Which conversion to show.
+    """
+    fig, ax = new_figure("Cohort conversion: leads created each month that became customers")
+    x = np.arange(len(cohorts))
+    maturing = cohorts["maturing"].fillna(False).to_numpy(dtype=bool)
+    values = cohorts[column].to_numpy(dtype=float)
+    ax.bar(x[~maturing], values[~maturing], color=ACCENT, label="complete cohort")
+    ax.bar(
+        x[maturing],
+        values[maturing],
+        color="white",
+        edgecolor=NEUTRAL,
+        hatch="///",
+        label="still maturing (will rise)",
+    )
+    _month_ticks(ax, cohorts.index)
+    percent_axis(ax, decimals=1)
+    ax.set_ylabel("Lead to customer")
+    ax.set_xlabel("Month the leads were created")
+    ax.legend(frameon=False, fontsize=9, loc="upper left")
+    return fig
+
+
+def velocity_chart(summary: pd.DataFrame) -> Figure:
+    """Days between stages: median and P90 per transition."""
+    summary = summary.iloc[::-1]
+    fig, ax = new_figure("How long each step takes (days)", height=0.45 * len(summary) + 1.6)
+    y = np.arange(len(summary))
+    ax.barh(y, summary["p90"], color="#cbd5e0", height=0.6, label="P90 (9 in 10 are faster)")
+    ax.barh(y, summary["median"], color=SALES, height=0.6, label="median")
+    ax.set_yticks(y, [" → ".join(_short(s) for s in str(t).split("_to_")) for t in summary.index])
+    for yi, (_, row) in zip(y, summary.iterrows(), strict=True):
+        ax.text(
+            row["p90"],
+            yi,
+            f"  {row['median']:.0f} / {row['p90']:.0f} days",
+            va="center",
+            fontsize=9,
+        )
+    ax.set_xlim(0, summary["p90"].max() * 1.6)
+    ax.set_xlabel("Days")
+    ax.grid(axis="y", visible=False)
+    ax.grid(axis="x", alpha=0.3)
+    ax.legend(frameon=False, fontsize=9, loc="upper right")
+    return fig
+
+
+def channel_chart(
+    costs: pd.DataFrame,
+    won_lost: pd.DataFrame,
+    labels: Mapping[str, str] | None = None,
+    currency: str = "USD",
+) -> Figure:
+    """By source: cost per customer (CAC) and win rate of opportunities, side by side."""
+    channels = list(costs.index)
+    names = [(labels or {}).get(c, str(c).replace("_", " ")) for c in channels]
+    fig, (ax1, ax2) = plt.subplots(
+        1, 2, figsize=(10, 0.45 * len(channels) + 1.8), layout="constrained"
+    )
+    fig.suptitle(
+        "By source: what a customer costs and how often opportunities win",
+        x=0.01,
+        ha="left",
+        fontsize=13,
+        fontweight="bold",
+    )
+    y = np.arange(len(channels))[::-1]
+    cac = costs["cac"].to_numpy(dtype=float)
+    ax1.barh(y, cac, color=MARKETING, height=0.6)
+    ax1.set_yticks(y, names)
+    ax1.set_title("Cost per customer (CAC)", fontsize=10, loc="left")
+    currency_axis(ax1, "x", currency)
+    for yi, v in zip(y, cac, strict=True):
+        if np.isfinite(v):
+            ax1.text(v, yi, f" {money(v, currency)}", va="center", fontsize=9)
+    ax1.set_xlim(0, np.nanmax(cac) * 1.35 if np.isfinite(cac).any() else 1)
+    rate = won_lost["win_rate"].reindex(channels).to_numpy(dtype=float)
+    ax2.barh(y, rate, color=SALES, height=0.6)
+    ax2.set_yticks(y, [""] * len(y))
+    ax2.set_title("Opportunity win rate", fontsize=10, loc="left")
+    percent_axis(ax2, "x")
+    for yi, v in zip(y, rate, strict=True):
+        if np.isfinite(v):
+            ax2.text(v, yi, f" {v:.0%}", va="center", fontsize=9)
+    ax2.set_xlim(0, max(np.nanmax(rate) * 1.3, 0.1) if np.isfinite(rate).any() else 1)
+    for ax in (ax1, ax2):
+        ax.spines[["top", "right"]].set_visible(False)
+        ax.grid(axis="x", alpha=0.3)
+    return fig
+
+
+def sla_chart(by_month: pd.DataFrame, sla_hours: float) -> Figure:
+    """Share of hand-offs answered within the SLA, by month, and the median response time."""
+    fig, ax = new_figure(f"Response within the {sla_hours:g}-hour SLA, by month")
+    x = np.arange(len(by_month))
+    ax.plot(x, by_month["compliance"], "o-", color=MARKETING, lw=2, label="answered within SLA")
+    if "acceptance_rate" in by_month:
+        ax.plot(
+            x, by_month["acceptance_rate"], "s--", color=SALES, lw=1.5, label="accepted by sales"
+        )
+    percent_axis(ax)
+    ax.set_ylim(0, 1.05)
+    _month_ticks(ax, by_month.index, every=max(1, len(by_month) // 8))
+    ax.set_ylabel("Share of hand-offs")
+    ax2 = ax.twinx()
+    ax2.bar(
+        x,
+        by_month["median_hours"],
+        color="#cbd5e0",
+        alpha=0.6,
+        zorder=0,
+        label="median hours to respond",
+    )
+    ax2.set_ylabel("Median hours to first response")
+    ax2.spines[["top"]].set_visible(False)
+    ax.set_zorder(ax2.get_zorder() + 1)
+    ax.patch.set_visible(False)
+    lines = ax.get_legend_handles_labels()
+    bars = ax2.get_legend_handles_labels()
+    ax.legend(lines[0] + bars[0], lines[1] + bars[1], frameon=False, fontsize=9, loc="lower left")
+    return fig
+
+
+def forecast_chart(
+    history: pd.DataFrame, forecast: pd.DataFrame, stage: str, *, months: int = 24
+) -> Figure:
+    """A stage's monthly volume: the last ``months`` of history and next quarter's forecast.
+
+    Parameters
+    ----------
+    history : DataFrame
+        Monthly volumes by stage (``Forecast.history``).
+    forecast : DataFrame
+        Index (stage, month) with ``forecast``, ``lower``, ``upper`` (``Forecast.monthly``).
+    stage : str
+    months : int
+        History shown.
+    """
+    hist = history[stage].iloc[-months:]
+    fc = forecast.xs(stage, level=0)
+    fig, ax = new_figure(f"{_short(stage)} per month: history and next quarter's forecast")
+    periods = list(hist.index) + [p for p in fc.index if p not in hist.index]
+    pos = {p: i for i, p in enumerate(periods)}
+    ax.plot([pos[p] for p in hist.index], hist.to_numpy(), "-", color=NEUTRAL, lw=2, label="actual")
+    fx = [pos[p] for p in fc.index]
+    ax.fill_between(fx, fc["lower"], fc["upper"], color=ACCENT, alpha=0.25, label="forecast range")
+    ax.plot(fx, fc["forecast"], "o-", color=ACCENT, lw=2, label="forecast")
+    _month_ticks(ax, periods, every=3)
+    thousands_axis(ax)
+    ax.set_ylim(0, max(float(hist.max()), float(fc["upper"].max())) * 1.15)
+    ax.set_ylabel("Contacts per month")
+    ax.legend(frameon=False, fontsize=9, loc="upper left")
+    return fig
+
+
+def growth_chart(mom: pd.DataFrame, stages: Sequence[str], *, months: int = 13) -> Figure:
+    """Month-over-month growth of each stage's volume (grouped bars, last ``months``).
+
+    Parameters
+    ----------
+    mom : DataFrame
+        ``metrics.trends(...).mom``: indexed by month, fractional change per column.
+    stages : sequence of str
+        The stage columns to show.
+    """
+    data = mom[list(stages)].iloc[-months:]
+    fig, ax = new_figure("Month-over-month growth of each stage's volume")
+    x = np.arange(len(data))
+    width = 0.8 / max(len(stages), 1)
+    for i, stage in enumerate(stages):
+        ax.bar(
+            x + (i - (len(stages) - 1) / 2) * width,
+            data[stage].to_numpy(dtype=float),
+            width=width,
+            color=PALETTE[i % len(PALETTE)],
+            label=_short(stage),
+        )
+    ax.axhline(0, color=NEUTRAL, lw=0.8)
+    percent_axis(ax)
+    _month_ticks(ax, data.index, every=1 if len(data) <= 13 else 2)
+    ax.set_ylabel("Change on the previous month")
+    ax.set_xlabel("Month")
+    ax.legend(frameon=False, fontsize=8, ncols=len(stages), loc="upper left")
+    return fig
+
+
+def velocity_distribution_chart(
+    distribution: pd.DataFrame, transitions: Sequence[str] | None = None, *, clip_days: float = 120
+) -> Figure:
+    """Distribution of days between stages: one histogram row per transition.
+
+    Parameters
+    ----------
+    distribution : DataFrame
+        ``metrics.velocity(...).distribution`` (columns ``transition``, ``days``).
+    transitions : sequence of str, optional
+        Which transitions (default: every one in the data).
+    clip_days : float
+        Longer gaps are drawn in the last bin.
+    """
+    if transitions is None:
+        transitions = [str(t) for t in distribution["transition"].astype("str").unique()]
+    n = len(transitions)
+    fig, axes = plt.subplots(
+        n, 1, figsize=(8, 1.25 * n + 1.2), layout="constrained", sharex=True, squeeze=False
+    )
+    fig.suptitle(
+        "How long each step takes: distribution of days",
+        x=0.01,
+        ha="left",
+        fontsize=13,
+        fontweight="bold",
+    )
+    bins = np.linspace(0, clip_days, 41)
+    for i, (t, ax) in enumerate(zip(transitions, axes[:, 0], strict=True)):
+        days = distribution.loc[distribution["transition"].astype("str") == t, "days"]
+        ax.hist(
+            np.clip(days.to_numpy(dtype=float), 0, clip_days),
+            bins=bins,
+            color=PALETTE[i % len(PALETTE)],
+        )
+        if len(days):
+            ax.axvline(float(days.median()), color=NEUTRAL, lw=1, ls="--")
+        ax.set_ylabel(
+            " → ".join(_short(s) for s in t.split("_to_")), rotation=0, ha="right", fontsize=9
+        )
+        ax.spines[["top", "right"]].set_visible(False)
+        ax.set_yticks([])
+    axes[-1, 0].set_xlabel(f"Days (dashed: median; {clip_days:g}+ in the last bin)")
+    return fig
+
+
+def cost_per_stage_chart(
+    by_channel: pd.DataFrame,
+    stages: Sequence[str],
+    labels: Mapping[str, str] | None = None,
+    currency: str = "USD",
+) -> Figure:
+    """Cost per contact reaching each stage, by channel (log scale, one line per channel).
+
+    Parameters
+    ----------
+    by_channel : DataFrame
+        ``metrics.costs(...).by_channel`` with ``cost_per_<stage>`` columns.
+    stages : sequence of str
+        Stages to show, top to bottom.
+    """
+    fig, ax = new_figure("Cost per contact at each stage, by channel")
+    x = np.arange(len(stages))
+    for i, channel in enumerate(by_channel.index):
+        values = by_channel.loc[channel, [f"cost_per_{s}" for s in stages]].to_numpy(dtype=float)
+        values = np.where(values > 0, values, np.nan)
+        ax.plot(
+            x,
+            values,
+            "o-",
+            color=PALETTE[i % len(PALETTE)],
+            lw=1.8,
+            label=(labels or {}).get(channel, str(channel).replace("_", " ")),
+        )
+    ax.set_yscale("log")
+    currency_axis(ax, "y", currency)
+    ax.set_xticks(x, [_short(s) for s in stages])
+    ax.set_ylabel(f"Spend per contact ({currency}, log scale)")
+    ax.set_xlabel("Stage")
+    ax.legend(frameon=False, fontsize=8, ncols=3, loc="upper left")
+    return fig
+
+
+def pacing_chart(summary: pd.DataFrame, labels: Mapping[str, str] | None = None) -> Figure:
+    """Actual to plan: each stage's actual to date and projected landing against plan.
+
+    Parameters
+    ----------
+    summary : DataFrame
+        ``metrics.actual_to_plan(...).summary`` (``plan_total``, ``plan_to_date``,
+        ``actual_to_date``, ``projected``, ``pacing``).
+    """
+    stages = list(summary.index)
+    fig, ax = new_figure(
+        "Pacing to plan: actual to date and projected landing (100% = plan)",
+        height=0.55 * len(stages) + 1.6,
+    )
+    y = np.arange(len(stages))[::-1]
+    plan_total = summary["plan_total"].where(summary["plan_total"] > 0)
+    to_date = (summary["actual_to_date"] / plan_total).to_numpy(dtype=float)
+    expected = (summary["plan_to_date"] / plan_total).to_numpy(dtype=float)
+    projected = (summary["projected"] / plan_total).to_numpy(dtype=float)
+    ax.barh(y, projected, color="#cbd5e0", height=0.6, label="projected landing")
+    ax.barh(y, to_date, color=MARKETING, height=0.6, label="actual to date")
+    ax.scatter(expected, y, marker="|", s=400, color=NEUTRAL, label="plan to date", zorder=3)
+    ax.axvline(1.0, color=SALES, lw=1.2, ls="--")
+    for yi, (_, row), p in zip(y, summary.iterrows(), projected, strict=True):
+        if np.isfinite(p):
+            pace = "" if pd.isna(row["pacing"]) else f", pacing {row['pacing']:.0%}"
+            ax.text(p, yi, f"  {p:.0%} of plan{pace}", va="center", fontsize=9)
+    ax.set_yticks(y, [(labels or {}).get(s, _short(s)) for s in stages])
+    percent_axis(ax, "x")
+    finite = projected[np.isfinite(projected)]
+    ax.set_xlim(0, max(1.2, float(finite.max()) * 1.35 if len(finite) else 1.2))
+    ax.set_xlabel("Share of the plan's volume for the stage")
+    ax.grid(axis="y", visible=False)
+    ax.grid(axis="x", alpha=0.3)
+    ax.legend(frameon=False, fontsize=8, loc="lower right")
+    return fig

@@ -1,0 +1,177 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: alignlib (.venv)
+#     language: python
+#     name: alignlib
+# ---
+
+# %% [markdown] tags=["report-hide"]
+# # Trend report
+#
+# The full funnel from the CRM export: conversion and cost from lead to won, growth month
+# over month, quarter over quarter and year over year, cohorts, velocity, sources, the
+# response-time SLA, and next quarter's forecast.
+
+# %%
+from alignlib import batch, display, reports
+from alignlib.charts import trends as charts
+
+# %% tags=["parameters"]
+params_path: str = "../params/2026Q4.yaml"  # parameters file naming the CRM export (actuals)
+
+# %%
+params = reports.load_report_params(params_path)
+td = reports.trend_data(params)
+forecast = reports.forecast_table(td)
+batch.record_headline(
+    target=params.target.bookings,
+    contacts=td.ingest.accepted,
+    lead_to_won=td.metrics["funnel"]["conversion_from_top"].iloc[-1],
+    won_forecast_next_quarter=forecast["forecast"].iloc[-1],
+    currency=params.currency,
+)
+batch.record_table("funnel", reports.funnel_table(td), title="Funnel from lead to won")
+batch.record_table("by_source", reports.channel_trend_table(td), title="Conversion and cost by source")
+batch.record_table("forecast", forecast, title=f"Forecast for {td.next_quarter}")
+display.note(reports.data_note(td))
+
+# %% [markdown]
+# ## The full funnel, lead to won
+#
+# Every contact in the export, counted at the furthest stage it reached (a contact that
+# skipped a stage in the CRM still passed it). Cost per contact divides all marketing spend
+# in the spend file by the contacts reaching each stage.
+
+# %%
+display.show(charts.funnel_chart(td.metrics["funnel"], params.stage_labels))
+
+# %%
+display.table(
+    reports.funnel_table(td),
+    index=False,
+    caption="Conversion and cost, lead to won",
+    labels={"label": "Stage"},
+    currency=params.currency,
+)
+
+# %% [markdown]
+# ## Month over month
+
+# %%
+display.show(
+    charts.monthly_volume_chart(
+        td.metrics["trends"].monthly, td.stages, partial=td.metrics["trends"].partial_month
+    )
+)
+
+# %%
+display.show(
+    charts.conversion_trend_chart(
+        td.metrics["trends"].monthly, td.metrics["trends"].rolling3, td.transitions
+    )
+)
+
+# %%
+growth = reports.growth_table(td)
+display.table(
+    growth,
+    caption="Latest complete month: volumes, conversion rates and growth",
+    formats=reports.growth_formats(growth),
+    labels={"mom_growth": "Month over month", "yoy_growth": "Year over year"},
+)
+
+# %% [markdown]
+# ## Quarter over quarter and year over year
+
+# %%
+display.table(
+    reports.quarterly_table(td),
+    caption="Contacts entering each stage, by quarter",
+    formats={"qoq_growth": "pct1"},
+    labels={"qoq_growth": "Last full quarter vs the one before"},
+)
+
+# %% [markdown]
+# ## Cohorts: did recent leads convert?
+#
+# A cohort is the leads created in one month. Recent cohorts have not had time to close, so
+# their conversion is still rising: they are marked *maturing*, not read as a collapse.
+
+# %%
+display.show(charts.cohort_chart(td.metrics["cohort_conversion"].frame))
+
+# %%
+display.table(reports.cohort_table(td), caption="The last twelve cohorts")
+
+# %% [markdown]
+# ## Velocity: how long each step takes
+
+# %%
+display.show(charts.velocity_chart(td.metrics["velocity"].summary))
+
+# %%
+display.table(reports.velocity_table(td), caption="Days from one stage to the next")
+
+# %% [markdown]
+# ## Conversion and cost by source
+
+# %%
+display.show(
+    charts.channel_chart(
+        td.metrics["costs"].by_channel,
+        td.metrics["won_lost"].by_group,
+        td.channel_labels(),
+        params.currency,
+    )
+)
+
+# %%
+display.table(
+    reports.channel_trend_table(td),
+    caption="By source, all history",
+    labels={"cac": "Cost per customer (CAC)"},
+    currency=params.currency,
+)
+
+# %% [markdown]
+# ## Response-time SLA over time
+
+# %%
+display.show(charts.sla_chart(td.metrics["sla"].by_month.tail(24), params.sla.lead_response_hours))
+
+# %%
+display.table(reports.sla_channel_table(td), caption="SLA by source")
+
+# %%
+display.table(reports.sla_owner_table(td), caption="SLA by owner (names withheld)")
+
+# %% [markdown]
+# ## Next quarter's forecast
+
+# %%
+display.note(reports.forecast_method(td))
+
+# %%
+display.show(
+    charts.forecast_chart(
+        td.metrics["forecast"].history, td.metrics["forecast"].monthly, td.stages[0]
+    )
+)
+
+# %%
+display.show(
+    charts.forecast_chart(
+        td.metrics["forecast"].history, td.metrics["forecast"].monthly, td.stages[-1]
+    )
+)
+
+# %%
+display.table(forecast, caption=f"Forecast for {td.next_quarter}", formats={})
