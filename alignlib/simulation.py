@@ -486,14 +486,12 @@ def total_lag_cdf(lags: Sequence[Lag], horizon_days: float, points: int = _LAG_G
     cdf : ndarray
         ``P(total lag <= grid)`` by convolution of the discretised stage lags.
     """
-    from scipy.signal import fftconvolve
-
     h = horizon_days / (points - 1)
-    total = np.zeros(points)
-    total[0] = 1.0
+    size = 2 * points  # zero-padded: a linear, not circular, convolution
+    spectrum = np.fft.rfft(np.eye(1, points).ravel(), size)
     for lag in lags:
-        total = fftconvolve(total, _lag_pmf(lag, h, points))[:points]
-        np.clip(total, 0.0, None, out=total)
+        spectrum = spectrum * np.fft.rfft(_lag_pmf(lag, h, points), size)
+    total = np.clip(np.fft.irfft(spectrum, size)[:points], 0.0, None)
     return np.arange(points) * h, np.minimum(np.cumsum(total), 1.0)
 
 

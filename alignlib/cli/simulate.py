@@ -1,0 +1,162 @@
+"""``alignlib simulate PARAMS.yaml``: the odds of hitting plan, a plan sized for confidence,
+and which input moves the odds most."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "simulate",
+        help="Monte Carlo odds of hitting the target, confidence-sized plan, sensitivity",
+        description="Simulate the quarter's funnel many times (uncertain rates from historical "
+        "counts, lead volume, deal sizes, stage lags) and print P(hit), revenue quantiles, "
+        "the lead volume that hits the target with the chosen confidence beside the "
+        "point-estimate plan, and the sensitivity of P(hit) to each input.",
+    )
+    parser.add_argument("params", help="parameters YAML file, e.g. params/2026Q4.yaml")
+    parser.add_argument("--trials", type=int, help="simulated quarters (default: the file's)")
+    parser.add_argument("--seed", type=int, help="random seed (default: the file's)")
+    parser.add_argument(
+        "--confidence", type=float, help="P(hit) the sized plan must reach (default: the file's)"
+    )
+    parser.add_argument("--scenario", help="simulate one named scenario from the file")
+    parser.add_argument(
+        "--leads", type=int, help="expected lead volume (default: the reverse funnel's)"
+    )
+    parser.add_argument(
+        "--plan-trials",
+        type=int,
+        help="trials for the plan search and sensitivity (default: min(trials, 20,000))",
+    )
+    parser.add_argument("--workers", type=int, help="threads for a local run (default: cores)")
+    parser.add_argument(
+        "--scheduler", metavar="tcp://HOST:PORT", help="run on this dask.distributed cluster"
+    )
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from alignlib.cli._output import heading, print_json, table
+    from alignlib.errors import InputError
+    from alignlib.params import load_params
+    from alignlib.simulation import (
+        funnel_inputs_from_params,
+        plan_for_confidence,
+        sensitivity,
+        simulate_from_params,
+    )
+
+    params = load_params(args.params).with_scenario(args.scenario)
+    trials = params.simulation.trials if args.trials is None else args.trials
+    seed = params.simulation.seed if args.seed is None else args.seed
+    confidence = params.simulation.confidence if args.confidence is None else args.confidence
+    plan_trials = min(trials, 20_000) if args.plan_trials is None else args.plan_trials
+    if args.leads is not None and args.leads < 0:
+        raise InputError(f"--leads: {args.leads} must be >= 0")
+    target = params.target.bookings
+
+    # progress on stderr only for long runs on a terminal (tqdm disables itself otherwise)
+    with tqdm(
+        total=trials,
+        unit="trial",
+        unit_scale=True,
+        file=sys.stderr,
+        disable=None if trials >= 500_000 else True,
+        desc="simulating",
+    ) as bar:
+        result = simulate_from_params(
+            params,
+            trials=trials,
+            seed=seed,
+            leads=args.leads,
+            workers=args.workers,
+            scheduler=args.scheduler,
+            progress=bar.update,
+        )
+    inputs = funnel_inputs_from_params(params, leads=args.leads)
+    plan = plan_for_confidence(
+        **inputs,
+        target=target,
+        confidence=confidence,
+        trials=plan_trials,
+        seed=seed,
+        point_rates=list(params.rates),
+    )
+    sens = sensitivity(**inputs, target=target, trials=plan_trials, seed=seed)
+
+    if args.json:
+        print_json(
+            {
+                "quarter": params.quarter,
+                "segment": params.segment,
+                "scenario": args.scenario,
+                "currency": params.currency,
+                **result.to_dict(target=target),
+                "leads_mean": float(result.leads.mean()),
+                "confidence_plan": plan.to_dict(),
+                "sensitivity": sens.to_dict(),
+            }
+        )
+        return 0
+
+    cur = params.currency
+    title = f"Simulation for {params.quarter} · {params.segment}" + (
+        f" · {args.scenario}" if args.scenario else ""
+    )
+    heading(title)
+    volume = inputs["leads"]
+    print(
+        f"{result.trials:,} simulated quarters (seed {result.seed}); "
+        f"{volume.mean:,.0f} expected leads ({volume.kind}); target {target:,.0f} {cur}."
+    )
+    p = result.p_hit(target)
+    print(f"P(hit) = {p:.1%} (Monte Carlo error ±{result.p_hit_se(target):.1%})")
+    q = result.quantiles()
+    print(
+        "Revenue in the quarter: "
+        + ", ".join(f"{k} {v:,.0f}" for k, v in q.items())
+        + f" {cur} (mean {result.revenue.mean():,.0f})"
+    )
+    if result.has_lags:
+        own = float(result.won_in_quarter.mean() - result.won_carried_in.mean())
+        print(
+            f"Won deals closing outside the quarter: {result.revenue_before.mean():,.0f} {cur} "
+            f"before it and {result.revenue_after.mean():,.0f} {cur} after it (means); "
+            f"{own:,.1f} of {result.won.mean():,.1f} wins from these leads land inside"
+            + (
+                f", plus {result.won_carried_in.mean():,.1f} carried in from the neighbouring "
+                "quarters' leads (steady state)."
+                if result.model.carry_in
+                else "."
+            )
+        )
+    heading("Volume by stage (per simulated quarter)")
+    table(result.summary())
+    heading(f"Plan sized to hit the target {confidence:.0%} of the time")
+    print(
+        f"{plan.leads:,} leads (P(hit) {plan.p_hit:.1%}) against the point-estimate plan's "
+        f"{plan.point_leads:,.0f} (P(hit) {plan.point_p_hit:.1%}): "
+        f"{plan.extra_leads:+,.0f} leads."
+    )
+    table(plan.to_frame())
+    heading("What moves P(hit) most")
+    print(f"Base P(hit) {sens.base_p_hit:.1%} on {sens.trials:,} common-random-number trials.")
+    frame = sens.to_frame()[["how", "low_value", "high_value", "p_hit_low", "p_hit_high", "effect"]]
+    value_fmt = "{:,.4g}"
+    table(
+        frame,
+        {
+            "low_value": value_fmt,
+            "high_value": value_fmt,
+            "p_hit_low": "{:.1%}",
+            "p_hit_high": "{:.1%}",
+            "effect": "{:+.1%}",
+        },
+    )
+    return 0

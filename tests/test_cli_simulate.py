@@ -1,0 +1,82 @@
+"""`alignlib simulate`: readable tables, one JSON object, clean errors, same seed same numbers."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from alignlib.cli import main
+
+
+@pytest.fixture
+def params_file(params_dict, write_params):
+    return write_params(params_dict)
+
+
+def test_simulate_prints_p_hit_quantiles_plan_and_sensitivity(params_file, capsys):
+    assert main(["simulate", str(params_file), "--trials", "3000", "--plan-trials", "3000"]) == 0
+    out = capsys.readouterr().out
+    assert "P(hit) = " in out and "P10" in out and "P90" in out
+    assert "Plan sized to hit the target 80% of the time" in out
+    assert "point_plan" in out and "confidence_plan" in out
+    assert "What moves P(hit) most" in out and "conversion mql→sal" in out
+    assert "deal size" in out and "lead volume" in out
+
+
+def test_simulate_json_is_one_object_and_reproducible(params_file, capsys):
+    argv = ["simulate", str(params_file), "--trials", "2000", "--seed", "9", "--json"]
+    assert main([*argv, "--confidence", "0.9"]) == 0
+    first = json.loads(capsys.readouterr().out)
+    assert main([*argv, "--confidence", "0.9", "--workers", "1"]) == 0
+    second = json.loads(capsys.readouterr().out)
+    assert first == second
+    assert first["trials"] == 2000 and first["seed"] == 9
+    assert 0 <= first["p_hit"] <= 1 and first["target"] == 1_200_000
+    assert set(first["revenue_quantiles"]) == {"P10", "P50", "P90"}
+    plan = first["confidence_plan"]
+    assert plan["confidence"] == 0.9 and plan["p_hit"] >= 0.9
+    assert plan["leads"] >= plan["point_leads"]
+    kinds = {row["kind"] for row in first["sensitivity"]["rows"]}
+    assert kinds == {"conversion_rate", "lead_volume", "deal_size"}
+
+
+def test_simulate_scenario_changes_the_odds(params_file, capsys):
+    base = ["simulate", str(params_file), "--trials", "2000", "--json", "--leads", "10000"]
+    assert main(base) == 0
+    plain = json.loads(capsys.readouterr().out)
+    assert main([*base, "--scenario", "conservative"]) == 0
+    conservative = json.loads(capsys.readouterr().out)
+    assert conservative["scenario"] == "conservative"
+    assert conservative["revenue_mean"] < plain["revenue_mean"]
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--trials", "0"], "trials: 0"),
+        (["--confidence", "1.5"], "confidence: 1.5"),
+        (["--leads", "-4"], "--leads: -4"),
+        (["--scenario", "nope"], "nope"),
+    ],
+)
+def test_bad_options_exit_2_without_traceback(params_file, capsys, extra, message):
+    assert main(["simulate", str(params_file), "--trials", "100", *extra]) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+
+
+def test_bad_counts_in_the_file_name_the_stage(params_dict, write_params):
+    params_dict["conversion_rates"]["mql"] = {"converted": 700, "total": 600}
+    path = write_params(params_dict)
+    result = subprocess.run(
+        [sys.executable, "-m", "alignlib", "simulate", str(path), "--trials", "100"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "conversion_rates.mql" in result.stderr and "700" in result.stderr
+    assert "Traceback" not in result.stderr
