@@ -315,7 +315,11 @@ def _read_raw(path: str | Path) -> pd.DataFrame:
 
 
 def _parse_dates(values: pd.Series) -> tuple[pd.Series, np.ndarray]:
-    """Parse text dates with the explicit formats; return (datetime64[s], unparseable mask)."""
+    """Parse text dates with the explicit formats; return (datetime64[s], unparseable mask).
+
+    Only non-blank cells are parsed, and each further format only on the cells the
+    previous ones could not read (exports are mostly blank dates).
+    """
     if pd.api.types.is_datetime64_any_dtype(values):
         out = values.dt.tz_localize(None) if values.dt.tz is not None else values
         return out.astype("datetime64[s]"), np.zeros(len(values), dtype=bool)
@@ -323,19 +327,20 @@ def _parse_dates(values: pd.Series) -> tuple[pd.Series, np.ndarray]:
     import pyarrow.compute as pc
 
     text = pc.utf8_trim_whitespace(pa.array(values.astype("str"), type=pa.string()))
-    result = None
+    filled = np.flatnonzero(pc.not_equal(text, "").to_numpy(zero_copy_only=False))
+    out = np.full(len(values), np.datetime64("NaT"), dtype="datetime64[s]")
+    todo = filled
     for fmt in DATE_FORMATS:
-        parsed = pc.strptime(text, format=fmt, unit="s", error_is_null=True)
-        result = parsed if result is None else pc.coalesce(result, parsed)
-        if result.null_count == 0:
+        if len(todo) == 0:
             break
-    assert result is not None
-    out = pd.Series(result.to_numpy(zero_copy_only=False), index=values.index).astype(
-        "datetime64[s]"
-    )
-    blank = pc.equal(text, "").to_numpy(zero_copy_only=False)
-    bad = out.isna().to_numpy() & ~blank
-    return out, bad
+        parsed = pc.strptime(text.take(todo), format=fmt, unit="s", error_is_null=True)
+        got = parsed.is_valid().to_numpy(zero_copy_only=False)
+        if got.any():
+            out[todo[got]] = parsed.filter(parsed.is_valid()).to_numpy(zero_copy_only=False)
+        todo = todo[~got]
+    bad = np.zeros(len(values), dtype=bool)
+    bad[todo] = True
+    return pd.Series(out, index=values.index), bad
 
 
 def _text(df: pd.DataFrame, col: str | None) -> pd.Series:
@@ -411,7 +416,7 @@ class _Problems:
 
 
 def _duplicates(
-    df: pd.DataFrame, ids: pd.Series, probs: _Problems, id_col: str, info: pd.Series
+    df: pd.DataFrame, ids: pd.Series, probs: _Problems, id_col: str
 ) -> tuple[np.ndarray, int]:
     """Mark exact duplicate copies and conflicting ids; return (drop mask, exact copies).
 
@@ -438,7 +443,8 @@ def _duplicates(
     # Conflicting copies among the remaining rows.
     rest = pos[~exact]
     rid = ids.iloc[rest].to_numpy()
-    score = info.iloc[rest].to_numpy()
+    filled = sub.iloc[np.flatnonzero(~exact)]
+    score = (filled.notna() & filled.astype("str").ne("")).sum(axis=1).to_numpy()
     order = np.lexsort((rest, -score, rid))
     rest_sorted, rid_sorted = rest[order], rid[order]
     is_first = np.r_[True, rid_sorted[1:] != rid_sorted[:-1]]
@@ -463,27 +469,31 @@ def _order_problems(
     kept: np.ndarray,
     raw: pd.DataFrame | None = None,
 ) -> np.ndarray:
-    """Flag each date earlier than the previous present date in funnel order."""
-    values = dates.to_numpy(dtype="datetime64[s]").astype("int64").astype(float)
-    values[dates.isna().to_numpy()] = np.nan
-    frame = pd.DataFrame(values)
-    prev = frame.ffill(axis=1).shift(1, axis=1).to_numpy()
-    idx = pd.DataFrame(np.where(np.isnan(values), np.nan, np.arange(values.shape[1])))
-    prev_idx = idx.ffill(axis=1).shift(1, axis=1).to_numpy()
-    bad = values < prev  # NaN compares False
+    """Flag each date earlier than a date of an earlier stage (funnel order)."""
+    nat = np.iinfo(np.int64).min
+    cols = [
+        dates.iloc[:, j].to_numpy(dtype="datetime64[s]").view("int64")
+        for j in range(dates.shape[1])
+    ]
+    values = np.column_stack(cols).astype(float)
+    values[values == nat] = np.nan
+    running = np.fmax.accumulate(values, axis=1)
+    bad = np.zeros(values.shape, dtype=bool)
+    bad[:, 1:] = values[:, 1:] < running[:, :-1]  # NaN compares False
     bad &= kept[:, None]
-    rows, cols = np.nonzero(bad)
-    for j in np.unique(cols):
-        sel = cols == j
-        r = rows[sel]
-        p = prev_idx[r, j].astype(int)
+    rows, cols_bad = np.nonzero(bad)
+    for j in np.unique(cols_bad):
+        r = rows[cols_bad == j]
+        # The earlier stage it contradicts: the one holding the running maximum.
+        earlier = values[r, :j]
+        k = j - 1 - np.nanargmax(earlier[:, ::-1], axis=1)  # the latest such stage
         if raw is not None and sources[j] in raw.columns:
             this = raw[sources[j]].iloc[r].astype("str").to_numpy()
         else:
             this = dates.iloc[r, j].dt.strftime("%Y-%m-%d %H:%M").to_numpy()
         before = [
-            f"date out of order: before {sources[k]} ({dates.iloc[i, k]:%Y-%m-%d %H:%M})"
-            for i, k in zip(r, p, strict=True)
+            f"date out of order: before {sources[kk]} ({dates.iloc[i, kk]:%Y-%m-%d %H:%M})"
+            for i, kk in zip(r, k, strict=True)
         ]
         probs.add(r, sources[j], before, this)
     return bad.any(axis=1)
@@ -493,16 +503,18 @@ def _stage_index(
     labels: pd.Series, mapping: Mapping[str, str | None], stage_names: Sequence[str]
 ) -> tuple[pd.Series, np.ndarray, np.ndarray]:
     """Map labels to (canonical stage or NA, stage position or -1, unknown-label mask)."""
-    known = labels.isin(list(mapping)).to_numpy()
-    blank = (labels == "").to_numpy()
-    unknown = ~known & ~blank
+    cat = pd.Categorical(labels)
+    cats = [str(c) for c in cat.categories]
+    codes = cat.codes
     pos_of = {s: i for i, s in enumerate(stage_names)}
-    canonical = labels.map({k: (v if v in pos_of else None) for k, v in mapping.items()}).astype(
-        object
-    )
-    canonical = canonical.where(canonical.notna(), None)
-    position = canonical.map(pos_of).fillna(-1).astype(int).to_numpy()
-    return canonical, position, unknown
+    # Per distinct label: known? canonical stage (in this company's stages)? position?
+    known = np.array([c in mapping for c in cats] + [False], dtype=bool)
+    blank = np.array([c == "" for c in cats] + [True], dtype=bool)
+    canon = [mapping.get(c) if mapping.get(c) in pos_of else None for c in cats] + [None]
+    pos = np.array([pos_of.get(c, -1) if c else -1 for c in canon], dtype=int)
+    unknown = (~known & ~blank)[codes]
+    canonical = pd.Series(np.asarray(canon, dtype=object)[codes], index=labels.index)
+    return canonical, pos[codes], unknown
 
 
 def _reached(entered: pd.DataFrame, position: np.ndarray, n_stages: int) -> np.ndarray:
@@ -514,10 +526,14 @@ def _reached(entered: pd.DataFrame, position: np.ndarray, n_stages: int) -> np.n
 
 
 def _channels(source: pd.Series, mapping: Mapping[str, str]) -> pd.Series:
-    mapped = source.map(dict(mapping))
-    # A source that already is a canonical channel name keeps it.
-    own = source.where(source.isin(set(mapping.values())))
-    return mapped.fillna(own).fillna(OTHER_CHANNEL).astype("str")
+    """Source -> channel; a source that already is a channel name keeps it; else "other"."""
+    cat = pd.Categorical(source)
+    own = set(mapping.values())
+    names = [
+        mapping.get(str(c), str(c) if str(c) in own else OTHER_CHANNEL) for c in cat.categories
+    ]
+    out = np.asarray([*names, OTHER_CHANNEL], dtype=object)[cat.codes]
+    return pd.Series(out, index=source.index, dtype="str")
 
 
 def _amounts(text: pd.Series) -> tuple[pd.Series, np.ndarray]:
@@ -610,32 +626,35 @@ def _assemble(
     offset: int,
     stage_names: Sequence[str],
 ) -> pd.DataFrame:
+    def text(values: pd.Series) -> pd.Series:
+        v = pd.Series(values.to_numpy() if values.dtype == object else values, index=values.index)
+        v = v.astype("str") if v.dtype == object else v
+        return v.where(v.notna() & (v != ""))
+
     data: dict[str, Any] = {
-        "id": ids.to_numpy(),
+        "id": text(ids),
         "row": np.arange(n) + offset,
-        "created": created.to_numpy(),
-        "source": source.to_numpy(),
-        "channel": channel.to_numpy(),
-        "owner": owner.replace("", pd.NA).to_numpy(),
-        "lead_status": lead_status.replace("", pd.NA).to_numpy(),
-        "stage": stage.to_numpy(),
+        "created": created,
+        "source": text(source),
+        "channel": text(channel),
+        "owner": text(owner),
+        "lead_status": text(lead_status),
+        "stage": text(stage.where(stage.notna(), "")),
     }
     for j, s in enumerate(stage_names):
-        data[f"entered_{s}"] = entered.iloc[:, j].to_numpy()
+        data[f"entered_{s}"] = entered.iloc[:, j]
     for j, s in enumerate(stage_names):
         data[f"reached_{s}"] = reached[:, j]
     data.update(
-        outcome=outcome.to_numpy(),
-        close_date=close_date.to_numpy(),
-        amount=amount.to_numpy(dtype=float),
-        first_response=first_response.to_numpy(),
+        outcome=text(outcome.where(outcome.notna(), "")),
+        close_date=close_date,
+        amount=pd.Series(np.asarray(amount, dtype=float), index=ids.index),
+        first_response=first_response,
         recycled=recycled,
         disqualified=disqualified,
     )
-    out = pd.DataFrame(data)
-    for c in ("id", "source", "channel", "owner", "lead_status", "stage", "outcome"):
-        out[c] = out[c].astype("str").where(out[c].notna(), None)
-        out[c] = out[c].astype("string")
+    out = pd.DataFrame(data, index=ids.index)
+    out.index = pd.RangeIndex(n)
     return out
 
 
@@ -744,7 +763,7 @@ def load_hubspot(
         if col is None:
             return pd.Series(pd.NaT, index=raw.index, dtype="datetime64[s]")
         parsed, bad = _parse_dates(raw[col])
-        probs.add(np.flatnonzero(bad), col, "unparseable date", raw[col].to_numpy()[bad])
+        probs.add(np.flatnonzero(bad), col, "unparseable date", raw[col][bad])
         bad_any |= bad
         return parsed
 
@@ -778,8 +797,7 @@ def load_hubspot(
             _text(raw, amount_col)[negative],
         )
 
-    info = raw.ne("").sum(axis=1)
-    drop, n_exact = _duplicates(raw, ids, probs, req["id"], info)
+    drop, n_exact = _duplicates(raw, ids, probs, req["id"])
     blank_id = (ids == "").to_numpy()
     probs.add(np.flatnonzero(blank_id), req["id"], "missing id", ids[blank_id])
 
@@ -910,7 +928,7 @@ def load_salesforce(
                 len(frame), dtype=bool
             )
         parsed, bad = _parse_dates(frame[col])
-        pr.add(np.flatnonzero(bad), col, "unparseable date", frame[col].to_numpy()[bad])
+        pr.add(np.flatnonzero(bad), col, "unparseable date", frame[col][bad])
         return parsed, bad
 
     created, bad = dates_of(raw, req["created"], probs)
@@ -974,7 +992,7 @@ def load_salesforce(
             "unknown opportunity stage",
             ostage_text[ounknown],
         )
-        odrop, _ = _duplicates(oraw, oids, oprobs, oreq["id"], oraw.ne("").sum(axis=1))
+        odrop, _ = _duplicates(oraw, oids, oprobs, oreq["id"])
         is_closed = _bool(_text(oraw, oreq["is_closed"]))
         is_won = _bool(_text(oraw, oreq["is_won"]))
         closed_before = is_closed & (o_close < o_created.dt.normalize()).to_numpy()
@@ -1028,8 +1046,7 @@ def load_salesforce(
             action="kept",
         )
 
-    info = raw.ne("").sum(axis=1)
-    drop, n_exact = _duplicates(raw, ids, probs, req["id"], info)
+    drop, n_exact = _duplicates(raw, ids, probs, req["id"])
 
     entered = pd.DataFrame(index=raw.index)
     has_opp = joined["opp_created"].notna().to_numpy()
@@ -1211,7 +1228,7 @@ def load_csv(
             "unknown outcome (expected won, lost or open)",
             outcome_text[bad_outcome],
         )
-    drop, n_exact = _duplicates(raw, ids, probs, req["id"], raw.astype("str").ne("").sum(axis=1))
+    drop, n_exact = _duplicates(raw, ids, probs, req["id"])
     blank_id = (ids == "").to_numpy()
     probs.add(np.flatnonzero(blank_id), req["id"], "missing id", ids[blank_id])
     order_src = [req["created"], *[cols.get(f"entered_{s}", f"entered_{s}") for s in stage_names]]

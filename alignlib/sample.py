@@ -409,10 +409,9 @@ def hubspot_export(truth: pd.DataFrame, seed: int = 2026, *, mess: bool = True) 
     won = truth["outcome"] == "won"
     lost = truth["outcome"] == "lost"
     df["Close Date"] = _fmt(truth["closed"].where(won), _HS_FMT)
-    df["Recent Deal Amount"] = (
-        truth["amount"].where(won).map(lambda v: "" if np.isnan(v) else f"{v:.0f}")
-        if n
-        else pd.Series(dtype=object)
+    won_amount = truth["amount"].where(won).to_numpy(dtype=float)
+    df["Recent Deal Amount"] = np.where(
+        np.isnan(won_amount), "", np.nan_to_num(won_amount).astype(np.int64).astype(str)
     )
     df["Closed Lost Date"] = _fmt(truth["closed"].where(lost), _HS_FMT)
     reasons = np.array(_LOST_REASONS, dtype=object)[rng.integers(0, len(_LOST_REASONS), n)]
