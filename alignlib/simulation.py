@@ -131,6 +131,16 @@ class LeadVolume:
         )
         return cls("monthly", means, spreads)
 
+    def __post_init__(self) -> None:
+        # volumes are stored as int32 per trial: keep far from overflow
+        top = sum(m + 10 * max(math.sqrt(m), s) for m, s in self._pairs())
+        if top > _MAX_COUNT:
+            raise InputError(f"leads: an expected volume of {self.mean:,.0f} is too large")
+
+    def _pairs(self) -> list[tuple[float, float]]:
+        spreads = self.monthly_spreads or (0.0,) * len(self.monthly_means)
+        return list(zip(self.monthly_means, spreads, strict=True))
+
     @property
     def mean(self) -> float:
         """Expected leads per trial."""

@@ -80,3 +80,22 @@ def test_bad_counts_in_the_file_name_the_stage(params_dict, write_params):
     assert result.returncode == 2
     assert "conversion_rates.mql" in result.stderr and "700" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.slow
+def test_scheduler_option_gives_the_local_numbers(params_file, capsys):
+    distributed = pytest.importorskip("distributed")
+    argv = ["simulate", str(params_file), "--trials", "70000", "--plan-trials", "500", "--json"]
+    assert main(argv) == 0
+    local = json.loads(capsys.readouterr().out)
+    with distributed.LocalCluster(
+        n_workers=2,
+        threads_per_worker=1,
+        processes=False,
+        host="127.0.0.1",
+        protocol="tcp",
+        dashboard_address=None,
+    ) as cluster:
+        assert main([*argv, "--scheduler", cluster.scheduler_address]) == 0
+        remote = json.loads(capsys.readouterr().out)
+    assert remote == local

@@ -664,3 +664,10 @@ def test_carry_in_probabilities_match_brute_force_and_steady_state_keeps_every_d
         seed=3,
     )
     assert abs(plan.leads / 3000 - 1) < 0.02
+
+
+def test_lead_volumes_too_large_for_the_counts_are_refused():
+    with pytest.raises(InputError, match="too large"):
+        LeadVolume.poisson(3e9)
+    with pytest.raises(InputError, match="leads: 3000000000"):
+        LeadVolume.fixed(3_000_000_000)
