@@ -119,28 +119,43 @@ def stage_volumes(
         between the first and the last date present, zeros where nothing entered.
     """
     stages = _stages(table, stage_names)
-    parts = []
+    unit = {"M": "M", "Q": "M", "Y": "Y"}.get(freq)
+    if unit is None:
+        raise InputError(f"freq must be M, Q or Y, got {freq!r}")
+    # Integer period codes per stage date (NaT -> -1), counted with bincount.
+    codes = {}
     for s in stages:
-        d = table[f"entered_{s}"]
-        ok = d.notna()
-        keys = [d[ok].dt.to_period(freq).rename("period")]
-        if by:
-            keys.append(table.loc[ok, by].rename(by))
-        parts.append(table.loc[ok].groupby(keys, observed=True).size().rename(s))
-    out = pd.concat(parts, axis=1).fillna(0).astype(int) if parts else pd.DataFrame()
-    if out.empty:
+        v = table[f"entered_{s}"].to_numpy(dtype="datetime64[s]")
+        ok = ~np.isnat(v)
+        c = np.full(len(v), -1, dtype=np.int64)
+        c[ok] = v[ok].astype(f"datetime64[{unit}]").astype(np.int64)
+        if freq == "Q":
+            c[ok] //= 3
+        codes[s] = c
+    present = np.concatenate([c[c >= 0] for c in codes.values()])
+    if len(present) == 0:
         return pd.DataFrame(columns=list(stages), dtype=int)
-    if by is None:
-        full = pd.period_range(out.index.min(), out.index.max(), freq=freq, name="period")
-        out = out.reindex(full, fill_value=0)
+    lo, hi = int(present.min()), int(present.max())
+    span = hi - lo + 1
+    if freq == "Q":
+        first = pd.Period(year=1970 + lo // 4, quarter=lo % 4 + 1, freq="Q")
+    elif freq == "Y":
+        first = pd.Period(year=1970 + lo, freq="Y")
     else:
-        periods = out.index.get_level_values(0)
-        full = pd.period_range(periods.min(), periods.max(), freq=freq, name="period")
-        groups = out.index.get_level_values(1).unique()
-        out = out.reindex(
-            pd.MultiIndex.from_product([full, groups], names=["period", by]), fill_value=0
-        )
-    return out[list(stages)].sort_index()
+        first = pd.Period(year=1970 + lo // 12, month=lo % 12 + 1, freq="M")
+    periods = pd.period_range(first, periods=span, freq=freq, name="period")
+    if by is None:
+        counts = {s: np.bincount(c[c >= 0] - lo, minlength=span)[:span] for s, c in codes.items()}
+        return pd.DataFrame(counts, index=periods)[list(stages)]
+    cat = pd.Categorical(table[by].astype("str").fillna("(none)"))
+    k = len(cat.categories)
+    out = {}
+    for s, c in codes.items():
+        ok = c >= 0
+        flat = (c[ok] - lo) * k + cat.codes[ok]
+        out[s] = np.bincount(flat, minlength=span * k)[: span * k]
+    index = pd.MultiIndex.from_product([periods, list(cat.categories)], names=["period", by])
+    return pd.DataFrame(out, index=index)[list(stages)]
 
 
 def funnel(table: pd.DataFrame, *, stage_names: Sequence[str] | None = None) -> pd.DataFrame:
@@ -373,15 +388,19 @@ def velocity(
     stages = _stages(table, stage_names)
     pairs = list(zip(stages[:-1], stages[1:], strict=True)) + [(stages[0], stages[-1])]
     parts = []
+    group = pd.Categorical(table[by].astype("str").fillna("(none)"))
     for a, b in pairs:
-        days = (table[f"entered_{b}"] - table[f"entered_{a}"]).dt.total_seconds() / 86400
-        ok = days.notna()
+        secs = table[f"entered_{b}"].to_numpy(dtype="datetime64[s]") - table[
+            f"entered_{a}"
+        ].to_numpy(dtype="datetime64[s]")
+        ok = ~np.isnat(secs)
+        days = pd.Series(secs[ok].astype(np.int64) / 86400.0)
         parts.append(
             pd.DataFrame(
                 {
                     "transition": f"{a}_to_{b}",
-                    by: table.loc[ok, by].to_numpy(),
-                    "days": days[ok].to_numpy(),
+                    by: group[ok],
+                    "days": days.to_numpy(),
                 }
             )
         )
@@ -540,7 +559,7 @@ def won_lost(
         (by_stage["won"] + by_stage["lost"]) > 0
     )
     g = flags.assign(
-        group=table[by].to_numpy(),
+        group=pd.Categorical(table[by].astype("str").fillna("(none)")),
         won_amount=table["amount"].where(flags["won"]).to_numpy(),
         lost_amount=table["amount"].where(flags["lost"]).to_numpy(),
     ).groupby("group")
