@@ -558,6 +558,12 @@ _TEMPLATE = r"""
 <!--ALIGNLIB_TOC-->
 {%- endblock body_header -%}
 {%- block stream_stderr -%}{%- endblock stream_stderr -%}
+{%- block data_png scoped -%}
+<div class="jp-RenderedImage jp-OutputArea-output {{ extra_class }}">
+<img src="data:image/png;base64,{{ output.data['image/png'] | escape_html }}"
+ alt="{{ ((output | get_metadata('alt', 'image/png')) or 'Chart') | escape_html }}">
+</div>
+{%- endblock data_png -%}
 """
 
 _HEADING = re.compile(r"<h2\b[^>]*\bid=\"([^\"]+)\"[^>]*>(.*?)</h2>", re.S)

@@ -389,6 +389,18 @@ def note(text: str) -> Any:
     return HTML(f'<p style="font-size:15px;margin:6px 0 10px;">{html.escape(text)}</p>')
 
 
+def figure_title(fig: Any) -> str:
+    """The title a chart shows (its suptitle or first axes title), for alternative text."""
+    sup = getattr(fig, "_suptitle", None)
+    if sup is not None and sup.get_text():
+        return sup.get_text()
+    for ax in fig.get_axes():
+        for loc in ("left", "center", "right"):
+            if ax.get_title(loc=loc):
+                return ax.get_title(loc=loc)
+    return "Chart"
+
+
 def show(fig: Any, *, dpi: int = 110) -> None:
     """Display a matplotlib figure as an embedded PNG, once, and close it.
 
@@ -402,7 +414,7 @@ def show(fig: Any, *, dpi: int = 110) -> None:
 
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight", facecolor="white")
-    display(Image(data=buf.getvalue(), format="png"))
+    display(Image(data=buf.getvalue(), format="png", alt=figure_title(fig)))
     try:
         import matplotlib.pyplot as plt
 

@@ -1,0 +1,135 @@
+"""Number formats and the HTML pieces reports are made of."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from alignlib import display
+
+
+@pytest.mark.parametrize(
+    ("value", "kind", "expected"),
+    [
+        (1234567.4, "money", "$1,234,567"),
+        (92.5, "money", "$92.50"),
+        (80.0, "money", "$80"),
+        (-1500, "money", "-$1,500"),
+        (2_400_000, "money_compact", "$2.4M"),
+        (0.1234, "pct", "12%"),
+        (0.004, "pct", "0.4%"),
+        (0.1234, "pct1", "12.3%"),
+        (7512.6, "count", "7,513"),
+        (3.46, "ratio", "3.5x"),
+        (8.66, "days", "8.7"),
+        (1234.5, "number", "1,234"),
+        (0.25, "number", "0.25"),
+        (None, "money", "—"),
+        (float("nan"), "pct", "—"),
+        (math.inf, "count", "∞"),
+        (np.int64(12000), "count", "12,000"),
+        ("text", "money", "text"),
+    ],
+)
+def test_format_value(value, kind, expected) -> None:
+    assert display.format_value(value, kind) == expected
+
+
+def test_format_value_other_currency_and_unknown_kind() -> None:
+    assert display.format_value(1000, "money", "EUR") == "€1,000"
+    assert display.format_value(1000, "money", "CHF") == "CHF 1,000"
+    with pytest.raises(ValueError, match="unknown format kind"):
+        display.format_value(1, "bogus")
+
+
+@pytest.mark.parametrize(
+    ("column", "values", "kind"),
+    [
+        ("conversion_rate", [0.3, 0.5], "pct1"),
+        ("p_hit", [0.2], "pct"),
+        ("budget", [1.5, 2.0], "money"),
+        ("cost_per_lead", [92.5], "money"),
+        ("coverage", [3.0], "ratio"),
+        ("median_days", [3.2], "days"),
+        ("required", [10, 20], "count"),
+        ("leads", [10.0, 20.0], "count"),
+        ("score", [0.5], "number"),
+        ("label", ["a"], "text"),
+    ],
+)
+def test_guess_kind(column, values, kind) -> None:
+    assert display.guess_kind(column, pd.Series(values)) == kind
+
+
+def test_table_formats_without_changing_the_numbers() -> None:
+    frame = pd.DataFrame(
+        {"label": ["Lead", "Won"], "conversion_rate": [0.3, np.nan], "required": [7513, 100]},
+        index=pd.Index(["lead", "won"], name="stage"),
+    )
+    html = display.table(frame, caption="Plan <1>", labels={"label": "Stage"}).to_html()
+    assert "30.0%" in html and "7,513" in html and "—" in html
+    assert "Plan &lt;1&gt;" in html  # caption escaped
+    assert ">Stage<" in html and ">Conversion rate<" in html
+    assert frame.loc["lead", "required"] == 7513  # the frame itself is untouched
+
+
+def test_table_highlight_and_hidden_index() -> None:
+    frame = pd.DataFrame({"reps_short": [0, 2]})
+    html = display.table(frame, index=False, highlight={"reps_short": lambda v: v > 0}).to_html()
+    assert html.count("color: #c53030") == 1
+
+
+def test_callouts_escape_text_and_check_kind() -> None:
+    html = display.callout_html("<b>3x</b> is low", "warning", title="Coverage")
+    assert "&lt;b&gt;3x&lt;/b&gt;" in html and "<strong>Coverage</strong>" in html
+    with pytest.raises(ValueError, match="unknown callout kind"):
+        display.callout_html("x", "loud")
+    none = display.flags([], none_message="all clear").data
+    assert "all clear" in none
+    assert display.flags([], none_message=None).data == ""
+    mixed = display.flags(["plain", ("danger", "bad")]).data
+    assert "#fffaf0" in mixed and "#fff5f5" in mixed
+
+
+def test_key_figures_label_and_format_known_figures() -> None:
+    html = display.key_figures_html(
+        {"target": 2_400_000, "p_hit": 0.62, "required_leads": 7513, "currency": "USD"}
+    )
+    assert "Bookings target" in html and "$2,400,000" in html
+    assert "62%" in html and "7,513" in html and "USD" not in html
+
+
+def test_stage_definitions_table() -> None:
+    class Stage:
+        def __init__(self, name, owner):
+            self.name, self.label, self.owner = name, name.upper(), owner
+            self.definition, self.entry_criteria = f"{name} def", "<criteria>"
+
+    html = display.stage_definitions([Stage("lead", "marketing"), Stage("sql", "sales")]).data
+    assert "1. LEAD" in html and "2. SQL" in html
+    assert "&lt;criteria&gt;" in html and "Marketing" in html and "Sales" in html
+
+
+def test_heading_has_an_id_for_the_contents() -> None:
+    assert display.heading("Fast routing (SAL → SQL)").data == (
+        '<h2 id="Fast-routing-SAL-SQL">Fast routing (SAL → SQL)</h2>'
+    )
+
+
+def test_show_embeds_png_with_title_as_alt(monkeypatch) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    shown = []
+    monkeypatch.setattr("IPython.display.display", lambda obj: shown.append(obj))
+    fig, ax = plt.subplots()
+    ax.set_title("Budget by channel")
+    display.show(fig)
+    assert shown[0].format == "png" and shown[0].data[:4] == b"\x89PNG"
+    assert shown[0]._repr_png_()[1] == {"alt": "Budget by channel"}
+    assert not plt.fignum_exists(fig.number)  # closed: no second inline copy
