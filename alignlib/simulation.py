@@ -11,9 +11,18 @@ The model, per trial (one possible quarter):
   so uncertainty about the rate shows in the spread of the result;
 * every **won deal** is worth a fixed amount or a lognormal amount (fitted to a mean and a
   spread by the method of moments); revenue is the sum over the trial's won deals;
-* with **stage lags** (days, typical and spread, each a gamma distribution) a won deal
-  counts toward the quarter only if its lead arrived early enough for it to close inside
-  the quarter; the rest is reported as revenue after the quarter.
+* with **stage lags** (days, typical and spread, each a gamma distribution with that mean
+  and standard deviation) a won deal counts toward the quarter only if it closes inside
+  it; the rest is reported as revenue before or after the quarter. Leads arrive uniformly
+  over a window one quarter long (by default the quarter itself; ``lead_window_start``
+  moves it earlier, as the monthly plan does). With ``carry_in`` (steady state, the default
+  of :func:`simulate_from_params`) deals from the previous and next windows' leads that
+  close inside the quarter count too.
+
+Beyond :func:`simulate_funnel`: :func:`plan_for_confidence` (the smallest lead volume that
+hits the target with a chosen confidence, beside the point-estimate reverse funnel),
+:func:`sensitivity` (which input moves P(hit) most), both on :class:`CommonRandomNumbers`,
+and ``*_from_params`` helpers that read a :class:`~alignlib.params.QuarterParams`.
 
 Speed comes from binomial thinning (no per-lead arrays) and from blocks of
 :data:`BLOCK_TRIALS` trials, each with its own random stream spawned from one
@@ -598,9 +607,21 @@ def approximate_deal_sum(k: np.ndarray, z: np.ndarray, deal: DealSize) -> np.nda
 
     Exact for ``k == 1``; for any k it has the exact mean, variance and skewness of the sum.
     """
-    shift, scale, sigma = _shifted_lognormal(np.maximum(k, 1), deal)
-    out = shift + scale * np.exp(sigma * z - sigma * sigma / 2.0)
-    return np.where(k > 0, out, 0.0)
+    counts = np.asarray(k, dtype=np.int64)
+    k = np.maximum(counts, 1)
+    lo, hi = int(k.min(initial=1)), int(k.max(initial=1))
+    if hi - lo < k.shape[0]:
+        # few distinct counts: parameters once per count, then gathered per trial
+        shift_r, scale_r, sigma_r = _shifted_lognormal(np.arange(lo, hi + 1), deal)
+        idx = k - lo
+        sigma = sigma_r[idx]
+        out = shift_r[idx] + scale_r[idx] * np.exp(sigma * z - (sigma_r * sigma_r / 2.0)[idx])
+    else:
+        shift, scale, sigma = _shifted_lognormal(k, deal)
+        out = shift + scale * np.exp(sigma * z - sigma * sigma / 2.0)
+    if counts.min(initial=1) <= 0:
+        out = np.where(counts > 0, out, 0.0)
+    return out
 
 
 def _deal_sums(
@@ -692,7 +713,8 @@ def simulate_block(
     """Simulate ``n`` trials on block ``block``'s own stream (the unit of determinism).
 
     The draw order inside a block is fixed: leads, then per stage a rate (beta draws when
-    counts are given) and a binomial, then in-quarter wins, then deal sums.
+    counts are given) and a binomial, then wins before / inside the quarter, then the
+    carried-in deals, then deal sums (inside, after, before).
     """
     rng = _block_rng(entropy, block)
     leads, per_month = _draw_leads(rng, model.leads, n)
