@@ -9,7 +9,7 @@
 * peak resident memory of a 10,000,000-trial run, measured in a fresh subprocess with
   ``resource.getrusage(RUSAGE_SELF).ru_maxrss``.
 
-Timings are the best of a few repeats; on a shared machine they are noisy.
+Timings are the best of five interleaved repeats; on a shared machine they are noisy.
 
 Run: ``.venv/bin/python benchmarks/bench_simulation.py [--quick]``
 """
@@ -121,13 +121,17 @@ def main() -> None:
     trials = 100_000 if args.quick else 1_000_000
     big = 1_000_000 if args.quick else 10_000_000
     cores = os.cpu_count() or 1
-    repeats = 3
+    repeats = 5
 
     simulate(50_000, cores)  # warm-up: imports, thread pool, scipy for nothing else
-    floor = best_of(lambda: numpy_floor(trials), repeats)
-    blocked = best_of(lambda: numpy_floor_blocked(trials), repeats)
-    single = best_of(lambda: simulate(trials, 1), repeats)
-    threaded = best_of(lambda: simulate(trials, cores), repeats)
+    # interleaved repeats, best of each: drift in the machine's load hits all four alike
+    runs: dict[str, list[float]] = {"floor": [], "blocked": [], "single": [], "threaded": []}
+    for _ in range(repeats):
+        runs["floor"].append(best_of(lambda: numpy_floor(trials), 1))
+        runs["blocked"].append(best_of(lambda: numpy_floor_blocked(trials), 1))
+        runs["single"].append(best_of(lambda: simulate(trials, 1), 1))
+        runs["threaded"].append(best_of(lambda: simulate(trials, cores), 1))
+    floor, blocked, single, threaded = (min(runs[k]) for k in runs)
     print(
         f"Monte Carlo funnel: {trials:,} trials, {len(STAGES)} stages, beta rates, {LEADS:,} leads"
     )
