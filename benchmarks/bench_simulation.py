@@ -26,7 +26,7 @@ import time
 
 import numpy as np
 
-from alignlib.simulation import simulate_funnel
+from alignlib.simulation import LeadVolume, simulate_funnel
 
 STAGES = ["lead", "mql", "sal", "sql", "opportunity", "won"]
 COUNTS = [(9240, 30800), (5270, 9240), (2580, 5270), (1420, 2580), (410, 1420)]
@@ -93,7 +93,7 @@ def simulate(trials: int, workers: int) -> None:
 MEMORY_SCRIPT = textwrap.dedent(
     """
     import resource, sys, time
-    from alignlib.simulation import simulate_funnel
+    from alignlib.simulation import LeadVolume, simulate_funnel
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     t0 = time.perf_counter()
     res = simulate_funnel(leads={leads}, stages={stages!r}, rates={counts!r},
@@ -147,6 +147,28 @@ def main() -> None:
         f"  simulate_funnel, workers={cores} (threads): {threaded:.3f} s  "
         f"ratio to floor {threaded / floor:.2f}x (to the blocked floor {threaded / blocked:.2f}x; "
         "target <= 1.5x, aim ~0.6x on 2 cores)"
+    )
+
+    # the full model of a parameters file: monthly leads, lags, steady-state carry-in
+    full = best_of(
+        lambda: simulate_funnel(
+            leads=LeadVolume.monthly([2250, 2250, 3000], [47, 47, 55]),
+            stages=STAGES,
+            rates=COUNTS,
+            deal_size=DEAL,
+            lags=[(9, 6), (2, 2), (8, 5), (10, 6), (55, 20)],
+            quarter_days=92,
+            lead_window_start=-84,
+            carry_in=True,
+            trials=trials,
+            seed=1,
+            workers=cores,
+        ),
+        3,
+    )
+    print(
+        f"  with monthly leads, stage lags and carry-in (the params model), workers={cores}: "
+        f"{full:.3f} s ({full / floor:.2f}x the floor)"
     )
 
     loop_trials = 3
