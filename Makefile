@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 QUARTER ?= 2026Q4
-PARAMS ?= params/$(QUARTER).yaml
+PARAMS ?= $(sort $(wildcard params/$(QUARTER)*.yaml))
 OUT    ?= outputs
 
 .DEFAULT_GOAL := help
