@@ -443,7 +443,8 @@ def render_report(job: ReportJob, kernel_name: str = KERNEL_NAME) -> RenderedRep
             kernel_name=kernel_name,
             progress_bar=False,
             request_save_on_cell_execute=False,
-            cwd=str(job.report.notebook.parent),
+            # no `cwd=`: papermill implements it with a process-wide chdir, which races
+            # between threads; the batch injects absolute paths instead
             # the kernel's start-up chatter (e.g. its TCP notice) is noise in a batch log
             extra_arguments=["--IPKernelApp.log_level=ERROR"],
         )
@@ -921,7 +922,8 @@ def run_batch(
         One result per report; ``.ok`` is False when any failed.
     """
     start = time.perf_counter()
-    out_root = Path(out_dir) if out_dir is not None else paths.OUTPUTS_DIR
+    # absolute now: nothing below may depend on the process's working directory
+    out_root = (Path(out_dir) if out_dir is not None else paths.OUTPUTS_DIR).resolve()
     extra = dict(parameters or {})
     if trials is not None:
         if trials < 1:
@@ -939,6 +941,7 @@ def run_batch(
         return stagings[q]
 
     for q in dict.fromkeys(job.quarter for job in jobs):
+        _remove_stale_staging(out_root / q)
         staging_for(q)
     results: list[ReportResult] = []
     bar = _progress(len(jobs), enabled=progress)
@@ -978,6 +981,22 @@ def run_batch(
         write_index(out_root / q, q) for q in dict.fromkeys(job.quarter for job in jobs)
     )
     return BatchResult(tuple(results), index_paths, time.perf_counter() - start)
+
+
+def _remove_stale_staging(quarter_dir: Path, max_age_hours: float = 12.0) -> None:
+    """Delete staging folders that interrupted runs left behind (older than ``max_age_hours``).
+
+    Young ones may belong to a run still in progress, so they are left alone.
+    """
+    if not quarter_dir.exists():
+        return
+    cutoff = time.time() - max_age_hours * 3600
+    for old in quarter_dir.glob(".staging-*"):
+        try:
+            if old.stat().st_mtime < cutoff:
+                shutil.rmtree(old, ignore_errors=True)
+        except OSError:
+            continue
 
 
 def _progress(total: int, *, enabled: bool) -> Any:
