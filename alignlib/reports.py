@@ -748,7 +748,11 @@ def _actuals_view(params: QuarterParams, plan: QuarterPlan) -> ActualsView:
             ).set_index("stage"),
         )
     ]
-    figures = [charts.actual_vs_plan_chart(atp.monthly, labels, as_of=as_of)]
+    import matplotlib.pyplot as plt
+
+    figure = charts.actual_vs_plan_chart(atp.monthly, labels, as_of=as_of)
+    plt.close(figure)  # shown later by display.show; an open figure would show twice inline
+    figures = [figure]
     won = params.stage_names[-1]
     if won in summary.index and summary.loc[won, "plan_total"] > 0:
         pace = summary.loc[won, "pacing"]

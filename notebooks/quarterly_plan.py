@@ -249,6 +249,7 @@ display.table(
     scenarios,
     caption="Each scenario's plan, budget and chance of hitting its target",
     formats={"capacity_flags": "count", "reps_needed": "count", "description": "text"},
+    labels={"cac": "CAC", "p_hit": "P(hit target)"},
     currency=plan.currency,
 )
 
