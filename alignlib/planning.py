@@ -231,6 +231,39 @@ def monthly_phasing(
     return out.loc[(out.sum(axis=1) > 1e-9).cumsum() > 0]
 
 
+def steady_state_targets(
+    required: pd.Series,
+    lags_to_won: pd.Series,
+    months: Sequence[pd.Period],
+    phasing: Sequence[float],
+) -> pd.DataFrame:
+    """Each stage's monthly target inside the quarter, when every quarter runs this plan.
+
+    :func:`monthly_phasing` answers "when must the volume for *this* quarter's deals
+    enter"; a sales or marketing team, though, works every month for the deals of
+    the quarters that follow too. With the neighbouring quarters running the same
+    plan (the assumption the simulation's carry-in makes), the volume a stage must
+    see in each of this quarter's months is the sum of what every quarter's wins
+    need then. These are the monthly targets actuals are paced against.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by the quarter's three months, one column per stage. Each column
+        sums to about ``required`` (exactly, without lags; month lengths differ).
+    """
+    quarters_after = int(math.ceil(float(lags_to_won.max()) / 89)) + 1
+    all_months: list[pd.Period] = []
+    all_shares: list[float] = []
+    for q in range(-1, quarters_after + 1):
+        all_months += [m + 3 * q for m in months]
+        all_shares += list(phasing)
+    combined = monthly_phasing(required, lags_to_won, all_months, all_shares)
+    targets = combined.reindex(list(months), fill_value=0.0)
+    targets.index.name = "month"
+    return targets
+
+
 # -- the quarter plan -----------------------------------------------------------------------
 
 
@@ -345,6 +378,9 @@ class QuarterPlan:
         ``Period[M]``), including months before the quarter.
     in_funnel_at_start : Series
         Per stage, the volume that must already have entered before the quarter starts.
+    monthly_targets : DataFrame
+        Per quarter month and stage, the volume to see when every quarter runs this
+        plan (:func:`steady_state_targets`): what actuals are paced against.
     channels : DataFrame
         Per channel: share, leads, cost per lead, budget, and the MQLs, SQLs,
         opportunities and wins those leads yield at the plan's rates.
@@ -364,6 +400,7 @@ class QuarterPlan:
     funnel: ReverseFunnel
     monthly: pd.DataFrame
     in_funnel_at_start: pd.Series
+    monthly_targets: pd.DataFrame
     channels: pd.DataFrame
     costs: pd.Series
     coverage: Coverage
@@ -420,6 +457,10 @@ class QuarterPlan:
                 {"month": str(month), **{s: float(v) for s, v in row.items()}}
                 for month, row in self.monthly.iterrows()
             ],
+            "monthly_targets": [
+                {"month": str(month), **{s: float(v) for s, v in row.items()}}
+                for month, row in self.monthly_targets.iterrows()
+            ],
             "channels": [
                 {"channel": name, **{k: _plain(v) for k, v in row.items()}}
                 for name, row in self.channels.iterrows()
@@ -463,6 +504,7 @@ def build_plan(params: QuarterParams) -> QuarterPlan:
     monthly = monthly_phasing(required, lags_to_won, params.months, params.phasing)
     before = monthly.index < params.months[0]
     in_funnel_at_start = monthly.loc[before].sum()
+    monthly_targets = steady_state_targets(required, lags_to_won, params.months, params.phasing)
 
     channels = channel_plan(params, funnel)
     budget = float(channels["budget"].sum())
@@ -473,7 +515,7 @@ def build_plan(params: QuarterParams) -> QuarterPlan:
     costs_series = pd.Series(costs)
 
     coverage = coverage_check(funnel, params.pipeline.stage, params.pipeline.coverage_target)
-    capacity = capacity_check(params, monthly)
+    capacity = capacity_check(params, monthly_targets)
 
     warnings = [coverage.message] if coverage.target_below_implied else []
     warnings += capacity.messages
@@ -488,6 +530,7 @@ def build_plan(params: QuarterParams) -> QuarterPlan:
         funnel=funnel,
         monthly=monthly,
         in_funnel_at_start=in_funnel_at_start,
+        monthly_targets=monthly_targets,
         channels=channels,
         costs=costs_series,
         coverage=coverage,
@@ -544,8 +587,8 @@ def coverage_check(funnel: ReverseFunnel, stage: str, coverage_target: float) ->
 def capacity_check(params: QuarterParams, monthly: pd.DataFrame) -> CapacityCheck:
     """Reps needed for the busiest month's new opportunities, and SLA follow-up capacity.
 
-    The busiest month may come before the quarter: the plan's MQLs for a December
-    close arrive in September, and today's team has to answer them then.
+    ``monthly`` is the quarter's monthly targets (:func:`steady_state_targets`): the
+    volume sales works each month, for this quarter's deals and the next's.
     """
     cap = params.capacity
     peak_opps = float(monthly[params.pipeline.stage].max())

@@ -728,13 +728,16 @@ def _actuals_view(params: QuarterParams, plan: QuarterPlan) -> ActualsView:
             else "."
         )
     ]
-    atp = metrics.actual_to_plan(table, plan.monthly, as_of, stage_names=params.stage_names)
+    # Pace against the quarter's monthly targets (every quarter running this plan),
+    # not against plan.monthly: that counts only this quarter's deals, so last
+    # quarter's wins in September would read as 'ahead of plan'.
+    atp = metrics.actual_to_plan(table, plan.monthly_targets, as_of, stage_names=params.stage_names)
     summary = atp.summary
     labels = params.stage_labels
     tables = [
         (
-            f"Actual to plan by stage, as of {as_of:%d %b %Y} (plan months from "
-            f"{plan.monthly.index[0]:%b %Y})",
+            f"Actual to plan by stage, as of {as_of:%d %b %Y} (monthly targets for "
+            f"{plan.monthly_targets.index[0]:%b}–{plan.monthly_targets.index[-1]:%b %Y})",
             pd.DataFrame(
                 {
                     "stage": [labels.get(s, s) for s in summary.index],

@@ -198,8 +198,8 @@ def test_capacity_flags_when_sales_cannot_keep_up(params_dict, write_params):
     plan = build_plan(load_params(write_params(params_dict)))
     cap = plan.capacity
     assert cap.followup_capacity_per_month == 5 * 10 * 20
-    assert cap.peak_handoffs_per_month == pytest.approx(plan.monthly["mql"].max())
-    assert cap.reps_needed == math.ceil(plan.monthly["opportunity"].max() / 10)
+    assert cap.peak_handoffs_per_month == pytest.approx(plan.monthly_targets["mql"].max())
+    assert cap.reps_needed == math.ceil(plan.monthly_targets["opportunity"].max() / 10)
     params_dict["capacity"]["reps"] = 1
     params_dict["capacity"]["responses_per_rep_per_day"] = 1
     small = build_plan(load_params(write_params(params_dict))).capacity
@@ -228,3 +228,30 @@ def test_scenarios_side_by_side(plan_params):
     # Lower acceptance and smaller deals need more leads.
     assert table.loc["required_lead", "conservative vs base"] > 0
     assert cons.scenario == "conservative"
+
+
+def test_steady_state_targets_without_lags_equal_the_phasing():
+    from alignlib.planning import steady_state_targets
+
+    required = pd.Series([1000.0, 100.0], index=["lead", "won"])
+    zero = pd.Series([0.0, 0.0], index=required.index)
+    targets = steady_state_targets(required, zero, MONTHS, [0.2, 0.3, 0.5])
+    pd.testing.assert_frame_equal(
+        targets, monthly_phasing(required, zero, MONTHS, [0.2, 0.3, 0.5]), check_names=False
+    )
+
+
+def test_steady_state_targets_fill_every_quarter_month(plan_params):
+    plan = build_plan(plan_params)
+    targets = plan.monthly_targets
+    assert list(targets.index) == plan_params.months
+    # This quarter's deals need no leads in December, but next quarter's do.
+    assert plan.monthly.loc[pd.Period("2026-12", "M"), "lead"] == pytest.approx(0, abs=1e-9)
+    assert targets.loc[pd.Period("2026-12", "M"), "lead"] > 0
+    # Over a quarter the targets add up to the required volumes (to within the
+    # difference in month lengths between neighbouring quarters).
+    np.testing.assert_allclose(targets.sum().to_numpy(), plan.funnel.required, rtol=0.03)
+    # The last stage's targets are exactly this quarter's wins by month.
+    np.testing.assert_allclose(targets["won"], plan.monthly.loc[plan_params.months, "won"])
+    # Capacity is checked against the busiest target month.
+    assert plan.capacity.peak_handoffs_per_month == pytest.approx(targets["mql"].max())
