@@ -296,7 +296,9 @@ def _read_raw(path: str | Path) -> pd.DataFrame:
             path,
             read_options=pacsv.ReadOptions(encoding="utf-8"),
             convert_options=pacsv.ConvertOptions(
-                column_types={h: pa.string() for h in header},
+                # large_string is what pandas' "str" dtype stores: to_pandas() is then
+                # zero-copy instead of a cast of every column.
+                column_types={h: pa.large_string() for h in header},
                 strings_can_be_null=False,
                 quoted_strings_can_be_null=False,
             ),
@@ -314,23 +316,38 @@ def _read_raw(path: str | Path) -> pd.DataFrame:
         raise DataError(path, f"could not be read: {exc}") from None
 
 
+def _arrow_text(values: pd.Series) -> Any:
+    """The column as one contiguous pyarrow string array (zero-copy for pyarrow-backed str)."""
+    import pyarrow as pa
+
+    arr = values.array
+    if isinstance(arr, pd.arrays.ArrowStringArray):
+        chunked = arr.__arrow_array__()
+    else:
+        chunked = pa.chunked_array([pa.array(values.astype("str"), type=pa.large_string())])
+    return chunked.combine_chunks() if chunked.num_chunks != 1 else chunked.chunk(0)
+
+
 def _parse_dates(values: pd.Series) -> tuple[pd.Series, np.ndarray]:
     """Parse text dates with the explicit formats; return (datetime64[s], unparseable mask).
 
-    Only non-blank cells are parsed, and each further format only on the cells the
-    previous ones could not read (exports are mostly blank dates).
+    The first format is parsed over the whole column in one pyarrow call (blank cells
+    come back null); each further format only on the non-blank cells the previous
+    ones could not read.
     """
     if pd.api.types.is_datetime64_any_dtype(values):
         out = values.dt.tz_localize(None) if values.dt.tz is not None else values
         return out.astype("datetime64[s]"), np.zeros(len(values), dtype=bool)
-    import pyarrow as pa
     import pyarrow.compute as pc
 
-    text = pc.utf8_trim_whitespace(pa.array(values.astype("str"), type=pa.string()))
-    filled = np.flatnonzero(pc.not_equal(text, "").to_numpy(zero_copy_only=False))
-    out = np.full(len(values), np.datetime64("NaT"), dtype="datetime64[s]")
-    todo = filled
-    for fmt in DATE_FORMATS:
+    text = pc.utf8_trim_whitespace(_arrow_text(values))
+    filled = pc.fill_null(pc.not_equal(text, ""), False).to_numpy(zero_copy_only=False)
+    parsed = pc.strptime(text, format=DATE_FORMATS[0], unit="s", error_is_null=True)
+    out = parsed.to_numpy(zero_copy_only=False).astype("datetime64[s]", copy=False)
+    if not out.flags.writeable:
+        out = out.copy()
+    todo = np.flatnonzero(filled & np.isnat(out))
+    for fmt in DATE_FORMATS[1:]:
         if len(todo) == 0:
             break
         parsed = pc.strptime(text.take(todo), format=fmt, unit="s", error_is_null=True)
@@ -415,6 +432,29 @@ class _Problems:
         return out.sort_values(["row", "field"], kind="stable").reset_index(drop=True)
 
 
+def _repeated(values: pd.Series) -> np.ndarray:
+    """``values.duplicated(keep=False)`` for a text column, by sorting instead of hashing.
+
+    A sort of a million short ids in pyarrow is several times faster than pandas'
+    hash-based ``duplicated``; equal neighbours in sorted order are the repeats.
+    """
+    import pyarrow.compute as pc
+
+    n = len(values)
+    if n < 2 or values.isna().any():
+        return values.duplicated(keep=False).to_numpy()
+    arr = _arrow_text(values)
+    order = pc.sort_indices(arr).to_numpy()
+    ordered = arr.take(order)
+    same = pc.equal(ordered.slice(1), ordered.slice(0, n - 1)).to_numpy(zero_copy_only=False)
+    rep = np.zeros(n, dtype=bool)
+    rep[1:] = same
+    rep[:-1] |= same
+    out = np.zeros(n, dtype=bool)
+    out[order] = rep
+    return out
+
+
 def _duplicates(
     df: pd.DataFrame, ids: pd.Series, probs: _Problems, id_col: str
 ) -> tuple[np.ndarray, int]:
@@ -425,7 +465,7 @@ def _duplicates(
     """
     n = len(df)
     drop = np.zeros(n, dtype=bool)
-    dup_id = ids.duplicated(keep=False).to_numpy() & (ids != "").to_numpy()
+    dup_id = _repeated(ids) & (ids != "").to_numpy()
     if not dup_id.any():
         return drop, 0
     pos = np.flatnonzero(dup_id)
@@ -470,23 +510,26 @@ def _order_problems(
     raw: pd.DataFrame | None = None,
 ) -> np.ndarray:
     """Flag each date earlier than a date of an earlier stage (funnel order)."""
-    nat = np.iinfo(np.int64).min
+    nat = np.iinfo(np.int64).min  # NaT as int64: below every date, so max() skips it
     cols = [
         dates.iloc[:, j].to_numpy(dtype="datetime64[s]").view("int64")
         for j in range(dates.shape[1])
     ]
-    values = np.column_stack(cols).astype(float)
-    values[values == nat] = np.nan
-    running = np.fmax.accumulate(values, axis=1)
-    bad = np.zeros(values.shape, dtype=bool)
-    bad[:, 1:] = values[:, 1:] < running[:, :-1]  # NaN compares False
-    bad &= kept[:, None]
-    rows, cols_bad = np.nonzero(bad)
-    for j in np.unique(cols_bad):
-        r = rows[cols_bad == j]
-        # The earlier stage it contradicts: the one holding the running maximum.
-        earlier = values[r, :j]
-        k = j - 1 - np.nanargmax(earlier[:, ::-1], axis=1)  # the latest such stage
+    n = dates.shape[0]
+    bad_cols: dict[int, np.ndarray] = {}
+    any_bad = np.zeros(n, dtype=bool)
+    running = cols[0] if cols else np.zeros(0, dtype=np.int64)
+    for j in range(1, len(cols)):
+        v = cols[j]
+        bad = (v < running) & (v != nat) & kept
+        if bad.any():
+            bad_cols[j] = np.flatnonzero(bad)
+            any_bad |= bad
+        running = np.maximum(running, v)
+    for j, r in bad_cols.items():
+        # The earlier stage it contradicts: the latest one holding the running maximum.
+        earlier = np.column_stack([c[r] for c in cols[:j]])
+        k = j - 1 - np.argmax(earlier[:, ::-1], axis=1)
         if raw is not None and sources[j] in raw.columns:
             this = raw[sources[j]].iloc[r].astype("str").to_numpy()
         else:
@@ -496,16 +539,32 @@ def _order_problems(
             for i, kk in zip(r, k, strict=True)
         ]
         probs.add(r, sources[j], before, this)
-    return bad.any(axis=1)
+    return any_bad
+
+
+def _codes(values: pd.Series) -> tuple[list[str], np.ndarray]:
+    """Distinct values of a text column and each row's code into them (missing -> len)."""
+    import pyarrow.compute as pc
+
+    enc = pc.dictionary_encode(_arrow_text(values))
+    cats = [str(c) for c in enc.dictionary.to_pylist()]
+    codes = pc.fill_null(enc.indices, len(cats)).to_numpy(zero_copy_only=False)
+    return cats, codes.astype(np.intp, copy=False)
+
+
+def _pick(choices: Sequence[str | None], codes: np.ndarray) -> pd.Series:
+    """A str column holding ``choices[code]`` per row (None -> missing), built in pyarrow."""
+    import pyarrow as pa
+
+    table = pa.array(list(choices), type=pa.large_string())
+    return pd.Series(table.take(pa.array(codes)), dtype="str")
 
 
 def _stage_index(
     labels: pd.Series, mapping: Mapping[str, str | None], stage_names: Sequence[str]
 ) -> tuple[pd.Series, np.ndarray, np.ndarray]:
     """Map labels to (canonical stage or NA, stage position or -1, unknown-label mask)."""
-    cat = pd.Categorical(labels)
-    cats = [str(c) for c in cat.categories]
-    codes = cat.codes
+    cats, codes = _codes(labels)
     pos_of = {s: i for i, s in enumerate(stage_names)}
     # Per distinct label: known? canonical stage (in this company's stages)? position?
     known = np.array([c in mapping for c in cats] + [False], dtype=bool)
@@ -513,7 +572,8 @@ def _stage_index(
     canon = [mapping.get(c) if mapping.get(c) in pos_of else None for c in cats] + [None]
     pos = np.array([pos_of.get(c, -1) if c else -1 for c in canon], dtype=int)
     unknown = (~known & ~blank)[codes]
-    canonical = pd.Series(np.asarray(canon, dtype=object)[codes], index=labels.index)
+    canonical = _pick(canon, codes)
+    canonical.index = labels.index
     return canonical, pos[codes], unknown
 
 
@@ -527,20 +587,25 @@ def _reached(entered: pd.DataFrame, position: np.ndarray, n_stages: int) -> np.n
 
 def _channels(source: pd.Series, mapping: Mapping[str, str]) -> pd.Series:
     """Source -> channel; a source that already is a channel name keeps it; else "other"."""
-    cat = pd.Categorical(source)
+    cats, codes = _codes(source)
     own = set(mapping.values())
-    names = [
-        mapping.get(str(c), str(c) if str(c) in own else OTHER_CHANNEL) for c in cat.categories
-    ]
-    out = np.asarray([*names, OTHER_CHANNEL], dtype=object)[cat.codes]
-    return pd.Series(out, index=source.index, dtype="str")
+    names = [mapping.get(c, c if c in own else OTHER_CHANNEL) for c in cats]
+    out = _pick([*names, OTHER_CHANNEL], codes)
+    out.index = source.index
+    return out
 
 
 def _amounts(text: pd.Series) -> tuple[pd.Series, np.ndarray]:
-    cleaned = text.str.replace(",", "", regex=False).str.replace("$", "", regex=False)
-    num = pd.to_numeric(cleaned, errors="coerce").astype(float)
-    bad = num.isna().to_numpy() & (text != "").to_numpy()
-    return num, bad
+    """Parse amounts ("$1,200" ok); only the non-blank cells (most are blank) are parsed."""
+    filled = (text != "").to_numpy(dtype=bool, na_value=True)
+    num = np.full(len(text), np.nan)
+    pos = np.flatnonzero(filled)
+    if len(pos):
+        sub = text.iloc[pos]
+        cleaned = sub.str.replace(",", "", regex=False).str.replace("$", "", regex=False)
+        num[pos] = pd.to_numeric(cleaned, errors="coerce").astype(float).to_numpy()
+    bad = np.isnan(num) & filled
+    return pd.Series(num, index=text.index), bad
 
 
 def _check_mapping(stage_mapping: Mapping[str, str | None], stage_names: Sequence[str]) -> None:
@@ -553,7 +618,7 @@ def _finish(
     path: Path,
     fmt: str,
     raw: pd.DataFrame,
-    table: pd.DataFrame,
+    table: Mapping[str, Any],
     probs: _Problems,
     drop: np.ndarray,
     duplicates: int,
@@ -577,21 +642,35 @@ def _finish(
         .agg("; ".join)
     )
     reject_pos = np.flatnonzero(drop)
-    rejects = raw.iloc[reject_pos].copy()
+    rejects = raw.take(reject_pos)
     rejects.insert(0, "_problems", reasons.reindex(reject_pos).fillna("").to_numpy())
     rejects.insert(0, "_row", reject_pos + probs.offset)
     rejects.insert(0, "_file", path.name)
     if extra_rejects:
         rejects = pd.concat([rejects, *extra_rejects], ignore_index=True)
-    accepted_table = table.loc[~drop].reset_index(drop=True)
+    # Rejected rows leave every column once, before the table is put together.
+    keep = ~drop
+    filtered = {c: _keep_rows(v, keep) for c, v in table.items()}
+    accepted_table = pd.DataFrame(
+        {c: filtered[c] for c in table_columns(stage_names)}, index=pd.RangeIndex(int(keep.sum()))
+    )
     if as_of is None:
         date_cols = ["created", *[f"entered_{s}" for s in stage_names], "close_date"]
-        latest = accepted_table[date_cols].max().max() if len(accepted_table) else pd.NaT
+        # NaT is int64's minimum as an integer: the max of the integers skips it.
+        latest_int = max(
+            (int(filtered[c].view("int64").max()) for c in date_cols if len(filtered[c])),
+            default=np.iinfo(np.int64).min,
+        )
+        latest = (
+            pd.Timestamp(np.datetime64(latest_int, "s"))
+            if latest_int != np.iinfo(np.int64).min
+            else pd.NaT
+        )
         as_of_ts = pd.Timestamp(latest).normalize() if pd.notna(latest) else pd.Timestamp.today()
     else:
         as_of_ts = pd.Timestamp(as_of)
     return IngestResult(
-        table=accepted_table[table_columns(stage_names)],
+        table=accepted_table,
         problems_frame=all_problems[_PROBLEM_COLUMNS].reset_index(drop=True),
         rows_read=len(raw),
         accepted=int((~drop).sum()),
@@ -603,6 +682,31 @@ def _finish(
         format=fmt,
         rejects=rejects.reset_index(drop=True),
     )
+
+
+def _keep_rows(values: Any, keep: np.ndarray) -> Any:
+    """Rows of one assembled column where ``keep`` (pyarrow filter for text, numpy else)."""
+    if isinstance(values, np.ndarray):
+        return values if keep.all() else values[keep]
+    import pyarrow as pa
+
+    return pd.Series(values if keep.all() else values.filter(pa.array(keep)), dtype="str")
+
+
+def _text_column(values: pd.Series) -> Any:
+    """A text column as a pyarrow array with blanks and missing values as nulls."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if values.dtype == object:
+        arr = pa.array(values.to_numpy(), type=pa.large_string(), from_pandas=True)
+    else:
+        arr = _arrow_text(values)
+    return pc.if_else(pc.equal(arr, ""), pa.scalar(None, pa.large_string()), arr)
+
+
+def _datetimes(values: pd.Series) -> np.ndarray:
+    return values.to_numpy(dtype="datetime64[s]")
 
 
 def _assemble(
@@ -625,37 +729,32 @@ def _assemble(
     disqualified: np.ndarray,
     offset: int,
     stage_names: Sequence[str],
-) -> pd.DataFrame:
-    def text(values: pd.Series) -> pd.Series:
-        v = pd.Series(values.to_numpy() if values.dtype == object else values, index=values.index)
-        v = v.astype("str") if v.dtype == object else v
-        return v.where(v.notna() & (v != ""))
-
+) -> dict[str, Any]:
+    """The normalised table's columns over every row read (numpy, or pyarrow for text);
+    :func:`_finish` drops the rejected rows and builds the DataFrame."""
     data: dict[str, Any] = {
-        "id": text(ids),
+        "id": _text_column(ids),
         "row": np.arange(n) + offset,
-        "created": created,
-        "source": text(source),
-        "channel": text(channel),
-        "owner": text(owner),
-        "lead_status": text(lead_status),
-        "stage": text(stage.where(stage.notna(), "")),
+        "created": _datetimes(created),
+        "source": _text_column(source),
+        "channel": _text_column(channel),
+        "owner": _text_column(owner),
+        "lead_status": _text_column(lead_status),
+        "stage": _text_column(stage),
     }
     for j, s in enumerate(stage_names):
-        data[f"entered_{s}"] = entered.iloc[:, j]
+        data[f"entered_{s}"] = _datetimes(entered.iloc[:, j])
     for j, s in enumerate(stage_names):
-        data[f"reached_{s}"] = reached[:, j]
+        data[f"reached_{s}"] = np.ascontiguousarray(reached[:, j])
     data.update(
-        outcome=text(outcome.where(outcome.notna(), "")),
-        close_date=close_date,
-        amount=pd.Series(np.asarray(amount, dtype=float), index=ids.index),
-        first_response=first_response,
-        recycled=recycled,
-        disqualified=disqualified,
+        outcome=_text_column(outcome),
+        close_date=_datetimes(close_date),
+        amount=np.asarray(amount, dtype=float),
+        first_response=_datetimes(first_response),
+        recycled=np.asarray(recycled, dtype=bool),
+        disqualified=np.asarray(disqualified, dtype=bool),
     )
-    out = pd.DataFrame(data, index=ids.index)
-    out.index = pd.RangeIndex(n)
-    return out
+    return data
 
 
 # --------------------------------------------------------------------------- HubSpot

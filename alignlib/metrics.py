@@ -14,8 +14,10 @@ but counts as reached in cohort views). Rates with a zero denominator are NaN
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -48,6 +50,95 @@ def _stages(table: pd.DataFrame, stage_names: Sequence[str] | None) -> tuple[str
             f"stage(s) {', '.join(missing)} not in the table (it has {', '.join(have)})"
         )
     return tuple(stage_names)
+
+
+# While :func:`summarise` runs, per-column work on its table (month codes, group
+# codes) is done once and shared by every metric; outside it nothing is kept.
+_SHARED: contextvars.ContextVar[tuple[pd.DataFrame, dict[Any, Any]] | None] = (
+    contextvars.ContextVar("alignlib_metrics_shared", default=None)
+)
+
+
+@contextlib.contextmanager
+def _sharing(table: pd.DataFrame) -> Iterator[None]:
+    token = _SHARED.set((table, {}))
+    try:
+        yield
+    finally:
+        _SHARED.reset(token)
+
+
+def _shared(table: pd.DataFrame, key: Any, compute: Callable[[], Any]) -> Any:
+    """``compute()``, remembered for ``table`` while :func:`summarise` runs (never mutate it)."""
+    current = _SHARED.get()
+    if current is None or current[0] is not table:
+        return compute()
+    memo = current[1]
+    if key not in memo:
+        memo[key] = compute()
+    return memo[key]
+
+
+_NAT = np.iinfo(np.int64).min
+
+
+def _month_codes_of(values: np.ndarray) -> np.ndarray:
+    """Months since 1970-01 for datetime64[s] values (-1 for NaT), via a per-day lookup."""
+    secs = values.view("int64")
+    ok = secs != _NAT
+    out = np.full(len(secs), -1, dtype=np.int64)
+    if not ok.any():
+        return out
+    days = secs[ok] // 86400
+    lo, hi = int(days.min()), int(days.max())
+    if hi - lo > 2_000_000:  # absurd date range: convert directly
+        out[ok] = values[ok].astype("datetime64[M]").astype(np.int64)
+        return out
+    lut = np.arange(lo, hi + 1).astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
+    out[ok] = lut[days - lo]
+    return out
+
+
+def _month_codes(table: pd.DataFrame, col: str) -> np.ndarray:
+    """Month codes (months since 1970-01, -1 for a missing date) of a date column."""
+    return _shared(
+        table,
+        ("month_codes", col),
+        lambda: _month_codes_of(table[col].to_numpy(dtype="datetime64[s]")),
+    )
+
+
+def _groups(table: pd.DataFrame, by: str) -> pd.Categorical:
+    """``pd.Categorical(table[by].astype("str").fillna("(none)"))``, built faster for str columns."""
+
+    def compute() -> pd.Categorical:
+        col = table[by]
+        if not isinstance(col.array, pd.arrays.ArrowStringArray):
+            return pd.Categorical(col.astype("str").fillna("(none)"))
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        enc = pc.dictionary_encode(col.array.__arrow_array__())
+        if isinstance(enc, pa.ChunkedArray):
+            enc = enc.unify_dictionaries()
+            dictionary = enc.chunk(0).dictionary if enc.num_chunks else pa.array([], pa.string())
+            indices = pa.chunked_array([c.indices for c in enc.chunks], type=pa.int32())
+        else:
+            dictionary, indices = enc.dictionary, enc.indices
+        names = [str(v) for v in dictionary.to_pylist()]
+        codes = pc.fill_null(indices, len(names)).to_numpy()
+        if indices.null_count and "(none)" not in names:
+            names.append("(none)")
+        elif indices.null_count:
+            codes = np.where(codes == len(names), names.index("(none)"), codes)
+        # pandas orders categories by value: sort the few names, remap the codes.
+        order = sorted(range(len(names)), key=names.__getitem__)
+        rank = np.empty(len(names) + 1, dtype=np.int64)
+        rank[order] = np.arange(len(names))
+        rank[len(names)] = -1
+        return pd.Categorical.from_codes(rank[codes], [names[i] for i in order])
+
+    return _shared(table, ("groups", by), compute)
 
 
 def _ts(as_of: dt.date | pd.Timestamp | str) -> pd.Timestamp:
@@ -119,18 +210,14 @@ def stage_volumes(
         between the first and the last date present, zeros where nothing entered.
     """
     stages = _stages(table, stage_names)
-    unit = {"M": "M", "Q": "M", "Y": "Y"}.get(freq)
-    if unit is None:
+    if freq not in ("M", "Q", "Y"):
         raise InputError(f"freq must be M, Q or Y, got {freq!r}")
     # Integer period codes per stage date (NaT -> -1), counted with bincount.
     codes = {}
     for s in stages:
-        v = table[f"entered_{s}"].to_numpy(dtype="datetime64[s]")
-        ok = ~np.isnat(v)
-        c = np.full(len(v), -1, dtype=np.int64)
-        c[ok] = v[ok].astype(f"datetime64[{unit}]").astype(np.int64)
-        if freq == "Q":
-            c[ok] //= 3
+        c = _month_codes(table, f"entered_{s}")
+        if freq != "M":
+            c = np.where(c >= 0, c // (3 if freq == "Q" else 12), -1)
         codes[s] = c
     present = np.concatenate([c[c >= 0] for c in codes.values()])
     if len(present) == 0:
@@ -147,7 +234,7 @@ def stage_volumes(
     if by is None:
         counts = {s: np.bincount(c[c >= 0] - lo, minlength=span)[:span] for s, c in codes.items()}
         return pd.DataFrame(counts, index=periods)[list(stages)]
-    cat = pd.Categorical(table[by].astype("str").fillna("(none)"))
+    cat = _groups(table, by)
     k = len(cat.categories)
     out = {}
     for s, c in codes.items():
@@ -388,7 +475,7 @@ def velocity(
     stages = _stages(table, stage_names)
     pairs = list(zip(stages[:-1], stages[1:], strict=True)) + [(stages[0], stages[-1])]
     parts = []
-    group = pd.Categorical(table[by].astype("str").fillna("(none)"))
+    group = _groups(table, by)
     for a, b in pairs:
         secs = table[f"entered_{b}"].to_numpy(dtype="datetime64[s]") - table[
             f"entered_{a}"
@@ -559,7 +646,7 @@ def won_lost(
         (by_stage["won"] + by_stage["lost"]) > 0
     )
     g = flags.assign(
-        group=pd.Categorical(table[by].astype("str").fillna("(none)")),
+        group=_groups(table, by),
         won_amount=table["amount"].where(flags["won"]).to_numpy(),
         lost_amount=table["amount"].where(flags["lost"]).to_numpy(),
     ).groupby("group")
