@@ -212,10 +212,30 @@ def stage_volumes(
     stages = _stages(table, stage_names)
     if freq not in ("M", "Q", "Y"):
         raise InputError(f"freq must be M, Q or Y, got {freq!r}")
+    if by is None:
+        return _shared(
+            table, ("volumes", stages, freq), lambda: _stage_volumes(table, stages, freq, None)
+        ).copy()
+    return _stage_volumes(table, stages, freq, by)
+
+
+def _stage_volumes(
+    table: pd.DataFrame,
+    stages: Sequence[str],
+    freq: str,
+    by: str | None,
+    before: pd.Timestamp | None = None,
+) -> pd.DataFrame:
+    """:func:`stage_volumes` (``before``: count only dates earlier than it)."""
     # Integer period codes per stage date (NaT -> -1), counted with bincount.
     codes = {}
     for s in stages:
         c = _month_codes(table, f"entered_{s}")
+        if before is not None:
+            late = table[f"entered_{s}"].to_numpy(dtype="datetime64[s]") >= np.datetime64(
+                before.to_datetime64(), "s"
+            )
+            c = np.where(late, -1, c)
         if freq != "M":
             c = np.where(c >= 0, c // (3 if freq == "Q" else 12), -1)
         codes[s] = c
@@ -377,15 +397,44 @@ def cohort_conversion(
         raise InputError(f"quantile must be in (0, 1), got {quantile}")
     stages = _stages(table, stage_names)
     as_of_ts = _ts(as_of)
+    return _shared(
+        table,
+        ("cohort_conversion", stages, as_of_ts, quantile, maturity_days),
+        lambda: _cohort_conversion(table, as_of_ts, stages, quantile, maturity_days),
+    )
+
+
+def _cohort_conversion(
+    table: pd.DataFrame,
+    as_of_ts: pd.Timestamp,
+    stages: Sequence[str],
+    quantile: float,
+    maturity_days: float | None,
+) -> CohortConversion:
     ttc = time_to_convert(table, stage_names=stages)
     if maturity_days is None:
         maturity_days = float(ttc.quantile(quantile)) if len(ttc) else float("nan")
-    cohort = table["created"].dt.to_period("M").rename("cohort")
-    reached = table[[f"reached_{s}" for s in stages]].groupby(cohort).sum().astype(int)
-    reached.columns = list(stages)
-    if len(reached):
-        full = pd.period_range(reached.index.min(), reached.index.max(), freq="M", name="cohort")
-        reached = reached.reindex(full, fill_value=0)
+    codes = _month_codes(table, "created")
+    has_cohort = codes >= 0
+    if has_cohort.any():
+        # Contacts reaching each stage by creation month: bincount over month codes.
+        lo, hi = int(codes[has_cohort].min()), int(codes[has_cohort].max())
+        span = hi - lo + 1
+        first = pd.Period(year=1970 + lo // 12, month=lo % 12 + 1, freq="M")
+        reached = pd.DataFrame(
+            {
+                s: np.bincount(
+                    codes[has_cohort & table[f"reached_{s}"].to_numpy(dtype=bool)] - lo,
+                    minlength=span,
+                )[:span].astype(int)
+                for s in stages
+            },
+            index=pd.period_range(first, periods=span, freq="M", name="cohort"),
+        )
+    else:
+        cohort = table["created"].dt.to_period("M").rename("cohort")
+        reached = table[[f"reached_{s}" for s in stages]].groupby(cohort).sum().astype(int)
+        reached.columns = list(stages)
     out = reached.copy()
     for a, b, name in zip(stages[:-1], stages[1:], transition_names(stages), strict=True):
         out[name] = reached[b] / reached[a].where(reached[a] > 0)
@@ -737,6 +786,10 @@ def trends(
     """
     stages = _stages(table, stage_names)
     as_of_ts = _ts(as_of)
+    return _shared(table, ("trends", stages, as_of_ts), lambda: _trends(table, as_of_ts, stages))
+
+
+def _trends(table: pd.DataFrame, as_of_ts: pd.Timestamp, stages: Sequence[str]) -> Trends:
     vol = stage_volumes(table, stage_names=stages)
     cur = as_of_ts.to_period("M")
     partial = None if as_of_ts.normalize() == cur.end_time.normalize() else cur
@@ -1174,13 +1227,7 @@ def actual_to_plan(
     plan.index = pd.PeriodIndex(plan.index, freq="M")
     # Only entries up to the end of the as-of day count as actuals.
     cutoff = as_of_ts.normalize() + DAY
-    clipped = table.assign(
-        **{
-            f"entered_{s}": table[f"entered_{s}"].where(table[f"entered_{s}"] < cutoff)
-            for s in stages
-        }
-    )
-    vol = stage_volumes(clipped, stage_names=stages).reindex(plan.index, fill_value=0)
+    vol = _stage_volumes(table, stages, "M", None, before=cutoff).reindex(plan.index, fill_value=0)
     cur = as_of_ts.to_period("M")
     elapsed = np.where(
         plan.index < cur,
@@ -1236,20 +1283,28 @@ def summarise(
     forecast_quarter: pd.Period | str | None = None,
     confidence: float = 0.8,
 ) -> Mapping[str, Any]:
-    """Every metric at once (what a report or the benchmark needs), keyed by name."""
-    out: dict[str, Any] = {
-        "funnel": funnel(table),
-        "period_conversion": period_conversion(table),
-        "cohort_conversion": cohort_conversion(table, as_of),
-        "historical_counts": historical_counts(table, as_of),
-        "velocity": velocity(table),
-        "won_lost": won_lost(table),
-        "trends": trends(table, as_of),
-        "forecast": forecast_volumes(table, as_of, quarter=forecast_quarter, confidence=confidence),
-        "sla": sla(table, as_of, sla_hours, acceptance_hours=acceptance_hours),
-    }
-    if spend is not None:
-        out["costs"] = costs(table, spend)
-    if plan_monthly is not None:
-        out["actual_to_plan"] = actual_to_plan(table, plan_monthly, as_of)
+    """Every metric at once (what a report or the benchmark needs), keyed by name.
+
+    The same as calling each metric on its own; work they have in common (month
+    codes of each stage date, channel codes, monthly volumes, the cohort table,
+    the trends) is done once.
+    """
+    with _sharing(table):
+        out: dict[str, Any] = {
+            "funnel": funnel(table),
+            "period_conversion": period_conversion(table),
+            "cohort_conversion": cohort_conversion(table, as_of),
+            "historical_counts": historical_counts(table, as_of),
+            "velocity": velocity(table),
+            "won_lost": won_lost(table),
+            "trends": trends(table, as_of),
+            "forecast": forecast_volumes(
+                table, as_of, quarter=forecast_quarter, confidence=confidence
+            ),
+            "sla": sla(table, as_of, sla_hours, acceptance_hours=acceptance_hours),
+        }
+        if spend is not None:
+            out["costs"] = costs(table, spend)
+        if plan_monthly is not None:
+            out["actual_to_plan"] = actual_to_plan(table, plan_monthly, as_of)
     return out
