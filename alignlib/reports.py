@@ -384,17 +384,25 @@ def scenario_table(params: QuarterParams, *, trials: int, seed: int | None) -> p
     -------
     DataFrame
         One row per plan (``base`` first): description, target, deal size, leads,
-        budget, CAC, reps needed, capacity flags and ``p_hit`` (Monte Carlo at the
-        plan's point-estimate leads).
+        budget, CAC, reps needed, capacity flags, ``p_hit`` (Monte Carlo at the
+        scenario's own point-estimate leads: about even by construction) and
+        ``p_hit_base_plan`` (the scenario's world, but only the base plan's leads:
+        the risk of not re-planning if the scenario comes true).
     """
     from alignlib.planning import build_plan
     from alignlib.simulation import simulate_from_params
 
     rows = []
+    base_leads = build_plan(params).funnel.leads
     for name in [None, *params.scenarios]:
         p = params.with_scenario(name)
         plan = build_plan(p)
         res = simulate_from_params(p, trials=trials, seed=seed)
+        on_base = (
+            res
+            if plan.funnel.leads == base_leads
+            else simulate_from_params(p, trials=trials, seed=seed, leads=base_leads)
+        )
         desc = "The plan as submitted" if name is None else params.scenarios[name].description
         rows.append(
             {
@@ -409,6 +417,7 @@ def scenario_table(params: QuarterParams, *, trials: int, seed: int | None) -> p
                 "reps_needed": plan.capacity.reps_needed,
                 "capacity_flags": len(plan.capacity.messages),
                 "p_hit": res.p_hit(plan.target),
+                "p_hit_base_plan": on_base.p_hit(plan.target),
             }
         )
     return as_frame(rows, "scenario")

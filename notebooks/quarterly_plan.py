@@ -249,7 +249,11 @@ display.table(
     scenarios,
     caption="Each scenario's plan, budget and chance of hitting its target",
     formats={"capacity_flags": "count", "reps_needed": "count", "description": "text"},
-    labels={"cac": "CAC", "p_hit": "P(hit target)"},
+    labels={
+        "cac": "CAC",
+        "p_hit": "P(hit), re-planned",
+        "p_hit_base_plan": "P(hit) with the base plan's leads",
+    },
     currency=plan.currency,
 )
 

@@ -103,3 +103,18 @@ def test_sla_owner_table_hides_names(params) -> None:
     assert table["handoffs"].is_monotonic_decreasing
     growth = reports.growth_table(td)
     assert isinstance(growth, pd.DataFrame) and len(growth) == 2 * len(params.stage_names) - 1
+
+
+def test_scenarios_show_the_risk_of_not_re_planning(params) -> None:
+    table = reports.scenario_table(params, trials=4_000, seed=3)
+    assert list(table.index) == ["base", *params.scenarios]
+    # The base plan is its own base plan.
+    assert table.loc["base", "p_hit_base_plan"] == table.loc["base", "p_hit"]
+    # A stretch target or a weaker funnel, met with the base plan's leads, is less likely
+    # than when re-planned for it (common seed: the difference is not noise).
+    for name in ("stretch", "conservative"):
+        assert table.loc[name, "p_hit_base_plan"] < table.loc[name, "p_hit"] - 0.1
+        assert table.loc[name, "leads"] > table.loc["base", "leads"]
+    # A change of channel mix moves cost, not volume or odds.
+    assert table.loc["shift_to_events", "leads"] == table.loc["base", "leads"]
+    assert table.loc["shift_to_events", "budget"] > table.loc["base", "budget"]

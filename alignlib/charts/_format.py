@@ -7,6 +7,9 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 
+# One formatter for tables and charts, so $1.2M reads the same in both.
+from alignlib.display import currency_symbol, money  # noqa: F401  (re-exported)
+
 #: Colours by owner, so marketing and sales stages read the same in every chart.
 MARKETING = "#2b6cb0"
 SALES = "#c05621"
@@ -14,27 +17,6 @@ NEUTRAL = "#4a5568"
 ACCENT = "#2f855a"
 WARN = "#c53030"
 PALETTE = ["#2b6cb0", "#c05621", "#2f855a", "#6b46c1", "#b7791f", "#319795", "#d53f8c", "#4a5568"]
-
-_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥"}
-
-
-def currency_symbol(currency: str) -> str:
-    """Symbol for an ISO currency code (the code itself followed by a space if unknown)."""
-    return _SYMBOLS.get(currency.upper(), f"{currency.upper()} ")
-
-
-def money(value: float, currency: str = "USD") -> str:
-    """Format an amount compactly: $1.2M, $350k, $900."""
-    sym = currency_symbol(currency)
-    sign = "-" if value < 0 else ""
-    v = abs(value)
-    if v >= 1e9:
-        return f"{sign}{sym}{v / 1e9:.1f}B"
-    if v >= 1e6:
-        return f"{sign}{sym}{f'{v / 1e6:.2f}'.rstrip('0').rstrip('.')}M"
-    if v >= 1e3:
-        return f"{sign}{sym}{v / 1e3:.0f}k"
-    return f"{sign}{sym}{v:,.0f}"
 
 
 def currency_axis(ax: Axes, axis: str = "y", currency: str = "USD") -> None:

@@ -275,32 +275,48 @@ def capacity_chart(plan: QuarterPlan) -> Figure:
 
 
 def scenarios_chart(table: pd.DataFrame, currency: str = "USD") -> Figure:
-    """Chance of hitting target and budget for each scenario, side by side.
+    """Chance of hitting target for each scenario: with the base plan's leads, and re-planned.
 
     Parameters
     ----------
     table : DataFrame
-        One row per scenario (index), with columns ``p_hit`` and ``budget``.
+        One row per scenario (index), with columns ``p_hit`` (at the scenario's own
+        plan), ``budget`` and, optionally, ``p_hit_base_plan`` (at the base plan's leads).
     currency : str
         ISO code for the budget labels.
     """
-    fig, ax = new_figure("Scenarios: chance of hitting target and budget", height=3.6)
+    fig, ax = new_figure(
+        "Scenarios: chance of hitting target, as planned and re-planned", height=3.8
+    )
     x = np.arange(len(table))
-    colours = [ACCENT if p >= 0.8 else SALES if p >= 0.5 else WARN for p in table["p_hit"]]
-    ax.bar(x, table["p_hit"], color=colours, width=0.6)
-    ax.set_xticks(x, [str(i).replace("_", " ") for i in table.index])
-    ax.set_ylim(0, 1.12)
-    percent_axis(ax)
-    ax.set_ylabel("P(hit target)")
+    has_base = "p_hit_base_plan" in table.columns
+    width = 0.38 if has_base else 0.6
+    if has_base:
+        ax.bar(
+            x - width / 2,
+            table["p_hit_base_plan"],
+            width,
+            color=NEUTRAL,
+            label="with the base plan's leads",
+        )
+        for xi, v in zip(x, table["p_hit_base_plan"], strict=True):
+            ax.text(xi - width / 2, v + 0.02, f"{v:.0%}", ha="center", va="bottom", fontsize=9)
+    offset = width / 2 if has_base else 0.0
+    ax.bar(x + offset, table["p_hit"], width, color=MARKETING, label="re-planned for the scenario")
     for xi, (_, row) in zip(x, table.iterrows(), strict=True):
         ax.text(
-            xi,
+            xi + offset,
             row["p_hit"] + 0.02,
             f"{row['p_hit']:.0%}\nbudget {money(row['budget'], currency)}",
             ha="center",
             va="bottom",
             fontsize=9,
         )
+    ax.set_xticks(x, [str(i).replace("_", " ") for i in table.index])
+    ax.set_ylim(0, 1.18)
+    percent_axis(ax)
+    ax.set_ylabel("P(hit target)")
+    ax.legend(frameon=False, fontsize=9, loc="upper right", ncols=2)
     return fig
 
 
@@ -460,7 +476,24 @@ def actual_vs_plan_chart(
         part = monthly.xs(stage, level=1)
         x = np.arange(len(part))
         ax.bar(x, part["plan"], color="#cbd5e0", label="plan")
-        ax.plot(x, part["actual"], "o-", color=MARKETING, label="actual")
+        actual = part["actual"].astype(float)
+        if as_of is not None:
+            # Months after the export have no actuals yet (not zero), and the
+            # current month is compared with the plan to date.
+            stamp = pd.Timestamp(as_of)
+            current = stamp.to_period("M")
+            actual = actual.where(part.index <= current)
+            for xi, p in zip(x, part.index, strict=True):
+                if p == current:
+                    share = stamp.day / current.days_in_month
+                    ax.bar(
+                        xi,
+                        part.loc[p, "plan"] * share,
+                        color="#a0aec0",
+                        width=0.8,
+                        label="plan to date",
+                    )
+        ax.plot(x, actual, "o-", color=MARKETING, label="actual")
         ax.set_xticks(x, [p.strftime("%b") for p in part.index], fontsize=8)
         ax.set_title((stage_labels or {}).get(stage, stage), fontsize=11, loc="left")
         ax.spines[["top", "right"]].set_visible(False)
