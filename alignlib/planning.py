@@ -426,8 +426,12 @@ class QuarterPlan:
         return frame
 
     def monthly_table(self) -> pd.DataFrame:
-        """Monthly volumes rounded up for reading, months as ``Oct 2026`` strings."""
-        table = np.ceil(self.monthly - 1e-9).astype(int)
+        """Monthly volumes in whole contacts, months as ``Oct 2026`` strings.
+
+        Each column is rounded by largest remainder, so it still adds up to the
+        stage's required volume (rounding every month up would plan extra contacts).
+        """
+        table = self.monthly.apply(_round_to_total)
         table.index = [p.strftime("%b %Y") for p in self.monthly.index]
         return table
 
@@ -471,6 +475,15 @@ class QuarterPlan:
             "capacity": self.capacity.to_dict(),
             "warnings": list(self.warnings),
         }
+
+
+def _round_to_total(column: pd.Series) -> pd.Series:
+    """Whole numbers that keep the column's (rounded) total: largest remainder first."""
+    floors = np.floor(column.to_numpy() + 1e-9)
+    short = int(round(float(column.sum()))) - int(floors.sum())
+    order = np.argsort(-(column.to_numpy() - floors), kind="stable")
+    floors[order[: max(short, 0)]] += 1
+    return pd.Series(floors.astype(int), index=column.index)
 
 
 def _plain(value: Any) -> Any:

@@ -255,3 +255,13 @@ def test_steady_state_targets_fill_every_quarter_month(plan_params):
     np.testing.assert_allclose(targets["won"], plan.monthly.loc[plan_params.months, "won"])
     # Capacity is checked against the busiest target month.
     assert plan.capacity.peak_handoffs_per_month == pytest.approx(targets["mql"].max())
+
+
+def test_monthly_table_is_whole_and_adds_up_to_the_required_volumes(plan_params):
+    plan = build_plan(plan_params)
+    table = plan.monthly_table()
+    assert (table.dtypes == int).all()
+    assert table.sum().tolist() == list(plan.funnel.required)
+    assert table.index[-1] == "Dec 2026"
+    # No month is more than one contact away from its exact volume.
+    assert (abs(table.to_numpy() - plan.monthly.to_numpy()) < 1).all()
