@@ -77,6 +77,32 @@ def short_label(stage: str) -> str:
     return stage.replace("_", " ").capitalize()
 
 
+_ACRONYMS = {
+    "mql",
+    "mqls",
+    "sal",
+    "sals",
+    "sql",
+    "sqls",
+    "sla",
+    "sdr",
+    "ae",
+    "crm",
+    "cac",
+    "abm",
+    "seo",
+}
+
+
+def pretty_name(name: str) -> str:
+    """``mql_threshold`` -> ``MQL threshold``: a file-safe name as a heading."""
+    words = name.replace("-", "_").split("_")
+    out = [w.upper() if w.lower() in _ACRONYMS else w.lower() for w in words if w]
+    if out and not out[0].isupper():
+        out[0] = out[0].capitalize()
+    return " ".join(out)
+
+
 def stage_owners(params: QuarterParams) -> dict[str, str]:
     """Stage name -> owning team (``marketing`` or ``sales``), for colouring charts."""
     return {s.name: s.owner for s in params.stages}
@@ -853,7 +879,7 @@ def experiments_table(readouts: Any) -> pd.DataFrame:
             c = r.comparison[name]
             rows.append(
                 {
-                    "experiment": r.name.replace("_", " "),
+                    "experiment": pretty_name(r.name),
                     "stage": f"{short_label(r.stage)} → {short_label(r.next_stage or '')}",
                     "variant": name.replace("_", " "),
                     "control rate": format_value(c.rate_control, "pct1"),
@@ -910,7 +936,7 @@ def show_experiment(readout: Any, impact: Any | None, params: QuarterParams) -> 
 
     r = readout
     transition = f"{short_label(r.stage)} → {short_label(r.next_stage or '')}"
-    show(display.heading(f"{r.name.replace('_', ' ').capitalize()} ({transition})"))
+    show(display.heading(f"{pretty_name(r.name)} ({transition})"))
     if r.description:
         show(display.note(r.description))
     kind = (

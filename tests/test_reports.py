@@ -118,3 +118,15 @@ def test_scenarios_show_the_risk_of_not_re_planning(params) -> None:
     # A change of channel mix moves cost, not volume or odds.
     assert table.loc["shift_to_events", "leads"] == table.loc["base", "leads"]
     assert table.loc["shift_to_events", "budget"] > table.loc["base", "budget"]
+
+
+@pytest.mark.parametrize(
+    ("name", "heading"),
+    [
+        ("mql_threshold", "MQL threshold"),
+        ("fast_response_routing", "Fast response routing"),
+        ("sla-4h_test", "SLA 4h test"),
+    ],
+)
+def test_pretty_name_keeps_funnel_acronyms(name, heading) -> None:
+    assert reports.pretty_name(name) == heading
