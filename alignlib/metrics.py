@@ -523,25 +523,25 @@ def velocity(
     """
     stages = _stages(table, stage_names)
     pairs = list(zip(stages[:-1], stages[1:], strict=True)) + [(stages[0], stages[-1])]
-    parts = []
     group = _groups(table, by)
-    for a, b in pairs:
+    names = [f"{a}_to_{b}" for a, b in pairs]
+    transition_codes, group_codes, day_parts = [], [], []
+    for j, (a, b) in enumerate(pairs):
         secs = table[f"entered_{b}"].to_numpy(dtype="datetime64[s]") - table[
             f"entered_{a}"
         ].to_numpy(dtype="datetime64[s]")
         ok = ~np.isnat(secs)
-        days = pd.Series(secs[ok].astype(np.int64) / 86400.0)
-        parts.append(
-            pd.DataFrame(
-                {
-                    "transition": f"{a}_to_{b}",
-                    by: group[ok],
-                    "days": days.to_numpy(),
-                }
-            )
-        )
-    dist = pd.concat(parts, ignore_index=True)
-    dist["transition"] = pd.Categorical(dist["transition"], [f"{a}_to_{b}" for a, b in pairs])
+        day_parts.append(secs[ok].astype(np.int64) / 86400.0)
+        group_codes.append(group.codes[ok])
+        transition_codes.append(np.full(int(ok.sum()), j, dtype=np.int8))
+    # The long table is put together from integer codes: no per-row strings.
+    dist = pd.DataFrame(
+        {
+            "transition": pd.Categorical.from_codes(np.concatenate(transition_codes), names),
+            by: pd.Categorical.from_codes(np.concatenate(group_codes), dtype=group.dtype),
+            "days": np.concatenate(day_parts),
+        }
+    )
 
     def stats(g: pd.core.groupby.SeriesGroupBy) -> pd.DataFrame:
         return pd.DataFrame(
@@ -670,21 +670,24 @@ def won_lost(
     """Outcomes of contacts by the stages they reached and by source (channel)."""
     stages = _stages(table, stage_names)
     outcome = table["outcome"].fillna("none").astype("str")
-    flags = pd.DataFrame(
-        {k: (outcome == k).to_numpy() for k in ("won", "lost", "open", "none")}, index=table.index
-    )
+    kinds = ("won", "lost", "open", "none")
+    flags = pd.DataFrame({k: (outcome == k).to_numpy() for k in kinds}, index=table.index)
+    # One code per contact (4: any other outcome), counted per stage with bincount.
+    kind = np.full(len(table), len(kinds), dtype=np.int64)
+    for i, k in enumerate(kinds):
+        kind[flags[k].to_numpy()] = i
     rows = []
     for s in stages:
-        r = table[f"reached_{s}"].to_numpy()
-        sums = flags[r].sum()
+        r = table[f"reached_{s}"].to_numpy(dtype=bool)
+        sums = np.bincount(kind[r], minlength=len(kinds) + 1)
         rows.append(
             {
                 "stage": s,
                 "reached": int(r.sum()),
-                "won": int(sums["won"]),
-                "lost": int(sums["lost"]),
-                "open": int(sums["open"]),
-                "no_opportunity": int(sums["none"]),
+                "won": int(sums[0]),
+                "lost": int(sums[1]),
+                "open": int(sums[2]),
+                "no_opportunity": int(sums[3]),
             }
         )
     by_stage = pd.DataFrame(rows).set_index("stage")
@@ -1062,46 +1065,74 @@ def sla(
         accepted_stage = None
     as_of_ts = _ts(as_of)
     start = table[f"entered_{handoff_stage}"]
-    hours = ((table["first_response"] - start).dt.total_seconds() / 3600).clip(lower=0)
-    window_over = start + pd.Timedelta(hours=sla_hours) <= as_of_ts
-    eligible = start.notna() & (hours.notna() | window_over)
+    start_s = start.to_numpy(dtype="datetime64[s]").view("int64")
+    has_start = start_s != _NAT
+
+    def hours_since_start(col: str) -> np.ndarray:
+        # Exactly (col - start).dt.total_seconds() / 3600, NaN where either date is missing.
+        other = table[col].to_numpy(dtype="datetime64[s]").view("int64")
+        both = has_start & (other != _NAT)
+        out = np.full(len(other), np.nan)
+        out[both] = (other[both] - start_s[both]) / 3600
+        return out
+
+    hours = hours_since_start("first_response")
+    hours = np.where(hours < 0, 0.0, hours)  # clip(lower=0), NaN kept
+    window_over = (start + pd.Timedelta(hours=sla_hours) <= as_of_ts).to_numpy(dtype=bool)
+    eligible = has_start & (~np.isnan(hours) | window_over)
     met = (hours <= sla_hours) & eligible
     accepted = (
-        table[f"reached_{accepted_stage}"] & eligible
+        table[f"reached_{accepted_stage}"].to_numpy(dtype=bool) & eligible
         if accepted_stage
-        else pd.Series(False, index=table.index)
+        else np.zeros(len(table), dtype=bool)
     )
     # Returned to nurture / disqualified at the hand-off (not after a lost deal).
-    recycled = table["recycled"] & eligible & ~accepted
-    disq = table["disqualified"] & eligible & ~accepted
+    recycled = table["recycled"].to_numpy(dtype=bool) & eligible & ~accepted
+    disq = table["disqualified"].to_numpy(dtype=bool) & eligible & ~accepted
     decided = accepted | recycled | disq
     acc_hours = (
-        (table[f"entered_{accepted_stage}"] - start).dt.total_seconds() / 3600
+        hours_since_start(f"entered_{accepted_stage}")
         if accepted_stage
-        else pd.Series(np.nan, index=table.index)
+        else np.full(len(table), np.nan)
     )
-    acc_timed = accepted & acc_hours.notna()
+    acc_timed = accepted & ~np.isnan(acc_hours)
     acc_within = acc_timed & (acc_hours <= (acceptance_hours or np.inf))
+    rows = np.flatnonzero(eligible)
     frame = pd.DataFrame(
         {
-            "eligible": eligible,
-            "hours": hours.where(eligible),
-            "met": met,
-            "accepted": accepted,
-            "decided": decided,
-            "recycled": recycled,
-            "disqualified": disq,
-            "acc_within": acc_within,
-            "acc_timed": acc_timed,
-            "channel": table["channel"],
-            "owner": table["owner"].fillna("(unassigned)"),
-            "month": start.dt.to_period("M"),
+            "hours": hours[rows],
+            "met": met[rows],
+            "accepted": accepted[rows],
+            "decided": decided[rows],
+            "recycled": recycled[rows],
+            "disqualified": disq[rows],
+            "acc_within": acc_within[rows],
+            "acc_timed": acc_timed[rows],
         }
     )
-    frame = frame.loc[frame["eligible"]]
+
+    def keys_of(name: str) -> tuple[np.ndarray, pd.Index]:
+        """Integer group codes of the eligible rows (-1: no group) and the sorted labels."""
+        if name == "month":
+            months = _month_codes(table, f"entered_{handoff_stage}")[rows]
+            lo = int(months.min()) if len(months) else 0
+            first = pd.Period(year=1970 + lo // 12, month=lo % 12 + 1, freq="M")
+            span = int(months.max()) - lo + 1 if len(months) else 0
+            return months - lo, pd.period_range(first, periods=span, freq="M", name="month")
+        values = table[name].take(rows)
+        if name == "owner":
+            values = values.fillna("(unassigned)")
+        codes, labels = pd.factorize(values, sort=True)
+        return codes, pd.Index(labels, name=name)
 
     def agg(keys: str | None) -> pd.DataFrame:
-        g = frame.groupby(keys) if keys else frame.groupby(np.zeros(len(frame)))
+        if keys:
+            codes, labels = keys_of(keys)
+            grouped = frame.assign(_key=codes)
+            grouped = grouped.loc[codes >= 0] if (codes < 0).any() else grouped
+            g = grouped.groupby("_key")
+        else:
+            g = frame.groupby(np.zeros(len(frame)))
         out = pd.DataFrame(
             {
                 "handoffs": g.size(),
@@ -1117,6 +1148,8 @@ def sla(
                 "acc_timed": g["acc_timed"].sum(),
             }
         )
+        if keys:
+            out.index = labels.take(out.index.to_numpy())
         out["compliance"] = out["met"] / out["handoffs"].where(out["handoffs"] > 0)
         out["acceptance_rate"] = out["accepted"] / out["decided"].where(out["decided"] > 0)
         out["accepted_within"] = out["acc_within"] / out["acc_timed"].where(out["acc_timed"] > 0)
