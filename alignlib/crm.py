@@ -303,7 +303,9 @@ def _read_raw(path: str | Path) -> pd.DataFrame:
                 quoted_strings_can_be_null=False,
             ),
         )
-        df = table.to_pandas()
+        # One contiguous array per column: later takes (duplicates, rejects) and
+        # pyarrow compute calls would otherwise stitch the ~1 MB read blocks each time.
+        df = table.combine_chunks().to_pandas()
         first = df.columns[0]
         if first.startswith("\ufeff"):
             df = df.rename(columns={first: first.removeprefix("\ufeff")})
@@ -357,7 +359,7 @@ def _parse_dates(values: pd.Series) -> tuple[pd.Series, np.ndarray]:
         todo = todo[~got]
     bad = np.zeros(len(values), dtype=bool)
     bad[todo] = True
-    return pd.Series(out, index=values.index), bad
+    return pd.Series(out, index=values.index, copy=False), bad
 
 
 def _text(df: pd.DataFrame, col: str | None) -> pd.Series:
@@ -595,6 +597,12 @@ def _channels(source: pd.Series, mapping: Mapping[str, str]) -> pd.Series:
     return out
 
 
+def _outcomes(won: np.ndarray, lost: np.ndarray, is_open: np.ndarray) -> pd.Series:
+    """won / lost / open / missing per row (won over lost over open)."""
+    codes = np.where(won, 0, np.where(lost, 1, np.where(is_open, 2, 3)))
+    return _pick(["won", "lost", "open", None], codes)
+
+
 def _amounts(text: pd.Series) -> tuple[pd.Series, np.ndarray]:
     """Parse amounts ("$1,200" ok); only the non-blank cells (most are blank) are parsed."""
     filled = (text != "").to_numpy(dtype=bool, na_value=True)
@@ -648,12 +656,8 @@ def _finish(
     rejects.insert(0, "_file", path.name)
     if extra_rejects:
         rejects = pd.concat([rejects, *extra_rejects], ignore_index=True)
-    # Rejected rows leave every column once, before the table is put together.
-    keep = ~drop
-    filtered = {c: _keep_rows(v, keep) for c, v in table.items()}
-    accepted_table = pd.DataFrame(
-        {c: filtered[c] for c in table_columns(stage_names)}, index=pd.RangeIndex(int(keep.sum()))
-    )
+    # Rejected rows leave every column once, as the table is put together.
+    accepted_table, filtered = _accepted_frame(table, ~drop, table_columns(stage_names))
     if as_of is None:
         date_cols = ["created", *[f"entered_{s}" for s in stage_names], "close_date"]
         # NaT is int64's minimum as an integer: the max of the integers skips it.
@@ -684,6 +688,49 @@ def _finish(
     )
 
 
+def _accepted_frame(
+    columns: Mapping[str, Any], keep: np.ndarray, order: Sequence[str]
+) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """The accepted rows of the assembled columns as a DataFrame (columns in ``order``).
+
+    Numpy columns of one dtype are filtered straight into one 2-D block, which
+    pandas takes as it is (``pandas.api.internals``), so the million-row table is
+    copied once, not filtered and then copied again into blocks. Falls back to the
+    ordinary constructor if that API is missing. Also returns the filtered columns.
+    """
+    m = int(keep.sum())
+    index = pd.RangeIndex(m)
+    try:
+        from pandas.api.internals import create_dataframe_from_blocks
+    except ImportError:  # pragma: no cover - older pandas
+        filtered = {c: _keep_rows(columns[c], keep) for c in order}
+        return pd.DataFrame(filtered, index=index), filtered
+    keep_all = bool(keep.all())
+    by_dtype: dict[np.dtype, list[int]] = {}
+    blocks: list[tuple[Any, np.ndarray]] = []
+    filtered: dict[str, Any] = {}
+    for i, c in enumerate(order):
+        v = columns[c]
+        if isinstance(v, np.ndarray):
+            by_dtype.setdefault(v.dtype, []).append(i)
+        else:
+            text = _keep_rows(v, keep)
+            filtered[c] = text
+            blocks.append((text.array, np.array([i])))
+    for dtype, places in by_dtype.items():
+        block = np.empty((len(places), m), dtype=dtype)
+        for row, i in enumerate(places):
+            v = columns[order[i]]
+            if keep_all:
+                block[row] = v
+            else:
+                np.compress(keep, v, out=block[row])
+            filtered[order[i]] = block[row]
+        blocks.append((block, np.array(places)))
+    frame = create_dataframe_from_blocks(blocks, index=index, columns=pd.Index(list(order)))
+    return frame, filtered
+
+
 def _keep_rows(values: Any, keep: np.ndarray) -> Any:
     """Rows of one assembled column where ``keep`` (pyarrow filter for text, numpy else)."""
     if isinstance(values, np.ndarray):
@@ -702,7 +749,13 @@ def _text_column(values: pd.Series) -> Any:
         arr = pa.array(values.to_numpy(), type=pa.large_string(), from_pandas=True)
     else:
         arr = _arrow_text(values)
-    return pc.if_else(pc.equal(arr, ""), pa.scalar(None, pa.large_string()), arr)
+    keep = pc.fill_null(pc.not_equal(arr, ""), False)
+    if arr.type == pa.large_string() and arr.offset == 0 and keep.offset == 0:
+        # Same offsets and characters; only the validity bitmap changes.
+        return pa.LargeStringArray.from_buffers(
+            len(arr), arr.buffers()[1], arr.buffers()[2], keep.buffers()[1]
+        )
+    return pc.if_else(keep, arr, pa.scalar(None, pa.large_string()))
 
 
 def _datetimes(values: pd.Series) -> np.ndarray:
@@ -880,20 +933,21 @@ def load_hubspot(
     )
 
     amount_col = col_for("amount")
-    amount, bad_amount = _amounts(_text(raw, amount_col))
+    amount_text = _text(raw, amount_col)
+    amount, bad_amount = _amounts(amount_text)
     negative = (amount < 0).to_numpy()
     if amount_col:
         probs.add(
             np.flatnonzero(bad_amount),
             amount_col,
             "amount is not a number",
-            _text(raw, amount_col)[bad_amount],
+            amount_text[bad_amount],
         )
         probs.add(
             np.flatnonzero(negative),
             amount_col,
             "negative amount",
-            _text(raw, amount_col)[negative],
+            amount_text[negative],
         )
 
     drop, n_exact = _duplicates(raw, ids, probs, req["id"])
@@ -912,10 +966,8 @@ def load_hubspot(
     lost = ~won & (lost_date.notna().to_numpy() | (lost_reason != "").to_numpy())
     opp_idx = stage_names.index("opportunity") if "opportunity" in stage_names else max(last - 1, 0)
     is_open = ~won & ~lost & reached[:, opp_idx]
-    outcome = pd.Series(
-        np.where(won, "won", np.where(lost, "lost", np.where(is_open, "open", None))),
-        index=raw.index,
-    )
+    outcome = _outcomes(won, lost, is_open)
+    outcome.index = raw.index
     close_date = close_won.where(won, lost_date.where(lost))
     close_date = close_date.fillna(entered.iloc[:, last].where(won))
     status = _text(raw, col_for("lead_status"))
@@ -1186,10 +1238,8 @@ def load_salesforce(
     converted_pos = opp_pos_of.get("sql", -1)
     position = np.where(is_converted, np.maximum(position, converted_pos), position)
     reached = _reached(entered, position, len(stage_names))
-    outcome = pd.Series(
-        np.where(won, "won", np.where(lost, "lost", np.where(has_opp, "open", None))),
-        index=raw.index,
-    )
+    outcome = _outcomes(won, lost, has_opp)
+    outcome.index = raw.index
     close_date = (
         joined["close"].astype("datetime64[s]").where(pd.Series(won | lost, index=raw.index))
     )
