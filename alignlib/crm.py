@@ -362,6 +362,22 @@ def _parse_dates(values: pd.Series) -> tuple[pd.Series, np.ndarray]:
     return pd.Series(out, index=values.index, copy=False), bad
 
 
+def _parse_columns(
+    df: pd.DataFrame, columns: Sequence[str | None]
+) -> dict[str, tuple[pd.Series, np.ndarray]]:
+    """:func:`_parse_dates` of each named column; big files on two threads.
+
+    pyarrow's ``strptime`` releases the GIL, so two columns parse at once.
+    """
+    names = list(dict.fromkeys(c for c in columns if c is not None and c in df.columns))
+    if len(df) < 100_000 or len(names) < 2:
+        return {c: _parse_dates(df[c]) for c in names}
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=min(2, os.cpu_count() or 1)) as pool:
+        return dict(zip(names, pool.map(_parse_dates, [df[c] for c in names]), strict=True))
+
+
 def _text(df: pd.DataFrame, col: str | None) -> pd.Series:
     if col is None or col not in df.columns:
         return pd.Series("", index=df.index, dtype="str")
@@ -706,6 +722,7 @@ def _accepted_frame(
         filtered = {c: _keep_rows(columns[c], keep) for c in order}
         return pd.DataFrame(filtered, index=index), filtered
     keep_all = bool(keep.all())
+    rows = np.flatnonzero(keep)
     by_dtype: dict[np.dtype, list[int]] = {}
     blocks: list[tuple[Any, np.ndarray]] = []
     filtered: dict[str, Any] = {}
@@ -724,7 +741,7 @@ def _accepted_frame(
             if keep_all:
                 block[row] = v
             else:
-                np.compress(keep, v, out=block[row])
+                np.take(v, rows, out=block[row])
             filtered[order[i]] = block[row]
         blocks.append((block, np.array(places)))
     frame = create_dataframe_from_blocks(blocks, index=index, columns=pd.Index(list(order)))
@@ -909,21 +926,33 @@ def load_hubspot(
         return _first_present(raw, HUBSPOT_EXTRA_COLUMNS.get(key, ()))
 
     bad_any = np.zeros(n, dtype=bool)
+    first_response_col = col_for("first_response")
+    lost_date_col = col_for("lost_date")
+    close_col = col_for("close_date")
+    parsed_dates = _parse_columns(
+        raw,
+        [
+            req["created"],
+            *[date_sources.get(s) for s in stage_names],
+            first_response_col,
+            lost_date_col,
+            close_col,
+        ],
+    )
 
     def dates_of(col: str | None) -> pd.Series:
         nonlocal bad_any
         if col is None:
             return pd.Series(pd.NaT, index=raw.index, dtype="datetime64[s]")
-        parsed, bad = _parse_dates(raw[col])
+        parsed, bad = parsed_dates[col]
         probs.add(np.flatnonzero(bad), col, "unparseable date", raw[col][bad])
         bad_any |= bad
         return parsed
 
     created = dates_of(req["created"])
     entered = pd.DataFrame({s: dates_of(date_sources.get(s)) for s in stage_names}, index=raw.index)
-    first_response = dates_of(col_for("first_response"))
-    lost_date = dates_of(col_for("lost_date"))
-    close_col = col_for("close_date")
+    first_response = dates_of(first_response_col)
+    lost_date = dates_of(lost_date_col)
     close_won = dates_of(close_col)
 
     labels = _text(raw, req["stage"])
