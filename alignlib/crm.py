@@ -741,7 +741,7 @@ def _accepted_frame(
             if keep_all:
                 block[row] = v
             else:
-                np.take(v, rows, out=block[row])
+                np.take(v, rows, out=block[row], mode="clip")  # "raise" would buffer
             filtered[order[i]] = block[row]
         blocks.append((block, np.array(places)))
     frame = create_dataframe_from_blocks(blocks, index=index, columns=pd.Index(list(order)))

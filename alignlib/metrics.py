@@ -664,18 +664,34 @@ class WonLost:
         return {"by_stage": _records(self.by_stage), "by_group": _records(self.by_group)}
 
 
+def _outcome_kinds(outcome: pd.Series, kinds: Sequence[str]) -> np.ndarray:
+    """Index into ``kinds`` of ``outcome.fillna("none").astype("str")`` (len(kinds): other)."""
+    other = len(kinds)
+    if isinstance(outcome.array, pd.arrays.ArrowStringArray):
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        enc = pc.dictionary_encode(outcome.array.__arrow_array__().combine_chunks())
+        if isinstance(enc, pa.DictionaryArray):
+            names = [str(v) for v in enc.dictionary.to_pylist()] + ["none"]
+            lut = np.array([kinds.index(v) if v in kinds else other for v in names])
+            return lut[pc.fill_null(enc.indices, len(names) - 1).to_numpy()]
+    text = outcome.fillna("none").astype("str")
+    kind = np.full(len(outcome), other, dtype=np.int64)
+    for i, k in enumerate(kinds):
+        kind[(text == k).to_numpy()] = i
+    return kind
+
+
 def won_lost(
     table: pd.DataFrame, *, stage_names: Sequence[str] | None = None, by: str = "channel"
 ) -> WonLost:
     """Outcomes of contacts by the stages they reached and by source (channel)."""
     stages = _stages(table, stage_names)
-    outcome = table["outcome"].fillna("none").astype("str")
     kinds = ("won", "lost", "open", "none")
-    flags = pd.DataFrame({k: (outcome == k).to_numpy() for k in kinds}, index=table.index)
     # One code per contact (4: any other outcome), counted per stage with bincount.
-    kind = np.full(len(table), len(kinds), dtype=np.int64)
-    for i, k in enumerate(kinds):
-        kind[flags[k].to_numpy()] = i
+    kind = _outcome_kinds(table["outcome"], kinds)
+    flags = pd.DataFrame({k: kind == i for i, k in enumerate(kinds)}, index=table.index)
     rows = []
     for s in stages:
         r = table[f"reached_{s}"].to_numpy(dtype=bool)
@@ -702,15 +718,8 @@ def won_lost(
         won_amount=table["amount"].where(flags["won"]).to_numpy(),
         lost_amount=table["amount"].where(flags["lost"]).to_numpy(),
     ).groupby("group")
-    by_group = pd.DataFrame(
-        {
-            "won": g["won"].sum(),
-            "lost": g["lost"].sum(),
-            "open": g["open"].sum(),
-            "won_amount": g["won_amount"].sum(),
-            "lost_amount": g["lost_amount"].sum(),
-        }
-    ).astype({"won": int, "lost": int, "open": int})
+    by_group = g[["won", "lost", "open", "won_amount", "lost_amount"]].sum()
+    by_group = by_group.astype({"won": int, "lost": int, "open": int})
     by_group.insert(0, "opportunities", by_group[["won", "lost", "open"]].sum(axis=1))
     closed = by_group["won"] + by_group["lost"]
     by_group["win_rate"] = by_group["won"] / closed.where(closed > 0)
@@ -1133,19 +1142,16 @@ def sla(
             g = grouped.groupby("_key")
         else:
             g = frame.groupby(np.zeros(len(frame)))
+        flags = ["met", "accepted", "decided", "recycled", "disqualified"]
+        flags += ["acc_within", "acc_timed"]
+        sums = g[flags].sum()  # one pass for every flag
         out = pd.DataFrame(
             {
                 "handoffs": g.size(),
                 "responded": g["hours"].count(),
                 "median_hours": g["hours"].median(),
                 "p90_hours": g["hours"].quantile(0.9),
-                "met": g["met"].sum(),
-                "accepted": g["accepted"].sum(),
-                "decided": g["decided"].sum(),
-                "recycled": g["recycled"].sum(),
-                "disqualified": g["disqualified"].sum(),
-                "acc_within": g["acc_within"].sum(),
-                "acc_timed": g["acc_timed"].sum(),
+                **{f: sums[f] for f in flags},
             }
         )
         if keys:
