@@ -378,6 +378,11 @@ def _parse_columns(
         return dict(zip(names, pool.map(_parse_dates, [df[c] for c in names]), strict=True))
 
 
+def _frame_of(columns: Mapping[str, pd.Series]) -> pd.DataFrame:
+    """Columns side by side without copying them into one block (``pd.concat``)."""
+    return pd.concat(list(columns.values()), axis=1, keys=list(columns))
+
+
 def _text(df: pd.DataFrame, col: str | None) -> pd.Series:
     if col is None or col not in df.columns:
         return pd.Series("", index=df.index, dtype="str")
@@ -709,9 +714,9 @@ def _accepted_frame(
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
     """The accepted rows of the assembled columns as a DataFrame (columns in ``order``).
 
-    Numpy columns of one dtype are filtered straight into one 2-D block, which
-    pandas takes as it is (``pandas.api.internals``), so the million-row table is
-    copied once, not filtered and then copied again into blocks. Falls back to the
+    Each numpy column is filtered straight into its own block, which pandas takes
+    as it is (``pandas.api.internals``), so the million-row table is copied once,
+    not filtered and then copied again into consolidated blocks. Falls back to the
     ordinary constructor if that API is missing. Also returns the filtered columns.
     """
     m = int(keep.sum())
@@ -735,15 +740,17 @@ def _accepted_frame(
             filtered[c] = text
             blocks.append((text.array, np.array([i])))
     for dtype, places in by_dtype.items():
-        block = np.empty((len(places), m), dtype=dtype)
-        for row, i in enumerate(places):
+        for i in places:
+            # One block per column: a 2-D block of several million-row columns is an
+            # allocation large enough to be a fresh mmap (page faults on every run).
+            block = np.empty((1, m), dtype=dtype)
             v = columns[order[i]]
             if keep_all:
-                block[row] = v
+                block[0] = v
             else:
-                np.take(v, rows, out=block[row], mode="clip")  # "raise" would buffer
-            filtered[order[i]] = block[row]
-        blocks.append((block, np.array(places)))
+                np.take(v, rows, out=block[0], mode="clip")  # "raise" would buffer
+            filtered[order[i]] = block[0]
+            blocks.append((block, np.array([i])))
     frame = create_dataframe_from_blocks(blocks, index=index, columns=pd.Index(list(order)))
     return frame, filtered
 
@@ -950,7 +957,7 @@ def load_hubspot(
         return parsed
 
     created = dates_of(req["created"])
-    entered = pd.DataFrame({s: dates_of(date_sources.get(s)) for s in stage_names}, index=raw.index)
+    entered = _frame_of({s: dates_of(date_sources.get(s)) for s in stage_names})
     first_response = dates_of(first_response_col)
     lost_date = dates_of(lost_date_col)
     close_won = dates_of(close_col)
