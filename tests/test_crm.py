@@ -363,3 +363,115 @@ def test_cli_ingest_unreadable_exits_2(tmp_path, capsys):
     assert main(["ingest", str(bad), "--json"]) == 2
     err = capsys.readouterr().err
     assert "Create Date" in err and "Traceback" not in err
+
+
+# ----------------------------------------------------------------------------- fast paths
+# The 1M-row speed work replaced pandas calls with pyarrow/numpy ones; these pin them
+# to the plain pandas results they replaced.
+
+
+def test_repeated_ids_match_pandas_duplicated():
+    import numpy as np
+
+    rng = np.random.default_rng(7)
+    for size in (0, 1, 2, 5, 1000):
+        ids = pd.Series(rng.integers(0, max(size // 2, 1), size).astype(str), dtype="str")
+        ids.iloc[: size // 10] = ""
+        assert (crm._repeated(ids) == ids.duplicated(keep=False).to_numpy()).all()
+    with_missing = pd.Series(["a", None, "b", None, "a"], dtype="str")
+    assert crm._repeated(with_missing).tolist() == [True, True, False, True, True]
+
+
+def test_parse_dates_matches_strptime_chain():
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    values = pd.Series(
+        [
+            "2025-03-14 09:21",
+            " 2025-03-14 09:21 ",
+            "2025-03-14",
+            "2025-03-14T09:21:00.000Z",
+            "2025-03-14T09:21:00Z",
+            "2025-03-14T09:21:00",
+            "2025-03-14 09:21:07",
+            "2024-02-30 10:00",  # strptime rolls over to 1 March: kept as before
+            "14/03/2025 09:21",
+            "2025-13-01 08:00",
+            "not set",
+            "",
+            "   ",
+        ],
+        dtype="str",
+    )
+    parsed, bad = crm._parse_dates(values)
+    # The reference: each format in turn on the trimmed non-blank cells.
+    expected = []
+    for v in values:
+        t = v.strip()
+        got = pd.NaT
+        if t:
+            for fmt in crm.DATE_FORMATS:
+                p = pc.strptime(pa.array([t]), format=fmt, unit="s", error_is_null=True)[0]
+                if p.is_valid:
+                    got = pd.Timestamp(p.as_py())
+                    break
+        expected.append(got)
+    assert parsed.dtype == "datetime64[s]"
+    assert parsed.tolist() == expected
+    assert bad.tolist() == [
+        pd.isna(e) and bool(v.strip()) for e, v in zip(expected, values, strict=True)
+    ]
+    assert parsed.iloc[7] == pd.Timestamp("2024-03-01 10:00")
+
+
+def test_accepted_frame_equals_plain_constructor():
+    import numpy as np
+    import pyarrow as pa
+
+    n = 50
+    rng = np.random.default_rng(3)
+    cols = {
+        "id": pa.array([str(i) if i % 7 else None for i in range(n)], pa.large_string()),
+        "when": rng.integers(0, 10**9, n).astype("datetime64[s]"),
+        "flag": rng.random(n) > 0.5,
+        "amount": rng.random(n),
+        "row": np.arange(n),
+    }
+    order = ["row", "id", "when", "flag", "amount"]
+    for keep in (rng.random(n) > 0.2, np.ones(n, dtype=bool), np.zeros(n, dtype=bool)):
+        frame, _ = crm._accepted_frame(cols, keep, order)
+        plain = pd.DataFrame(
+            {
+                c: (
+                    pd.Series(cols[c].filter(pa.array(keep)), dtype="str")
+                    if c == "id"
+                    else cols[c][keep]
+                )
+                for c in order
+            }
+        )
+        pd.testing.assert_frame_equal(frame, plain, check_exact=True)
+
+
+def test_threaded_date_parsing_equals_one_column_at_a_time():
+    import numpy as np
+
+    n = 120_000  # above the size where columns are parsed on two threads
+    rng = np.random.default_rng(11)
+    stamps = pd.Series(rng.integers(1.6e9, 1.8e9, n).astype("datetime64[s]"))
+    text = stamps.dt.strftime("%Y-%m-%d %H:%M").astype("str")
+    raw = pd.DataFrame(
+        {
+            "a": text,
+            "b": text.where(rng.random(n) > 0.7, ""),
+            "c": text.where(rng.random(n) > 0.001, "not a date"),
+        }
+    )
+    together = crm._parse_columns(raw, ["a", None, "b", "c", "a"])
+    assert list(together) == ["a", "b", "c"]
+    for col, (parsed, bad) in together.items():
+        one, one_bad = crm._parse_dates(raw[col])
+        pd.testing.assert_series_equal(parsed, one)
+        assert (bad == one_bad).all()
+    assert together["c"][1].sum() == (raw["c"] == "not a date").sum()

@@ -328,3 +328,85 @@ def test_summarise_on_sample_has_no_personal_data():
 def test_bad_table_is_an_input_error():
     with pytest.raises(InputError, match="entered_"):
         metrics.funnel(pd.DataFrame({"x": [1]}))
+
+
+# ----------------------------------------------------------------------------- fast paths
+# summarise shares work between metrics and several metrics use numpy/pyarrow in place
+# of pandas expressions; these pin the results to the plain ones.
+
+
+def _assert_same(a, b, path="result"):
+    if isinstance(a, pd.DataFrame):
+        pd.testing.assert_frame_equal(a, b, check_exact=True, obj=path)
+    elif isinstance(a, pd.Series):
+        pd.testing.assert_series_equal(a, b, check_exact=True, obj=path)
+    elif isinstance(a, dict):
+        assert a.keys() == b.keys(), path
+        for k in a:
+            _assert_same(a[k], b[k], f"{path}.{k}")
+    elif hasattr(a, "__dataclass_fields__"):
+        for k in a.__dataclass_fields__:
+            _assert_same(getattr(a, k), getattr(b, k), f"{path}.{k}")
+    elif isinstance(a, float) and math.isnan(a):
+        assert isinstance(b, float) and math.isnan(b), path
+    else:
+        assert a == b, path
+
+
+def test_summarise_equals_each_metric_on_its_own():
+    from alignlib.paths import SAMPLE_DIR
+
+    t = crm.load_hubspot(
+        SAMPLE_DIR / "hubspot_contacts.csv", stage_mapping={"Sales Accepted Lead": "sal"}
+    ).table
+    spend = crm.load_spend(SAMPLE_DIR / "marketing_spend.csv")
+    plan = pd.DataFrame(
+        {"lead": [4000.0, 4200.0, 4400.0], "won": [40.0, 42.0, 44.0]},
+        index=pd.period_range("2026-10", periods=3, freq="M"),
+    )
+    as_of = "2026-11-20"
+    together = metrics.summarise(
+        t, as_of, spend=spend, sla_hours=4, acceptance_hours=48, plan_monthly=plan
+    )
+    alone = {
+        "funnel": metrics.funnel(t),
+        "period_conversion": metrics.period_conversion(t),
+        "cohort_conversion": metrics.cohort_conversion(t, as_of),
+        "historical_counts": metrics.historical_counts(t, as_of),
+        "velocity": metrics.velocity(t),
+        "won_lost": metrics.won_lost(t),
+        "trends": metrics.trends(t, as_of),
+        "forecast": metrics.forecast_volumes(t, as_of),
+        "sla": metrics.sla(t, as_of, 4, acceptance_hours=48),
+        "costs": metrics.costs(t, spend),
+        "actual_to_plan": metrics.actual_to_plan(t, plan, as_of),
+    }
+    _assert_same(dict(together), alone)
+
+
+def test_group_codes_and_outcomes_match_pandas(table):
+    for col in ("channel", "owner", "outcome", "stage"):
+        fast = metrics._groups(table, col)
+        plain = pd.Categorical(table[col].astype("str").fillna("(none)"))
+        assert list(fast.categories) == list(plain.categories)
+        assert (fast.codes == plain.codes).all()
+    kinds = ("won", "lost", "open", "none")
+    text = table["outcome"].fillna("none").astype("str")
+    expected = [kinds.index(v) if v in kinds else 4 for v in text]
+    assert metrics._outcome_kinds(table["outcome"], kinds).tolist() == expected
+    odd = pd.Series(["won", None, "(none)", "none", "x"], dtype="str")
+    assert metrics._outcome_kinds(odd, kinds).tolist() == [0, 3, 4, 3, 4]
+
+
+def test_time_to_convert_and_month_codes_match_pandas(table):
+    days = (table["entered_won"] - table["created"]).dt.total_seconds() / 86400
+    pd.testing.assert_series_equal(
+        metrics.time_to_convert(table), days.dropna().clip(lower=0), check_exact=True
+    )
+    dates = pd.Series(
+        [pd.Timestamp("1970-01-01"), pd.Timestamp("2024-02-29 12:00"), pd.NaT]
+        + [pd.Timestamp("2100-12-31 23:59")],
+        dtype="datetime64[s]",
+    )
+    expected = [0, 649, -1, 1571]  # months since 1970-01; -1 for a missing date
+    assert metrics._month_codes_of(dates.to_numpy()).tolist() == expected
