@@ -141,6 +141,36 @@ def _groups(table: pd.DataFrame, by: str) -> pd.Categorical:
     return _shared(table, ("groups", by), compute)
 
 
+def _group_median_quantile(
+    codes: np.ndarray, values: np.ndarray, k: int, q: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per group 0..k-1: count of non-NaN values, median, ``q`` quantile (NaN if none).
+
+    The same arithmetic as pandas' groupby ``median`` (mean of the two middle values)
+    and ``quantile`` (``v[i] + (v[i + 1] - v[i]) * frac`` at ``q * (n - 1)``), from
+    a single sort instead of one groupby per statistic.
+    """
+    ok = ~np.isnan(values)
+    c, v = codes[ok], values[ok]
+    order = np.lexsort((v, c))
+    v = v[order]
+    n = np.bincount(c, minlength=k)
+    start = np.cumsum(n) - n
+    has = n > 0
+    median = np.full(k, np.nan)
+    quant = np.full(k, np.nan)
+    s, m = start[has], n[has]
+    hi = v[s + m // 2]
+    lo = v[s + np.maximum(m // 2 - 1, 0)]
+    median[has] = np.where(m % 2 == 1, hi, (hi + lo) / 2)
+    pos = q * (m - 1).astype(np.float64)
+    base = v[s + pos.astype(np.int64)]
+    frac = np.fmod(pos, 1)
+    nxt = v[np.minimum(s + pos.astype(np.int64) + 1, s + m - 1)]
+    quant[has] = np.where(frac == 0.0, base, base + (nxt - base) * frac)
+    return n, median, quant
+
+
 def _ts(as_of: dt.date | pd.Timestamp | str) -> pd.Timestamp:
     return pd.Timestamp(as_of)
 
@@ -1157,28 +1187,35 @@ def sla(
         codes, labels = pd.factorize(values, sort=True)
         return codes, pd.Index(labels, name=name)
 
+    flags = ["met", "accepted", "decided", "recycled", "disqualified", "acc_within", "acc_timed"]
+
     def agg(keys: str | None) -> pd.DataFrame:
         if keys:
             codes, labels = keys_of(keys)
-            grouped = frame.assign(_key=codes)
-            grouped = grouped.loc[codes >= 0] if (codes < 0).any() else grouped
-            g = grouped.groupby("_key")
-        else:
-            g = frame.groupby(np.zeros(len(frame)))
-        flags = ["met", "accepted", "decided", "recycled", "disqualified"]
-        flags += ["acc_within", "acc_timed"]
-        sums = g[flags].sum()  # one pass for every flag
+        else:  # what frame.groupby(np.zeros(len(frame))) is indexed by
+            codes, labels = np.zeros(len(frame), dtype=np.intp), pd.Index([0.0])
+        # Sizes, counts and flag sums by bincount; median and P90 from one sort
+        # (pandas' groupby median/quantile arithmetic, see _group_median_quantile).
+        valid = codes >= 0
+        codes_v = codes[valid]
+        hours_v = frame["hours"].to_numpy()[valid]
+        k = len(labels)
+        size = np.bincount(codes_v, minlength=k)
+        present = np.flatnonzero(size)
+        responded, median, p90 = _group_median_quantile(codes_v, hours_v, k, 0.9)
         out = pd.DataFrame(
             {
-                "handoffs": g.size(),
-                "responded": g["hours"].count(),
-                "median_hours": g["hours"].median(),
-                "p90_hours": g["hours"].quantile(0.9),
-                **{f: sums[f] for f in flags},
-            }
+                "handoffs": size[present],
+                "responded": responded[present],
+                "median_hours": median[present],
+                "p90_hours": p90[present],
+                **{
+                    f: np.bincount(codes_v[frame[f].to_numpy()[valid]], minlength=k)[present]
+                    for f in flags
+                },
+            },
+            index=labels[present],
         )
-        if keys:
-            out.index = labels.take(out.index.to_numpy())
         out["compliance"] = out["met"] / out["handoffs"].where(out["handoffs"] > 0)
         out["acceptance_rate"] = out["accepted"] / out["decided"].where(out["decided"] > 0)
         out["accepted_within"] = out["acc_within"] / out["acc_timed"].where(out["acc_timed"] > 0)

@@ -410,3 +410,18 @@ def test_time_to_convert_and_month_codes_match_pandas(table):
     )
     expected = [0, 649, -1, 1571]  # months since 1970-01; -1 for a missing date
     assert metrics._month_codes_of(dates.to_numpy()).tolist() == expected
+
+
+def test_group_median_and_quantile_match_pandas_groupby_exactly():
+    rng = np.random.default_rng(5)
+    for size, k in ((1, 1), (2, 3), (7, 2), (500, 9), (20_000, 40)):
+        codes = rng.integers(0, k, size)
+        values = np.round(rng.gamma(1.5, 30.0, size), rng.integers(0, 4))  # ties too
+        values[rng.random(size) < 0.2] = np.nan
+        n, median, p90 = metrics._group_median_quantile(codes, values, k, 0.9)
+        g = pd.Series(values).groupby(codes)
+        present = np.unique(codes)
+        assert n[present].tolist() == g.count().tolist()
+        np.testing.assert_array_equal(median[present], g.median().to_numpy())
+        np.testing.assert_array_equal(p90[present], g.quantile(0.9).to_numpy())
+        assert np.isnan(median[np.setdiff1d(np.arange(k), present)]).all()
