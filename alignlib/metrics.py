@@ -142,19 +142,29 @@ def _groups(table: pd.DataFrame, by: str) -> pd.Categorical:
 
 
 def _group_median_quantile(
-    codes: np.ndarray, values: np.ndarray, k: int, q: float
+    codes: np.ndarray,
+    values: np.ndarray,
+    k: int,
+    q: float,
+    by_value: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per group 0..k-1: count of non-NaN values, median, ``q`` quantile (NaN if none).
 
     The same arithmetic as pandas' groupby ``median`` (mean of the two middle values)
     and ``quantile`` (``v[i] + (v[i + 1] - v[i]) * frac`` at ``q * (n - 1)``), from
-    a single sort instead of one groupby per statistic.
+    one sort instead of one groupby per statistic. ``by_value`` (``np.argsort(values,
+    kind="stable")``) can be passed when several groupings share the values.
     """
-    ok = ~np.isnan(values)
-    c, v = codes[ok], values[ok]
-    order = np.lexsort((v, c))
-    v = v[order]
-    n = np.bincount(c, minlength=k)
+    if by_value is None:
+        by_value = np.argsort(values, kind="stable")
+    by_value = by_value[: int((~np.isnan(values)).sum())]  # NaN sorts last
+    group_codes = codes[by_value]
+    if k < np.iinfo(np.int16).max:
+        group_codes = group_codes.astype(np.int16)  # radix sort
+    # Stable: within each group the values stay in ascending order.
+    order = by_value[np.argsort(group_codes, kind="stable")]
+    v = values[order]
+    n = np.bincount(codes[by_value], minlength=k)
     start = np.cumsum(n) - n
     has = n > 0
     median = np.full(k, np.nan)
@@ -1188,6 +1198,11 @@ def sla(
         return codes, pd.Index(labels, name=name)
 
     flags = ["met", "accepted", "decided", "recycled", "disqualified", "acc_within", "acc_timed"]
+    eligible_hours = frame["hours"].to_numpy()
+    eligible_flags = {f: frame[f].to_numpy() for f in flags}
+    # Every (row, flag) that is set, for one bincount per grouping.
+    flag_rows, flag_index = np.nonzero(np.column_stack(list(eligible_flags.values())))
+    hours_order = np.argsort(eligible_hours, kind="stable")  # shared by every grouping
 
     def agg(keys: str | None) -> pd.DataFrame:
         if keys:
@@ -1197,22 +1212,26 @@ def sla(
         # Sizes, counts and flag sums by bincount; median and P90 from one sort
         # (pandas' groupby median/quantile arithmetic, see _group_median_quantile).
         valid = codes >= 0
-        codes_v = codes[valid]
-        hours_v = frame["hours"].to_numpy()[valid]
         k = len(labels)
+        if valid.all():
+            codes_v, hours_v, order = codes, eligible_hours, hours_order
+        else:
+            codes_v, hours_v, order = codes[valid], eligible_hours[valid], None
         size = np.bincount(codes_v, minlength=k)
         present = np.flatnonzero(size)
-        responded, median, p90 = _group_median_quantile(codes_v, hours_v, k, 0.9)
+        responded, median, p90 = _group_median_quantile(codes_v, hours_v, k, 0.9, order)
+        set_codes = codes[flag_rows]
+        keep = set_codes >= 0
+        nf = len(flags)
+        sums = np.bincount(set_codes[keep] * nf + flag_index[keep], minlength=k * nf)
+        sums = sums.reshape(k, nf)[present]
         out = pd.DataFrame(
             {
                 "handoffs": size[present],
                 "responded": responded[present],
                 "median_hours": median[present],
                 "p90_hours": p90[present],
-                **{
-                    f: np.bincount(codes_v[frame[f].to_numpy()[valid]], minlength=k)[present]
-                    for f in flags
-                },
+                **{f: sums[:, j] for j, f in enumerate(flags)},
             },
             index=labels[present],
         )
