@@ -363,19 +363,22 @@ def _parse_dates(values: pd.Series) -> tuple[pd.Series, np.ndarray]:
 
 
 def _parse_columns(
-    df: pd.DataFrame, columns: Sequence[str | None]
-) -> dict[str, tuple[pd.Series, np.ndarray]]:
-    """:func:`_parse_dates` of each named column; big files on two threads.
+    df: pd.DataFrame, columns: Sequence[str | None], ids: pd.Series | None = None
+) -> tuple[dict[str, tuple[pd.Series, np.ndarray]], np.ndarray | None]:
+    """:func:`_parse_dates` of each named column and :func:`_repeated` of ``ids``.
 
-    pyarrow's ``strptime`` releases the GIL, so two columns parse at once.
+    Big files are done on two threads: pyarrow's ``strptime`` and ``sort_indices``
+    release the GIL, so two columns are worked on at once.
     """
     names = list(dict.fromkeys(c for c in columns if c is not None and c in df.columns))
     if len(df) < 100_000 or len(names) < 2:
-        return {c: _parse_dates(df[c]) for c in names}
+        return {c: _parse_dates(df[c]) for c in names}, None if ids is None else _repeated(ids)
     from concurrent.futures import ThreadPoolExecutor
 
     with ThreadPoolExecutor(max_workers=min(2, os.cpu_count() or 1)) as pool:
-        return dict(zip(names, pool.map(_parse_dates, [df[c] for c in names]), strict=True))
+        repeated = None if ids is None else pool.submit(_repeated, ids)
+        parsed = dict(zip(names, pool.map(_parse_dates, [df[c] for c in names]), strict=True))
+        return parsed, None if repeated is None else repeated.result()
 
 
 def _frame_of(columns: Mapping[str, pd.Series]) -> pd.DataFrame:
@@ -479,16 +482,21 @@ def _repeated(values: pd.Series) -> np.ndarray:
 
 
 def _duplicates(
-    df: pd.DataFrame, ids: pd.Series, probs: _Problems, id_col: str
+    df: pd.DataFrame,
+    ids: pd.Series,
+    probs: _Problems,
+    id_col: str,
+    repeated: np.ndarray | None = None,
 ) -> tuple[np.ndarray, int]:
     """Mark exact duplicate copies and conflicting ids; return (drop mask, exact copies).
 
     Of rows sharing an id with different content, the one with the most filled-in
     fields is kept (the earliest on a tie) and the others are rejected.
+    ``repeated`` is ``_repeated(ids)`` when already worked out.
     """
     n = len(df)
     drop = np.zeros(n, dtype=bool)
-    dup_id = _repeated(ids) & (ids != "").to_numpy()
+    dup_id = (_repeated(ids) if repeated is None else repeated) & (ids != "").to_numpy()
     if not dup_id.any():
         return drop, 0
     pos = np.flatnonzero(dup_id)
@@ -936,7 +944,7 @@ def load_hubspot(
     first_response_col = col_for("first_response")
     lost_date_col = col_for("lost_date")
     close_col = col_for("close_date")
-    parsed_dates = _parse_columns(
+    parsed_dates, repeated_ids = _parse_columns(
         raw,
         [
             req["created"],
@@ -945,6 +953,7 @@ def load_hubspot(
             lost_date_col,
             close_col,
         ],
+        ids,
     )
 
     def dates_of(col: str | None) -> pd.Series:
@@ -986,7 +995,7 @@ def load_hubspot(
             amount_text[negative],
         )
 
-    drop, n_exact = _duplicates(raw, ids, probs, req["id"])
+    drop, n_exact = _duplicates(raw, ids, probs, req["id"], repeated_ids)
     blank_id = (ids == "").to_numpy()
     probs.add(np.flatnonzero(blank_id), req["id"], "missing id", ids[blank_id])
 

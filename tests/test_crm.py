@@ -468,7 +468,9 @@ def test_threaded_date_parsing_equals_one_column_at_a_time():
             "c": text.where(rng.random(n) > 0.001, "not a date"),
         }
     )
-    together = crm._parse_columns(raw, ["a", None, "b", "c", "a"])
+    ids = raw["c"].str.slice(0, 13)  # repeats where two stamps share the hour
+    together, repeated = crm._parse_columns(raw, ["a", None, "b", "c", "a"], ids)
+    assert (repeated == ids.duplicated(keep=False).to_numpy()).all()
     assert list(together) == ["a", "b", "c"]
     for col, (parsed, bad) in together.items():
         one, one_bad = crm._parse_dates(raw[col])
