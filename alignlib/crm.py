@@ -610,10 +610,14 @@ def _stage_index(
 
 def _reached(entered: pd.DataFrame, position: np.ndarray, n_stages: int) -> np.ndarray:
     """Reached = has the stage's date, a later stage's date, or a current stage at/past it."""
-    has = entered.notna().to_numpy()
-    later = np.flip(np.logical_or.accumulate(np.flip(has, axis=1), axis=1), axis=1)
-    by_stage = position[:, None] >= np.arange(n_stages)[None, :]
-    return later | by_stage
+    # Column by column from the bottom stage up, into column-major memory so each
+    # stage's column is contiguous for the table.
+    out = np.empty((len(entered), n_stages), dtype=bool, order="F")
+    later = np.zeros(len(entered), dtype=bool)
+    for j in range(n_stages - 1, -1, -1):
+        later |= entered.iloc[:, j].notna().to_numpy()
+        np.logical_or(later, position >= j, out=out[:, j])
+    return out
 
 
 def _channels(source: pd.Series, mapping: Mapping[str, str]) -> pd.Series:
@@ -830,7 +834,7 @@ def _assemble(
     for j, s in enumerate(stage_names):
         data[f"entered_{s}"] = _datetimes(entered.iloc[:, j])
     for j, s in enumerate(stage_names):
-        data[f"reached_{s}"] = np.ascontiguousarray(reached[:, j])
+        data[f"reached_{s}"] = np.ascontiguousarray(reached[:, j])  # a view if F-ordered
     data.update(
         outcome=_text_column(outcome),
         close_date=_datetimes(close_date),
