@@ -740,29 +740,32 @@ def _accepted_frame(
         return pd.DataFrame(filtered, index=index), filtered
     keep_all = bool(keep.all())
     rows = np.flatnonzero(keep)
-    by_dtype: dict[np.dtype, list[int]] = {}
-    blocks: list[tuple[Any, np.ndarray]] = []
-    filtered: dict[str, Any] = {}
-    for i, c in enumerate(order):
-        v = columns[c]
-        if isinstance(v, np.ndarray):
-            by_dtype.setdefault(v.dtype, []).append(i)
-        else:
+
+    def one(i: int) -> tuple[Any, Any]:
+        """(block, filtered column) for column ``order[i]``."""
+        v = columns[order[i]]
+        if not isinstance(v, np.ndarray):
             text = _keep_rows(v, keep)
-            filtered[c] = text
-            blocks.append((text.array, np.array([i])))
-    for dtype, places in by_dtype.items():
-        for i in places:
-            # One block per column: a 2-D block of several million-row columns is an
-            # allocation large enough to be a fresh mmap (page faults on every run).
-            block = np.empty((1, m), dtype=dtype)
-            v = columns[order[i]]
-            if keep_all:
-                block[0] = v
-            else:
-                np.take(v, rows, out=block[0], mode="clip")  # "raise" would buffer
-            filtered[order[i]] = block[0]
-            blocks.append((block, np.array([i])))
+            return text.array, text
+        # One block per column: a 2-D block of several million-row columns is an
+        # allocation large enough to be a fresh mmap (page faults on every run).
+        block = np.empty((1, m), dtype=v.dtype)
+        if keep_all:
+            block[0] = v
+        else:
+            np.take(v, rows, out=block[0], mode="clip")  # "raise" would buffer
+        return block, block[0]
+
+    # numpy's take and pyarrow's filter release the GIL: big tables on two threads.
+    if m >= 100_000:
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=min(2, os.cpu_count() or 1)) as pool:
+            done = list(pool.map(one, range(len(order))))
+    else:
+        done = [one(i) for i in range(len(order))]
+    blocks = [(block, np.array([i])) for i, (block, _) in enumerate(done)]
+    filtered = {c: col for c, (_, col) in zip(order, done, strict=True)}
     frame = create_dataframe_from_blocks(blocks, index=index, columns=pd.Index(list(order)))
     return frame, filtered
 

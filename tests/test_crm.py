@@ -477,3 +477,27 @@ def test_threaded_date_parsing_equals_one_column_at_a_time():
         pd.testing.assert_series_equal(parsed, one)
         assert (bad == one_bad).all()
     assert together["c"][1].sum() == (raw["c"] == "not a date").sum()
+
+
+def test_accepted_frame_on_two_threads_equals_plain_constructor():
+    import numpy as np
+    import pyarrow as pa
+
+    n = 120_000  # big enough to filter the columns on two threads
+    rng = np.random.default_rng(4)
+    cols = {
+        "id": pa.array(rng.integers(0, 10**6, n).astype(str), pa.large_string()),
+        "when": rng.integers(0, 10**9, n).astype("datetime64[s]"),
+        "flag": rng.random(n) > 0.5,
+    }
+    keep = rng.random(n) > 0.01
+    frame, filtered = crm._accepted_frame(cols, keep, ["when", "id", "flag"])
+    plain = pd.DataFrame(
+        {
+            "when": cols["when"][keep],
+            "id": pd.Series(cols["id"].filter(pa.array(keep)), dtype="str"),
+            "flag": cols["flag"][keep],
+        }
+    )
+    pd.testing.assert_frame_equal(frame, plain, check_exact=True)
+    assert (filtered["when"] == plain["when"].to_numpy()).all()
