@@ -1143,9 +1143,8 @@ def sla(
     def hours_since_start(col: str) -> np.ndarray:
         # Exactly (col - start).dt.total_seconds() / 3600, NaN where either date is missing.
         other = table[col].to_numpy(dtype="datetime64[s]").view("int64")
-        both = has_start & (other != _NAT)
-        out = np.full(len(other), np.nan)
-        out[both] = (other[both] - start_s[both]) / 3600
+        out = (other - start_s) / 3600  # meaningless where a date is missing: masked next
+        out[~(has_start & (other != _NAT))] = np.nan
         return out
 
     hours = hours_since_start("first_response")
