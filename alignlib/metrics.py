@@ -260,29 +260,24 @@ def stage_volumes(
 
 
 def _stage_volumes(
-    table: pd.DataFrame,
-    stages: Sequence[str],
-    freq: str,
-    by: str | None,
-    before: pd.Timestamp | None = None,
+    table: pd.DataFrame, stages: Sequence[str], freq: str, by: str | None
 ) -> pd.DataFrame:
-    """:func:`stage_volumes` (``before``: count only dates earlier than it)."""
-    # Integer period codes per stage date (NaT -> -1), counted with bincount.
-    codes = {}
+    """:func:`stage_volumes` from the month codes of each stage date, by bincount."""
+    # Integer period codes per stage date (negative: not counted), counted with bincount.
+    div = {"M": 1, "Q": 3, "Y": 12}[freq]
+    codes, ranges = {}, []
     for s in stages:
         c = _month_codes(table, f"entered_{s}")
-        if before is not None:
-            late = table[f"entered_{s}"].to_numpy(dtype="datetime64[s]") >= np.datetime64(
-                before.to_datetime64(), "s"
-            )
-            c = np.where(late, -1, c)
-        if freq != "M":
-            c = np.where(c >= 0, c // (3 if freq == "Q" else 12), -1)
+        r = _code_range(table, f"entered_{s}")
+        if div != 1:
+            c = np.where(c >= 0, c // div, -1)
+            r = None if r is None else (r[0] // div, r[1] // div)
         codes[s] = c
-    present = np.concatenate([c[c >= 0] for c in codes.values()])
-    if len(present) == 0:
+        if r is not None:
+            ranges.append(r)
+    if not ranges:
         return pd.DataFrame(columns=list(stages), dtype=int)
-    lo, hi = int(present.min()), int(present.max())
+    lo, hi = min(r[0] for r in ranges), max(r[1] for r in ranges)
     span = hi - lo + 1
     if freq == "Q":
         first = pd.Period(year=1970 + lo // 4, quarter=lo % 4 + 1, freq="Q")
@@ -292,17 +287,33 @@ def _stage_volumes(
         first = pd.Period(year=1970 + lo // 12, month=lo % 12 + 1, freq="M")
     periods = pd.period_range(first, periods=span, freq=freq, name="period")
     if by is None:
-        counts = {s: np.bincount(c[c >= 0] - lo, minlength=span)[:span] for s, c in codes.items()}
+        # Bin 0 takes the uncounted codes (< 0 <= lo): no compaction of the codes.
+        counts = {
+            s: np.bincount(np.clip(c - (lo - 1), 0, None), minlength=span + 1)[1 : span + 1]
+            for s, c in codes.items()
+        }
         return pd.DataFrame(counts, index=periods)[list(stages)]
     cat = _groups(table, by)
     k = len(cat.categories)
     out = {}
     for s, c in codes.items():
-        ok = c >= 0
-        flat = (c[ok] - lo) * k + cat.codes[ok]
-        out[s] = np.bincount(flat, minlength=span * k)[: span * k]
+        flat = np.where(c >= 0, (c - lo) * k + cat.codes + 1, 0)
+        out[s] = np.bincount(flat, minlength=span * k + 1)[1 : span * k + 1]
     index = pd.MultiIndex.from_product([periods, list(cat.categories)], names=["period", by])
     return pd.DataFrame(out, index=index)[list(stages)]
+
+
+def _code_range(table: pd.DataFrame, col: str) -> tuple[int, int] | None:
+    """(lowest, highest) month code >= 0 of a date column, or None if it has none."""
+
+    def compute() -> tuple[int, int] | None:
+        c = _month_codes(table, col)
+        hi = int(c.max()) if len(c) else -1
+        if hi < 0:
+            return None
+        return int(np.where(c >= 0, c, hi).min()), hi
+
+    return _shared(table, ("code_range", col), compute)
 
 
 def funnel(table: pd.DataFrame, *, stage_names: Sequence[str] | None = None) -> pd.DataFrame:
@@ -1342,10 +1353,20 @@ def actual_to_plan(
         )
     plan = plan_monthly[stages].copy()
     plan.index = pd.PeriodIndex(plan.index, freq="M")
-    # Only entries up to the end of the as-of day count as actuals.
-    cutoff = as_of_ts.normalize() + DAY
-    vol = _stage_volumes(table, stages, "M", None, before=cutoff).reindex(plan.index, fill_value=0)
+    # Only entries up to the end of the as-of day count as actuals: whole months
+    # before the as-of month, that month up to the cutoff, nothing after it.
+    cutoff = np.datetime64((as_of_ts.normalize() + DAY).to_datetime64(), "s")
     cur = as_of_ts.to_period("M")
+    vol = stage_volumes(table)[stages].reindex(plan.index, fill_value=0)
+    if cur in vol.index:
+        cur_code = (cur.year - 1970) * 12 + cur.month - 1
+        for s in stages:
+            if cur_code < 0:  # months before 1970 are not counted (see stage_volumes)
+                vol.loc[cur, s] = 0
+                continue
+            in_cur = _month_codes(table, f"entered_{s}") == cur_code
+            dates = table[f"entered_{s}"].to_numpy(dtype="datetime64[s]")
+            vol.loc[cur, s] = int((dates[in_cur] < cutoff).sum())
     elapsed = np.where(
         plan.index < cur,
         1.0,

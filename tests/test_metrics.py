@@ -425,3 +425,21 @@ def test_group_median_and_quantile_match_pandas_groupby_exactly():
         np.testing.assert_array_equal(median[present], g.median().to_numpy())
         np.testing.assert_array_equal(p90[present], g.quantile(0.9).to_numpy())
         assert np.isnan(median[np.setdiff1d(np.arange(k), present)]).all()
+
+
+@pytest.mark.parametrize("as_of", ["2026-01-31", "2026-02-01", "2026-03-15", "2026-04-30"])
+def test_actual_to_plan_counts_entries_up_to_the_as_of_day(table, as_of):
+    plan = pd.DataFrame(
+        {"lead": [5.0, 5.0, 5.0, 5.0], "won": [1.0, 1.0, 1.0, 1.0]},
+        index=pd.period_range("2026-01", periods=4, freq="M"),
+    )
+    a = metrics.actual_to_plan(table, plan, as_of)
+    cutoff = pd.Timestamp(as_of) + pd.Timedelta(days=1)
+    cur = pd.Timestamp(as_of).to_period("M")
+    for s in ("lead", "won"):
+        d = table[f"entered_{s}"]
+        d = d[d < cutoff]
+        by_month = d.dt.to_period("M").value_counts()
+        for m in plan.index:
+            expected = int(by_month.get(m, 0)) if m <= cur else 0
+            assert a.monthly.loc[(m, s), "actual"] == expected, (as_of, m, s)
