@@ -152,11 +152,11 @@ def _group_median_quantile(
 
     The same arithmetic as pandas' groupby ``median`` (mean of the two middle values)
     and ``quantile`` (``v[i] + (v[i + 1] - v[i]) * frac`` at ``q * (n - 1)``), from
-    one sort instead of one groupby per statistic. ``by_value`` (``np.argsort(values,
-    kind="stable")``) can be passed when several groupings share the values.
+    one sort instead of one groupby per statistic. ``by_value`` (``np.argsort(values)``,
+    any ascending order) can be passed when several groupings share the values.
     """
     if by_value is None:
-        by_value = np.argsort(values, kind="stable")
+        by_value = np.argsort(values)
     by_value = by_value[: int((~np.isnan(values)).sum())]  # NaN sorts last
     group_codes = codes[by_value]
     if k < np.iinfo(np.int16).max:
@@ -1160,7 +1160,12 @@ def sla(
 
     hours = hours_since_start("first_response")
     hours = np.where(hours < 0, 0.0, hours)  # clip(lower=0), NaN kept
-    window_over = (start + pd.Timedelta(hours=sla_hours) <= as_of_ts).to_numpy(dtype=bool)
+    if as_of_ts.tz is None:
+        # start + sla <= as_of, in whole seconds: exact integer arithmetic on nanoseconds.
+        latest_start = (as_of_ts.value - pd.Timedelta(hours=sla_hours).value) // 10**9
+        window_over = has_start & (start_s <= latest_start)
+    else:
+        window_over = (start + pd.Timedelta(hours=sla_hours) <= as_of_ts).to_numpy(dtype=bool)
     eligible = has_start & (~np.isnan(hours) | window_over)
     met = (hours <= sla_hours) & eligible
     accepted = (
@@ -1212,7 +1217,7 @@ def sla(
     eligible_flags = {f: frame[f].to_numpy() for f in flags}
     # Every (row, flag) that is set, for one bincount per grouping.
     flag_rows, flag_index = np.nonzero(np.column_stack(list(eligible_flags.values())))
-    hours_order = np.argsort(eligible_hours, kind="stable")  # shared by every grouping
+    hours_order = np.argsort(eligible_hours)  # ascending, NaN last; shared by every grouping
 
     def agg(keys: str | None) -> pd.DataFrame:
         if keys:

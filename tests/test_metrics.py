@@ -443,3 +443,13 @@ def test_actual_to_plan_counts_entries_up_to_the_as_of_day(table, as_of):
         for m in plan.index:
             expected = int(by_month.get(m, 0)) if m <= cur else 0
             assert a.monthly.loc[(m, s), "actual"] == expected, (as_of, m, s)
+
+
+@pytest.mark.parametrize("sla_hours", [0.001, 4, 4.5, 48, 10_000])
+@pytest.mark.parametrize("as_of", ["2026-01-09 13:00", "2026-01-09 15:00:00.5", "2026-04-20"])
+def test_sla_window_matches_timestamp_arithmetic(table, sla_hours, as_of):
+    start = table["entered_mql"]
+    answered = table["first_response"].notna()
+    window_over = start + pd.Timedelta(hours=sla_hours) <= pd.Timestamp(as_of)
+    expected = int((start.notna() & (answered | window_over)).sum())
+    assert metrics.sla(table, as_of, sla_hours).summary["handoffs"] == expected
