@@ -27,6 +27,7 @@ from typing import Optional
 from alignlib import batch, display, reports
 from alignlib import simulation as sim
 from alignlib.charts import plan as charts
+from alignlib.charts import simulation as sim_charts
 from alignlib.planning import build_plan
 
 # %% tags=["parameters"]
@@ -160,7 +161,7 @@ display.flags(plan.capacity.messages, none_message="Sales has the capacity to wo
 # deals that close after the quarter ends.
 
 # %%
-display.show(charts.outcome_chart(result.revenue, plan.target, plan.currency))
+display.show(sim_charts.revenue_distribution_chart(result, plan.target, plan.currency))
 
 # %%
 display.table(
@@ -206,7 +207,7 @@ display.table(
 # work (faster follow-up, better qualification) pays most.
 
 # %%
-display.show(charts.tornado_chart(sensitivity.to_frame(), sensitivity.base_p_hit))
+display.show(sim_charts.tornado_chart(sensitivity))
 
 # %%
 display.table(

@@ -323,54 +323,6 @@ def scenarios_chart(table: pd.DataFrame, currency: str = "USD") -> Figure:
 # -- the odds of hitting the plan (Monte Carlo) ---------------------------------------------
 
 
-def outcome_chart(
-    revenue: np.ndarray, target: float, currency: str = "USD", *, bins: int = 60
-) -> Figure:
-    """Distribution of simulated bookings in the quarter, with the target and P10/P50/P90.
-
-    Parameters
-    ----------
-    revenue : array
-        Bookings inside the quarter, one value per simulated quarter.
-    target : float
-        The bookings target.
-    currency : str
-    """
-    revenue = np.asarray(revenue, dtype=float)
-    p_hit = float(np.mean(revenue >= target)) if revenue.size else 0.0
-    fig, ax = new_figure(f"Simulated bookings this quarter: {p_hit:.0%} chance of hitting target")
-    counts, edges = np.histogram(revenue, bins=bins)
-    centres = (edges[:-1] + edges[1:]) / 2
-    share = counts / max(revenue.size, 1)
-    colours = [ACCENT if c >= target else "#a0aec0" for c in centres]
-    ax.bar(centres, share, width=np.diff(edges), color=colours, align="center")
-    ax.axvline(target, color=WARN, lw=2)
-    ax.text(
-        target,
-        ax.get_ylim()[1] * 0.95,
-        f"  target {money(target, currency)}",
-        color=WARN,
-        va="top",
-        fontsize=10,
-    )
-    for q, label in ((10, "P10"), (50, "P50"), (90, "P90")):
-        v = float(np.percentile(revenue, q))
-        ax.axvline(v, color=NEUTRAL, lw=1, ls="--")
-        ax.text(
-            v,
-            ax.get_ylim()[1] * 0.80,
-            f" {label}\n {money(v, currency)}",
-            fontsize=9,
-            color=NEUTRAL,
-            va="top",
-        )
-    currency_axis(ax, "x", currency)
-    percent_axis(ax, "y", decimals=1)
-    ax.set_xlabel("Bookings closed inside the quarter (green: target reached)")
-    ax.set_ylabel("Share of simulated quarters")
-    return fig
-
-
 def fan_chart(fan: pd.DataFrame, target: float, currency: str = "USD") -> Figure:
     """Bookings outcomes (P10-P90 fan, median line) against the number of leads planned.
 
@@ -405,42 +357,6 @@ def fan_chart(fan: pd.DataFrame, target: float, currency: str = "USD") -> Figure
     ax.set_xlabel("Leads planned for the quarter")
     ax.set_ylabel("Bookings inside the quarter")
     ax.legend(frameon=False, fontsize=9, loc="upper left")
-    return fig
-
-
-def tornado_chart(sens: pd.DataFrame, base_p_hit: float) -> Figure:
-    """Which input moves the chance of hitting target most (sensitivity tornado).
-
-    Parameters
-    ----------
-    sens : DataFrame
-        Indexed by input label, with ``p_hit_low``, ``p_hit_high`` and ``how`` (what
-        low and high mean); largest effect first (``simulation.sensitivity`` order).
-    base_p_hit : float
-        P(hit) with every input at its base value.
-    """
-    sens = sens.iloc[::-1]
-    fig, ax = new_figure(
-        "What moves the chance of hitting target most",
-        height=0.5 * len(sens) + 1.8,
-    )
-    y = np.arange(len(sens))
-    low = sens["p_hit_low"].to_numpy(dtype=float)
-    high = sens["p_hit_high"].to_numpy(dtype=float)
-    ax.barh(y, low - base_p_hit, left=base_p_hit, color=WARN, alpha=0.8, label="input lower")
-    ax.barh(y, high - base_p_hit, left=base_p_hit, color=ACCENT, alpha=0.8, label="input higher")
-    ax.axvline(base_p_hit, color=NEUTRAL, lw=1)
-    ax.set_yticks(y, [str(i) for i in sens.index])
-    for yi, lo, hi in zip(y, low, high, strict=True):
-        ax.text(min(lo, hi), yi, f"{min(lo, hi):.0%} ", ha="right", va="center", fontsize=9)
-        ax.text(max(lo, hi), yi, f" {max(lo, hi):.0%}", ha="left", va="center", fontsize=9)
-    span = max(np.max(np.abs(high - base_p_hit)), np.max(np.abs(low - base_p_hit)), 0.01)
-    ax.set_xlim(max(0, base_p_hit - span * 1.4), min(1, base_p_hit + span * 1.4))
-    percent_axis(ax, "x")
-    ax.set_xlabel(f"P(hit target) when the input is lower / higher (today {base_p_hit:.0%})")
-    ax.grid(axis="y", visible=False)
-    ax.grid(axis="x", alpha=0.3)
-    ax.legend(frameon=False, fontsize=9, loc="lower right")
     return fig
 
 

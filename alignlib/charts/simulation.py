@@ -93,9 +93,12 @@ def tornado_chart(result: SensitivityResult, title: str | None = None) -> Figure
     ax.barh(y, low - base, left=base, color=SALES, alpha=0.85, label="input at its low value")
     ax.barh(y, high - base, left=base, color=MARKETING, alpha=0.85, label="input at its high value")
     ax.axvline(base, color=NEUTRAL, linewidth=1.2)
+    for yi, lo, hi in zip(y, low, high, strict=True):
+        ax.text(min(lo, hi), yi, f"{min(lo, hi):.0%} ", ha="right", va="center", fontsize=9)
+        ax.text(max(lo, hi), yi, f" {max(lo, hi):.0%}", ha="left", va="center", fontsize=9)
     ax.set_yticks(y, [f"{r['input']}\n({r['how']})" for r in rows], fontsize=8.5)
     percent_axis(ax, "x")
-    ax.set_xlim(max(0.0, min(low.min(), base) - 0.05), min(1.0, max(high.max(), base) + 0.05))
+    ax.set_xlim(max(0.0, min(low.min(), base) - 0.08), min(1.0, max(high.max(), base) + 0.08))
     ax.set_xlabel(f"P(hit) (base {base:.0%})")
     ax.set_ylabel("Input")
     ax.legend(loc="lower right", frameon=False, fontsize=9)
