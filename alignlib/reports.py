@@ -598,53 +598,52 @@ def whatif_panel(params: QuarterParams, *, trials: int = 5_000, seed: int | None
     from alignlib import display as disp
 
     base = whatif(params, trials=trials, seed=seed)
-    style = {"description_width": "220px"}
-    layout = w.Layout(width="560px")
-    target = w.FloatSlider(
-        value=params.target.bookings,
-        min=params.target.bookings * 0.5,
-        max=params.target.bookings * 1.5,
-        step=params.target.bookings / 100,
-        description="Bookings target",
-        readout_format=",.0f",
-        style=style,
-        layout=layout,
-        continuous_update=False,
-    )
-    deal = w.FloatSlider(
-        value=params.deal_size.mean,
-        min=params.deal_size.mean * 0.5,
-        max=params.deal_size.mean * 1.5,
-        step=params.deal_size.mean / 100,
-        description="Average deal size",
-        readout_format=",.0f",
-        style=style,
-        layout=layout,
-        continuous_update=False,
-    )
-    leads = w.IntSlider(
-        value=base["leads"],
-        min=max(1, base["leads"] // 3),
-        max=base["leads"] * 2,
-        step=max(1, base["leads"] // 200),
-        description="Leads the quarter gets",
-        style=style,
-        layout=layout,
-        continuous_update=False,
+
+    def slider(
+        kind: type,
+        description: str,
+        value: float,
+        lo: float,
+        hi: float,
+        step: float,
+        fmt: str | None = None,
+    ) -> Any:
+        extra = {"readout_format": fmt} if fmt else {}
+        return kind(
+            value=value,
+            min=lo,
+            max=hi,
+            step=step,
+            description=description,
+            style={"description_width": "220px"},
+            layout=w.Layout(width="560px"),
+            continuous_update=False,
+            **extra,
+        )
+
+    def around(description: str, value: float) -> Any:
+        """A slider from half to one and a half times a money amount."""
+        return slider(
+            w.FloatSlider, description, value, value * 0.5, value * 1.5, value / 100, ",.0f"
+        )
+
+    target = around("Bookings target", params.target.bookings)
+    deal = around("Average deal size", params.deal_size.mean)
+    n = base["leads"]
+    leads = slider(
+        w.IntSlider, "Leads the quarter gets", n, max(1, n // 3), n * 2, max(1, n // 200)
     )
     follow = w.Checkbox(value=True, description="Leads follow the plan's requirement")
     names = params.stage_names
     rate_sliders = {
-        stage: w.FloatSlider(
-            value=rate,
-            min=0.01,
-            max=1.0,
-            step=0.005,
-            description=f"{short_label(stage)} → {short_label(names[i + 1])} rate",
-            readout_format=".1%",
-            style=style,
-            layout=layout,
-            continuous_update=False,
+        stage: slider(
+            w.FloatSlider,
+            f"{short_label(stage)} → {short_label(names[i + 1])} rate",
+            rate,
+            0.01,
+            1.0,
+            0.005,
+            ".1%",
         )
         for i, (stage, rate) in enumerate(zip(names[:-1], params.rates, strict=True))
     }
