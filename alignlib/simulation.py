@@ -974,6 +974,20 @@ def _check_trials(trials: Any) -> int:
     return int(trials)
 
 
+def _model_trials_entropy(
+    trials: Any, seed: int | None, rng: np.random.Generator | None, **funnel: Any
+) -> tuple[FunnelModel, int, int]:
+    """The checked inputs every public entry point starts from.
+
+    ``funnel`` holds :func:`build_model`'s keyword arguments. Trials are checked first, then
+    the funnel, then seed/rng, so every entry point reports the same error for the same bad
+    input.
+    """
+    n = _check_trials(trials)
+    model = build_model(**funnel)
+    return model, n, _root_entropy(seed, rng)
+
+
 def _blocks(trials: int) -> list[tuple[int, int]]:
     n_blocks = -(-trials // BLOCK_TRIALS)
     return [(b, min(BLOCK_TRIALS, trials - b * BLOCK_TRIALS)) for b in range(n_blocks)]
@@ -1081,8 +1095,10 @@ def simulate_funnel(
     -----
     Zero leads are a neutral input: every trial has zero wins and zero revenue.
     """
-    n = _check_trials(trials)
-    model = build_model(
+    model, n, entropy = _model_trials_entropy(
+        trials,
+        seed,
+        rng,
         leads=leads,
         stages=stages,
         rates=rates,
@@ -1092,7 +1108,6 @@ def simulate_funnel(
         lead_window_start=lead_window_start,
         carry_in=carry_in,
     )
-    entropy = _root_entropy(seed, rng)
     return _run(
         model,
         n,
@@ -1524,33 +1539,6 @@ class ConfidencePlan:
         }
 
 
-def _model_and_crn(
-    leads,
-    stages,
-    rates,
-    deal_size,
-    lags,
-    quarter_days,
-    lead_window_start,
-    carry_in,
-    trials,
-    seed,
-    rng,
-) -> tuple[FunnelModel, CommonRandomNumbers]:
-    n = _check_trials(trials)
-    model = build_model(
-        leads=leads,
-        stages=stages,
-        rates=rates,
-        deal_size=deal_size,
-        lags=lags,
-        quarter_days=quarter_days,
-        lead_window_start=lead_window_start,
-        carry_in=carry_in,
-    )
-    return model, CommonRandomNumbers.draw(model, n, _root_entropy(seed, rng))
-
-
 def plan_for_confidence(
     *,
     target: float,
@@ -1612,19 +1600,20 @@ def plan_for_confidence(
     if not (math.isfinite(float(target)) and float(target) > 0):
         raise InputError(f"target: {target!r} must be a positive amount")
     shape = LeadVolume.fixed(0) if leads is None else _parse_leads(leads)
-    model, crn = _model_and_crn(
-        shape,
-        stages,
-        rates,
-        deal_size,
-        lags,
-        quarter_days,
-        lead_window_start,
-        carry_in,
+    model, n, entropy = _model_trials_entropy(
         trials,
         seed,
         rng,
+        leads=shape,
+        stages=stages,
+        rates=rates,
+        deal_size=deal_size,
+        lags=lags,
+        quarter_days=quarter_days,
+        lead_window_start=lead_window_start,
+        carry_in=carry_in,
     )
+    crn = CommonRandomNumbers.draw(model, n, entropy)
     point_volumes, _ = _point_plan(float(target), model, point_rates)
     point_leads = point_volumes[model.stages[0]]
 
@@ -1773,19 +1762,20 @@ def sensitivity(
         raise InputError(f"swing: {swing!r} must be between 0 and 1 (0.1 = ±10%)")
     if method not in ("posterior", "relative"):
         raise InputError(f"method: {method!r} must be 'posterior' or 'relative'")
-    model, crn = _model_and_crn(
-        leads,
-        stages,
-        rates,
-        deal_size,
-        lags,
-        quarter_days,
-        lead_window_start,
-        carry_in,
+    model, n, entropy = _model_trials_entropy(
         trials,
         seed,
         rng,
+        leads=leads,
+        stages=stages,
+        rates=rates,
+        deal_size=deal_size,
+        lags=lags,
+        quarter_days=quarter_days,
+        lead_window_start=lead_window_start,
+        carry_in=carry_in,
     )
+    crn = CommonRandomNumbers.draw(model, n, entropy)
     base_leads = model.leads.mean
     base = crn.p_hit(target, base_leads)
     rows = []
