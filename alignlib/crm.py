@@ -381,6 +381,35 @@ def _parse_columns(
         return parsed, None if repeated is None else repeated.result()
 
 
+class _Dates:
+    """The date columns of one file, parsed up front (:func:`_parse_columns`).
+
+    Calling it with a column name returns the parsed column and reports that
+    column's unparseable cells to ``probs``; ``bad`` collects every row with an
+    unparseable date in a column asked for so far.
+    """
+
+    def __init__(
+        self,
+        raw: pd.DataFrame,
+        probs: _Problems,
+        columns: Sequence[str | None],
+        ids: pd.Series | None = None,
+    ):
+        self.raw = raw
+        self.probs = probs
+        self.parsed, self.repeated_ids = _parse_columns(raw, columns, ids)
+        self.bad = np.zeros(len(raw), dtype=bool)
+
+    def __call__(self, col: str | None) -> pd.Series:
+        if col is None:
+            return pd.Series(pd.NaT, index=self.raw.index, dtype="datetime64[s]")
+        parsed, bad = self.parsed[col]
+        self.probs.add(np.flatnonzero(bad), col, "unparseable date", self.raw[col][bad])
+        self.bad |= bad
+        return parsed
+
+
 def _frame_of(columns: Mapping[str, pd.Series]) -> pd.DataFrame:
     """Columns side by side without copying them into one block (``pd.concat``)."""
     return pd.concat(list(columns.values()), axis=1, keys=list(columns))
@@ -649,6 +678,29 @@ def _amounts(text: pd.Series) -> tuple[pd.Series, np.ndarray]:
     return pd.Series(num, index=text.index), bad
 
 
+def _amount_column(
+    raw: pd.DataFrame, col: str | None, probs: _Problems
+) -> tuple[pd.Series, np.ndarray]:
+    """:func:`_amounts` of a column with its problems reported; return (amounts, bad mask).
+
+    Bad: not a number, or negative. No column: every amount missing, none bad.
+    """
+    text = _text(raw, col)
+    amount, not_number = _amounts(text)
+    negative = (amount < 0).to_numpy()
+    if col:
+        probs.add(np.flatnonzero(not_number), col, "amount is not a number", text[not_number])
+        probs.add(np.flatnonzero(negative), col, "negative amount", text[negative])
+    return amount, not_number | negative
+
+
+def _opportunity_index(stage_names: Sequence[str]) -> int:
+    """Position of the stage whose reached-but-not-closed rows are open deals."""
+    if "opportunity" in stage_names:
+        return stage_names.index("opportunity")
+    return max(len(stage_names) - 2, 0)
+
+
 def _check_mapping(stage_mapping: Mapping[str, str | None], stage_names: Sequence[str]) -> None:
     if not stage_names:
         raise InputError("stage_names is empty: a funnel needs at least one stage")
@@ -676,17 +728,7 @@ def _finish(
         if any(len(p) for p in parts)
         else frame
     )
-    rejected_rows = frame.loc[frame["action"] == "rejected"]
-    reasons = (
-        rejected_rows.assign(msg=rejected_rows["field"] + ": " + rejected_rows["reason"])
-        .groupby("_pos")["msg"]
-        .agg("; ".join)
-    )
-    reject_pos = np.flatnonzero(drop)
-    rejects = raw.take(reject_pos)
-    rejects.insert(0, "_problems", reasons.reindex(reject_pos).fillna("").to_numpy())
-    rejects.insert(0, "_row", reject_pos + probs.offset)
-    rejects.insert(0, "_file", path.name)
+    rejects = _rejected_rows(raw, drop, frame, probs)
     if extra_rejects:
         rejects = pd.concat([rejects, *extra_rejects], ignore_index=True)
     # Rejected rows leave every column once, as the table is put together.
@@ -719,6 +761,27 @@ def _finish(
         format=fmt,
         rejects=rejects.reset_index(drop=True),
     )
+
+
+def _rejected_rows(
+    raw: pd.DataFrame, drop: np.ndarray, frame: pd.DataFrame, probs: _Problems
+) -> pd.DataFrame:
+    """The dropped raw rows, led by ``_file``, ``_row`` and ``_problems`` (their reasons).
+
+    ``frame`` is ``probs.frame()``: each row's rejecting problems, joined with "; ".
+    """
+    rejected = frame.loc[frame["action"] == "rejected"]
+    reasons = (
+        rejected.assign(msg=rejected["field"] + ": " + rejected["reason"])
+        .groupby("_pos")["msg"]
+        .agg("; ".join)
+    )
+    reject_pos = np.flatnonzero(drop)
+    rejects = raw.take(reject_pos)
+    rejects.insert(0, "_problems", reasons.reindex(reject_pos).fillna("").to_numpy())
+    rejects.insert(0, "_row", reject_pos + probs.offset)
+    rejects.insert(0, "_file", probs.file)
+    return rejects
 
 
 def _accepted_frame(
@@ -802,7 +865,6 @@ def _datetimes(values: pd.Series) -> np.ndarray:
 
 
 def _assemble(
-    n: int,
     *,
     ids: pd.Series,
     created: pd.Series,
@@ -817,16 +879,19 @@ def _assemble(
     close_date: pd.Series,
     amount: pd.Series,
     first_response: pd.Series,
-    recycled: np.ndarray,
-    disqualified: np.ndarray,
     offset: int,
     stage_names: Sequence[str],
+    recycle_statuses: frozenset[str] = RECYCLE_STATUSES,
 ) -> dict[str, Any]:
     """The normalised table's columns over every row read (numpy, or pyarrow for text);
-    :func:`_finish` drops the rejected rows and builds the DataFrame."""
+    :func:`_finish` drops the rejected rows and builds the DataFrame.
+
+    ``recycled`` and ``disqualified`` come from ``lead_status``: one of
+    ``recycle_statuses`` / :data:`DISQUALIFIED_STATUSES`.
+    """
     data: dict[str, Any] = {
         "id": _text_column(ids),
-        "row": np.arange(n) + offset,
+        "row": np.arange(len(ids)) + offset,
         "created": _datetimes(created),
         "source": _text_column(source),
         "channel": _text_column(channel),
@@ -843,8 +908,8 @@ def _assemble(
         close_date=_datetimes(close_date),
         amount=np.asarray(amount, dtype=float),
         first_response=_datetimes(first_response),
-        recycled=np.asarray(recycled, dtype=bool),
-        disqualified=np.asarray(disqualified, dtype=bool),
+        recycled=lead_status.isin(recycle_statuses).to_numpy(),
+        disqualified=lead_status.isin(DISQUALIFIED_STATUSES).to_numpy(),
     )
     return data
 
@@ -911,7 +976,6 @@ def load_hubspot(
             "stage": (overrides.get("stage", "Lifecycle Stage"),),
         },
     )
-    n = len(raw)
     probs = _Problems(path.name, 2)
     ids = _text(raw, req["id"])
 
@@ -947,12 +1011,12 @@ def load_hubspot(
             return overrides[key]
         return _first_present(raw, HUBSPOT_EXTRA_COLUMNS.get(key, ()))
 
-    bad_any = np.zeros(n, dtype=bool)
     first_response_col = col_for("first_response")
     lost_date_col = col_for("lost_date")
     close_col = col_for("close_date")
-    parsed_dates, repeated_ids = _parse_columns(
+    dates_of = _Dates(
         raw,
+        probs,
         [
             req["created"],
             *[date_sources.get(s) for s in stage_names],
@@ -962,16 +1026,6 @@ def load_hubspot(
         ],
         ids,
     )
-
-    def dates_of(col: str | None) -> pd.Series:
-        nonlocal bad_any
-        if col is None:
-            return pd.Series(pd.NaT, index=raw.index, dtype="datetime64[s]")
-        parsed, bad = parsed_dates[col]
-        probs.add(np.flatnonzero(bad), col, "unparseable date", raw[col][bad])
-        bad_any |= bad
-        return parsed
-
     created = dates_of(req["created"])
     entered = _frame_of({s: dates_of(date_sources.get(s)) for s in stage_names})
     first_response = dates_of(first_response_col)
@@ -983,41 +1037,23 @@ def load_hubspot(
     probs.add(
         np.flatnonzero(unknown), req["stage"], "unknown lifecycle stage label", labels[unknown]
     )
+    amount, bad_amount = _amount_column(raw, col_for("amount"), probs)
 
-    amount_col = col_for("amount")
-    amount_text = _text(raw, amount_col)
-    amount, bad_amount = _amounts(amount_text)
-    negative = (amount < 0).to_numpy()
-    if amount_col:
-        probs.add(
-            np.flatnonzero(bad_amount),
-            amount_col,
-            "amount is not a number",
-            amount_text[bad_amount],
-        )
-        probs.add(
-            np.flatnonzero(negative),
-            amount_col,
-            "negative amount",
-            amount_text[negative],
-        )
-
-    drop, n_exact = _duplicates(raw, ids, probs, req["id"], repeated_ids)
+    drop, n_exact = _duplicates(raw, ids, probs, req["id"], dates_of.repeated_ids)
     blank_id = (ids == "").to_numpy()
     probs.add(np.flatnonzero(blank_id), req["id"], "missing id", ids[blank_id])
 
     order_cols = pd.concat([created.rename("created"), entered], axis=1)
     order_src = [req["created"], *[date_sources.get(s, f"entered_{s}") for s in stage_names]]
     out_of_order = _order_problems(order_cols, order_src, probs, ~drop, raw)
-    drop |= bad_any | unknown | negative | bad_amount | blank_id | out_of_order
+    drop |= dates_of.bad | unknown | bad_amount | blank_id | out_of_order
 
     reached = _reached(entered, position, len(stage_names))
     last = len(stage_names) - 1
     won = reached[:, last]
     lost_reason = _text(raw, col_for("lost_reason"))
     lost = ~won & (lost_date.notna().to_numpy() | (lost_reason != "").to_numpy())
-    opp_idx = stage_names.index("opportunity") if "opportunity" in stage_names else max(last - 1, 0)
-    is_open = ~won & ~lost & reached[:, opp_idx]
+    is_open = ~won & ~lost & reached[:, _opportunity_index(stage_names)]
     outcome = _outcomes(won, lost, is_open)
     outcome.index = raw.index
     close_date = close_won.where(won, lost_date.where(lost))
@@ -1025,7 +1061,6 @@ def load_hubspot(
     status = _text(raw, col_for("lead_status"))
     source = _text(raw, col_for("source"))
     table = _assemble(
-        n,
         ids=ids,
         created=created,
         source=source,
@@ -1039,8 +1074,6 @@ def load_hubspot(
         close_date=close_date,
         amount=amount,
         first_response=first_response,
-        recycled=status.isin(RECYCLE_STATUSES).to_numpy(),
-        disqualified=status.isin(DISQUALIFIED_STATUSES).to_numpy(),
         offset=2,
         stage_names=stage_names,
     )
@@ -1118,37 +1151,24 @@ def load_salesforce(
             "converted_opp": ("ConvertedOpportunityId",),
         },
     )
-    n = len(raw)
     probs = _Problems(path.name, 2)
     ids = _text(raw, req["id"])
-    bad_any = np.zeros(n, dtype=bool)
-
-    def dates_of(
-        frame: pd.DataFrame, col: str | None, pr: _Problems
-    ) -> tuple[pd.Series, np.ndarray]:
-        if col is None:
-            return pd.Series(pd.NaT, index=frame.index, dtype="datetime64[s]"), np.zeros(
-                len(frame), dtype=bool
-            )
-        parsed, bad = _parse_dates(frame[col])
-        pr.add(np.flatnonzero(bad), col, "unparseable date", frame[col][bad])
-        return parsed, bad
-
-    created, bad = dates_of(raw, req["created"], probs)
-    blank_created = created.isna().to_numpy() & ~bad
+    custom_cols = {
+        key: col
+        for key, col in overrides.items()
+        if key.startswith("entered_") or key == "first_response"
+    }
+    for key, col in custom_cols.items():
+        if col not in raw.columns:
+            raise DataError(path, f"column {col!r} (mapped to {key}) is not in the file")
+    dates_of = _Dates(raw, probs, [req["created"], req["converted_date"], *custom_cols.values()])
+    created = dates_of(req["created"])
+    blank_created = created.isna().to_numpy() & ~dates_of.bad
     probs.add(
         np.flatnonzero(blank_created), req["created"], "missing created date", ids[blank_created]
     )
-    bad_any |= bad | blank_created
-    converted_date, bad = dates_of(raw, req["converted_date"], probs)
-    bad_any |= bad
-    custom: dict[str, pd.Series] = {}
-    for key, col in overrides.items():
-        if key.startswith("entered_") or key == "first_response":
-            if col not in raw.columns:
-                raise DataError(path, f"column {col!r} (mapped to {key}) is not in the file")
-            custom[key], bad = dates_of(raw, col, probs)
-            bad_any |= bad
+    converted_date = dates_of(req["converted_date"])
+    custom = {key: dates_of(col) for key, col in custom_cols.items()}
 
     status = _text(raw, req["status"])
     stage, position, unknown = _stage_index(status, mapping, stage_names)
@@ -1178,15 +1198,10 @@ def load_salesforce(
         )
         oprobs = _Problems(opath.name, 2)
         oids = _text(oraw, oreq["id"])
-        o_created, ob1 = dates_of(oraw, oreq["created"], oprobs)
-        o_close, ob2 = dates_of(oraw, oreq["close"], oprobs)
-        o_amount, o_badamt = _amounts(_text(oraw, oreq["amount"]))
-        oneg = (o_amount < 0).to_numpy()
-        atext = _text(oraw, oreq["amount"])
-        oprobs.add(
-            np.flatnonzero(o_badamt), oreq["amount"], "amount is not a number", atext[o_badamt]
-        )
-        oprobs.add(np.flatnonzero(oneg), oreq["amount"], "negative amount", atext[oneg])
+        odates_of = _Dates(oraw, oprobs, [oreq["created"], oreq["close"]])
+        o_created = odates_of(oreq["created"])
+        o_close = odates_of(oreq["close"])
+        o_amount, o_badamt = _amount_column(oraw, oreq["amount"], oprobs)
         ostage_text = _text(oraw, oreq["stage"])
         ostage, _opos, ounknown = _stage_index(ostage_text, mapping, stage_names)
         oprobs.add(
@@ -1205,20 +1220,10 @@ def load_salesforce(
             "date out of order: closed before the opportunity was created",
             _text(oraw, oreq["close"])[closed_before],
         )
-        odrop |= ob1 | ob2 | oneg | o_badamt | ounknown | closed_before
+        odrop |= odates_of.bad | o_badamt | ounknown | closed_before
         ofr = oprobs.frame()
         extra_problems.append(ofr)
-        orej = oraw.iloc[np.flatnonzero(odrop)].copy()
-        oreasons = (
-            ofr.loc[ofr["action"] == "rejected"]
-            .assign(msg=lambda d: d["field"] + ": " + d["reason"])
-            .groupby("_pos")["msg"]
-            .agg("; ".join)
-        )
-        orej.insert(0, "_problems", oreasons.reindex(np.flatnonzero(odrop)).fillna("").to_numpy())
-        orej.insert(0, "_row", np.flatnonzero(odrop) + 2)
-        orej.insert(0, "_file", opath.name)
-        extra_rejects.append(orej)
+        extra_rejects.append(_rejected_rows(oraw, odrop, ofr, oprobs))
         keep = ~odrop
         opp = pd.DataFrame(
             {
@@ -1281,7 +1286,7 @@ def load_salesforce(
     # Conversion recorded on a date (no time) may precede a same-day creation time.
     day_entered = entered.apply(lambda c: c.dt.normalize())
     out_of_order = _order_problems(day_entered, order_src, probs, ~drop, raw)
-    drop |= bad_any | unknown | out_of_order
+    drop |= dates_of.bad | blank_created | unknown | out_of_order
 
     # An opportunity's stage (e.g. Closed Won) also tells how far the lead got.
     opp_pos_of = {s: i for i, s in enumerate(stage_names)}
@@ -1297,7 +1302,6 @@ def load_salesforce(
     )
     source = _text(raw, req["source"])
     table = _assemble(
-        n,
         ids=ids,
         created=created,
         source=source,
@@ -1313,10 +1317,9 @@ def load_salesforce(
         first_response=custom.get(
             "first_response", pd.Series(pd.NaT, index=raw.index, dtype="datetime64[s]")
         ),
-        recycled=status.isin(SALESFORCE_RECYCLE_STATUSES).to_numpy(),
-        disqualified=status.isin(DISQUALIFIED_STATUSES).to_numpy(),
         offset=2,
         stage_names=stage_names,
+        recycle_statuses=SALESFORCE_RECYCLE_STATUSES,
     )
     return _finish(
         path=path,
@@ -1383,25 +1386,18 @@ def load_csv(
     if missing:
         raise DataError(path, f"missing mapped column(s): {', '.join(missing)}")
     offset = 1 if path.suffix.lower() in {".parquet", ".pq"} else 2
-    n = len(raw)
     probs = _Problems(path.name, offset)
     ids = _text(raw, req["id"])
-    bad_any = np.zeros(n, dtype=bool)
-
-    def dates_of(col: str | None) -> pd.Series:
-        nonlocal bad_any
-        if col is None:
-            return pd.Series(pd.NaT, index=raw.index, dtype="datetime64[s]")
-        parsed, bad = _parse_dates(raw[col])
-        probs.add(
-            np.flatnonzero(bad), col, "unparseable date", raw[col].astype("str").to_numpy()[bad]
-        )
-        bad_any |= bad
-        return parsed
-
+    entered_cols = [cols.get(f"entered_{s}") for s in stage_names]
+    dates_of = _Dates(
+        raw,
+        probs,
+        [req["created"], *entered_cols, cols.get("close_date"), cols.get("first_response")],
+    )
     created = dates_of(req["created"])
     entered = pd.DataFrame(
-        {s: dates_of(cols.get(f"entered_{s}")) for s in stage_names}, index=raw.index
+        {s: dates_of(col) for s, col in zip(stage_names, entered_cols, strict=True)},
+        index=raw.index,
     )
     from alignlib.taxonomy import DEFAULT_STAGES
 
@@ -1412,14 +1408,7 @@ def load_csv(
     stage, position, unknown = _stage_index(labels, mapping, stage_names)
     if "stage" in cols:
         probs.add(np.flatnonzero(unknown), cols["stage"], "unknown stage label", labels[unknown])
-    amount, bad_amount = _amounts(_text(raw, cols.get("amount")))
-    negative = (amount < 0).to_numpy()
-    if "amount" in cols:
-        a = _text(raw, cols["amount"])
-        probs.add(
-            np.flatnonzero(bad_amount), cols["amount"], "amount is not a number", a[bad_amount]
-        )
-        probs.add(np.flatnonzero(negative), cols["amount"], "negative amount", a[negative])
+    amount, bad_amount = _amount_column(raw, cols.get("amount"), probs)
     outcome_text = _text(raw, cols.get("outcome")).str.lower()
     bad_outcome = ~outcome_text.isin(["", "won", "lost", "open"]).to_numpy()
     if "outcome" in cols:
@@ -1436,20 +1425,14 @@ def load_csv(
     out_of_order = _order_problems(
         pd.concat([created.rename("created"), entered], axis=1), order_src, probs, ~drop, raw
     )
-    drop |= bad_any | unknown | negative | bad_amount | bad_outcome | blank_id | out_of_order
+    drop |= dates_of.bad | unknown | bad_amount | bad_outcome | blank_id | out_of_order
 
     reached = _reached(entered, position, len(stage_names))
     won = reached[:, -1] | (outcome_text == "won").to_numpy()
     outcome = outcome_text.replace("", None).where(~pd.Series(won, index=raw.index), "won")
     if "outcome" not in cols:
-        opp_idx = (
-            stage_names.index("opportunity")
-            if "opportunity" in stage_names
-            else max(len(stage_names) - 2, 0)
-        )
-        outcome = pd.Series(
-            np.where(won, "won", np.where(reached[:, opp_idx], "open", None)), index=raw.index
-        )
+        is_open = reached[:, _opportunity_index(stage_names)]
+        outcome = pd.Series(np.where(won, "won", np.where(is_open, "open", None)), index=raw.index)
     close_date = dates_of(cols.get("close_date"))
     close_date = close_date.fillna(entered.iloc[:, -1].where(pd.Series(won, index=raw.index)))
     if "channel" in cols:
@@ -1460,7 +1443,6 @@ def load_csv(
         channel = _text(raw, cols.get("source")).replace("", OTHER_CHANNEL)
     status = _text(raw, cols.get("lead_status"))
     table = _assemble(
-        n,
         ids=ids,
         created=created,
         source=_text(raw, cols.get("source")),
@@ -1474,8 +1456,6 @@ def load_csv(
         close_date=close_date,
         amount=amount,
         first_response=dates_of(cols.get("first_response")),
-        recycled=status.isin(RECYCLE_STATUSES).to_numpy(),
-        disqualified=status.isin(DISQUALIFIED_STATUSES).to_numpy(),
         offset=offset,
         stage_names=stage_names,
     )
