@@ -124,3 +124,33 @@ def test_nbval_runs_every_notebook() -> None:
     )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
     assert " passed" in proc.stdout and " failed" not in proc.stdout
+
+
+@pytest.mark.notebook
+@pytest.mark.slow
+def test_no_contact_name_or_email_reaches_any_output(tmp_path_factory) -> None:
+    """Every file the batch writes (pages, notebooks, JSON, CSV) holds aggregates only."""
+    import re
+
+    import pandas as pd
+
+    out, _ = rendered_reports(tmp_path_factory)
+    contacts = pd.read_csv(
+        paths.SAMPLE_DIR / "hubspot_contacts.csv",
+        usecols=["First Name", "Last Name", "Email"],
+        dtype=str,
+        keep_default_na=False,
+    )
+    full_names = set(contacts["First Name"] + " " + contacts["Last Name"])
+    emails = {e.lower() for e in contacts["Email"] if e}
+    assert len(full_names) > 100 and len(emails) > 1000  # the check has something to find
+    files = [p for p in out.rglob("*") if p.suffix in {".html", ".ipynb", ".json", ".csv"}]
+    assert len(files) >= 9
+    for path in files:
+        text = re.sub(r"base64,[A-Za-z0-9+/=]+", "", path.read_text(errors="replace"))
+        found_emails = {m.lower() for m in re.findall(r"[\w.+-]+@[\w-]+\.[\w.]+", text)}
+        assert not found_emails & emails, f"{path.name} holds contact emails"
+        pairs = set(re.findall(r"(?=\b([A-Z][a-z]+ [A-Z][a-z']+)\b)", text))
+        assert not pairs & full_names, (
+            f"{path.name} holds contact names: {sorted(pairs & full_names)[:3]}"
+        )
