@@ -679,3 +679,23 @@ def test_lead_volumes_too_large_for_the_counts_are_refused():
         LeadVolume.poisson(3e9)
     with pytest.raises(InputError, match="leads: 3000000000"):
         LeadVolume.fixed(3_000_000_000)
+
+
+@pytest.mark.parametrize(
+    "entry",
+    [
+        lambda **kw: simulate_funnel(leads=100, **kw),
+        lambda **kw: plan_for_confidence(target=10.0, **kw),
+        lambda **kw: sensitivity(target=10.0, leads=100, **kw),
+    ],
+    ids=["simulate_funnel", "plan_for_confidence", "sensitivity"],
+)
+def test_entry_points_check_trials_then_funnel_then_seed(entry):
+    bad_rates = [*FIXED_RATES[:-1], 1.5]
+    both = dict(seed=1, rng=np.random.default_rng(1))
+    with pytest.raises(InputError, match="trials"):
+        entry(stages=STAGES, rates=bad_rates, deal_size=1.0, trials=0, **both)
+    with pytest.raises(InputError, match="1.5"):
+        entry(stages=STAGES, rates=bad_rates, deal_size=1.0, trials=100, **both)
+    with pytest.raises(InputError, match="either seed or rng"):
+        entry(stages=STAGES, rates=FIXED_RATES, deal_size=1.0, trials=100, **both)
