@@ -1659,6 +1659,20 @@ def plan_for_confidence(
 # ---------------------------------------------------------------------------------------------
 
 
+_SENSITIVITY_COLUMNS = (
+    "kind",
+    "stage",
+    "low_value",
+    "base_value",
+    "high_value",
+    "how",
+    "p_hit_low",
+    "p_hit_base",
+    "p_hit_high",
+    "effect",
+)
+
+
 @dataclass(frozen=True)
 class SensitivityResult:
     """How P(hit) moves when each input moves to a low and a high value.
@@ -1690,8 +1704,15 @@ class SensitivityResult:
     seed: int
 
     def to_frame(self) -> pd.DataFrame:
-        """The sensitivity table, indexed by input, largest effect first."""
+        """The sensitivity table, indexed by input, largest effect first.
+
+        Columns come in one order whatever input ranks first: ``kind``, ``stage``,
+        ``low_value``, ``base_value``, ``high_value``, ``how``, ``p_hit_low``,
+        ``p_hit_base``, ``p_hit_high``, ``effect`` (then anything else a row carries).
+        """
         df = pd.DataFrame.from_records(list(self.rows)).set_index("input")
+        first = [c for c in _SENSITIVITY_COLUMNS if c in df.columns]
+        df = df[first + [c for c in df.columns if c not in first]]
         df.attrs.update({"base_p_hit": self.base_p_hit, "swing": self.swing})
         return df
 

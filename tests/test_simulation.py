@@ -699,3 +699,11 @@ def test_entry_points_check_trials_then_funnel_then_seed(entry):
         entry(stages=STAGES, rates=bad_rates, deal_size=1.0, trials=100, **both)
     with pytest.raises(InputError, match="either seed or rng"):
         entry(stages=STAGES, rates=FIXED_RATES, deal_size=1.0, trials=100, **both)
+
+
+def test_sensitivity_table_columns_do_not_depend_on_the_ranking():
+    kwargs = dict(stages=["lead", "won"], deal_size=1_000.0, trials=4_000, seed=1)
+    by_rate = sensitivity(target=20_000, leads=200, rates=[(10, 100)], **kwargs).to_frame()
+    by_volume = sensitivity(target=20_000, leads=200, rates=[0.1], **kwargs).to_frame()
+    assert list(by_rate.columns) == list(by_volume.columns)
+    assert list(by_rate.columns[:5]) == ["kind", "stage", "low_value", "base_value", "high_value"]
