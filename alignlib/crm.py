@@ -1163,6 +1163,7 @@ def load_salesforce(
             raise DataError(path, f"column {col!r} (mapped to {key}) is not in the file")
     dates_of = _Dates(raw, probs, [req["created"], req["converted_date"], *custom_cols.values()])
     created = dates_of(req["created"])
+    # dates_of.bad holds only the created column's unparseable cells at this point.
     blank_created = created.isna().to_numpy() & ~dates_of.bad
     probs.add(
         np.flatnonzero(blank_created), req["created"], "missing created date", ids[blank_created]
@@ -1433,6 +1434,8 @@ def load_csv(
     if "outcome" not in cols:
         is_open = reached[:, _opportunity_index(stage_names)]
         outcome = pd.Series(np.where(won, "won", np.where(is_open, "open", None)), index=raw.index)
+    # Read after the drop mask is final: an unparseable close_date or first_response
+    # is listed as a problem but does not drop the row.
     close_date = dates_of(cols.get("close_date"))
     close_date = close_date.fillna(entered.iloc[:, -1].where(pd.Series(won, index=raw.index)))
     if "channel" in cols:
