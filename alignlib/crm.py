@@ -1426,6 +1426,10 @@ def load_csv(
     out_of_order = _order_problems(
         pd.concat([created.rename("created"), entered], axis=1), order_src, probs, ~drop, raw
     )
+    # Every date column is read before the drop mask is settled, so an unparseable
+    # close date or first response rejects its row, as in the other loaders.
+    close_date = dates_of(cols.get("close_date"))
+    first_response = dates_of(cols.get("first_response"))
     drop |= dates_of.bad | unknown | bad_amount | bad_outcome | blank_id | out_of_order
 
     reached = _reached(entered, position, len(stage_names))
@@ -1434,9 +1438,6 @@ def load_csv(
     if "outcome" not in cols:
         is_open = reached[:, _opportunity_index(stage_names)]
         outcome = pd.Series(np.where(won, "won", np.where(is_open, "open", None)), index=raw.index)
-    # Read after the drop mask is final: an unparseable close_date or first_response
-    # is listed as a problem but does not drop the row.
-    close_date = dates_of(cols.get("close_date"))
     close_date = close_date.fillna(entered.iloc[:, -1].where(pd.Series(won, index=raw.index)))
     if "channel" in cols:
         channel = _text(raw, cols["channel"]).replace("", OTHER_CHANNEL)
@@ -1458,7 +1459,7 @@ def load_csv(
         outcome=outcome,
         close_date=close_date,
         amount=amount,
-        first_response=dates_of(cols.get("first_response")),
+        first_response=first_response,
         offset=offset,
         stage_names=stage_names,
     )

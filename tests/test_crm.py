@@ -501,3 +501,27 @@ def test_accepted_frame_on_two_threads_equals_plain_constructor():
     )
     pd.testing.assert_frame_equal(frame, plain, check_exact=True)
     assert (filtered["when"] == plain["when"].to_numpy()).all()
+
+
+def test_generic_unparseable_close_date_or_response_rejects_the_row(tmp_path):
+    path = tmp_path / "export.csv"
+    path.write_text(
+        "id,created,closed,responded\n"
+        "a,2026-01-05,2026-02-01,2026-01-05 10:00\n"
+        "b,2026-01-06,not a date,\n"
+        "c,2026-01-07,,#VALUE!\n"
+    )
+    columns = {
+        "id": "id",
+        "created": "created",
+        "close_date": "closed",
+        "first_response": "responded",
+    }
+    r = crm.load_csv(path, columns)
+    assert (r.rows_read, r.accepted, r.rejected) == (3, 1, 2)
+    assert list(r.table["id"]) == ["a"]
+    frame = r.problems_frame.set_index("field")
+    assert frame.loc["closed", "reason"] == "unparseable date" and frame.loc["closed", "row"] == 3
+    assert frame.loc["responded", "reason"] == "unparseable date"
+    assert set(r.problems_frame["action"]) == {"rejected"}
+    assert sorted(r.rejects["id"]) == ["b", "c"]
