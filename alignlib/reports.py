@@ -433,17 +433,18 @@ def scenario_table(params: QuarterParams, *, trials: int, seed: int | None) -> p
         rows.append(
             {
                 "scenario": "base" if name is None else name,
-                "description": desc or "",
                 "target": plan.target,
                 "deal_size": plan.avg_deal_size,
                 "leads": plan.funnel.leads,
-                "opportunities": plan.funnel.required[plan.funnel.stages.index(p.pipeline.stage)],
                 "budget": plan.budget,
+                "p_hit_base_plan": on_base.p_hit(plan.target),
+                "p_hit": res.p_hit(plan.target),
                 "cac": plan.cac,
+                "opportunities": plan.funnel.required[plan.funnel.stages.index(p.pipeline.stage)],
                 "reps_needed": plan.capacity.reps_needed,
                 "capacity_flags": len(plan.capacity.messages),
-                "p_hit": res.p_hit(plan.target),
-                "p_hit_base_plan": on_base.p_hit(plan.target),
+                # Last: the one column that wraps, so the figures stay in view.
+                "description": desc or "",
             }
         )
     return as_frame(rows, "scenario")

@@ -247,13 +247,20 @@ display.show(charts.scenarios_chart(scenarios, plan.currency))
 
 # %%
 display.table(
-    scenarios,
+    scenarios[["description"]],
+    caption="What each scenario assumes",
+    formats={"description": "text"},
+)
+
+# %%
+display.table(
+    scenarios.drop(columns=["description", "opportunities"]),
     caption="Each scenario's plan, budget and chance of hitting its target",
-    formats={"capacity_flags": "count", "reps_needed": "count", "description": "text"},
+    formats={"capacity_flags": "count", "reps_needed": "count"},
     labels={
         "cac": "CAC",
-        "p_hit": "P(hit), re-planned",
-        "p_hit_base_plan": "P(hit) with the base plan's leads",
+        "p_hit": "P(hit) re-planned",
+        "p_hit_base_plan": "P(hit) on base plan",
     },
     currency=plan.currency,
 )
