@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import difflib
+import functools
 import math
 import types
 import typing
@@ -493,9 +494,8 @@ def _join(prefix: str, location: str) -> str:
 
 
 def _problem_from_pydantic(err: Mapping[str, Any], prefix: str, text: str | None) -> Problem:
-    loc = [str(p) for p in err["loc"] if p not in ("function-after",)]
     # Pydantic adds the union/validator branch names to loc; keep only the key path.
-    loc = [p for p in loc if not p.startswith(("function-", "tagged-union"))]
+    loc = [str(p) for p in err["loc"] if not str(p).startswith(("function-", "tagged-union"))]
     location = ".".join(loc)
     kind = err.get("type", "")
     if kind == "extra_forbidden":
@@ -550,20 +550,26 @@ def _unwrap(annotation: Any) -> Any:
             annotation = typing.get_args(annotation)[0]
         elif origin in (typing.Union, types.UnionType):
             args = [a for a in typing.get_args(annotation) if a is not type(None)]
-            annotation = args[0] if len(args) == 1 else annotation
             if len(args) != 1:
                 return annotation
+            annotation = args[0]
         else:
             return annotation
 
 
+@functools.lru_cache(maxsize=8)
+def _compose(text: str) -> yaml.Node | None:
+    """The YAML node tree of a file's text, composed once for all its problems."""
+    try:
+        return yaml.compose(text)
+    except yaml.YAMLError:
+        return None
+
+
 def _line_suffix(text: str | None, location: str) -> str:
     """`` (line N)`` for a dotted key path found in the YAML text, else ``""``."""
-    if not text or not location:
-        return ""
-    try:
-        node = yaml.compose(text)
-    except yaml.YAMLError:
+    node = _compose(text) if text and location else None
+    if node is None:
         return ""
     line = None
     for part in location.split("."):
