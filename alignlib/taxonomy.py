@@ -102,17 +102,3 @@ HUBSPOT_STAGE_MAPPING: dict[str, str | None] = {
     "Evangelist": None,
     "Other": None,
 }
-
-
-def stage_index(stage_names: tuple[str, ...] | list[str], name: str) -> int:
-    """Position of ``name`` in the funnel (0 = top).
-
-    Raises
-    ------
-    KeyError
-        With the known stage names, if ``name`` is not one of them.
-    """
-    try:
-        return list(stage_names).index(name)
-    except ValueError:
-        raise KeyError(f"unknown stage {name!r}; stages are {', '.join(stage_names)}") from None
