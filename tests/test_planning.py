@@ -81,17 +81,13 @@ def test_forward_pass_reaches_the_target_and_nothing_is_over_rounded(target, dea
     f = reverse_funnel(target, deal, stages, rates)
     exact_rates = [Fraction(repr(r)) for r in rates]
     for i, required in enumerate(f.required):
-        # Forward pass from every stage books at least the target (in exact arithmetic)...
-        booked = required * math.prod(exact_rates[i:], start=Fraction(1)) * Fraction(repr(deal))
-        assert booked >= Fraction(repr(target))
+        # Bookings one contact entering stage i is worth, in exact arithmetic.
+        per_contact = math.prod(exact_rates[i:], start=Fraction(1)) * Fraction(repr(deal))
+        # Forward pass from every stage books at least the target...
+        assert required * per_contact >= Fraction(repr(target))
         # ...and one fewer would not: each stage is the smallest whole volume that works.
         if required > 1:
-            short = (
-                (required - 1)
-                * math.prod(exact_rates[i:], start=Fraction(1))
-                * Fraction(repr(deal))
-            )
-            assert short < Fraction(repr(target))
+            assert (required - 1) * per_contact < Fraction(repr(target))
     assert f.forward_revenue() >= target * (1 - 1e-12)
 
 
