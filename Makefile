@@ -32,9 +32,10 @@ test: $(STAMP) ## Run the whole test suite (library, CLI, notebooks, browser)
 test-fast: $(STAMP) ## Run the tests that do not execute notebooks or a browser
 	$(BIN)/python -m pytest -m "not slow and not notebook and not browser"
 
-lint: $(STAMP) ## Check style with ruff
+lint: $(STAMP) ## Check style, docstrings (ruff) and types (mypy)
 	$(BIN)/ruff check alignlib tests benchmarks notebooks
 	$(BIN)/ruff format --check alignlib tests benchmarks
+	$(BIN)/mypy
 
 format: $(STAMP) ## Format the code with ruff
 	$(BIN)/ruff check --fix alignlib tests benchmarks notebooks

@@ -30,3 +30,13 @@ def test_ruff_check_passes():
         check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_mypy_passes():
+    candidate = Path(sys.executable).with_name("mypy")
+    if not candidate.exists():
+        pytest.skip("mypy is not installed (it comes with the test extras: make setup)")
+    result = subprocess.run(
+        [str(candidate)], cwd=PROJECT_ROOT, capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
