@@ -1,3 +1,5 @@
+"""``python -m alignlib``: the same as the ``alignlib`` command."""
+
 import sys
 
 from alignlib.cli import main

@@ -82,8 +82,13 @@ class ReverseFunnel:
         return self.required[0] * float(np.prod(self.rates)) * self.avg_deal_size
 
     def to_frame(self) -> pd.DataFrame:
-        """One row per stage: ``conversion_rate`` (into the next), ``rate_to_won``,
-        ``exact`` and ``required``."""
+        """One row per stage: ``conversion_rate`` (into the next), ``rate_to_won``, ``exact``, ``required``.
+
+        Returns
+        -------
+        DataFrame
+            Indexed by stage.
+        """
         return pd.DataFrame(
             {
                 "conversion_rate": [*self.rates, np.nan],
@@ -299,6 +304,13 @@ class Coverage:
         )
 
     def to_dict(self) -> dict[str, Any]:
+        """The check as plain values, for JSON.
+
+        Returns
+        -------
+        dict
+            Every field and the derived flags and messages.
+        """
         return {
             "stage": self.stage,
             "coverage_target": self.coverage_target,
@@ -325,6 +337,7 @@ class CapacityCheck:
 
     @property
     def reps_short(self) -> int:
+        """Reps missing to work the busiest month's opportunities (0 when enough)."""
         return max(0, self.reps_needed - self.reps)
 
     @property
@@ -351,6 +364,13 @@ class CapacityCheck:
         return out
 
     def to_dict(self) -> dict[str, Any]:
+        """The check as plain values, for JSON.
+
+        Returns
+        -------
+        dict
+            Every field and the derived flags and messages.
+        """
         return {
             "reps": self.reps,
             "peak_opportunities_per_month": self.peak_opportunities_per_month,
