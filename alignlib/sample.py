@@ -484,7 +484,9 @@ def _sf_id(prefix: str, numbers: np.ndarray) -> np.ndarray:
     for j in range(body_len - 1, -1, -1):
         digits[:, j] = alphabet[x % 62]
         x //= 62
-    id15: np.ndarray | list[str] = np.char.add(prefix, np.apply_along_axis("".join, 1, digits)) if len(numbers) else []
+    id15: np.ndarray | list[str] = (
+        np.char.add(prefix, np.apply_along_axis("".join, 1, digits)) if len(numbers) else []
+    )
     chars = np.array([list(s) for s in id15]).reshape(len(numbers), 15)
     upper = np.char.isupper(chars)
     suffix_alpha = np.array(list("ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"))
