@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from alignlib import paths, reports
+from alignlib import paths, reports, whatif
 from alignlib.errors import InputError
 from alignlib.params import load_params
 from alignlib.planning import build_plan, reverse_funnel
@@ -51,7 +51,7 @@ def test_channel_table_total_row(plan) -> None:
 
 
 def test_whatif_without_changes_is_the_plan(params, plan) -> None:
-    r = reports.whatif(params, trials=500, seed=1)
+    r = whatif.whatif(params, trials=500, seed=1)
     assert r["required_leads"] == plan.funnel.leads
     assert r["budget"] == pytest.approx(plan.budget)
     assert 0.0 <= r["p_hit"] <= 1.0
@@ -60,21 +60,21 @@ def test_whatif_without_changes_is_the_plan(params, plan) -> None:
 def test_whatif_changes_follow_the_reverse_funnel(params) -> None:
     target = params.target.bookings * 1.2
     rates = {"mql": 0.7}
-    r = reports.whatif(params, target=target, rates=rates, deal_size=30_000, trials=500, seed=1)
+    r = whatif.whatif(params, target=target, rates=rates, deal_size=30_000, trials=500, seed=1)
     point = list(params.rates)
     point[list(params.stage_names).index("mql")] = 0.7
     assert r["required_leads"] == reverse_funnel(target, 30_000, params.stage_names, point).leads
-    more = reports.whatif(params, leads=r["leads"] * 2, trials=500, seed=1)
-    less = reports.whatif(params, leads=r["leads"] // 2, trials=500, seed=1)
+    more = whatif.whatif(params, leads=r["leads"] * 2, trials=500, seed=1)
+    less = whatif.whatif(params, leads=r["leads"] // 2, trials=500, seed=1)
     assert more["p_hit"] >= less["p_hit"]
     with pytest.raises(InputError, match="conversion rate of 'mql'"):
-        reports.whatif(params, rates={"mql": 1.5}, trials=100)
+        whatif.whatif(params, rates={"mql": 1.5}, trials=100)
 
 
 def test_whatif_panel_recomputes_when_a_slider_moves(params, plan) -> None:
     import ipywidgets as w
 
-    panel = reports.whatif_panel(params, trials=300, seed=1)
+    panel = whatif.whatif_panel(params, trials=300, seed=1)
     sliders = {c.description: c for c in panel.children if isinstance(c, w.FloatSlider)}
     (leads,) = [c for c in panel.children[-2].children if isinstance(c, w.IntSlider)]
     assert leads.value == plan.funnel.leads
@@ -88,7 +88,7 @@ def test_whatif_panel_recomputes_when_a_slider_moves(params, plan) -> None:
 
 
 def test_whatif_table_static_version(params) -> None:
-    table = reports.whatif_table(params, trials=300, seed=1)
+    table = whatif.whatif_table(params, trials=300, seed=1)
     assert "As planned" in table.index
     assert table.loc["Target +10%", "leads_needed"] > table.loc["Target -10%", "leads_needed"]
     assert table["p_hit"].between(0, 1).all()

@@ -1,0 +1,150 @@
+"""The experiment report: readout tables, revenue impact and one experiment's section."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from alignlib.reports.common import as_frame, pretty_name, short_label
+
+if TYPE_CHECKING:
+    from alignlib.params import QuarterParams
+    from alignlib.planning import QuarterPlan
+
+
+def quarter_monthly_volume(plan: QuarterPlan) -> dict[str, float]:
+    """Average volume entering each stage per month of the quarter (required / months).
+
+    Used to turn an experiment's remaining sample into weeks of running time.
+    """
+    n_months = 3
+    return {s: v / n_months for s, v in zip(plan.funnel.stages, plan.funnel.required, strict=True)}
+
+
+def experiment_impacts(
+    params: QuarterParams, readouts: Any, *, trials: int, seed: int | None
+) -> dict[str, Any]:
+    """Revenue impact this quarter of each experiment's best variant (name -> RevenueImpact).
+
+    Experiments whose stage is not in the funnel, or that cannot be simulated, are left
+    out (their readout still shows).
+    """
+    from alignlib.errors import AlignError
+    from alignlib.experiments import revenue_impact
+
+    out = {}
+    for r in readouts:
+        try:
+            out[r.name] = revenue_impact(
+                params, r, r.comparison.best.variant_name, trials=trials, seed=seed
+            )
+        except (AlignError, ValueError):
+            continue
+    return out
+
+
+def experiments_table(readouts: Any) -> pd.DataFrame:
+    """One row per variant across experiments, in words and formatted numbers."""
+    from alignlib.display import format_value
+
+    rows = []
+    for r in readouts:
+        for name in r.comparison.names:
+            c = r.comparison[name]
+            rows.append(
+                {
+                    "experiment": pretty_name(r.name),
+                    "stage": f"{short_label(r.stage)} → {short_label(r.next_stage or '')}",
+                    "variant": name.replace("_", " "),
+                    "control rate": format_value(c.rate_control, "pct1"),
+                    "variant rate": format_value(c.rate_variant, "pct1"),
+                    "lift": f"{c.relative_lift:+.1%}",
+                    "lift interval": f"{c.relative_lift_ci[0]:+.1%} to {c.relative_lift_ci[1]:+.1%}",
+                    "p-value": _p(c.p_value_adjusted),
+                    "chance better": format_value(c.prob_beat_control, "pct1"),
+                    "assignment (SRM)": "MISMATCH" if r.srm.flag else "ok",
+                }
+            )
+    return as_frame(rows, "experiment")
+
+
+def _p(p: float) -> str:
+    return "<0.001" if p < 0.001 else f"{p:.3f}"
+
+
+def experiment_detail_table(readout: Any) -> pd.DataFrame:
+    """The full readout of one experiment, one column per arm comparison, in words."""
+    from alignlib.display import format_value
+
+    cols = {}
+    for name in readout.comparison.names:
+        c = readout.comparison[name]
+        cols[name.replace("_", " ")] = {
+            "control": f"{c.control[0]:,} of {c.control[1]:,} ({c.rate_control:.1%})",
+            "variant": f"{c.variant[0]:,} of {c.variant[1]:,} ({c.rate_variant:.1%})",
+            "difference": f"{c.diff * 100:+.2f} pts ({c.ci[0] * 100:+.2f} to {c.ci[1] * 100:+.2f})",
+            "relative lift": (
+                f"{c.relative_lift:+.1%} ({c.relative_lift_ci[0]:+.1%} to "
+                f"{c.relative_lift_ci[1]:+.1%})"
+            ),
+            "test": f"{c.test}, p = {_p(c.p_value)}"
+            + (
+                f" (adjusted {_p(c.p_value_adjusted)}, {c.correction})"
+                if c.correction and c.correction != "none"
+                else ""
+            ),
+            "chance variant is better": format_value(c.prob_beat_control, "pct1"),
+            "expected loss if shipped": f"{c.expected_loss * 100:.2f} pts",
+        }
+    frame = pd.DataFrame(cols)
+    frame.index.name = "measure"
+    return frame
+
+
+def show_experiment(readout: Any, impact: Any | None, params: QuarterParams) -> None:
+    """Display one experiment's section: readout, warnings, power, revenue impact."""
+    from IPython.display import display as show
+
+    from alignlib import display
+    from alignlib.charts import experiments as echarts
+
+    r = readout
+    transition = f"{short_label(r.stage)} → {short_label(r.next_stage or '')}"
+    show(display.heading(f"{pretty_name(r.name)} ({transition})"))
+    if r.description:
+        show(display.note(r.description))
+    kind = (
+        "danger" if r.srm.flag else "warning" if r.comparison.best.sequential.read_early else "ok"
+    )
+    show(display.callout(r.headline, kind, title="Decision"))
+    show(display.table(experiment_detail_table(r), caption="Readout (95% intervals)"))
+    display.show(echarts.posterior_chart(r))
+    warnings = []
+    warnings.append(("danger" if r.srm.flag else "ok", f"Sample ratio: {r.srm.message}"))
+    seq = r.comparison.best.sequential
+    if seq is not None and seq.read_early:
+        warnings.append(("warning", f"Peeking: {seq.message}"))
+    if r.detectable_effect is not None:
+        warnings.append(("info", f"Power: {r.detectable_effect}"))
+    if r.weeks_to_plan is not None:
+        weeks = r.weeks_to_plan
+        text = (
+            "The planned sample is reached."
+            if weeks <= 0
+            else f"About {weeks:.1f} more weeks to reach the planned sample at this quarter's "
+            f"planned {short_label(r.stage)} volume."
+        )
+        warnings.append(("info", f"Run time: {text}"))
+    for note in r.notes:
+        warnings.append(("info", note))
+    show(display.flags(warnings, none_message=None))
+    if r.funnel_depth is not None:
+        display.show(echarts.funnel_depth_chart(r.funnel_depth))
+    if impact is not None:
+        show(display.callout(impact.message, "info", title="What it is worth this quarter"))
+        display.show(echarts.revenue_impact_chart(impact))
+    methods = r.comparison.best.methods
+    if methods:
+        text = "; ".join(f"{k.replace('_', ' ')}: {v}" for k, v in dict(methods).items())
+        show(display.note(f"Methods — {text}"))

@@ -1,0 +1,456 @@
+"""The quarterly plan report: plan, monthly, channel and cost tables, simulation views.
+
+Also the scenarios, the what-if view and actual-to-plan.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from alignlib.reports.common import as_frame, sla_frame
+
+if TYPE_CHECKING:
+    from alignlib.params import QuarterParams
+    from alignlib.planning import QuarterPlan
+
+
+def plan_table(plan: QuarterPlan) -> pd.DataFrame:
+    """The plan by stage for readers and spreadsheets (labels, rates, volumes, cost).
+
+    Indexed by stage name. Columns: ``label``, ``conversion_rate`` into the next stage, ``rate_to_won``,
+    ``required`` volume, ``in_funnel_at_start`` (must already have entered before
+    the quarter) and ``cost_per_stage`` (budget / required).
+    """
+    frame = plan.to_frame()
+    out = pd.DataFrame(
+        {
+            "label": frame["label"],
+            "conversion_rate": frame["conversion_rate"],
+            "rate_to_won": frame["rate_to_won"],
+            "required": frame["required"].astype(int),
+            "in_funnel_at_start": frame["in_funnel_at_start"].round().astype(int),
+            "cost_per_stage": frame["cost_per_stage"],
+        },
+        index=frame.index,
+    )
+    return out
+
+
+def monthly_table(plan: QuarterPlan) -> pd.DataFrame:
+    """Volume entering each stage per month (rounded up), stages as rows, months as columns.
+
+    Months before the quarter are marked ``(before)`` so readers see the lead time.
+    """
+    table = plan.monthly_table()
+    first = pd.Period(plan.quarter, freq="Q").asfreq("M", "start")
+    labels = [
+        f"{label} (before)" if period < first else label
+        for label, period in zip(table.index, plan.monthly.index, strict=True)
+    ]
+    out = table.T
+    out.columns = labels
+    out.index = [plan.stage_labels.get(s, s) for s in out.index]
+    out.index.name = "stage"
+    out["quarter total"] = out.sum(axis=1)
+    return out
+
+
+def channel_table(plan: QuarterPlan) -> pd.DataFrame:
+    """Per channel: share, leads, cost per lead, budget, customers and CAC."""
+    ch = plan.channels
+    won = plan.funnel.stages[-1]
+    out = pd.DataFrame(
+        {
+            "label": ch["label"],
+            "share": ch["share"],
+            "leads": ch["leads"].round().astype(int),
+            "cost_per_lead": ch["cost_per_lead"],
+            "budget": ch["budget"],
+            "customers": ch[won],
+            "cac": ch["cac"],
+        },
+        index=ch.index,
+    )
+    total = pd.DataFrame(
+        {
+            "label": ["Total"],
+            "share": [out["share"].sum()],
+            "leads": [int(out["leads"].sum())],
+            "cost_per_lead": [plan.costs.get("cost_per_lead")],
+            "budget": [plan.budget],
+            "customers": [out["customers"].sum()],
+            "cac": [plan.cac],
+        },
+        index=["total"],
+    )
+    return pd.concat([out, total])
+
+
+def cost_per_stage_table(plan: QuarterPlan) -> pd.DataFrame:
+    """Marketing budget divided by each stage's planned volume (cost per lead ... CAC)."""
+    rows = []
+    for stage in plan.funnel.stages:
+        key = f"cost_per_{stage}"
+        if key in plan.costs:
+            rows.append((plan.stage_labels.get(stage, stage), float(plan.costs[key])))
+    frame = pd.DataFrame(rows, columns=["stage", "cost_per_stage"]).set_index("stage")
+    return frame
+
+
+def sla_table(params: QuarterParams) -> pd.DataFrame:
+    """The service levels both teams signed up to, as a small table."""
+    cap = params.capacity
+    rows = [
+        (
+            "Lead response",
+            f"{params.sla.lead_response_hours:g} hours",
+            f"Sales makes first contact with every new {cap.handoff_stage.upper()}.",
+        ),
+        (
+            "Acceptance",
+            f"{params.sla.acceptance_hours:g} hours",
+            "Sales accepts or rejects (with a reason) each hand-off.",
+        ),
+        (
+            "Follow-up capacity",
+            f"{cap.responses_per_rep_per_day * cap.reps:,.0f} per day",
+            f"{cap.reps} reps x {cap.responses_per_rep_per_day:g} responses a day.",
+        ),
+    ]
+    return pd.DataFrame(rows, columns=["service level", "within", "meaning"]).set_index(
+        "service level"
+    )
+
+
+def simulation_summary(result: Any, target: float, currency: str = "USD") -> pd.DataFrame:
+    """Bookings and wins of the simulated quarters: mean, P10, P50, P90, formatted for reading.
+
+    Returns
+    -------
+    DataFrame
+        One row per measure; values are formatted strings (money or counts per row).
+    """
+    from alignlib.display import format_value
+
+    rows = []
+    labels = {
+        "revenue": "Bookings inside the quarter",
+        "revenue_after": "Bookings landing after the quarter",
+        "won_in_quarter": "Deals won inside the quarter",
+    }
+    for key, label in labels.items():
+        values = getattr(result, key, None)
+        if values is None:
+            continue
+        values = np.asarray(values, dtype=float)
+        kind = "money" if "revenue" in key else "count"
+        q = np.quantile(values, [0.1, 0.5, 0.9])
+        rows.append(
+            {
+                "measure": label,
+                "average": format_value(values.mean(), kind, currency),
+                "P10 (1 in 10 quarters is worse)": format_value(q[0], kind, currency),
+                "P50 (median)": format_value(q[1], kind, currency),
+                "P90 (1 in 10 is better)": format_value(q[2], kind, currency),
+            }
+        )
+    rows.append(
+        {
+            "measure": "Chance of reaching the target",
+            "average": format_value(float(np.mean(result.revenue >= target)), "pct"),
+            "P10 (1 in 10 quarters is worse)": "",
+            "P50 (median)": "",
+            "P90 (1 in 10 is better)": "",
+        }
+    )
+    return as_frame(rows, "measure")
+
+
+def target_sentence(plan: QuarterPlan, params: QuarterParams) -> str:
+    """One sentence stating the quarter's target and what it means in deals and leads."""
+    from alignlib.display import format_value, money
+
+    seg = "the whole company" if params.segment in ("all", "") else f"the {params.segment} segment"
+    scen = f" (scenario: {plan.scenario})" if plan.scenario else ""
+    return (
+        f"The {plan.quarter} bookings target for {seg}{scen} is "
+        f"{format_value(plan.target, 'money', plan.currency)}: at an average deal of "
+        f"{money(plan.avg_deal_size, plan.currency)} that is {plan.funnel.wins:,} won deals, "
+        f"which needs {plan.funnel.leads:,} new leads and a marketing budget of "
+        f"{money(plan.budget, plan.currency)}."
+    )
+
+
+def confidence_sentence(confidence_plan: Any, plan: QuarterPlan) -> str:
+    """Plain words for the confidence-sized plan against the point plan."""
+    c = confidence_plan
+    return (
+        f"Planning the point-estimate {plan.funnel.leads:,} leads gives only a "
+        f"{c.point_p_hit:.0%} chance of reaching the target. To be {c.confidence:.0%} sure, "
+        f"plan for {c.leads:,} leads ({c.extra_leads:+,.0f}, "
+        f"{c.leads / max(plan.funnel.leads, 1) - 1:+.0%})."
+    )
+
+
+def confidence_table(confidence_plan: Any, params: QuarterParams) -> pd.DataFrame:
+    """Point plan vs confidence-sized plan per stage, with stage labels."""
+    frame = confidence_plan.to_frame()
+    out = pd.DataFrame(
+        {
+            "label": [params.stage_labels.get(s, s) for s in frame.index],
+            "point_plan": np.ceil(frame["point_plan"].to_numpy(dtype=float) - 1e-9),
+            f"plan_for_{confidence_plan.confidence:.0%}_confidence": np.ceil(
+                frame["confidence_plan"].to_numpy(dtype=float) - 1e-9
+            ),
+        },
+        index=frame.index,
+    )
+    out["extra"] = out.iloc[:, 2] - out["point_plan"]
+    return out
+
+
+def sensitivity_table(sens: Any) -> pd.DataFrame:
+    """The sensitivity rows for reading: input, its low/base/high value, P(hit) low/high."""
+    from alignlib.display import format_value
+
+    frame = sens.to_frame()
+    rows = []
+    for label, row in frame.iterrows():
+        kind = {"deal_size": "money", "lead_volume": "count"}.get(row["kind"], "pct1")
+        rows.append(
+            {
+                "input": str(label),
+                "lower": format_value(row["low_value"], kind),
+                "as planned": format_value(row["base_value"], kind),
+                "higher": format_value(row["high_value"], kind),
+                "how": row.get("how", ""),
+                "P(hit) lower": format_value(row["p_hit_low"], "pct1"),
+                "P(hit) higher": format_value(row["p_hit_high"], "pct1"),
+                "swing in P(hit)": format_value(row["effect"], "pct1"),
+            }
+        )
+    return as_frame(rows, "input")
+
+
+def revenue_fan(
+    params: QuarterParams,
+    *,
+    trials: int,
+    seed: int | None,
+    lead_volumes: list[int] | None = None,
+    marks: dict[str, int] | None = None,
+) -> pd.DataFrame:
+    """Bookings quantiles and P(hit) for a range of planned lead volumes (for a fan chart).
+
+    Parameters
+    ----------
+    params : QuarterParams
+    trials, seed : int
+        Monte Carlo trials per lead volume, and the seed (the same for each volume, so
+        the curve is smooth: common random numbers).
+    lead_volumes : list of int, optional
+        Default: 60% to 160% of the point plan's leads, plus every ``marks`` value.
+    marks : dict, optional
+        Label -> lead volume to annotate (e.g. ``{"point plan": 7513}``).
+
+    Returns
+    -------
+    DataFrame
+        Indexed by ``leads``: ``P10, P25, P50, P75, P90, p_hit, label``.
+    """
+    from alignlib.planning import reverse_funnel
+    from alignlib.simulation import simulate_from_params
+
+    point = reverse_funnel(
+        params.target.bookings, params.deal_size.mean, params.stage_names, params.rates
+    ).leads
+    volumes = set(lead_volumes or [round(point * f) for f in (0.6, 0.8, 1.0, 1.2, 1.4, 1.6)])
+    volumes |= set((marks or {}).values())
+    names = {v: k for k, v in (marks or {}).items()}
+    rows = []
+    for leads in sorted(volumes):
+        res = simulate_from_params(params, trials=trials, seed=seed, leads=int(leads))
+        rev = res.revenue
+        qs = {f"P{q}": float(pd.Series(rev).quantile(q / 100)) for q in (10, 25, 50, 75, 90)}
+        rows.append(
+            {
+                "leads": int(leads),
+                **qs,
+                "p_hit": res.p_hit(params.target.bookings),
+                "label": names.get(leads, ""),
+            }
+        )
+    return as_frame(rows, "leads")
+
+
+def scenario_table(params: QuarterParams, *, trials: int, seed: int | None) -> pd.DataFrame:
+    """The base plan and every scenario side by side, with each one's P(hit).
+
+    Returns
+    -------
+    DataFrame
+        One row per plan (``base`` first): description, target, deal size, leads,
+        budget, CAC, reps needed, capacity flags, ``p_hit`` (Monte Carlo at the
+        scenario's own point-estimate leads: about even by construction) and
+        ``p_hit_base_plan`` (the scenario's world, but only the base plan's leads:
+        the risk of not re-planning if the scenario comes true).
+    """
+    from alignlib.planning import build_plan
+    from alignlib.simulation import simulate_from_params
+
+    rows = []
+    base_leads = build_plan(params).funnel.leads
+    for name in [None, *params.scenarios]:
+        p = params.with_scenario(name)
+        plan = build_plan(p)
+        res = simulate_from_params(p, trials=trials, seed=seed)
+        on_base = (
+            res
+            if plan.funnel.leads == base_leads
+            else simulate_from_params(p, trials=trials, seed=seed, leads=base_leads)
+        )
+        desc = "The plan as submitted" if name is None else params.scenarios[name].description
+        rows.append(
+            {
+                "scenario": "base" if name is None else name,
+                "target": plan.target,
+                "deal_size": plan.avg_deal_size,
+                "leads": plan.funnel.leads,
+                "budget": plan.budget,
+                "p_hit_base_plan": on_base.p_hit(plan.target),
+                "p_hit": res.p_hit(plan.target),
+                "cac": plan.cac,
+                "opportunities": plan.funnel.required[plan.funnel.stages.index(p.pipeline.stage)],
+                "reps_needed": plan.capacity.reps_needed,
+                "capacity_flags": len(plan.capacity.messages),
+                # Last: the one column that wraps, so the figures stay in view.
+                "description": desc or "",
+            }
+        )
+    return as_frame(rows, "scenario")
+
+
+def whatif_view(
+    params: QuarterParams, *, interactive: bool, trials: int = 5_000, seed: int | None = None
+) -> Any:
+    """The live panel in JupyterLab (``interactive=True``), the static table otherwise.
+
+    The batch runs notebooks with ``interactive=False`` (papermill cannot show live
+    widgets in HTML), so a rendered report gets the table of one-at-a-time changes.
+    """
+    from alignlib import display
+    from alignlib.whatif import whatif_panel, whatif_table
+
+    if interactive:
+        return whatif_panel(params, trials=trials, seed=seed)
+
+    return display.table(
+        whatif_table(params, trials=trials, seed=seed),
+        caption="What if one input changes by 10%? Leads and budget to still hit the target, "
+        "and the chance of hitting it with the leads as planned",
+        labels={"p_hit": "P(hit) with planned leads", "leads_needed": "Leads needed"},
+        currency=params.currency,
+    )
+
+
+@dataclass(frozen=True)
+class ActualsView:
+    """What a report shows about actuals: notes, charts and formatted tables."""
+
+    notes: tuple[str, ...] = ()
+    figures: tuple[Any, ...] = ()
+    tables: tuple[tuple[str, pd.DataFrame], ...] = ()
+    sla_tables: tuple[tuple[str, pd.DataFrame], ...] = ()
+
+
+def actuals_view(params: QuarterParams, plan: QuarterPlan) -> ActualsView:
+    """Actual-to-plan, pacing and SLA compliance from the CRM exports, when there are any.
+
+    Returns an empty view with a note when the parameters name no actuals.
+    """
+    if params.actuals is None:
+        return ActualsView(notes=("No actuals in the parameters file: plan only.",))
+    try:
+        from alignlib import metrics  # noqa: F401
+    except ImportError:
+        return ActualsView(notes=("Actual-to-plan needs alignlib.metrics (not installed yet).",))
+    return _actuals_view(params, plan)
+
+
+def _actuals_view(params: QuarterParams, plan: QuarterPlan) -> ActualsView:
+    from alignlib import crm, metrics
+    from alignlib.charts import plan as charts
+
+    ingest = crm.load_actuals(params)
+    as_of = ingest.as_of
+    table = ingest.table
+    notes = [
+        f"Actuals from the {ingest.format} export {Path(ingest.source).name} as of "
+        f"{as_of:%d %b %Y}: {ingest.accepted:,} of {ingest.rows_read:,} rows used"
+        + (
+            f", {ingest.rejected:,} rejected (`alignlib ingest` lists why)."
+            if ingest.rejected
+            else "."
+        )
+    ]
+    # Pace against the quarter's monthly targets (every quarter running this plan),
+    # not against plan.monthly: that counts only this quarter's deals, so last
+    # quarter's wins in September would read as 'ahead of plan'.
+    atp = metrics.actual_to_plan(table, plan.monthly_targets, as_of, stage_names=params.stage_names)
+    summary = atp.summary
+    labels = params.stage_labels
+    tables = [
+        (
+            f"Actual to plan by stage, as of {as_of:%d %b %Y} (monthly targets for "
+            f"{plan.monthly_targets.index[0]:%b}–{plan.monthly_targets.index[-1]:%b %Y})",
+            pd.DataFrame(
+                {
+                    "stage": [labels.get(s, s) for s in summary.index],
+                    "plan_total": summary["plan_total"].round(),
+                    "plan_to_date": summary["plan_to_date"].round(),
+                    "actual_to_date": summary["actual_to_date"],
+                    "variance_to_date": summary["variance_to_date"].round(),
+                    "pacing_vs_plan": summary["pacing"],
+                    "projected_landing": summary["projected"].round(),
+                }
+            ).set_index("stage"),
+        )
+    ]
+    import matplotlib.pyplot as plt
+
+    figure = charts.actual_vs_plan_chart(atp.monthly, labels, as_of=as_of)
+    plt.close(figure)  # shown later by display.show; an open figure would show twice inline
+    figures = [figure]
+    won = params.stage_names[-1]
+    if won in summary.index and summary.loc[won, "plan_total"] > 0:
+        pace = summary.loc[won, "pacing"]
+        if pd.notna(pace):
+            notes.append(
+                f"Won deals are pacing at {pace:.0%} of plan to date; at this pace the quarter "
+                f"lands {summary.loc[won, 'projected']:,.0f} deals against "
+                f"{summary.loc[won, 'plan_total']:,.0f} planned."
+            )
+    report = metrics.sla(
+        table,
+        as_of,
+        params.sla.lead_response_hours,
+        acceptance_hours=params.sla.acceptance_hours,
+    )
+    sla_tables = [
+        (
+            f"Response-time SLA actuals ({params.sla.lead_response_hours:g}-hour response), "
+            "by channel",
+            sla_frame(report.by_channel, params),
+        )
+    ]
+    return ActualsView(
+        notes=tuple(notes),
+        figures=tuple(figures),
+        tables=tuple(tables),
+        sla_tables=tuple(sla_tables),
+    )

@@ -1,0 +1,264 @@
+"""The trend report: every metric computed once from the CRM export, and its tables."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from alignlib.errors import InputError
+from alignlib.reports.common import as_frame, short_label, sla_frame
+
+if TYPE_CHECKING:
+    from alignlib.params import QuarterParams
+
+
+@dataclass(frozen=True)
+class TrendData:
+    """Every metric the trend report shows, computed once from the CRM export."""
+
+    params: Any
+    ingest: Any
+    metrics: Mapping[str, Any]
+    next_quarter: pd.Period
+
+    @property
+    def as_of(self) -> pd.Timestamp:
+        """When the export was taken."""
+        return self.ingest.as_of
+
+    @property
+    def stages(self) -> tuple[str, ...]:
+        """The funnel's stage names, lead to won."""
+        return tuple(self.params.stage_names)
+
+    @property
+    def transitions(self) -> list[str]:
+        """Stage-to-next names such as ``mql_to_sal``."""
+        s = self.stages
+        return [f"{a}_to_{b}" for a, b in zip(s[:-1], s[1:], strict=True)]
+
+    def channel_labels(self) -> dict[str, str]:
+        """Channel name -> its label in the parameters."""
+        return {k: (c.label or k) for k, c in self.params.channels.items()}
+
+
+def trend_data(params: QuarterParams) -> TrendData:
+    """Load the actuals named in the parameters and compute every trend metric.
+
+    Raises
+    ------
+    InputError
+        When the parameters name no actuals (a trend report needs history).
+    """
+    from alignlib import crm, metrics
+
+    if params.actuals is None:
+        raise InputError(
+            f"{params.source_path}: the trend report needs `actuals:` (a CRM export) in the "
+            "parameters file"
+        )
+    ingest = crm.load_actuals(params)
+    spend = crm.load_spend(params.actuals.spend) if params.actuals.spend else None
+    next_quarter = pd.Period(params.quarter, freq="Q") + 1
+    data = metrics.summarise(
+        ingest.table,
+        ingest.as_of,
+        spend=spend,
+        sla_hours=params.sla.lead_response_hours,
+        acceptance_hours=params.sla.acceptance_hours,
+        forecast_quarter=next_quarter,
+        confidence=0.8,
+    )
+    return TrendData(params, ingest, data, next_quarter)
+
+
+def data_note(td: TrendData) -> str:
+    """Where the numbers come from, in one sentence."""
+    ing = td.ingest
+    rejected = f"; {ing.rejected:,} rejected rows are left out" if ing.rejected else ""
+    return (
+        f"From the {ing.format} export {Path(ing.source).name} as of {td.as_of:%d %b %Y}: "
+        f"{ing.accepted:,} contacts{rejected}. Names and emails never leave the export: "
+        "every figure here is an aggregate."
+    )
+
+
+def funnel_table(td: TrendData) -> pd.DataFrame:
+    """Lead to won: contacts reaching each stage, conversion, and marketing cost per stage."""
+    f = td.metrics["funnel"]
+    labels = td.params.stage_labels
+    out = pd.DataFrame(
+        {
+            "label": [labels.get(s, s) for s in f.index],
+            "reached": f["reached"],
+            "conversion_to_next": f["conversion_to_next"],
+            "conversion_from_lead": f["conversion_from_top"],
+        },
+        index=f.index,
+    )
+    costs = td.metrics.get("costs")
+    if costs is not None:
+        spend = float(costs.by_channel["spend"].sum())
+        out["cost_per_contact"] = [spend / r if r else np.nan for r in out["reached"]]
+    return out
+
+
+def growth_table(td: TrendData) -> pd.DataFrame:
+    """Latest complete month: volume per stage, growth month over month and year over year."""
+    tr = td.metrics["trends"]
+    monthly = tr.monthly
+    complete = [p for p in monthly.index if p != tr.partial_month]
+    last = complete[-1]
+    labels = td.params.stage_labels
+    rows = []
+    for s in td.stages:
+        rows.append(
+            {
+                "stage": labels.get(s, s),
+                f"volume_{last:%b_%Y}": monthly.loc[last, s],
+                "3_month_average": tr.rolling3.loc[last, s],
+                "mom_growth": tr.mom.loc[last, s] if last in tr.mom.index else np.nan,
+                "yoy_growth": tr.yoy.loc[last, s] if last in tr.yoy.index else np.nan,
+            }
+        )
+    for t in td.transitions:
+        rows.append(
+            {
+                "stage": " → ".join(short_label(x) for x in t.split("_to_")) + " rate",
+                f"volume_{last:%b_%Y}": monthly.loc[last, t],
+                "3_month_average": tr.rolling3.loc[last, t],
+                "mom_growth": tr.mom.loc[last, t] if last in tr.mom.index else np.nan,
+                "yoy_growth": tr.yoy.loc[last, t] if last in tr.yoy.index else np.nan,
+            }
+        )
+    return as_frame(rows, "stage")
+
+
+def growth_formats(frame: pd.DataFrame) -> dict[str, Any]:
+    """Row-aware formats for :func:`growth_table` (volumes as counts, rates as %)."""
+    from alignlib.display import format_value
+
+    def vol(v: Any) -> str:
+        if v is None or pd.isna(v):
+            return "—"
+        return format_value(v, "pct1") if 0 < abs(float(v)) < 1 else format_value(v, "count")
+
+    volume_cols = [c for c in frame.columns if c.startswith("volume_") or c == "3_month_average"]
+    return {**{c: vol for c in volume_cols}, "mom_growth": "pct1", "yoy_growth": "pct1"}
+
+
+def quarterly_table(td: TrendData, quarters: int = 6) -> pd.DataFrame:
+    """The last quarters: volume per stage and lead-to-won, quarter over quarter growth."""
+    tr = td.metrics["trends"]
+    q = tr.quarterly.tail(quarters)
+    labels = td.params.stage_labels
+    out = q[list(td.stages)].T.astype(float)
+    out.columns = [f"{p}{'' if q.loc[p, 'complete'] else ' (to date)'}" for p in q.index]
+    out.index = [labels.get(s, s) for s in out.index]
+    out.index.name = "stage"
+    last_complete = [p for p in q.index if q.loc[p, "complete"]]
+    if last_complete and last_complete[-1] in tr.qoq.index:
+        out["qoq_growth"] = [tr.qoq.loc[last_complete[-1], s] for s in td.stages]
+    return out
+
+
+def cohort_table(td: TrendData, months: int = 12) -> pd.DataFrame:
+    """The last cohorts: leads created, customers so far, lead-to-won, maturing flag."""
+    c = td.metrics["cohort_conversion"].frame.tail(months)
+    won = td.stages[-1]
+    first = td.stages[0]
+    return pd.DataFrame(
+        {
+            "leads": c[first],
+            "customers_so_far": c[won],
+            "lead_to_customer": c[f"{first}_to_{won}"],
+            "status": np.where(c["maturing"].fillna(False), "maturing", "complete"),
+        },
+        index=pd.Index([p.strftime("%b %Y") for p in c.index], name="cohort"),
+    )
+
+
+def velocity_table(td: TrendData) -> pd.DataFrame:
+    """Days between stages: contacts measured, median, P90, mean."""
+    v = td.metrics["velocity"].summary.copy()
+    v.index = [" → ".join(short_label(x) for x in str(t).split("_to_")) for t in v.index]
+    v.index.name = "step"
+    return v.rename(
+        columns={"n": "contacts", "p90": "p90_days", "median": "median_days", "mean": "mean_days"}
+    )
+
+
+def channel_trend_table(td: TrendData) -> pd.DataFrame:
+    """By source: spend, leads, customers, cost per lead / MQL / customer and win rate."""
+    costs = td.metrics.get("costs")
+    wl = td.metrics["won_lost"].by_group
+    labels = td.channel_labels()
+    first, won = td.stages[0], td.stages[-1]
+    if costs is None:
+        base = pd.DataFrame(index=wl.index)
+    else:
+        by = costs.by_channel
+        cols = {
+            "spend": by["spend"],
+            "leads": by[first],
+            "customers": by[won],
+            "cost_per_lead": by[f"cost_per_{first}"],
+        }
+        if len(td.stages) > 1 and f"cost_per_{td.stages[1]}" in by:
+            cols[f"cost_per_{td.stages[1]}"] = by[f"cost_per_{td.stages[1]}"]
+        cols["cac"] = by["cac"]
+        base = pd.DataFrame(cols)
+    base["win_rate"] = wl["win_rate"].reindex(base.index)
+    base["avg_won_deal"] = wl["avg_won_deal"].reindex(base.index)
+    base.index = [labels.get(c, str(c)) for c in base.index]
+    base.index.name = "source"
+    return base
+
+
+def sla_owner_table(td: TrendData) -> pd.DataFrame:
+    """SLA by owner with owners anonymised (Rep A, Rep B, ...): no names leave the export."""
+    by_owner = td.metrics["sla"].by_owner
+    frame = sla_frame(by_owner, td.params).sort_values("handoffs", ascending=False)
+    frame.index = pd.Index(
+        [f"Rep {chr(65 + i)}" if i < 26 else f"Rep {i + 1}" for i in range(len(frame))],
+        name="owner (anonymised)",
+    )
+    return frame
+
+
+def sla_channel_table(td: TrendData) -> pd.DataFrame:
+    """SLA compliance, response times, acceptance and recycling by source."""
+    return sla_frame(td.metrics["sla"].by_channel, td.params)
+
+
+def forecast_table(td: TrendData) -> pd.DataFrame:
+    """Next quarter's forecast per stage with its interval, and the plan if known."""
+    fc = td.metrics["forecast"]
+    q = fc.quarter
+    labels = td.params.stage_labels
+    out = pd.DataFrame(
+        {
+            "forecast": q["forecast"],
+            f"low_({fc.confidence:.0%}_range)": q["lower"],
+            f"high_({fc.confidence:.0%}_range)": q["upper"],
+        }
+    )
+    out = out.round().astype(int)
+    out.index = [labels.get(s, s) for s in out.index]
+    out.index.name = "stage"
+    return out
+
+
+def forecast_method(td: TrendData) -> str:
+    """The forecasting method, named once for the reader."""
+    methods = sorted(set(td.metrics["forecast"].method.values()))
+    return (
+        f"Forecast of {td.next_quarter} from monthly history with statsmodels exponential "
+        f"smoothing ({', '.join(methods)}); ranges are {td.metrics['forecast'].confidence:.0%} "
+        "prediction intervals."
+    )

@@ -1,0 +1,259 @@
+"""The what-if panel: re-plan the quarter with some inputs changed, and the chance of hitting target."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from alignlib.errors import InputError
+from alignlib.reports.common import as_frame, short_label
+
+if TYPE_CHECKING:
+    from alignlib.params import QuarterParams
+
+
+def whatif(
+    params: QuarterParams,
+    *,
+    target: float | None = None,
+    rates: dict[str, float] | None = None,
+    deal_size: float | None = None,
+    leads: int | None = None,
+    trials: int = 5_000,
+    seed: int | None = None,
+) -> dict[str, Any]:
+    """Re-plan the quarter with some inputs changed, and the chance of hitting target.
+
+    Conversion rates given here are fixed (no historical-count uncertainty), as a
+    person moving a slider means "suppose the rate were exactly this".
+
+    Parameters
+    ----------
+    params : QuarterParams
+        The base parameters.
+    target : float, optional
+        Bookings target (default: the parameters').
+    rates : dict, optional
+        From-stage -> conversion rate into the next stage; others keep their inputs.
+    deal_size : float, optional
+        Average deal size (the spread scales with it).
+    leads : int, optional
+        Leads the quarter will get (default: what the re-planned funnel requires).
+    trials, seed : int
+        Monte Carlo trials and seed.
+
+    Returns
+    -------
+    dict
+        ``required`` (DataFrame: volume per stage), ``required_leads``, ``leads``,
+        ``budget`` (leads x the plan's blended cost per lead), ``p_hit``, ``target``.
+    """
+    from alignlib.planning import build_plan, reverse_funnel
+    from alignlib.simulation import DealSize, funnel_inputs_from_params, simulate_funnel
+
+    base_plan = build_plan(params)
+    target = float(params.target.bookings if target is None else target)
+    mean = float(params.deal_size.mean if deal_size is None else deal_size)
+    if target <= 0 or mean <= 0:
+        raise InputError(f"target and deal size must be positive (got {target}, {mean})")
+    names = list(params.stage_names)
+    point_rates = list(params.rates)
+    inputs = list(params.rate_inputs)
+    for stage, value in (rates or {}).items():
+        i = names.index(stage)
+        if not 0 < float(value) <= 1:
+            raise InputError(f"conversion rate of {stage!r} must be in (0, 1], got {value}")
+        point_rates[i] = float(value)
+        inputs[i] = float(value)
+    funnel = reverse_funnel(target, mean, names, point_rates)
+    n_leads = int(funnel.leads if leads is None else leads)
+    kwargs = funnel_inputs_from_params(params, leads=max(n_leads, 1))
+    kwargs["rates"] = inputs
+    spread = params.deal_size.spread * mean / params.deal_size.mean
+    kwargs["deal_size"] = DealSize(mean, spread)
+    res = simulate_funnel(**kwargs, trials=trials, seed=seed)
+    cost_per_lead = float(base_plan.costs["cost_per_lead"])
+    required = pd.DataFrame(
+        {"stage": [params.stage_labels.get(s, s) for s in names], "required": funnel.required},
+        index=pd.Index(names, name="stage_name"),
+    )
+    return {
+        "target": target,
+        "required": required,
+        "required_leads": funnel.leads,
+        "leads": n_leads,
+        "budget": n_leads * cost_per_lead,
+        "p_hit": res.p_hit(target) if n_leads > 0 else 0.0,
+    }
+
+
+def whatif_table(
+    params: QuarterParams, *, trials: int = 5_000, seed: int | None = None, swing: float = 0.1
+) -> pd.DataFrame:
+    """The static what-if: each input moved down and up by ``swing``, one at a time.
+
+    Returns
+    -------
+    DataFrame
+        One row per change: ``leads_needed`` to plan for the target under it, ``budget``
+        for those leads, and ``p_hit`` if the quarter gets the base plan's leads.
+    """
+    from alignlib.planning import reverse_funnel
+
+    base_leads = reverse_funnel(
+        params.target.bookings, params.deal_size.mean, params.stage_names, params.rates
+    ).leads
+    changes: list[tuple[str, dict[str, Any]]] = [("As planned", {})]
+    pct = f"{swing:.0%}"
+    changes += [
+        (f"Target -{pct}", {"target": params.target.bookings * (1 - swing)}),
+        (f"Target +{pct}", {"target": params.target.bookings * (1 + swing)}),
+        (f"Deal size -{pct}", {"deal_size": params.deal_size.mean * (1 - swing)}),
+        (f"Deal size +{pct}", {"deal_size": params.deal_size.mean * (1 + swing)}),
+    ]
+    names = params.stage_names
+    for i, (stage, rate) in enumerate(zip(names[:-1], params.rates, strict=True)):
+        move = f"{short_label(stage)} → {short_label(names[i + 1])}"
+        changes.append((f"{move} rate -{pct}", {"rates": {stage: rate * (1 - swing)}}))
+        changes.append((f"{move} rate +{pct}", {"rates": {stage: min(1.0, rate * (1 + swing))}}))
+    rows = []
+    for label, change in changes:
+        needed = whatif(params, **change, trials=trials, seed=seed)
+        at_base = whatif(params, **change, leads=base_leads, trials=trials, seed=seed)
+        rows.append(
+            {
+                "what if": label,
+                "leads_needed": needed["required_leads"],
+                "budget": needed["budget"],
+                "p_hit": at_base["p_hit"],
+            }
+        )
+    for label, factor in ((f"Lead volume -{pct}", 1 - swing), (f"Lead volume +{pct}", 1 + swing)):
+        r = whatif(params, leads=round(base_leads * factor), trials=trials, seed=seed)
+        rows.append(
+            {
+                "what if": label,
+                "leads_needed": r["required_leads"],
+                "budget": r["budget"],
+                "p_hit": r["p_hit"],
+            }
+        )
+    return as_frame(rows, "what if")
+
+
+def whatif_panel(params: QuarterParams, *, trials: int = 5_000, seed: int | None = None) -> Any:
+    """An ipywidgets panel: sliders for the target, each stage's rate, deal size and leads.
+
+    Moving a slider re-plans the quarter and re-runs the Monte Carlo (``trials``
+    trials) and shows required volumes, budget and P(hit). Needs a live kernel
+    (JupyterLab); rendered reports show :func:`whatif_table` instead.
+
+    Returns
+    -------
+    ipywidgets.VBox
+    """
+    import ipywidgets as w
+    from IPython.display import HTML, display
+
+    from alignlib import display as disp
+
+    base = whatif(params, trials=trials, seed=seed)
+
+    def slider(
+        kind: type,
+        description: str,
+        value: float,
+        lo: float,
+        hi: float,
+        step: float,
+        fmt: str | None = None,
+    ) -> Any:
+        extra = {"readout_format": fmt} if fmt else {}
+        return kind(
+            value=value,
+            min=lo,
+            max=hi,
+            step=step,
+            description=description,
+            style={"description_width": "220px"},
+            layout=w.Layout(width="560px"),
+            continuous_update=False,
+            **extra,
+        )
+
+    def around(description: str, value: float) -> Any:
+        """A slider from half to one and a half times a money amount."""
+        return slider(
+            w.FloatSlider, description, value, value * 0.5, value * 1.5, value / 100, ",.0f"
+        )
+
+    target = around("Bookings target", params.target.bookings)
+    deal = around("Average deal size", params.deal_size.mean)
+    n = base["leads"]
+    leads = slider(
+        w.IntSlider, "Leads the quarter gets", n, max(1, n // 3), n * 2, max(1, n // 200)
+    )
+    follow = w.Checkbox(value=True, description="Leads follow the plan's requirement")
+    names = params.stage_names
+    rate_sliders = {
+        stage: slider(
+            w.FloatSlider,
+            f"{short_label(stage)} → {short_label(names[i + 1])} rate",
+            rate,
+            0.01,
+            1.0,
+            0.005,
+            ".1%",
+        )
+        for i, (stage, rate) in enumerate(zip(names[:-1], params.rates, strict=True))
+    }
+    out = w.Output()
+
+    def refresh(_change: Any = None) -> None:
+        rates = {s: sl.value for s, sl in rate_sliders.items()}
+        n = None if follow.value else leads.value
+        r = whatif(
+            params,
+            target=target.value,
+            rates=rates,
+            deal_size=deal.value,
+            leads=n,
+            trials=trials,
+            seed=seed,
+        )
+        if follow.value and leads.value != r["leads"]:
+            leads.unobserve(refresh, "value")
+            leads.max = max(leads.max, r["leads"])
+            leads.value = r["leads"]
+            leads.observe(refresh, "value")
+        out.clear_output(wait=True)
+        with out:
+            display(
+                HTML(
+                    disp.key_figures_html(
+                        {
+                            "target": r["target"],
+                            "required_leads": r["required_leads"],
+                            "budget": r["budget"],
+                            "p_hit": r["p_hit"],
+                        },
+                        currency=params.currency,
+                    )
+                )
+            )
+            display(disp.table(r["required"], index=False, caption="Volume needed per stage"))
+
+    for widget in [target, deal, leads, follow, *rate_sliders.values()]:
+        widget.observe(refresh, "value")
+    refresh()
+    return w.VBox(
+        [
+            w.HTML("<b>Move a slider: the plan and the chance of hitting target update.</b>"),
+            target,
+            deal,
+            *rate_sliders.values(),
+            w.HBox([leads, follow]),
+            out,
+        ]
+    )
