@@ -11,11 +11,11 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import difflib
-import functools
 import math
+import re
 import types
 import typing
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -35,11 +35,43 @@ from pydantic import (
 from alignlib.errors import ParamsError, Problem
 from alignlib.taxonomy import DEFAULT_STAGES, Stage
 
-_SHARE_TOLERANCE = 1e-6
+#: How far shares (channel mix, monthly phasing, experiment split) may miss 1, everywhere.
+SHARE_TOLERANCE = 1e-6
+#: Problems listed one by one before the rest are counted in one line.
+MAX_LISTED_PROBLEMS = 50
+
+# C0 and C1 control characters (tab, newline and carriage return are allowed in texts).
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def shares_sum_to_one(shares: Iterable[float]) -> str | None:
+    """Check that shares are a split of a whole: none negative, summing to 1.
+
+    Parameters
+    ----------
+    shares : iterable of float
+        Channel shares, monthly phasing or an experiment's expected split.
+
+    Returns
+    -------
+    str or None
+        What is wrong, or None when they are a valid split (within :data:`SHARE_TOLERANCE`).
+    """
+    values = [float(x) for x in shares]
+    if any(x < 0 for x in values):
+        return "shares must not be negative"
+    total = math.fsum(values)
+    # Rounded first, so a sum exactly at the tolerance (0.999999) passes however it was added.
+    if round(abs(total - 1.0), 12) > SHARE_TOLERANCE:
+        return f"shares must sum to 1 (they sum to {total:.10g})"
+    return None
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    # allow_inf_nan=False: .inf or .nan in a params file is an error at load, naming the key.
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False
+    )
 
 
 def _rate_from_scalar(value: Any) -> Any:
@@ -121,11 +153,8 @@ class Target(_Model):
     @field_validator("monthly_phasing")
     @classmethod
     def _phasing_sums_to_one(cls, value: tuple[float, ...] | None) -> tuple[float, ...] | None:
-        if value is not None:
-            if any(s < 0 for s in value):
-                raise ValueError("shares must not be negative")
-            if abs(sum(value) - 1) > _SHARE_TOLERANCE:
-                raise ValueError(f"shares must sum to 1 (they sum to {sum(value):g})")
+        if value is not None and (problem := shares_sum_to_one(value)):
+            raise ValueError(problem)
         return value
 
 
@@ -208,8 +237,8 @@ class ExperimentSpec(_Model):
         if value is not None:
             if any(s <= 0 for s in value):
                 raise ValueError("shares must be positive")
-            if abs(sum(value) - 1) > _SHARE_TOLERANCE:
-                raise ValueError(f"shares must sum to 1 (they sum to {sum(value):g})")
+            if problem := shares_sum_to_one(value):
+                raise ValueError(problem)
         return value
 
     @model_validator(mode="after")
@@ -272,6 +301,7 @@ class QuarterParams(_Model):
 
     _source_path: Path | None = PrivateAttr(None)
     _raw: dict[str, Any] = PrivateAttr(default_factory=dict)
+    _lines: dict[str, int] = PrivateAttr(default_factory=dict)
     _scenario_name: str | None = PrivateAttr(None)
 
     # -- derived, read-only views ---------------------------------------------------------
@@ -366,7 +396,7 @@ class QuarterParams(_Model):
                 path, [Problem("scenarios", f"no scenario {name!r} (known: {known})")]
             )
         merged = _deep_merge(self._raw, self.scenarios[name].overrides)
-        params = _validate(merged, path, prefix=f"scenarios.{name}.overrides", text=None)
+        params = _validate(merged, path, prefix=f"scenarios.{name}.overrides", lines=self._lines)
         params._scenario_name = name
         return params
 
@@ -398,54 +428,176 @@ def load_params(path: str | Path) -> QuarterParams:
         message names the file, the key path and line, and what is wrong.
     """
     path = Path(path)
-    raw, text = _read_with_extends(path, seen=())
-    params = _validate(raw, path, prefix="", text=text)
+    raw, lines = _read_with_extends(path, seen=())
+    params = _validate(raw, path, prefix="", lines=lines)
     # Validate every scenario now, so a typo in one fails at load, not mid-batch.
     for name in params.scenarios:
         params.with_scenario(name)
     return params
 
 
-def _read_yaml(path: Path) -> tuple[dict[str, Any], str]:
+# libyaml's parser where the wheel has it (several times faster on large files).
+_BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _StrictLoader(_BaseLoader):
+    """A safe YAML loader that notes every key given twice in one mapping (YAML lets the last win)."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self.duplicates: list[tuple[str, int, int]] = []
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: dict[str, int] = {}
+        for key_node, _ in node.value:
+            if isinstance(key_node, yaml.ScalarNode) and key_node.tag != "tag:yaml.org,2002:merge":
+                line = key_node.start_mark.line + 1
+                if key_node.value in seen:
+                    self.duplicates.append((key_node.value, seen[key_node.value], line))
+                else:
+                    seen[key_node.value] = line
+        return super().construct_mapping(node, deep)
+
+
+def _key_lines(node: yaml.Node | None, prefix: str = "") -> dict[str, int]:
+    """Dotted key path -> line, for every key and list item in a YAML node tree (one pass)."""
+    lines: dict[str, int] = {}
+    stack: list[tuple[yaml.Node, str]] = [(node, prefix)] if node is not None else []
+    while stack:
+        current, path = stack.pop()
+        if isinstance(current, yaml.MappingNode):
+            for key_node, value_node in current.value:
+                key_path = f"{path}.{key_node.value}" if path else str(key_node.value)
+                lines.setdefault(key_path, key_node.start_mark.line + 1)
+                stack.append((value_node, key_path))
+        elif isinstance(current, yaml.SequenceNode):
+            for i, item in enumerate(current.value):
+                item_path = f"{path}.{i}" if path else str(i)
+                lines.setdefault(item_path, item.start_mark.line + 1)
+                stack.append((item, item_path))
+    return lines
+
+
+def _control_character_problems(data: Any, lines: Mapping[str, int]) -> list[Problem]:
+    """Keys and values holding control characters (they hide text and break pages)."""
+    problems: list[Problem] = []
+    stack: list[tuple[Any, str]] = [(data, "")]
+    while stack:
+        value, path = stack.pop()
+        if isinstance(value, dict):
+            for key, item in value.items():
+                key_path = f"{path}.{key}" if path else str(key)
+                if isinstance(key, str) and _CONTROL.search(key):
+                    problems.append(_control_problem(key_path, key, lines, "key"))
+                stack.append((item, key_path))
+        elif isinstance(value, list):
+            stack.extend((item, f"{path}.{i}" if path else str(i)) for i, item in enumerate(value))
+        elif isinstance(value, str) and _CONTROL.search(value):
+            problems.append(_control_problem(path, value, lines, "value"))
+    return problems
+
+
+def _control_problem(path: str, text: str, lines: Mapping[str, int], what: str) -> Problem:
+    found = _CONTROL.search(text)
+    code = f"U+{ord(found.group()):04X}" if found else "a control character"
+    line = lines.get(path)
+    where = printable_key(path) + (f" (line {line})" if line else "")
+    return Problem(where, f"the {what} holds a control character ({code}); remove it")
+
+
+def printable_key(path: str) -> str:
+    """A key path safe to print: control characters shown as hex escapes.
+
+    Parameters
+    ----------
+    path : str
+        A dotted key path from a params file.
+
+    Returns
+    -------
+    str
+        The path with control characters escaped.
+    """
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", path)
+
+
+def _read_yaml(path: Path) -> tuple[dict[str, Any], dict[str, int]]:
+    """Read one YAML file: its data and the line of every key path."""
     if not path.exists():
         raise ParamsError(path, [Problem("", "file not found")])
     if path.is_dir():
         raise ParamsError(path, [Problem("", "is a folder, not a YAML file")])
     try:
         text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ParamsError(path, [Problem("", f"cannot be read: {exc}")]) from None
+    except UnicodeDecodeError as exc:
+        raise ParamsError(
+            path,
+            [Problem("", f"is not UTF-8 text (byte {exc.start}); save it as UTF-8")],
+        ) from None
+    except OSError as exc:
+        raise ParamsError(path, [Problem("", f"cannot be read: {exc.strerror}")]) from None
+    loader: _StrictLoader | None = None
     try:
-        data = yaml.safe_load(text)
+        loader = _StrictLoader(text)
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        what = getattr(exc, "problem", None) or str(exc)
+        what = getattr(exc, "problem", None) or getattr(exc, "reason", None) or str(exc)
+        if isinstance(exc, yaml.reader.ReaderError):
+            line = text.count("\n", 0, exc.position) + 1
+            where, what = f"line {line}", f"character U+{exc.character:04X} is not allowed"
         raise ParamsError(path, [Problem(where, f"broken YAML: {what}")]) from None
+    finally:
+        if loader is not None:
+            loader.dispose()
+    if loader.duplicates:
+        problems = [
+            Problem(
+                f"line {second}",
+                f"key {printable_key(str(key))!r} is given twice (lines {first} and {second});"
+                " YAML would silently keep the second",
+            )
+            for key, first, second in loader.duplicates
+        ]
+        raise ParamsError(path, _capped(problems))
     if data is None:
         raise ParamsError(path, [Problem("", "file is empty")])
     if not isinstance(data, dict):
         raise ParamsError(path, [Problem("", "must be a mapping of keys to values at the top")])
-    return data, text
+    lines = _key_lines(node)
+    if problems := _control_character_problems(data, lines):
+        raise ParamsError(path, _capped(problems))
+    return data, lines
 
 
-def _read_with_extends(path: Path, seen: tuple[Path, ...]) -> tuple[dict[str, Any], str]:
+def _capped(problems: list[Problem], total: int | None = None) -> list[Problem]:
+    """The first :data:`MAX_LISTED_PROBLEMS` problems, the rest (of ``total``) in one line."""
+    total = len(problems) if total is None else total
+    if total <= MAX_LISTED_PROBLEMS:
+        return problems
+    rest = total - MAX_LISTED_PROBLEMS
+    return [*problems[:MAX_LISTED_PROBLEMS], Problem("", f"... and {rest:,} more problems")]
+
+
+def _read_with_extends(path: Path, seen: tuple[Path, ...]) -> tuple[dict[str, Any], dict[str, int]]:
     path = path.resolve() if path.exists() else path
     if path in seen:
         chain = " -> ".join(str(p) for p in (*seen, path))
         raise ParamsError(path, [Problem("extends", f"files extend each other in a loop: {chain}")])
-    data, text = _read_yaml(path)
+    data, lines = _read_yaml(path)
     _resolve_relative_paths(data, path.parent)
     base_name = data.get("extends")
     if base_name is None:
-        return data, text
+        return data, lines
     if not isinstance(base_name, str):
         raise ParamsError(path, [Problem("extends", "must be a file name (a string)")])
     base, _ = _read_with_extends(path.parent / base_name, seen=(*seen, path))
     base.pop("extends", None)
     merged = _deep_merge(base, data)
     merged["extends"] = base_name
-    return merged, text
+    return merged, lines
 
 
 def _resolve_relative_paths(data: dict[str, Any], folder: Path) -> None:
@@ -472,20 +624,27 @@ def _deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[st
     return merged
 
 
-def _validate(raw: dict[str, Any], path: Path, prefix: str, text: str | None) -> QuarterParams:
+def _validate(
+    raw: dict[str, Any], path: Path, prefix: str, lines: Mapping[str, int]
+) -> QuarterParams:
     try:
         params = QuarterParams.model_validate(raw)
     except ValidationError as exc:
-        problems = [_problem_from_pydantic(err, prefix, text) for err in exc.errors()]
-        raise ParamsError(path, problems) from None
+        errors = exc.errors(include_url=False)
+        # Describe only the problems that are listed: a file of 100,000 unknown keys stays fast.
+        problems = [
+            _problem_from_pydantic(err, prefix, lines) for err in errors[:MAX_LISTED_PROBLEMS]
+        ]
+        raise ParamsError(path, _capped(problems, total=len(errors))) from None
     problems = [
-        Problem(_join(prefix, p.location) + _line_suffix(text, p.location), p.message)
+        Problem(_join(prefix, p.location) + _line_suffix(lines, prefix, p.location), p.message)
         for p in _cross_checks(params)
     ]
     if problems:
-        raise ParamsError(path, problems)
+        raise ParamsError(path, _capped(problems))
     params._source_path = path
     params._raw = raw
+    params._lines = dict(lines)
     return params
 
 
@@ -493,16 +652,19 @@ def _join(prefix: str, location: str) -> str:
     return f"{prefix}.{location}" if prefix and location else prefix or location
 
 
-def _problem_from_pydantic(err: Mapping[str, Any], prefix: str, text: str | None) -> Problem:
+def _problem_from_pydantic(
+    err: Mapping[str, Any], prefix: str, lines: Mapping[str, int]
+) -> Problem:
     # Pydantic adds the union/validator branch names to loc; keep only the key path.
     loc = [str(p) for p in err["loc"] if not str(p).startswith(("function-", "tagged-union"))]
-    location = ".".join(loc)
+    location = printable_key(".".join(loc))
     kind = err.get("type", "")
     if kind == "extra_forbidden":
         key = loc[-1] if loc else ""
         allowed = _allowed_keys(loc[:-1])
         hint = difflib.get_close_matches(key, allowed, n=1)
         message = "unknown key" + (f"; did you mean {hint[0]!r}?" if hint else "")
+        allowed = allowed if len(allowed) <= 30 else []
         if allowed:
             message += f" (allowed: {', '.join(sorted(allowed))})"
     elif kind == "missing":
@@ -515,7 +677,7 @@ def _problem_from_pydantic(err: Mapping[str, Any], prefix: str, text: str | None
             and not isinstance(err["input"], dict | list)
         ):
             message += f" (got {err['input']!r})"
-    return Problem(_join(prefix, location) + _line_suffix(text, location), message)
+    return Problem(_join(prefix, location) + _line_suffix(lines, prefix, location), message)
 
 
 def _allowed_keys(loc: list[str]) -> list[str]:
@@ -557,36 +719,22 @@ def _unwrap(annotation: Any) -> Any:
             return annotation
 
 
-@functools.lru_cache(maxsize=8)
-def _compose(text: str) -> yaml.Node | None:
-    """The YAML node tree of a file's text, composed once for all its problems."""
-    try:
-        return yaml.compose(text)
-    except yaml.YAMLError:
-        return None
+def _line_suffix(lines: Mapping[str, int], prefix: str, location: str) -> str:
+    """`` (line N)`` for a key path: the deepest key of it found in the file, else ``""``.
 
-
-def _line_suffix(text: str | None, location: str) -> str:
-    """`` (line N)`` for a dotted key path found in the YAML text, else ``""``."""
-    node = _compose(text) if text and location else None
-    if node is None:
+    A scenario's problem is looked up under its ``scenarios.<name>.overrides`` first, then
+    in the base values it did not override.
+    """
+    if not location:
         return ""
-    line = None
-    for part in location.split("."):
-        if isinstance(node, yaml.MappingNode):
-            for key_node, value_node in node.value:
-                if key_node.value == part:
-                    line = key_node.start_mark.line + 1
-                    node = value_node
-                    break
-            else:
-                break
-        elif isinstance(node, yaml.SequenceNode) and part.isdigit() and int(part) < len(node.value):
-            node = node.value[int(part)]
-            line = node.start_mark.line + 1
-        else:
-            break
-    return f" (line {line})" if line else ""
+    parts = location.split(".")
+    for root in ([prefix] if prefix else []) + [""]:
+        for n in range(len(parts), 0, -1):
+            key = ".".join(parts[:n])
+            line = lines.get(f"{root}.{key}" if root else key)
+            if line is not None:
+                return f" (line {line})"
+    return ""
 
 
 def _cross_checks(p: QuarterParams) -> list[Problem]:
@@ -634,11 +782,8 @@ def _cross_checks(p: QuarterParams) -> list[Problem]:
     if not p.channels:
         problems.append(Problem("channels", "at least one channel is needed"))
     else:
-        total_share = sum(c.share for c in p.channels.values())
-        if abs(total_share - 1) > _SHARE_TOLERANCE:
-            problems.append(
-                Problem("channels", f"channel shares must sum to 1 (they sum to {total_share:g})")
-            )
+        if problem := shares_sum_to_one(c.share for c in p.channels.values()):
+            problems.append(Problem("channels", f"channel {problem}"))
 
     if p.pipeline.stage not in transitions:
         problems.append(

@@ -6,6 +6,7 @@ import datetime as dt
 
 import pandas as pd
 import pytest
+import yaml
 
 from alignlib.errors import ParamsError
 from alignlib.params import load_params
@@ -264,3 +265,120 @@ def test_bad_quarter_label(params_dict, write_params):
     params_dict["quarter"] = "Q4-2026"
     with pytest.raises(ParamsError, match="quarter"):
         load_params(write_params(params_dict))
+
+
+# -- hostile and broken params (issue 10) --------------------------------------------------
+
+
+def test_duplicate_key_is_an_error_naming_both_lines(params_dict, write_params):
+    text = yaml.safe_dump(params_dict, sort_keys=False)
+    text = text.replace("deal_size:\n", "deal_size:\n  mean: 5\n", 1)
+    first = text.splitlines().index("  mean: 5") + 1
+    second = next(
+        i + 1
+        for i, line in enumerate(text.splitlines())
+        if line.startswith("  mean:") and i + 1 != first
+    )
+    with pytest.raises(ParamsError) as exc:
+        load_params(write_params(text))
+    problems = _problems(exc)
+    assert "'mean' is given twice" in problems
+    assert f"lines {first} and {second}" in problems
+
+
+@pytest.mark.parametrize(
+    "where",
+    [
+        ("deal_size", "mean"),
+        ("deal_size", "spread"),
+        ("target", "bookings"),
+        ("channels", "paid_search", "cost_per_lead"),
+        ("capacity", "opportunities_per_rep_per_month"),
+    ],
+)
+@pytest.mark.parametrize("value", [".inf", "-.inf", ".nan"])
+def test_non_finite_numbers_are_refused_at_load_with_key_and_line(
+    params_dict, write_params, where, value
+):
+    node = params_dict
+    for key in where[:-1]:
+        node = node[key]
+    node[where[-1]] = "__X__"
+    text = yaml.safe_dump(params_dict, sort_keys=False).replace("__X__", value)
+    line = next(i + 1 for i, row in enumerate(text.splitlines()) if value in row)
+    with pytest.raises(ParamsError) as exc:
+        load_params(write_params(text))
+    problems = _problems(exc)
+    assert ".".join(where) in problems
+    assert f"(line {line})" in problems
+    assert "finite" in problems
+
+
+def test_control_characters_in_names_are_refused(params_dict, write_params):
+    params_dict["channels"]["events"]["label"] = "Events\x1b[31m"
+    path = write_params(params_dict)  # yaml.safe_dump escapes it as "\e"
+    with pytest.raises(ParamsError) as exc:
+        load_params(path)
+    problems = _problems(exc)
+    assert "channels.events.label" in problems and "U+001B" in problems
+    assert "\x1b" not in str(exc.value)
+
+
+def test_raw_control_character_is_a_yaml_problem_with_its_line(params_dict, write_params):
+    text = yaml.safe_dump(params_dict, sort_keys=False) + "bad\x07key: 1\n"
+    with pytest.raises(ParamsError) as exc:
+        load_params(write_params(text))
+    assert f"line {text.count(chr(10))}" in _problems(exc)
+    assert "\x07" not in str(exc.value)
+
+
+def test_thousands_of_unknown_keys_are_listed_fifty_then_counted(params_dict, write_params):
+    from alignlib.params import MAX_LISTED_PROBLEMS
+
+    text = yaml.safe_dump(params_dict, sort_keys=False)
+    text += "".join(f"unknown_key_{i}: {i}\n" for i in range(5_000))
+    with pytest.raises(ParamsError) as exc:
+        load_params(write_params(text))
+    problems = exc.value.problems
+    assert len(problems) == MAX_LISTED_PROBLEMS + 1
+    assert problems[-1].message == f"... and {5_000 - MAX_LISTED_PROBLEMS:,} more problems"
+    assert "unknown_key_0 (line" in str(problems[0])
+
+
+@pytest.mark.parametrize("shares", [(0.6, 0.399999), (0.6, 0.4000005), (0.3, 0.3, 0.400001)])
+def test_shares_use_one_tolerance_in_base_file_and_scenario(params_dict, write_params, shares):
+    names = ["paid_search", "events", "webinars"][: len(shares)]
+    channels = {n: {"cost_per_lead": 100, "share": s} for n, s in zip(names, shares, strict=True)}
+    params_dict["channels"] = channels
+    params_dict["scenarios"] = {"mix": {"overrides": {"channels": channels}}}
+    p = load_params(write_params(params_dict))
+    assert p.with_scenario("mix").scenario_name == "mix"
+    params_dict["target"]["monthly_phasing"] = [0.3, 0.3, 0.399999]
+    params_dict["scenarios"]["mix"]["overrides"]["target"] = {"monthly_phasing": [0.3, 0.3, 0.4]}
+    assert load_params(write_params(params_dict)).phasing == (0.3, 0.3, 0.399999)
+
+
+def test_shares_off_by_more_than_the_tolerance_fail_in_base_and_scenario(params_dict, write_params):
+    params_dict["scenarios"] = {
+        "mix": {
+            "overrides": {
+                "channels": {
+                    "paid_search": {"cost_per_lead": 100, "share": 0.6},
+                    "events": {"cost_per_lead": 100, "share": 0.39},
+                }
+            }
+        }
+    }
+    with pytest.raises(ParamsError) as exc:
+        load_params(write_params(params_dict))
+    assert "scenarios.mix.overrides.channels" in _problems(exc)
+    assert "sum to 0.99" in _problems(exc)
+
+
+def test_scenario_problems_name_the_line_of_the_override(params_dict, write_params):
+    params_dict["scenarios"]["conservative"]["overrides"]["deal_size"] = {"mean": -5}
+    text = yaml.safe_dump(params_dict, sort_keys=False)
+    line = text.splitlines().index("        mean: -5") + 1
+    with pytest.raises(ParamsError) as exc:
+        load_params(write_params(text))
+    assert f"scenarios.conservative.overrides.deal_size.mean (line {line})" in _problems(exc)
