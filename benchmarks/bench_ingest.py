@@ -24,6 +24,7 @@ import pandas as pd
 import pyarrow.csv as pacsv
 
 from alignlib import crm, metrics
+from alignlib.crm.read import read_raw
 from alignlib.sample import hubspot_export, monthly_spend, simulate_contacts
 
 SAMPLE_ROWS = 52_300  # rows the scale-1 sample has
@@ -83,7 +84,7 @@ def main() -> None:
     result = None
     for _ in range(args.repeat):
         runs["bare"].append(timed(pacsv.read_csv, path)[0])
-        runs["read"].append(timed(crm._read_raw, path)[0])
+        runs["read"].append(timed(read_raw, path)[0])
         t_load, result = timed(crm.load_hubspot, path, stage_mapping={"Sales Accepted Lead": "sal"})
         t_spend, spend = timed(crm.load_spend, spend_path)
         runs["load"].append(t_load + t_spend)

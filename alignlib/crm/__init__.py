@@ -1,0 +1,77 @@
+"""CRM exports in, one validated normalised table out (HubSpot, Salesforce, generic CSV/Parquet).
+
+Every loader returns an :class:`IngestResult`: the normalised table (one row per
+lead or contact, no names or emails), one :class:`RowProblem` per problem found,
+the rejected raw rows (these hold personal data: only :func:`write_rejects` ever
+writes them, to a file whose name says so), and the read/accepted/rejected counts.
+
+Normalised table columns (see :func:`table_columns`): ``id``, ``row`` (line in the
+file), ``created``, ``source``, ``channel``, ``owner``, ``lead_status``, ``stage``
+(current canonical stage, NA outside the funnel), ``entered_<stage>`` and
+``reached_<stage>`` for each of the company's stages, ``outcome`` (won, lost, open
+or NA), ``close_date``, ``amount``, ``first_response``, ``recycled``,
+``disqualified``.
+
+One module per source (:mod:`~alignlib.crm.hubspot`, :mod:`~alignlib.crm.salesforce`,
+:mod:`~alignlib.crm.generic`, :mod:`~alignlib.crm.spend`) over the shared parts:
+:mod:`~alignlib.crm.read` (files and columns), :mod:`~alignlib.crm.dates`,
+:mod:`~alignlib.crm.labels` (stages, channels, outcomes), :mod:`~alignlib.crm.amounts`,
+:mod:`~alignlib.crm.duplicates`, :mod:`~alignlib.crm.problems`,
+:mod:`~alignlib.crm.rejects` and :mod:`~alignlib.crm.table` (``assemble`` the
+columns, ``finish`` into an :class:`IngestResult`). A new source is a new module
+that reads its file, maps its fields with those parts and ends with ``finish``;
+:mod:`~alignlib.crm.load` then dispatches to it by format name.
+"""
+
+from alignlib.crm.dates import DATE_FORMATS
+from alignlib.crm.generic import GENERIC_FIELDS, load_csv
+from alignlib.crm.hubspot import (
+    HUBSPOT_EXTRA_COLUMNS,
+    HUBSPOT_SOURCE_CHANNELS,
+    hubspot_date_column,
+    load_hubspot,
+)
+from alignlib.crm.labels import OTHER_CHANNEL
+from alignlib.crm.load import FORMATS, load_actuals, load_export
+from alignlib.crm.problems import RowProblem
+from alignlib.crm.rejects import REJECTS_SUFFIX, default_rejects_path, write_rejects
+from alignlib.crm.salesforce import (
+    SALESFORCE_RECYCLE_STATUSES,
+    SALESFORCE_SOURCE_CHANNELS,
+    SALESFORCE_STAGE_MAPPING,
+    load_salesforce,
+)
+from alignlib.crm.spend import load_spend
+from alignlib.crm.table import (
+    DISQUALIFIED_STATUSES,
+    RECYCLE_STATUSES,
+    IngestResult,
+    table_columns,
+)
+
+__all__ = [
+    "DATE_FORMATS",
+    "DISQUALIFIED_STATUSES",
+    "FORMATS",
+    "GENERIC_FIELDS",
+    "HUBSPOT_EXTRA_COLUMNS",
+    "HUBSPOT_SOURCE_CHANNELS",
+    "OTHER_CHANNEL",
+    "RECYCLE_STATUSES",
+    "REJECTS_SUFFIX",
+    "SALESFORCE_RECYCLE_STATUSES",
+    "SALESFORCE_SOURCE_CHANNELS",
+    "SALESFORCE_STAGE_MAPPING",
+    "IngestResult",
+    "RowProblem",
+    "default_rejects_path",
+    "hubspot_date_column",
+    "load_actuals",
+    "load_csv",
+    "load_export",
+    "load_hubspot",
+    "load_salesforce",
+    "load_spend",
+    "table_columns",
+    "write_rejects",
+]

@@ -1,0 +1,109 @@
+"""Rejected rows: the raw rows a loader dropped, with why, written only to a file that says it holds personal data."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from alignlib.crm.problems import Problems
+from alignlib.errors import InputError
+from alignlib.files import atomic_path
+
+if TYPE_CHECKING:
+    from alignlib.crm.table import IngestResult
+
+#: End of every rejects file's name.
+REJECTS_SUFFIX = "rejects-contains-personal-data.csv"
+
+
+def rejected_rows(
+    raw: pd.DataFrame, drop: np.ndarray, frame: pd.DataFrame, probs: Problems
+) -> pd.DataFrame:
+    """The dropped raw rows, led by ``_file``, ``_row`` and ``_problems`` (their reasons).
+
+    Parameters
+    ----------
+    raw : pandas.DataFrame
+        The raw table.
+    drop : numpy.ndarray
+        Rows rejected.
+    frame : pandas.DataFrame
+        ``probs.frame()``: each row's rejecting problems are joined with "; ".
+    probs : Problems
+        The file's problems (for its name and line offset).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The rejected rows, personal data included.
+    """
+    rejected = frame.loc[frame["action"] == "rejected"]
+    reasons = (
+        rejected.assign(msg=rejected["field"] + ": " + rejected["reason"])
+        .groupby("_pos")["msg"]
+        .agg("; ".join)
+    )
+    reject_pos = np.flatnonzero(drop)
+    rejects = raw.take(reject_pos)
+    rejects.insert(0, "_problems", reasons.reindex(reject_pos).fillna("").to_numpy())
+    rejects.insert(0, "_row", reject_pos + probs.offset)
+    rejects.insert(0, "_file", probs.file)
+    return rejects
+
+
+def default_rejects_path(source: str | Path, folder: str | Path | None = None) -> Path:
+    """Where :func:`write_rejects` writes by default.
+
+    Parameters
+    ----------
+    source : str or Path
+        The export read.
+    folder : str or Path, optional
+        Folder (default: the outputs folder).
+
+    Returns
+    -------
+    Path
+        ``<folder>/<stem>.rejects-contains-personal-data.csv``.
+    """
+    from alignlib.paths import OUTPUTS_DIR
+
+    source = Path(source)
+    return Path(folder or OUTPUTS_DIR) / f"{source.stem}.{REJECTS_SUFFIX}"
+
+
+def write_rejects(result: IngestResult, path: str | Path) -> Path:
+    """Write the rejected rows atomically (temp file + rename); return the path.
+
+    The rows hold personal data (names, emails): the file name should say so
+    (see :func:`default_rejects_path`); a name without ``personal-data`` is refused.
+
+    Parameters
+    ----------
+    result : IngestResult
+        What a loader read.
+    path : str or Path
+        The rejects file.
+
+    Returns
+    -------
+    Path
+        ``path``.
+
+    Raises
+    ------
+    InputError
+        The file name does not say it holds personal data.
+    """
+    path = Path(path)
+    if "personal-data" not in path.name:
+        raise InputError(
+            f"{path}: a rejects file holds personal data; its name must say so "
+            f"(e.g. {path.with_name(path.stem + '.' + REJECTS_SUFFIX).name})"
+        )
+    with atomic_path(path) as tmp, open(tmp, "w", newline="", encoding="utf-8") as fh:
+        result.rejects.to_csv(fh, index=False, lineterminator="\n")
+    return path

@@ -1,0 +1,419 @@
+"""The normalised table every loader builds, and :class:`IngestResult`, what a loader returns."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from alignlib.crm.problems import PROBLEM_COLUMNS, Problems, RowProblem
+from alignlib.crm.read import arrow_text
+from alignlib.crm.rejects import rejected_rows
+from alignlib.taxonomy import DEFAULT_STAGE_NAMES
+
+#: HubSpot ``Lead Status`` values that mean "returned to nurture" / "disqualified".
+RECYCLE_STATUSES = frozenset({"Bad Timing", "Recycled", "Nurture"})
+DISQUALIFIED_STATUSES = frozenset({"Unqualified", "Disqualified"})
+
+#: Rows from which the accepted columns are filtered on two threads.
+THREADED_ROWS = 100_000
+
+
+def table_columns(stage_names: Sequence[str] = DEFAULT_STAGE_NAMES) -> list[str]:
+    """Column names of the normalised table for a company's stages, in order.
+
+    Parameters
+    ----------
+    stage_names : sequence of str
+        The company's stages, top to bottom.
+
+    Returns
+    -------
+    list of str
+        ``id``, ``row``, ``created``, ..., ``entered_<stage>``, ``reached_<stage>``, ...
+    """
+    return [
+        "id",
+        "row",
+        "created",
+        "source",
+        "channel",
+        "owner",
+        "lead_status",
+        "stage",
+        *[f"entered_{s}" for s in stage_names],
+        *[f"reached_{s}" for s in stage_names],
+        "outcome",
+        "close_date",
+        "amount",
+        "first_response",
+        "recycled",
+        "disqualified",
+    ]
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    """What a loader read: the normalised table, the problems and the counts.
+
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        The normalised table (accepted rows only; columns from :func:`table_columns`).
+    problems_frame : pandas.DataFrame
+        One row per problem: ``file, row, field, reason, value, action``.
+    rows_read : int
+        Data rows in the file(s) the table is built from (leads for Salesforce).
+    accepted, rejected : int
+        ``rows_read == accepted + rejected``; exact duplicate copies count as rejected.
+    duplicates : int
+        Exact duplicate copies (the record itself is counted once).
+    stage_names : tuple of str
+        The company's stages, top to bottom.
+    as_of : pandas.Timestamp
+        The date the export was taken (given, or the latest date in it).
+    source : str
+        The file(s) read.
+    format : str
+        ``hubspot``, ``salesforce`` or ``csv``.
+    rejects : pandas.DataFrame
+        The rejected raw rows with ``_file``, ``_row`` and ``_problems`` columns first.
+        Holds personal data: write it only with :func:`alignlib.crm.write_rejects`.
+    """
+
+    table: pd.DataFrame
+    problems_frame: pd.DataFrame
+    rows_read: int
+    accepted: int
+    rejected: int
+    duplicates: int
+    stage_names: tuple[str, ...]
+    as_of: pd.Timestamp
+    source: str
+    format: str
+    rejects: pd.DataFrame = field(repr=False)
+
+    @property
+    def problems(self) -> list[RowProblem]:
+        """The problems as :class:`RowProblem` objects, in file and row order."""
+        return [RowProblem(**r) for r in self.problems_frame.to_dict("records")]
+
+    def reached(self) -> dict[str, int]:
+        """Canonical stage -> number of accepted contacts that reached it."""
+        return {s: int(self.table[f"reached_{s}"].sum()) for s in self.stage_names}
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready summary: counts, stages reached and every problem (no personal data)."""
+        return {
+            "source": self.source,
+            "format": self.format,
+            "as_of": self.as_of.strftime("%Y-%m-%d"),
+            "rows": self.rows_read,
+            "accepted": self.accepted,
+            "rejected": self.rejected,
+            "duplicates": self.duplicates,
+            "reached": self.reached(),
+            "problems": [
+                {**r, "row": int(r["row"])} for r in self.problems_frame.to_dict("records")
+            ],
+        }
+
+
+def frame_of(columns: Mapping[str, pd.Series]) -> pd.DataFrame:
+    """Columns side by side without copying them into one block (``pd.concat``).
+
+    Parameters
+    ----------
+    columns : mapping
+        Name -> column, all on one index.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The columns in the mapping's order.
+    """
+    return pd.concat(list(columns.values()), axis=1, keys=list(columns))
+
+
+def text_column(values: pd.Series) -> Any:
+    """A text column as a pyarrow array with blanks and missing values as nulls.
+
+    Parameters
+    ----------
+    values : pandas.Series
+        Text column.
+
+    Returns
+    -------
+    pyarrow.LargeStringArray
+        Null where blank or missing.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if values.dtype == object:
+        arr = pa.array(values.to_numpy(), type=pa.large_string(), from_pandas=True)
+    else:
+        arr = arrow_text(values)
+    keep = pc.fill_null(pc.not_equal(arr, ""), False)
+    if arr.type == pa.large_string() and arr.offset == 0 and keep.offset == 0:
+        # Same offsets and characters; only the validity bitmap changes.
+        return pa.LargeStringArray.from_buffers(
+            len(arr), arr.buffers()[1], arr.buffers()[2], keep.buffers()[1]
+        )
+    return pc.if_else(keep, arr, pa.scalar(None, pa.large_string()))
+
+
+def _datetimes(values: pd.Series) -> np.ndarray:
+    return values.to_numpy(dtype="datetime64[s]")
+
+
+def assemble(
+    *,
+    ids: pd.Series,
+    created: pd.Series,
+    source: pd.Series,
+    channel: pd.Series,
+    owner: pd.Series,
+    lead_status: pd.Series,
+    stage: pd.Series,
+    entered: pd.DataFrame,
+    reached: np.ndarray,
+    outcome: pd.Series,
+    close_date: pd.Series,
+    amount: pd.Series,
+    first_response: pd.Series,
+    offset: int,
+    stage_names: Sequence[str],
+    recycle_statuses: frozenset[str] = RECYCLE_STATUSES,
+) -> dict[str, Any]:
+    """The normalised table's columns over every row read (numpy, or pyarrow for text).
+
+    :func:`finish` drops the rejected rows and builds the DataFrame. ``recycled``
+    and ``disqualified`` come from ``lead_status``: one of ``recycle_statuses`` /
+    :data:`DISQUALIFIED_STATUSES`.
+
+    Parameters
+    ----------
+    ids, created, source, channel, owner, lead_status, stage : pandas.Series
+        One value per row read.
+    entered : pandas.DataFrame
+        One date column per stage, top to bottom.
+    reached : numpy.ndarray
+        Boolean (rows, stages).
+    outcome, close_date, amount, first_response : pandas.Series
+        One value per row read.
+    offset : int
+        Line number of the first data row.
+    stage_names : sequence of str
+        The company's stages.
+    recycle_statuses : frozenset of str
+        Lead statuses that mean "returned to nurture".
+
+    Returns
+    -------
+    dict
+        Column name -> numpy or pyarrow array, every row read.
+    """
+    data: dict[str, Any] = {
+        "id": text_column(ids),
+        "row": np.arange(len(ids)) + offset,
+        "created": _datetimes(created),
+        "source": text_column(source),
+        "channel": text_column(channel),
+        "owner": text_column(owner),
+        "lead_status": text_column(lead_status),
+        "stage": text_column(stage),
+    }
+    for j, s in enumerate(stage_names):
+        data[f"entered_{s}"] = _datetimes(entered.iloc[:, j])
+    for j, s in enumerate(stage_names):
+        data[f"reached_{s}"] = np.ascontiguousarray(reached[:, j])  # a view if F-ordered
+    data.update(
+        outcome=text_column(outcome),
+        close_date=_datetimes(close_date),
+        amount=np.asarray(amount, dtype=float),
+        first_response=_datetimes(first_response),
+        recycled=lead_status.isin(recycle_statuses).to_numpy(),
+        disqualified=lead_status.isin(DISQUALIFIED_STATUSES).to_numpy(),
+    )
+    return data
+
+
+def keep_rows(values: Any, keep: np.ndarray) -> Any:
+    """Rows of one assembled column where ``keep`` (pyarrow filter for text, numpy else).
+
+    Parameters
+    ----------
+    values : numpy.ndarray or pyarrow.Array
+        One column from :func:`assemble`.
+    keep : numpy.ndarray
+        Rows to keep.
+
+    Returns
+    -------
+    numpy.ndarray or pandas.Series
+        The kept rows (text as a ``str`` Series).
+    """
+    if isinstance(values, np.ndarray):
+        return values if keep.all() else values[keep]
+    import pyarrow as pa
+
+    return pd.Series(values if keep.all() else values.filter(pa.array(keep)), dtype="str")
+
+
+def accepted_frame(
+    columns: Mapping[str, Any], keep: np.ndarray, order: Sequence[str]
+) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """The accepted rows of the assembled columns as a DataFrame (columns in ``order``).
+
+    Each numpy column is filtered straight into its own block, which pandas takes
+    as it is (``pandas.api.internals``), so the million-row table is copied once,
+    not filtered and then copied again into consolidated blocks. Falls back to the
+    ordinary constructor if that API is missing.
+
+    Parameters
+    ----------
+    columns : mapping
+        From :func:`assemble`.
+    keep : numpy.ndarray
+        Accepted rows.
+    order : sequence of str
+        Column order (:func:`table_columns`).
+
+    Returns
+    -------
+    tuple
+        (the table, column name -> filtered column).
+    """
+    m = int(keep.sum())
+    index = pd.RangeIndex(m)
+    try:
+        from pandas.api.internals import create_dataframe_from_blocks
+    except ImportError:  # pragma: no cover - older pandas
+        filtered = {c: keep_rows(columns[c], keep) for c in order}
+        return pd.DataFrame(filtered, index=index), filtered
+    keep_all = bool(keep.all())
+    rows = np.flatnonzero(keep)
+
+    def one(i: int) -> tuple[Any, Any]:
+        """(block, filtered column) for column ``order[i]``."""
+        v = columns[order[i]]
+        if not isinstance(v, np.ndarray):
+            text = keep_rows(v, keep)
+            return text.array, text
+        # One block per column: a 2-D block of several million-row columns is an
+        # allocation large enough to be a fresh mmap (page faults on every run).
+        block = np.empty((1, m), dtype=v.dtype)
+        if keep_all:
+            block[0] = v
+        else:
+            np.take(v, rows, out=block[0], mode="clip")  # "raise" would buffer
+        return block, block[0]
+
+    # numpy's take and pyarrow's filter release the GIL: big tables on two threads.
+    if m >= THREADED_ROWS:
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=min(2, os.cpu_count() or 1)) as pool:
+            done = list(pool.map(one, range(len(order))))
+    else:
+        done = [one(i) for i in range(len(order))]
+    blocks = [(block, np.array([i])) for i, (block, _) in enumerate(done)]
+    filtered = {c: col for c, (_, col) in zip(order, done, strict=True)}
+    frame = create_dataframe_from_blocks(blocks, index=index, columns=pd.Index(list(order)))
+    return frame, filtered
+
+
+def finish(
+    *,
+    path: Path,
+    fmt: str,
+    raw: pd.DataFrame,
+    table: Mapping[str, Any],
+    probs: Problems,
+    drop: np.ndarray,
+    duplicates: int,
+    stage_names: Sequence[str],
+    as_of: dt.date | pd.Timestamp | None,
+    extra_problems: Sequence[pd.DataFrame] = (),
+    extra_rejects: Sequence[pd.DataFrame] = (),
+    source: str | None = None,
+) -> IngestResult:
+    """Put a loader's result together: accepted table, problems, rejects and counts.
+
+    Parameters
+    ----------
+    path : Path
+        The main file read.
+    fmt : str
+        Format name (``hubspot``, ``salesforce``, ``csv``).
+    raw : pandas.DataFrame
+        The main file's raw table.
+    table : mapping
+        From :func:`assemble`.
+    probs : Problems
+        The main file's problems.
+    drop : numpy.ndarray
+        Rows rejected.
+    duplicates : int
+        Exact duplicate copies.
+    stage_names : sequence of str
+        The company's stages.
+    as_of : date, optional
+        When the export was taken (default: the latest date among accepted rows).
+    extra_problems, extra_rejects : sequence of pandas.DataFrame
+        Problems and rejected rows of other files read (Salesforce opportunities).
+    source : str, optional
+        What to call the source (default: ``path``).
+
+    Returns
+    -------
+    IngestResult
+    """
+    frame = probs.frame()
+    parts = [frame, *extra_problems]
+    all_problems = (
+        pd.concat([p for p in parts if len(p)], ignore_index=True)
+        if any(len(p) for p in parts)
+        else frame
+    )
+    rejects = rejected_rows(raw, drop, frame, probs)
+    if extra_rejects:
+        rejects = pd.concat([rejects, *extra_rejects], ignore_index=True)
+    # Rejected rows leave every column once, as the table is put together.
+    accepted_table, filtered = accepted_frame(table, ~drop, table_columns(stage_names))
+    if as_of is None:
+        date_cols = ["created", *[f"entered_{s}" for s in stage_names], "close_date"]
+        # NaT is int64's minimum as an integer: the max of the integers skips it.
+        latest_int = max(
+            (int(filtered[c].view("int64").max()) for c in date_cols if len(filtered[c])),
+            default=np.iinfo(np.int64).min,
+        )
+        latest = (
+            pd.Timestamp(np.datetime64(latest_int, "s"))
+            if latest_int != np.iinfo(np.int64).min
+            else pd.NaT
+        )
+        as_of_ts = pd.Timestamp(latest).normalize() if pd.notna(latest) else pd.Timestamp.today()
+    else:
+        as_of_ts = pd.Timestamp(as_of)
+    return IngestResult(
+        table=accepted_table,
+        problems_frame=all_problems[PROBLEM_COLUMNS].reset_index(drop=True),
+        rows_read=len(raw),
+        accepted=int((~drop).sum()),
+        rejected=int(drop.sum()),
+        duplicates=duplicates,
+        stage_names=tuple(stage_names),
+        as_of=as_of_ts,
+        source=source or str(path),
+        format=fmt,
+        rejects=rejects.reset_index(drop=True),
+    )

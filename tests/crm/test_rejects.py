@@ -1,0 +1,24 @@
+"""Rejected rows: written atomically, only to a file whose name says it holds personal data."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from alignlib import crm
+from alignlib.errors import InputError
+
+FIX = Path(__file__).parents[1] / "fixtures" / "crm"
+
+
+def test_rejects_file_is_atomic_and_named(hubspot, tmp_path):
+    path = crm.default_rejects_path(FIX / "hubspot_small.csv", tmp_path)
+    assert path.name == "hubspot_small.rejects-contains-personal-data.csv"
+    crm.write_rejects(hubspot, path)
+    back = pd.read_csv(path, dtype=str, keep_default_na=False)
+    assert len(back) == 6 and "Email" in back.columns
+    assert list(tmp_path.iterdir()) == [path]  # no temp file left behind
+    with pytest.raises(InputError, match="personal data"):
+        crm.write_rejects(hubspot, tmp_path / "rejects.csv")

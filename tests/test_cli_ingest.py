@@ -1,0 +1,71 @@
+"""alignlib ingest: JSON and text output, rejects file, exit codes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+FIX = Path(__file__).parent / "fixtures" / "crm"
+
+
+def test_cli_ingest_json(tmp_path, capsys):
+    from alignlib.cli import main
+
+    rejects = tmp_path / "x.rejects-contains-personal-data.csv"
+    code = main(
+        [
+            "ingest",
+            str(FIX / "hubspot_small.csv"),
+            "--format",
+            "hubspot",
+            "--json",
+            "--rejects",
+            str(rejects),
+        ]
+    )
+    out = json.loads(capsys.readouterr().out)
+    assert code == 0
+    assert {"rows", "accepted", "rejected", "reached", "problems"} <= set(out)
+    assert (out["rows"], out["accepted"], out["rejected"]) == (16, 9, 7)  # no SAL mapping
+    assert out["reached"]["lead"] == 8 and len(out["problems"]) == 7
+    assert rejects.exists() and out["rejects_file"] == str(rejects)
+    assert "@example.com" not in json.dumps(out)
+
+
+def test_cli_ingest_with_params_and_salesforce(tmp_path, capsys, monkeypatch):
+    from alignlib.cli import main
+    from alignlib.paths import DEFAULT_PARAMS
+
+    monkeypatch.setattr("alignlib.paths.OUTPUTS_DIR", tmp_path)
+    code = main(["ingest", str(FIX / "hubspot_small.csv"), "--params", str(DEFAULT_PARAMS)])
+    text = capsys.readouterr().out
+    assert code == 0 and "accepted 10" in text and "rejected 6" in text
+    assert "hubspot_small.rejects-contains-personal-data.csv" in text
+    assert (tmp_path / "ingest" / "hubspot_small.rejects-contains-personal-data.csv").exists()
+    code = main(
+        [
+            "ingest",
+            str(FIX / "salesforce_leads_small.csv"),
+            "--format",
+            "salesforce",
+            "--opportunities",
+            str(FIX / "salesforce_opportunities_small.csv"),
+            "--json",
+            "--rejects",
+            str(tmp_path / "sf.rejects-contains-personal-data.csv"),
+        ]
+    )
+    out = json.loads(capsys.readouterr().out)
+    assert code == 0 and out["reached"]["won"] == 1 and out["rows"] == 8
+
+
+def test_cli_ingest_unreadable_exits_2(tmp_path, capsys):
+    from alignlib.cli import main
+
+    assert main(["ingest", str(tmp_path / "missing.csv")]) == 2
+    assert "file not found" in capsys.readouterr().err
+    bad = tmp_path / "bad.csv"
+    bad.write_text("Record ID,Email\n1,a@example.com\n")
+    assert main(["ingest", str(bad), "--json"]) == 2
+    err = capsys.readouterr().err
+    assert "Create Date" in err and "Traceback" not in err
