@@ -10,13 +10,10 @@ import numpy as np
 import pandas as pd
 
 from alignlib.errors import InputError
-from alignlib.experiments import (
-    ExperimentReadout,
-    ProportionsComparison,
-    VariantsComparison,
-    _next_stage,
-    _transition,
-)
+from alignlib.experiments.comparison import ProportionsComparison, VariantsComparison
+from alignlib.experiments.inputs import following_stage
+from alignlib.experiments.readout import ExperimentReadout
+from alignlib.experiments.text import transition
 
 ImpactMode = Literal["lift", "replace"]
 
@@ -244,9 +241,9 @@ def revenue_impact(
     currency = getattr(params, "currency", "USD")
     expected_delta = float(delta.mean())
     p_hit_c, p_hit_v = float(hit_c.mean()), float(hit_v.mean())
-    transition = _transition(stage, _next_stage(stage, names)).strip()
+    transition_text = transition(stage, following_stage(stage, names)).strip()
     message = (
-        f"Shipping {chosen.variant_name} ({transition}) changes expected {params.quarter} "
+        f"Shipping {chosen.variant_name} ({transition_text}) changes expected {params.quarter} "
         f"bookings by {_money(expected_delta, currency)} ({interval:.0%} of simulated "
         f"quarters between {_money(float(lo), currency)} and {_money(float(hi), currency)}); "
         f"P(hit the {target:,.0f} {currency} target) goes from {p_hit_c:.0%} to {p_hit_v:.0%}."
