@@ -1,0 +1,77 @@
+"""The reports a batch renders, and one job: a report for one parameters file."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from alignlib import paths
+
+
+@dataclass(frozen=True)
+class ReportSpec:
+    """One report notebook the batch renders.
+
+    Attributes
+    ----------
+    name : str
+        File stem of the outputs (``quarterly_plan``).
+    title : str
+        Human title for the page and the index.
+    notebook : Path
+        The source notebook.
+    """
+
+    name: str
+    title: str
+    notebook: Path
+
+
+#: The three quarterly reports, in the order the index lists them.
+REPORTS: tuple[ReportSpec, ...] = (
+    ReportSpec("quarterly_plan", "Quarterly plan", paths.NOTEBOOKS_DIR / "quarterly_plan.ipynb"),
+    ReportSpec(
+        "experiment_analysis",
+        "Experiment analysis",
+        paths.NOTEBOOKS_DIR / "experiment_analysis.ipynb",
+    ),
+    ReportSpec("trend_report", "Trend report", paths.NOTEBOOKS_DIR / "trend_report.ipynb"),
+)
+
+
+@dataclass(frozen=True)
+class ReportJob:
+    """One report to render for one parameters file.
+
+    Attributes
+    ----------
+    report : ReportSpec
+        The notebook to run.
+    quarter, segment : str
+        Where its outputs go (``<out>/<quarter>/<segment>/``).
+    params_path : Path or None
+        The parameters file.
+    parameters : dict
+        Notebook parameters to inject (each notebook receives those it declares).
+    setup_error : str or None
+        Why the parameters file could not be read; the job then fails without running.
+    """
+
+    report: ReportSpec
+    quarter: str
+    segment: str
+    params_path: Path | None
+    parameters: dict[str, Any] = field(default_factory=dict)
+    setup_error: str | None = None
+
+    @property
+    def key(self) -> str:
+        """``<quarter>/<segment>/<report>``: the job's name in results and messages."""
+        return f"{self.quarter}/{self.segment}/{self.report.name}"
+
+    @property
+    def subtitle(self) -> str:
+        """The line under the report's title: quarter and segment."""
+        segment = "all segments" if self.segment in ("all", "") else f"segment: {self.segment}"
+        return f"{self.quarter} · {segment}"

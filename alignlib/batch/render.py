@@ -1,0 +1,462 @@
+"""Rendering reports: papermill runs in a kernel, locally in threads or on a dask cluster.
+
+Rendering happens in memory (the executed notebook, its HTML page and its records), so a
+result can cross processes; :mod:`alignlib.batch.publish` writes it. A failing notebook is
+a result too, never an exception: papermill's cell error is described from its fields.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import sys
+import tempfile
+import time
+import traceback
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from alignlib.batch.html import export_html
+from alignlib.batch.jobs import ReportJob
+from alignlib.batch.record import read_records
+from alignlib.errors import InputError
+
+if TYPE_CHECKING:  # papermill is imported when a report runs, not by notebooks recording
+    from papermill.exceptions import PapermillExecutionError
+
+#: Kernel the reports run in (``make setup`` installs it into the venv).
+KERNEL_NAME = "alignlib"
+
+#: Longest error line kept in results, summaries and the index.
+_MAX_ERROR = 300
+
+
+# --------------------------------------------------------------------------------------
+# Failures
+# --------------------------------------------------------------------------------------
+
+
+def _squash(text: str) -> str:
+    """One line of at most ``_MAX_ERROR`` characters."""
+    line = " ".join(text.split())
+    return line[:_MAX_ERROR] + ("..." if len(line) > _MAX_ERROR else "")
+
+
+def one_line(exc: BaseException) -> str:
+    """A one-line summary of an exception: its type and message.
+
+    Parameters
+    ----------
+    exc : BaseException
+        Any exception.
+
+    Returns
+    -------
+    str
+        ``"<Type>: <message>"`` on one line, shortened to 300 characters.
+    """
+    return _squash(f"{type(exc).__name__}: {exc}")
+
+
+@dataclass(frozen=True)
+class CellFailure:
+    """The notebook cell that failed, from papermill's :class:`PapermillExecutionError`.
+
+    Attributes
+    ----------
+    ename, evalue : str
+        The exception's type name and message, as the kernel reported them.
+    cell_index : int or None
+        Position of the cell in the executed notebook (0-based).
+    exec_count : int or None
+        Its execution count (the ``In [n]`` a reader sees).
+    source : str
+        The cell's code.
+    """
+
+    ename: str
+    evalue: str
+    cell_index: int | None
+    exec_count: int | None
+    source: str
+
+    @classmethod
+    def from_error(cls, exc: PapermillExecutionError) -> CellFailure:
+        """Read the fields of papermill's error.
+
+        Parameters
+        ----------
+        exc : PapermillExecutionError
+            What ``papermill.execute_notebook`` raised.
+
+        Returns
+        -------
+        CellFailure
+            The same facts, typed.
+        """
+        return cls(
+            ename=str(exc.ename or "Error"),
+            evalue=str(exc.evalue or ""),
+            cell_index=exc.cell_index,
+            exec_count=exc.exec_count,
+            source=str(exc.source or ""),
+        )
+
+    def summary(self) -> str:
+        """One line for the terminal and the index: ``ValueError: message (cell 7)``.
+
+        Returns
+        -------
+        str
+            The error on one line, with the execution count of the cell when known.
+        """
+        text = f"{self.ename}: {self.evalue}" if self.evalue else self.ename
+        if self.exec_count is not None:
+            text += f" (cell {self.exec_count})"
+        return _squash(text)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The fields as a plain mapping, for the report's JSON summary.
+
+        Returns
+        -------
+        dict
+            ``ename``, ``evalue``, ``cell_index``, ``exec_count`` and ``source``.
+        """
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class RenderedReport:
+    """What rendering one report produced (all in memory, so it can cross processes).
+
+    Attributes
+    ----------
+    ok : bool
+        The notebook ran and its page was exported.
+    error : str or None
+        One-line description of what went wrong.
+    notebook_json : str or None
+        The executed notebook (kept for a failed run too, with the error cell).
+    html : str or None
+        The exported page.
+    headline, tables : dict
+        What the notebook recorded (see :mod:`alignlib.batch.record`).
+    parameters : dict
+        The parameters the notebook ran with.
+    seconds : float
+        Wall time.
+    failure : CellFailure or None
+        The failing cell, when the notebook raised.
+    """
+
+    ok: bool
+    error: str | None
+    notebook_json: str | None
+    html: str | None
+    headline: dict[str, Any]
+    tables: dict[str, dict[str, Any]]
+    parameters: dict[str, Any]
+    seconds: float
+    failure: CellFailure | None = None
+
+    @classmethod
+    def failed(cls, error: str, parameters: dict[str, Any], seconds: float = 0.0) -> RenderedReport:
+        """A report that produced nothing but an error.
+
+        Parameters
+        ----------
+        error : str
+            One-line description.
+        parameters : dict
+            The parameters it was given.
+        seconds : float
+            Time spent.
+
+        Returns
+        -------
+        RenderedReport
+            ``ok=False`` with no notebook, page or records.
+        """
+        return cls(False, error, None, None, {}, {}, parameters, seconds)
+
+
+# --------------------------------------------------------------------------------------
+# Kernel
+# --------------------------------------------------------------------------------------
+
+
+def ensure_kernel(name: str = KERNEL_NAME, *, log: Callable[[str], None] | None = None) -> str:
+    """Return a kernel name that will start this project's Python.
+
+    Uses the kernelspec ``name`` when it exists and its interpreter is present;
+    otherwise installs one pointing at ``sys.executable`` into ``sys.prefix``
+    (what ``make setup`` does), and if that is impossible falls back to ``python3``
+    with a message.
+
+    Parameters
+    ----------
+    name : str
+        Kernel name to use (default ``alignlib``).
+    log : callable, optional
+        Where to send the message (default: standard error).
+
+    Returns
+    -------
+    str
+        The kernel name to pass to papermill.
+    """
+    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+
+    say = log or (lambda msg: print(msg, file=sys.stderr))
+    ksm = KernelSpecManager()
+    try:
+        spec = ksm.get_kernel_spec(name)
+        exe = spec.argv[0] if spec.argv else ""
+        if Path(exe).exists() or shutil.which(exe):
+            return name
+        reason = f"its interpreter {exe!r} does not exist"
+    except NoSuchKernel:
+        reason = "it is not installed"
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            spec_json = {
+                "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+                "display_name": f"{name} ({Path(sys.prefix).name})",
+                "language": "python",
+            }
+            Path(tmp, "kernel.json").write_text(json.dumps(spec_json, indent=1))
+            ksm.install_kernel_spec(tmp, kernel_name=name, prefix=sys.prefix)
+        say(f"note: kernel {name!r} was missing ({reason}); installed it for {sys.executable}")
+        return name
+    except OSError as exc:
+        say(
+            f"warning: kernel {name!r} is unusable ({reason}) and could not be installed "
+            f"({exc}); using 'python3'. Run `make setup` to install it."
+        )
+        return "python3"
+
+
+# --------------------------------------------------------------------------------------
+# Rendering one report (runs in a worker thread or on a dask worker)
+# --------------------------------------------------------------------------------------
+
+
+def declared_parameters(notebook: Path) -> set[str]:
+    """Names assigned in a notebook's ``parameters`` cell (the ones papermill may inject).
+
+    A plain scan of ``name = ...`` / ``name: type = ...`` lines: papermill's own
+    inspector skips lines with a second ``=`` (e.g. in a comment).
+
+    Parameters
+    ----------
+    notebook : Path
+        The source notebook.
+
+    Returns
+    -------
+    set of str
+        The parameter names.
+    """
+    import nbformat
+
+    nb = nbformat.read(notebook, as_version=4)
+    names: set[str] = set()
+    for cell in nb.cells:
+        if "parameters" in cell.get("metadata", {}).get("tags", []):
+            for line in cell.source.splitlines():
+                m = re.match(r"^([A-Za-z_]\w*)\s*(?::[^=]*)?=", line)
+                if m:
+                    names.add(m.group(1))
+    return names
+
+
+def render_report(job: ReportJob, kernel_name: str = KERNEL_NAME) -> RenderedReport:
+    """Execute one report notebook and export it to HTML, in memory.
+
+    Never raises for a failing notebook: the result says ``ok=False`` with a
+    one-line error and keeps the executed notebook (with papermill's error cell).
+
+    Parameters
+    ----------
+    job : ReportJob
+        What to render.
+    kernel_name : str
+        Jupyter kernel to run it in.
+
+    Returns
+    -------
+    RenderedReport
+        The notebook, page and records, or what failed.
+    """
+    import nbformat
+    import papermill as pm
+    from papermill.exceptions import PapermillExecutionError
+
+    start = time.perf_counter()
+    if job.setup_error:
+        return RenderedReport.failed(job.setup_error, job.parameters)
+    tmp = tempfile.mkdtemp(prefix="alignlib-render-")
+    out_nb = Path(tmp) / f"{job.report.name}.ipynb"
+    error: str | None = None
+    failure: CellFailure | None = None
+    try:
+        declared = declared_parameters(job.report.notebook)
+        params = {k: v for k, v in job.parameters.items() if k in declared}
+        pm.execute_notebook(
+            str(job.report.notebook),
+            str(out_nb),
+            parameters=params,
+            kernel_name=kernel_name,
+            progress_bar=False,
+            request_save_on_cell_execute=False,
+            # no `cwd=`: papermill implements it with a process-wide chdir, which races
+            # between threads; the batch injects absolute paths instead
+            # the kernel's start-up chatter (e.g. its TCP notice) is noise in a batch log
+            extra_arguments=["--IPKernelApp.log_level=ERROR"],
+        )
+    except PapermillExecutionError as exc:
+        failure = CellFailure.from_error(exc)
+        error = failure.summary()
+        params = dict(job.parameters)
+    except Exception as exc:
+        error = one_line(exc)
+        params = dict(job.parameters)
+    try:
+        if not out_nb.exists():
+            return RenderedReport.failed(
+                error or "no notebook written", params, time.perf_counter() - start
+            )
+        nb = nbformat.read(out_nb, as_version=4)
+        params = dict(nb.metadata.get("papermill", {}).get("parameters", params))
+        headline, tables = read_records(nb)
+        try:
+            page = export_html(
+                nb, title=job.report.title, subtitle=job.subtitle, failed=bool(error)
+            )
+        except Exception as exc:
+            page = None
+            error = error or f"HTML export failed: {one_line(exc)}"
+        return RenderedReport(
+            ok=error is None,
+            error=error,
+            notebook_json=nbformat.writes(nb),
+            html=page,
+            headline=headline,
+            tables=tables,
+            parameters=params,
+            seconds=time.perf_counter() - start,
+            failure=failure,
+        )
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+# --------------------------------------------------------------------------------------
+# Rendering many: threads or dask
+# --------------------------------------------------------------------------------------
+
+
+def render_all(
+    jobs: Sequence[ReportJob],
+    kernel: str,
+    *,
+    workers: int | None = None,
+    scheduler: str | Any | None = None,
+) -> Iterator[tuple[ReportJob, RenderedReport]]:
+    """Render jobs in parallel, yielding each as it finishes.
+
+    Parameters
+    ----------
+    jobs : sequence of ReportJob
+        What to render.
+    kernel : str
+        Jupyter kernel name.
+    workers : int, optional
+        Reports rendered at once locally (default: the number of cores).
+    scheduler : str or distributed.Client, optional
+        Render on a dask.distributed cluster instead.
+
+    Yields
+    ------
+    tuple of (ReportJob, RenderedReport)
+        In the order they finish; a crash becomes a failed report.
+
+    Raises
+    ------
+    InputError
+        When ``workers`` is below 1.
+    """
+    if scheduler is not None:
+        yield from _render_dask(jobs, kernel, scheduler)
+        return
+    n = workers or os.cpu_count() or 1
+    if n < 1:
+        raise InputError(f"--workers must be at least 1, got {workers}")
+    # Each papermill run starts its own kernel process, so threads are enough to
+    # keep `n` kernels busy; the GIL only serialises the light bookkeeping.
+    with ThreadPoolExecutor(max_workers=n, thread_name_prefix="alignlib-report") as pool:
+        futures = {pool.submit(_render_safely, job, kernel): job for job in jobs}
+        try:
+            for fut in as_completed(futures):
+                yield futures[fut], fut.result()
+        except BaseException:
+            for fut in futures:
+                fut.cancel()
+            raise
+
+
+def _render_safely(job: ReportJob, kernel: str) -> RenderedReport:
+    """render_report, turning any unexpected crash into a failed report."""
+    try:
+        return render_report(job, kernel)
+    except Exception as exc:
+        tb = traceback.format_exc(limit=3)
+        return RenderedReport.failed(
+            f"{one_line(exc)} [{tb.splitlines()[-1] if tb else ''}]", job.parameters
+        )
+
+
+def _render_on_worker(job: ReportJob, kernel: str) -> RenderedReport:
+    """Entry point on a dask worker: make sure the kernel exists there, then render."""
+    return _render_safely(job, ensure_kernel(kernel, log=lambda _msg: None))
+
+
+def _render_dask(
+    jobs: Sequence[ReportJob], kernel: str, scheduler: str | Any
+) -> Iterator[tuple[ReportJob, RenderedReport]]:
+    """Render on a dask.distributed cluster (a client, or an address to connect to)."""
+    from distributed import Client
+    from distributed import as_completed as dask_completed
+
+    own = not isinstance(scheduler, Client)
+    client: Any = Client(scheduler) if own else scheduler
+    try:
+        futures = {
+            client.submit(
+                _render_on_worker,
+                job,
+                kernel,
+                key=f"alignlib-report-{uuid.uuid4().hex}",
+                pure=False,
+            ): job
+            for job in jobs
+        }
+        for fut in dask_completed(futures):
+            job = futures[fut]
+            try:
+                rendered = fut.result()
+            except Exception as exc:
+                rendered = RenderedReport.failed(
+                    f"dask worker failed: {one_line(exc)}", job.parameters
+                )
+            yield job, rendered
+    finally:
+        if own:
+            client.close()

@@ -1,0 +1,300 @@
+"""The batch run: plan the jobs, render them in parallel, publish each, then the index."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import sys
+import time
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from alignlib import paths
+from alignlib.batch.index import write_index
+from alignlib.batch.jobs import REPORTS, ReportJob, ReportSpec
+from alignlib.batch.publish import (
+    ReportResult,
+    finalize_report,
+    new_staging,
+    remove_stale_staging,
+)
+from alignlib.batch.render import KERNEL_NAME, ensure_kernel, one_line, render_all
+from alignlib.errors import AlignError, InputError
+from alignlib.params import load_params
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    """Every report of a batch run and where the index is.
+
+    Attributes
+    ----------
+    results : tuple of ReportResult
+        One per job, in the order of the jobs.
+    index_paths : tuple of Path
+        The index page of each quarter.
+    seconds : float
+        Wall time of the run.
+    """
+
+    results: tuple[ReportResult, ...]
+    index_paths: tuple[Path, ...]
+    seconds: float
+
+    @property
+    def failed(self) -> tuple[ReportResult, ...]:
+        """The reports that failed."""
+        return tuple(r for r in self.results if r.status != "ok")
+
+    @property
+    def ok(self) -> bool:
+        """True when every report rendered."""
+        return not self.failed
+
+    def summary(self) -> str:
+        """A few lines for the terminal: counts, then one line per failure.
+
+        Returns
+        -------
+        str
+            The lines, joined.
+        """
+        n_ok = len(self.results) - len(self.failed)
+        lines = [f"{n_ok} of {len(self.results)} reports rendered in {self.seconds:.1f} s"]
+        lines += [f"  FAILED {r.key}: {r.error}" for r in self.failed]
+        lines += [f"  index: {p}" for p in self.index_paths]
+        return "\n".join(lines)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The run as plain JSON values (``alignlib run --json``).
+
+        Returns
+        -------
+        dict
+            ``ok``, ``seconds``, ``index`` and one entry per report.
+        """
+        return {
+            "ok": self.ok,
+            "seconds": round(self.seconds, 3),
+            "index": [str(p) for p in self.index_paths],
+            "reports": [r.to_dict() for r in self.results],
+        }
+
+
+# --------------------------------------------------------------------------------------
+# Planning the jobs
+# --------------------------------------------------------------------------------------
+
+
+def _quarter_segment(path: Path) -> tuple[str, str, str | None]:
+    """Quarter and segment of a parameters file, and the error if it is invalid.
+
+    An invalid file still gets a quarter and segment (from its raw keys or its name),
+    so that its reports can be listed as failed in the right place.
+    """
+    try:
+        p = load_params(path)
+        return str(p.quarter), str(p.segment), None
+    except AlignError as exc:
+        error = " ".join(str(exc).split())
+    except Exception as exc:
+        error = one_line(exc)
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError):
+        raw = {}
+    if not isinstance(raw, dict):
+        raw = {}
+    quarter = str(raw.get("quarter") or _quarter_from_name(path.stem) or "unknown")
+    segment = str(raw.get("segment") or _segment_from_name(path.stem))
+    return quarter, segment, error
+
+
+def _quarter_from_name(stem: str) -> str | None:
+    """``2026Q4`` from a file stem such as ``2026Q4-emea``."""
+    m = re.match(r"(\d{4}Q[1-4])", stem)
+    return m.group(1) if m else None
+
+
+def _segment_from_name(stem: str) -> str:
+    """``emea`` from ``2026Q4-emea``; ``all`` when the stem is only the quarter."""
+    q = _quarter_from_name(stem)
+    rest = stem[len(q) :].lstrip("-_") if q else stem
+    return rest or "all"
+
+
+def plan_jobs(
+    params_paths: Sequence[str | Path],
+    *,
+    reports: Sequence[ReportSpec] = REPORTS,
+    quarter: str | None = None,
+    parameters: Mapping[str, Any] | None = None,
+) -> list[ReportJob]:
+    """Every (parameters file x report) job of a batch.
+
+    Parameters
+    ----------
+    params_paths : sequence of path
+        Parameters files; empty means every ``params/<quarter>*.yaml``.
+    reports : sequence of ReportSpec
+        Reports to render for each file.
+    quarter : str, optional
+        Only files of this quarter (an error if a named file is of another one).
+    parameters : mapping, optional
+        Extra notebook parameters (e.g. ``trials``); each notebook receives those it
+        declares, plus ``params_path`` and ``interactive=False``.
+
+    Returns
+    -------
+    list of ReportJob
+        File by file, report by report.
+
+    Raises
+    ------
+    InputError
+        For a missing file, a file of another quarter, or two files for one segment.
+    """
+    if not params_paths:
+        q = quarter or paths.DEFAULT_QUARTER
+        params_paths = sorted(paths.PARAMS_DIR.glob(f"{q}*.yaml"))
+        if not params_paths:
+            raise InputError(f"no parameters files for quarter {q} in {paths.PARAMS_DIR}")
+    jobs: list[ReportJob] = []
+    seen: dict[tuple[str, str], Path] = {}
+    for raw_path in params_paths:
+        path = Path(raw_path).resolve()
+        if not path.exists():
+            raise InputError(f"{raw_path}: parameters file not found")
+        q, segment, error = _quarter_segment(path)
+        if quarter and q != quarter and error is None:
+            raise InputError(f"{raw_path}: is for quarter {q}, not --quarter {quarter}")
+        if (q, segment) in seen:
+            raise InputError(
+                f"{raw_path}: quarter {q} segment {segment!r} is also in {seen[(q, segment)]}; "
+                "give each segment its own `segment:` label"
+            )
+        seen[(q, segment)] = path
+        for spec in reports:
+            params = {"params_path": str(path), "interactive": False, **(parameters or {})}
+            jobs.append(ReportJob(spec, q, segment, path, params, setup_error=error))
+    return jobs
+
+
+# --------------------------------------------------------------------------------------
+# The batch
+# --------------------------------------------------------------------------------------
+
+
+def run_batch(
+    params_paths: Sequence[str | Path] = (),
+    *,
+    out_dir: str | Path | None = None,
+    quarter: str | None = None,
+    workers: int | None = None,
+    scheduler: str | Any | None = None,
+    trials: int | None = None,
+    reports: Sequence[ReportSpec] = REPORTS,
+    parameters: Mapping[str, Any] | None = None,
+    kernel_name: str = KERNEL_NAME,
+    progress: bool = True,
+) -> BatchResult:
+    """Render every report for every parameters file, in parallel and fault-tolerant.
+
+    Parameters
+    ----------
+    params_paths : sequence of path
+        Parameters files (one per segment); empty means the quarter's files in ``params/``.
+    out_dir : path, optional
+        Outputs root (default ``alignlib.paths.OUTPUTS_DIR``).
+    quarter : str, optional
+        Restrict to / check this quarter.
+    workers : int, optional
+        Reports rendered at once (default: the number of cores). Each runs in its own
+        kernel process; threads drive them.
+    scheduler : str or distributed.Client, optional
+        A dask.distributed scheduler address (``tcp://host:8786``) or client: reports
+        are rendered on its workers (which must see the same notebooks, parameters
+        and data paths) and written here.
+    trials : int, optional
+        Monte Carlo trials injected into every notebook that has a ``trials`` parameter.
+    reports : sequence of ReportSpec
+        Which notebooks to render (default the three quarterly reports).
+    parameters : mapping, optional
+        More notebook parameters to inject.
+    kernel_name : str
+        Kernel to use; checked (and installed if missing) by :func:`ensure_kernel`.
+    progress : bool
+        Show a tqdm progress bar on standard error.
+
+    Returns
+    -------
+    BatchResult
+        One result per report; ``.ok`` is False when any failed.
+
+    Raises
+    ------
+    InputError
+        For bad arguments or parameters files that cannot be planned (see :func:`plan_jobs`).
+    """
+    from tqdm.auto import tqdm
+
+    start = time.perf_counter()
+    # absolute now: nothing below may depend on the process's working directory
+    out_root = (Path(out_dir) if out_dir is not None else paths.OUTPUTS_DIR).resolve()
+    extra = dict(parameters or {})
+    if trials is not None:
+        if trials < 1:
+            raise InputError(f"--trials must be at least 1, got {trials}")
+        extra["trials"] = int(trials)
+    jobs = plan_jobs(params_paths, reports=reports, quarter=quarter, parameters=extra)
+    kernel = ensure_kernel(kernel_name) if scheduler is None else kernel_name
+    run_id = f"{datetime.now():%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:6]}"
+    quarters = list(dict.fromkeys(job.quarter for job in jobs))
+    stagings: dict[str, Path] = {}
+    for q in quarters:
+        remove_stale_staging(out_root / q)
+        stagings[q] = new_staging(out_root / q, run_id)
+    results: list[ReportResult] = []
+    bar = tqdm(
+        total=len(jobs), desc="reports", unit="report", disable=not progress, file=sys.stderr
+    )
+    try:
+        for job, rendered in render_all(jobs, kernel, workers=workers, scheduler=scheduler):
+            try:
+                result = finalize_report(
+                    job,
+                    rendered,
+                    out_root / job.quarter,
+                    stagings[job.quarter],
+                    params_file=str(job.params_path) if job.params_path else None,
+                )
+            except OSError as exc:
+                result = ReportResult(
+                    key=job.key,
+                    report=job.report.name,
+                    quarter=job.quarter,
+                    segment=job.segment,
+                    status="failed",
+                    error=f"could not write outputs: {one_line(exc)}",
+                    files={},
+                    headline=rendered.headline,
+                    seconds=rendered.seconds,
+                )
+            results.append(result)
+            bar.update(1)
+            if result.status != "ok":
+                bar.write(f"failed: {result.key}: {result.error}", file=sys.stderr)
+    finally:
+        bar.close()
+        for staging in stagings.values():
+            shutil.rmtree(staging, ignore_errors=True)
+    order = {job.key: i for i, job in enumerate(jobs)}
+    results.sort(key=lambda r: order[r.key])
+    index_paths = tuple(write_index(out_root / q, q) for q in quarters)
+    return BatchResult(tuple(results), index_paths, time.perf_counter() - start)

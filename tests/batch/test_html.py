@@ -1,0 +1,40 @@
+"""A report's page: self-contained, code hidden, title and contents, failed runs marked."""
+
+from __future__ import annotations
+
+from _batch_helpers import executed_like_notebook
+
+from alignlib import batch
+
+
+def test_export_html_is_self_contained_with_title_and_toc() -> None:
+    page = batch.export_html(executed_like_notebook(), title="Quarterly plan", subtitle="2026Q4")
+    assert "<title>Quarterly plan — 2026Q4</title>" in page
+    assert '<nav class="al-toc">' in page
+    toc = page.split('<nav class="al-toc">')[1].split("</nav>")[0]
+    assert "First section" in toc and "Second section" in toc
+    assert 'src="data:image/png;base64,' in page
+    # nothing fetched from the network: no external scripts, styles or fonts
+    assert "<script src=" not in page
+    for needle in ('src="http', 'href="http', "@import url(http", "cdn.jsdelivr", "mathjax"):
+        assert needle.lower() not in page.lower(), needle
+    # code is hidden, the notebook's own title is left to the page header
+    assert "batch.record_headline" not in page
+    assert "Notebook title" not in page
+
+
+def test_export_html_marks_failed_runs() -> None:
+    page = batch.export_html(executed_like_notebook(), title="Plan", failed=True)
+    assert "<title>FAILED: Plan</title>" in page
+    assert "failed to render completely" in page
+
+
+def test_export_html_uses_the_packaged_style_and_escapes_the_header() -> None:
+    from alignlib.batch.html import TEMPLATES_DIR
+
+    css = (TEMPLATES_DIR / "report.css").read_text()
+    page = batch.export_html(executed_like_notebook(), title="<Plan & co>", subtitle="<b>x</b>")
+    assert css.strip() in page
+    assert "<h1>&lt;Plan &amp; co&gt;</h1>" in page
+    assert "<p>&lt;b&gt;x&lt;/b&gt;</p>" in page
+    assert "<!--ALIGNLIB_TOC-->" not in page
