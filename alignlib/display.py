@@ -1,26 +1,24 @@
 """Readable tables and callouts for the report notebooks and their HTML pages.
 
-Numbers are formatted for people, not for Python: thousands separators, percentages,
-currency, ``3.0x`` coverage. :func:`table` returns a pandas ``Styler`` (so the raw
-numbers stay in the frame and only their display changes); :func:`callout`,
-:func:`flags` and :func:`stage_definitions` return ``IPython.display.HTML`` objects.
+Numbers are written by :mod:`alignlib.format` (one way to write each kind, shared with
+the charts and the CLI); this module is the HTML side. :func:`table` returns a pandas
+``Styler`` (so the raw numbers stay in the frame and only their display changes);
+:func:`callout`, :func:`flags` and :func:`stage_definitions` return
+``IPython.display.HTML`` objects.
 Styles are inline so they look the same in JupyterLab and in the exported page.
 """
 
 from __future__ import annotations
 
 import html
-import math
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from functools import partial
 from typing import Any
 
 import pandas as pd
 
-_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥"}
-
-#: Format kinds understood by :func:`format_value` and :func:`table`.
-KINDS = ("money", "money_compact", "pct", "pct1", "count", "number", "ratio", "days", "text")
+from alignlib.format import format_value, stage_label
 
 # Column-name patterns -> format kind, checked in order (first match wins).
 _NAME_RULES: tuple[tuple[str, str], ...] = (
@@ -33,86 +31,6 @@ _NAME_RULES: tuple[tuple[str, str], ...] = (
     ),
     (r"(days|lag|hours|velocity)", "days"),
 )
-
-
-def currency_symbol(currency: str) -> str:
-    """Symbol for an ISO currency code (the code and a space when unknown)."""
-    return _SYMBOLS.get(currency.upper(), f"{currency.upper()} ")
-
-
-def _is_missing(value: Any) -> bool:
-    if value is None:
-        return True
-    try:
-        return bool(pd.isna(value))
-    except (TypeError, ValueError):
-        return False
-
-
-def format_value(value: Any, kind: str = "number", currency: str = "USD") -> str:
-    """Format one value for a reader.
-
-    Parameters
-    ----------
-    value : number or str
-        The value; missing values (None, NaN) become an em dash.
-    kind : str
-        ``money`` ($1,234,567), ``money_compact`` ($1.2M), ``pct`` (12%), ``pct1``
-        (12.3%), ``count`` (1,235, rounded), ``number`` (1,234.57 or 1,235),
-        ``ratio`` (3.0x), ``days`` (12.5), ``text`` (as is).
-    currency : str
-        ISO code for money.
-
-    Returns
-    -------
-    str
-    """
-    if _is_missing(value):
-        return "—"
-    if kind == "text" or isinstance(value, str):
-        return str(value)
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        return str(value)
-    if math.isinf(v):
-        return "∞" if v > 0 else "-∞"
-    if kind == "money":
-        sym = currency_symbol(currency)
-        sign = "-" if v < 0 else ""
-        digits = 0 if abs(v) >= 1000 or float(v).is_integer() else 2
-        return f"{sign}{sym}{abs(v):,.{digits}f}"
-    if kind == "money_compact":
-        return money(v, currency)
-    if kind == "pct":
-        return f"{v:.0%}" if abs(v) >= 0.01 or v == 0 else f"{v:.1%}"
-    if kind == "pct1":
-        return f"{v:.1%}"
-    if kind == "count":
-        return f"{round(v):,}"
-    if kind == "ratio":
-        return f"{v:,.1f}x"
-    if kind == "days":
-        return f"{v:,.1f}"
-    if kind == "number":
-        return f"{v:,.0f}" if float(v).is_integer() or abs(v) >= 1000 else f"{v:,.2f}"
-    raise ValueError(f"unknown format kind {kind!r}; use one of {', '.join(KINDS)}")
-
-
-def money(value: float, currency: str = "USD") -> str:
-    """Compact money: $1.2M, $350k, $900 (same style as the chart axes)."""
-    sym = currency_symbol(currency)
-    sign = "-" if value < 0 else ""
-    v = abs(float(value))
-    if v >= 1e9:
-        return f"{sign}{sym}{v / 1e9:.1f}B"
-    if v >= 1e6:
-        return f"{sign}{sym}{f'{v / 1e6:.2f}'.rstrip('0').rstrip('.')}M"
-    if v >= 1e3:
-        return f"{sign}{sym}{v / 1e3:.0f}k"
-    return f"{sign}{sym}{v:,.0f}"
 
 
 def guess_kind(column: str, values: pd.Series) -> str:
@@ -132,11 +50,11 @@ def guess_kind(column: str, values: pd.Series) -> str:
 
 
 def _label(name: Any) -> str:
+    """A snake_case column or index name as a header; anything else is kept as written."""
     text = str(name)
     if text != text.lower() or " " in text:
         return text
-    text = text.replace("_", " ")
-    return text[:1].upper() + text[1:]
+    return stage_label(text)
 
 
 def table(
@@ -156,7 +74,7 @@ def table(
     frame : DataFrame or Series
         The numbers (unchanged; only their display is formatted).
     formats : mapping, optional
-        Column -> format kind (see :func:`format_value`) or a callable. Columns not
+        Column -> format kind (see :func:`alignlib.format.format_value`) or a callable. Columns not
         named are guessed from their name and dtype (rates as %, costs as money,
         counts with thousands separators).
     currency : str
@@ -184,7 +102,7 @@ def table(
         if callable(spec):
             fmt[col] = spec
         else:
-            fmt[col] = lambda v, _k=spec: format_value(v, _k, currency)
+            fmt[col] = partial(format_value, kind=spec, currency=currency)
             if spec != "text":
                 numeric_cols.append(col)
     shown = frame.rename(columns={c: (labels or {}).get(c, _label(c)) for c in frame.columns})
@@ -334,13 +252,6 @@ def key_figures_html(figures: Mapping[str, Any], *, currency: str = "USD") -> st
         + "".join(cards)
         + "</div>"
     )
-
-
-def key_figures(figures: Mapping[str, Any], *, currency: str = "USD") -> Any:
-    """Headline figures as cards (without recording them; see ``batch.record_headline``)."""
-    from IPython.display import HTML
-
-    return HTML(key_figures_html(figures, currency=currency))
 
 
 def stage_definitions(stages: Sequence[Any]) -> Any:

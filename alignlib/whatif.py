@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from alignlib.errors import InputError
-from alignlib.reports.common import as_frame, short_label
+from alignlib.format import pct, stage_label
+from alignlib.reports.common import as_frame
 
 if TYPE_CHECKING:
     from alignlib.params import QuarterParams
@@ -105,18 +106,18 @@ def whatif_table(
         params.target.bookings, params.deal_size.mean, params.stage_names, params.rates
     ).leads
     changes: list[tuple[str, dict[str, Any]]] = [("As planned", {})]
-    pct = f"{swing:.0%}"
+    by = pct(swing)
     changes += [
-        (f"Target -{pct}", {"target": params.target.bookings * (1 - swing)}),
-        (f"Target +{pct}", {"target": params.target.bookings * (1 + swing)}),
-        (f"Deal size -{pct}", {"deal_size": params.deal_size.mean * (1 - swing)}),
-        (f"Deal size +{pct}", {"deal_size": params.deal_size.mean * (1 + swing)}),
+        (f"Target -{by}", {"target": params.target.bookings * (1 - swing)}),
+        (f"Target +{by}", {"target": params.target.bookings * (1 + swing)}),
+        (f"Deal size -{by}", {"deal_size": params.deal_size.mean * (1 - swing)}),
+        (f"Deal size +{by}", {"deal_size": params.deal_size.mean * (1 + swing)}),
     ]
     names = params.stage_names
     for i, (stage, rate) in enumerate(zip(names[:-1], params.rates, strict=True)):
-        move = f"{short_label(stage)} → {short_label(names[i + 1])}"
-        changes.append((f"{move} rate -{pct}", {"rates": {stage: rate * (1 - swing)}}))
-        changes.append((f"{move} rate +{pct}", {"rates": {stage: min(1.0, rate * (1 + swing))}}))
+        move = f"{stage_label(stage)} → {stage_label(names[i + 1])}"
+        changes.append((f"{move} rate -{by}", {"rates": {stage: rate * (1 - swing)}}))
+        changes.append((f"{move} rate +{by}", {"rates": {stage: min(1.0, rate * (1 + swing))}}))
     rows = []
     for label, change in changes:
         needed = whatif(params, **change, trials=trials, seed=seed)
@@ -129,7 +130,7 @@ def whatif_table(
                 "p_hit": at_base["p_hit"],
             }
         )
-    for label, factor in ((f"Lead volume -{pct}", 1 - swing), (f"Lead volume +{pct}", 1 + swing)):
+    for label, factor in ((f"Lead volume -{by}", 1 - swing), (f"Lead volume +{by}", 1 + swing)):
         r = whatif(params, leads=round(base_leads * factor), trials=trials, seed=seed)
         rows.append(
             {
@@ -199,7 +200,7 @@ def whatif_panel(params: QuarterParams, *, trials: int = 5_000, seed: int | None
     rate_sliders = {
         stage: slider(
             w.FloatSlider,
-            f"{short_label(stage)} → {short_label(names[i + 1])} rate",
+            f"{stage_label(stage)} → {stage_label(names[i + 1])} rate",
             rate,
             0.01,
             1.0,

@@ -10,11 +10,10 @@ import matplotlib.pyplot as plt
 import pytest
 
 from alignlib.charts.simulation import (
-    plan_comparison_chart,
     revenue_distribution_chart,
     tornado_chart,
 )
-from alignlib.simulation import LeadVolume, plan_for_confidence, sensitivity, simulate_funnel
+from alignlib.simulation import LeadVolume, sensitivity, simulate_funnel
 
 STAGES = ["lead", "mql", "sql", "won"]
 RATES = [(300, 1000), (80, 200), (20, 80)]
@@ -48,10 +47,3 @@ def test_tornado_has_one_row_per_input():
     fig = tornado_chart(sens)
     _check(fig)
     assert len(fig.axes[0].get_yticklabels()) == len(RATES) + 2
-
-
-def test_plan_comparison_has_both_plans():
-    plan = plan_for_confidence(target=600_000, confidence=0.8, trials=3000, seed=1, **INPUTS)
-    fig = plan_comparison_chart(plan)
-    _check(fig)
-    assert len(fig.axes[0].patches) == 2 * len(STAGES)

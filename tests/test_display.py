@@ -1,48 +1,12 @@
-"""Number formats and the HTML pieces reports are made of."""
+"""The HTML pieces reports are made of (numbers are written by alignlib.format: test_format)."""
 
 from __future__ import annotations
-
-import math
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from alignlib import display
-
-
-@pytest.mark.parametrize(
-    ("value", "kind", "expected"),
-    [
-        (1234567.4, "money", "$1,234,567"),
-        (92.5, "money", "$92.50"),
-        (80.0, "money", "$80"),
-        (-1500, "money", "-$1,500"),
-        (2_400_000, "money_compact", "$2.4M"),
-        (0.1234, "pct", "12%"),
-        (0.004, "pct", "0.4%"),
-        (0.1234, "pct1", "12.3%"),
-        (7512.6, "count", "7,513"),
-        (3.46, "ratio", "3.5x"),
-        (8.66, "days", "8.7"),
-        (1234.5, "number", "1,234"),
-        (0.25, "number", "0.25"),
-        (None, "money", "—"),
-        (float("nan"), "pct", "—"),
-        (math.inf, "count", "∞"),
-        (np.int64(12000), "count", "12,000"),
-        ("text", "money", "text"),
-    ],
-)
-def test_format_value(value, kind, expected) -> None:
-    assert display.format_value(value, kind) == expected
-
-
-def test_format_value_other_currency_and_unknown_kind() -> None:
-    assert display.format_value(1000, "money", "EUR") == "€1,000"
-    assert display.format_value(1000, "money", "CHF") == "CHF 1,000"
-    with pytest.raises(ValueError, match="unknown format kind"):
-        display.format_value(1, "bogus")
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 
 # One formatter for tables and charts, so $1.2M reads the same in both.
-from alignlib.display import currency_symbol, money  # noqa: F401  (re-exported)
+from alignlib.format import count, money_compact
 
 #: Colours by owner, so marketing and sales stages read the same in every chart.
 MARKETING = "#2b6cb0"
@@ -21,7 +21,7 @@ PALETTE = ["#2b6cb0", "#c05621", "#2f855a", "#6b46c1", "#b7791f", "#319795", "#d
 
 def currency_axis(ax: Axes, axis: str = "y", currency: str = "USD") -> None:
     """Label an axis's ticks as compact currency."""
-    fmt = FuncFormatter(lambda v, _pos: money(v, currency))
+    fmt = FuncFormatter(lambda v, _pos: money_compact(v, currency))
     (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(fmt)
 
 
@@ -33,7 +33,7 @@ def percent_axis(ax: Axes, axis: str = "y", decimals: int = 0) -> None:
 
 def thousands_axis(ax: Axes, axis: str = "y") -> None:
     """Label an axis's ticks with thousands separators."""
-    fmt = FuncFormatter(lambda v, _pos: f"{v:,.0f}")
+    fmt = FuncFormatter(lambda v, _pos: count(v))
     (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(fmt)
 
 

@@ -1,5 +1,4 @@
-"""Charts of experiment readouts: posteriors of control and variants, lift forest plot,
-funnel depth and revenue impact.
+"""Charts of experiment readouts: posteriors, lift forest plot, funnel depth, revenue impact.
 
 Each function takes results from :mod:`alignlib.experiments` and returns a
 :class:`matplotlib.figure.Figure`; nothing here computes a statistic.
@@ -18,7 +17,6 @@ from alignlib.charts._format import (
     PALETTE,
     WARN,
     currency_axis,
-    money,
     new_figure,
     percent_axis,
 )
@@ -29,6 +27,7 @@ from alignlib.experiments import (
     VariantsComparison,
     posterior_grid,
 )
+from alignlib.format import money_compact, pct, stage_label
 
 
 def _comparisons(
@@ -44,12 +43,8 @@ def _comparisons(
 def _stage_text(r: ProportionsComparison) -> str:
     if r.stage is None:
         return "conversion"
-    upper = {"mql", "sal", "sql"}
-
-    def label(s: str) -> str:
-        return s.upper() if s in upper else s.replace("_", " ").title()
-
-    return f"{label(r.stage)}->{label(r.next_stage)}" if r.next_stage else label(r.stage)
+    label = stage_label(r.stage)
+    return f"{label}->{stage_label(r.next_stage)}" if r.next_stage else label
 
 
 def posterior_chart(
@@ -82,7 +77,7 @@ def posterior_chart(
     for i, r in enumerate(comps):
         colour = PALETTE[i % len(PALETTE)]
         y = grid[r.variant_name].to_numpy()
-        label = f"{r.variant_name} (P(better) {r.prob_beat_control:.0%})"
+        label = f"{r.variant_name} (P(better) {pct(r.prob_beat_control)})"
         ax.plot(x, y, color=colour, lw=2, label=label)
         ax.fill_between(x, y, color=colour, alpha=0.15)
     percent_axis(ax, "x", decimals=1)
@@ -129,7 +124,7 @@ def lift_forest_chart(
         lo, hi = r.relative_lift_ci
         ax.plot([lo, hi], [i, i], color=colour, lw=2.5)
         ax.plot(r.relative_lift, i, "o", color=colour, ms=8)
-        note = f"{r.relative_lift:+.1%}  P(better) {r.prob_beat_control:.0%}"
+        note = f"{r.relative_lift:+.1%}  P(better) {pct(r.prob_beat_control)}"
         if srm:
             note += "  SRM: do not trust"
         ax.annotate(note, (hi, i), xytext=(6, 0), textcoords="offset points", va="center")
@@ -185,7 +180,7 @@ def funnel_depth_chart(depth: FunnelDepth, title: str | None = None) -> Figure:
     ax.yaxis.set_major_formatter(lambda v, _pos: f"{100 * v:+.1f} pts")
     ax.set_ylabel("Variant minus control (rate of reaching the stage)")
     ax.set_xlabel(
-        f"Leads entering {first.stage.upper() if first.stage else 'the stage'}, followed to"
+        f"Leads entering {stage_label(first.stage) if first.stage else 'the stage'}, followed to"
     )
     ax.legend(frameon=False)
     return fig
@@ -208,9 +203,9 @@ def revenue_impact_chart(impact, title: str | None = None) -> Figure:
     """
     delta = np.asarray(impact.delta_bookings)
     name = title or (
-        f"{impact.variant_name}: {money(impact.expected_delta, impact.currency)} expected "
-        f"bookings, P(hit target) {impact.prob_hit_control:.0%} -> "
-        f"{impact.prob_hit_variant:.0%}"
+        f"{impact.variant_name}: {money_compact(impact.expected_delta, impact.currency)} expected "
+        f"bookings, P(hit target) {pct(impact.prob_hit_control)} -> "
+        f"{pct(impact.prob_hit_variant)}"
     )
     fig, ax = new_figure(name)
     ax.hist(delta, bins=60, color=ACCENT, alpha=0.8)

@@ -22,11 +22,11 @@ from alignlib.charts._format import (
     SALES,
     WARN,
     currency_axis,
-    money,
     new_figure,
     percent_axis,
     thousands_axis,
 )
+from alignlib.format import count, money_compact, pct, ratio, stage_label
 from alignlib.planning import QuarterPlan
 
 
@@ -60,7 +60,7 @@ def reverse_funnel_chart(plan: QuarterPlan, owners: Mapping[str, str] | None = N
     required = np.asarray(plan.funnel.required, dtype=float)
     labels = [plan.stage_labels.get(s, s) for s in stages]
     fig, ax = new_figure(
-        f"What the {money(plan.target, plan.currency)} target needs, stage by stage"
+        f"What the {money_compact(plan.target, plan.currency)} target needs, stage by stage"
         + _title_suffix(plan),
         height=0.55 * len(stages) + 1.6,
     )
@@ -76,9 +76,9 @@ def reverse_funnel_chart(plan: QuarterPlan, owners: Mapping[str, str] | None = N
     thousands_axis(ax, "x")
     rates = [*plan.funnel.rates, None]
     for yi, value, rate in zip(y, required, rates, strict=True):
-        text = f"{value:,.0f}"
+        text = count(value)
         if rate is not None:
-            text += f"   ({rate:.0%} convert to next)"
+            text += f"   ({pct(rate)} convert to next)"
         ax.text(value * 1.08, yi, text, va="center", fontsize=10)
     if owners:
         ax.legend(
@@ -105,9 +105,9 @@ def monthly_leads_chart(plan: QuarterPlan) -> Figure:
         values = leads.to_numpy() * float(share)
         ax.bar(x, values, bottom=bottom, color=PALETTE[i % len(PALETTE)], label=labels[channel])
         bottom += values
-    for xi, total in zip(x, bottom, strict=True):
+    for xi, total in zip(x.tolist(), bottom, strict=True):
         if total > 0:
-            ax.text(xi, total, f"{total:,.0f}", ha="center", va="bottom", fontsize=9)
+            ax.text(xi, total, count(total), ha="center", va="bottom", fontsize=9)
     ax.set_xticks(x, [p.strftime("%b %Y") for p in leads.index])
     quarter = set(_quarter_months(plan))
     before = [i for i, p in enumerate(leads.index) if p not in quarter and p < min(quarter)]
@@ -170,7 +170,7 @@ def budget_chart(plan: QuarterPlan) -> Figure:
     """Marketing budget by channel, with each channel's cost per customer (CAC)."""
     ch = plan.channels.sort_values("budget")
     fig, ax = new_figure(
-        f"Budget by channel: {money(plan.budget, plan.currency)} in total{_title_suffix(plan)}",
+        f"Budget by channel: {money_compact(plan.budget, plan.currency)} in total{_title_suffix(plan)}",
         height=0.5 * len(ch) + 1.6,
     )
     y = np.arange(len(ch))
@@ -180,12 +180,12 @@ def budget_chart(plan: QuarterPlan) -> Figure:
     ax.grid(axis="x", alpha=0.3)
     currency_axis(ax, "x", plan.currency)
     ax.set_xlabel("Budget for the planned leads")
-    for yi, (_, row) in zip(y, ch.iterrows(), strict=True):
+    for yi, (_, row) in zip(y.tolist(), ch.iterrows(), strict=True):
         ax.text(
             row["budget"],
             yi,
-            f"  {money(row['budget'], plan.currency)}  ·  {row['leads']:,.0f} leads at "
-            f"{money(row['cost_per_lead'], plan.currency)}  ·  CAC {money(row['cac'], plan.currency)}",
+            f"  {money_compact(row['budget'], plan.currency)}  ·  {count(row['leads'])} leads at "
+            f"{money_compact(row['cost_per_lead'], plan.currency)}  ·  CAC {money_compact(row['cac'], plan.currency)}",
             va="center",
             fontsize=9,
         )
@@ -198,9 +198,9 @@ def coverage_chart(plan: QuarterPlan) -> Figure:
     cov = plan.coverage
     planned = cov.planned_pipeline / plan.target if plan.target else 0.0
     items = [
-        (f"Coverage target ({cov.coverage_target:.1f}x)", cov.coverage_target, NEUTRAL),
+        (f"Coverage target ({ratio(cov.coverage_target)})", cov.coverage_target, NEUTRAL),
         (
-            f"Implied by the {cov.win_rate:.0%} win rate",
+            f"Implied by the {pct(cov.win_rate)} win rate",
             cov.implied_coverage,
             WARN if cov.target_below_implied else ACCENT,
         ),
@@ -214,7 +214,7 @@ def coverage_chart(plan: QuarterPlan) -> Figure:
         ax.text(
             v,
             yi,
-            f"  {v:.1f}x  ({money(v * plan.target, plan.currency)})",
+            f"  {ratio(v)}  ({money_compact(v * plan.target, plan.currency)})",
             va="center",
             fontsize=10,
         )
@@ -244,14 +244,14 @@ def capacity_chart(plan: QuarterPlan) -> Figure:
         color=[NEUTRAL, WARN if short else ACCENT],
     )
     ax1.set_title(
-        f"Busiest month: {cap.peak_opportunities_per_month:,.0f} new opportunities",
+        f"Busiest month: {count(cap.peak_opportunities_per_month)} new opportunities",
         fontsize=10,
         loc="left",
     )
     ax1.set_ylabel("Account executives")
     over = cap.exceeds_followup_capacity
     ax2.bar(
-        [f"Peak {cap.handoff_stage.upper()}s / month", "Answerable within SLA"],
+        [f"Peak {stage_label(cap.handoff_stage)}s / month", "Answerable within SLA"],
         [cap.peak_handoffs_per_month, cap.followup_capacity_per_month],
         color=[WARN if over else MARKETING, NEUTRAL],
     )
@@ -265,7 +265,7 @@ def capacity_chart(plan: QuarterPlan) -> Figure:
             ax.text(
                 patch.get_x() + patch.get_width() / 2,
                 patch.get_height(),
-                f"{patch.get_height():,.0f}",
+                count(patch.get_height()),
                 ha="center",
                 va="bottom",
                 fontsize=10,
@@ -300,19 +300,19 @@ def scenarios_chart(table: pd.DataFrame, currency: str = "USD") -> Figure:
             label="with the base plan's leads",
         )
         for xi, v in zip(x, table["p_hit_base_plan"], strict=True):
-            ax.text(xi - width / 2, v + 0.02, f"{v:.0%}", ha="center", va="bottom", fontsize=9)
+            ax.text(xi - width / 2, v + 0.02, pct(v), ha="center", va="bottom", fontsize=9)
     offset = width / 2 if has_base else 0.0
     ax.bar(x + offset, table["p_hit"], width, color=MARKETING, label="re-planned for the scenario")
     for xi, (_, row) in zip(x, table.iterrows(), strict=True):
         ax.text(
             xi + offset,
             row["p_hit"] + 0.02,
-            f"{row['p_hit']:.0%}\nbudget {money(row['budget'], currency)}",
+            f"{pct(row['p_hit'])}\nbudget {money_compact(row['budget'], currency)}",
             ha="center",
             va="bottom",
             fontsize=9,
         )
-    ax.set_xticks(x, [str(i).replace("_", " ") for i in table.index])
+    ax.set_xticks(x, [stage_label(str(i)) for i in table.index])
     ax.set_ylim(0, 1.18)
     percent_axis(ax)
     ax.set_ylabel("P(hit target)")
@@ -340,7 +340,9 @@ def fan_chart(fan: pd.DataFrame, target: float, currency: str = "USD") -> Figure
     ax.fill_between(x, fan["P10"], fan["P90"], color=MARKETING, alpha=0.15, label="P10-P90")
     ax.fill_between(x, fan["P25"], fan["P75"], color=MARKETING, alpha=0.30, label="P25-P75")
     ax.plot(x, fan["P50"], color=MARKETING, lw=2, label="median")
-    ax.axhline(target, color=WARN, lw=1.5, ls="--", label=f"target {money(target, currency)}")
+    ax.axhline(
+        target, color=WARN, lw=1.5, ls="--", label=f"target {money_compact(target, currency)}"
+    )
     if "label" in fan.columns:
         for leads, row in fan[fan["label"].fillna("") != ""].iterrows():
             ax.axvline(float(leads), color=NEUTRAL, lw=1, ls=":")

@@ -1,5 +1,4 @@
-"""Charts of the Monte Carlo funnel: revenue distribution against the target, tornado of
-what moves P(hit), and the confidence-sized plan beside the point plan.
+"""Charts of the Monte Carlo funnel: revenue against the target, and what moves P(hit).
 
 Each function takes a result from :mod:`alignlib.simulation` and returns a
 :class:`matplotlib.figure.Figure`; nothing here computes a statistic beyond
@@ -10,7 +9,6 @@ from __future__ import annotations
 
 import numpy as np
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter
 
 from alignlib.charts._format import (
     ACCENT,
@@ -19,12 +17,11 @@ from alignlib.charts._format import (
     SALES,
     WARN,
     currency_axis,
-    money,
     new_figure,
     percent_axis,
-    thousands_axis,
 )
-from alignlib.simulation import ConfidencePlan, SensitivityResult, SimulationResult
+from alignlib.format import money_compact, pct
+from alignlib.simulation import SensitivityResult, SimulationResult
 
 
 def revenue_distribution_chart(
@@ -43,7 +40,7 @@ def revenue_distribution_chart(
     p_hit = result.p_hit(target)
     q = result.quantiles((0.1, 0.5, 0.9))
     fig, ax = new_figure(
-        title or f"Chance of hitting {money(target, currency)}: {p_hit:.0%}", width=8.5
+        title or f"Chance of hitting {money_compact(target, currency)}: {pct(p_hit)}", width=8.5
     )
     lo, hi = np.quantile(revenue, [0.001, 0.999])
     lo, hi = min(lo, target), max(hi, target)
@@ -55,12 +52,12 @@ def revenue_distribution_chart(
     ax.bar(centers, share, width=np.diff(edges), color=colors, alpha=0.75, linewidth=0)
     ax.axvspan(q["P10"], q["P90"], color=MARKETING, alpha=0.08, label="P10-P90")
     ax.axvline(q["P50"], color=MARKETING, linestyle="--", linewidth=1.2, label="median (P50)")
-    ax.axvline(target, color=WARN, linewidth=2, label=f"target {money(target, currency)}")
+    ax.axvline(target, color=WARN, linewidth=2, label=f"target {money_compact(target, currency)}")
     ax.text(
         0.99,
         0.95,
-        f"P(hit) {p_hit:.1%}\nP10 {money(q['P10'], currency)} · "
-        f"P50 {money(q['P50'], currency)} · P90 {money(q['P90'], currency)}\n"
+        f"P(hit) {pct(p_hit, 1)}\nP10 {money_compact(q['P10'], currency)} · "
+        f"P50 {money_compact(q['P50'], currency)} · P90 {money_compact(q['P90'], currency)}\n"
         f"{result.trials:,} simulated quarters",
         transform=ax.transAxes,
         ha="right",
@@ -93,44 +90,13 @@ def tornado_chart(result: SensitivityResult, title: str | None = None) -> Figure
     ax.barh(y, low - base, left=base, color=SALES, alpha=0.85, label="input at its low value")
     ax.barh(y, high - base, left=base, color=MARKETING, alpha=0.85, label="input at its high value")
     ax.axvline(base, color=NEUTRAL, linewidth=1.2)
-    for yi, lo, hi in zip(y, low, high, strict=True):
-        ax.text(min(lo, hi), yi, f"{min(lo, hi):.0%} ", ha="right", va="center", fontsize=9)
-        ax.text(max(lo, hi), yi, f" {max(lo, hi):.0%}", ha="left", va="center", fontsize=9)
+    for yi, lo, hi in zip(y.tolist(), low, high, strict=True):
+        ax.text(min(lo, hi), yi, f"{pct(min(lo, hi))} ", ha="right", va="center", fontsize=9)
+        ax.text(max(lo, hi), yi, f" {pct(max(lo, hi))}", ha="left", va="center", fontsize=9)
     ax.set_yticks(y, [f"{r['input']}\n({r['how']})" for r in rows], fontsize=8.5)
     percent_axis(ax, "x")
     ax.set_xlim(max(0.0, min(low.min(), base) - 0.08), min(1.0, max(high.max(), base) + 0.08))
-    ax.set_xlabel(f"P(hit) (base {base:.0%})")
+    ax.set_xlabel(f"P(hit) (base {pct(base)})")
     ax.set_ylabel("Input")
     ax.legend(loc="lower right", frameon=False, fontsize=9)
-    return fig
-
-
-def plan_comparison_chart(plan: ConfidencePlan, title: str | None = None) -> Figure:
-    """Volume per stage: the point-estimate plan beside the plan sized for confidence."""
-    frame = plan.to_frame()
-    fig, ax = new_figure(
-        title
-        or f"Plan for {plan.confidence:.0%} confidence vs the point estimate "
-        f"(P(hit) {plan.point_p_hit:.0%} -> {plan.p_hit:.0%})",
-        width=8.5,
-    )
-    x = np.arange(len(frame))
-    width = 0.38
-    ax.bar(x - width / 2, frame["point_plan"], width, color=NEUTRAL, label="point-estimate plan")
-    ax.bar(
-        x + width / 2,
-        frame["confidence_plan"],
-        width,
-        color=ACCENT,
-        label=f"sized for {plan.confidence:.0%} confidence",
-    )
-    for xi, value in zip(x, frame["confidence_plan"], strict=True):
-        ax.text(xi + width / 2, value, f"{value:,.0f}", ha="center", va="bottom", fontsize=8)
-    ax.set_yscale("log")
-    thousands_axis(ax, "y")
-    ax.yaxis.set_minor_formatter(FuncFormatter(lambda _v, _p: ""))
-    ax.set_xticks(x, [str(s) for s in frame.index])
-    ax.set_xlabel("Stage")
-    ax.set_ylabel("Volume per quarter (log scale)")
-    ax.legend(loc="upper right", frameon=False, fontsize=9)
     return fig

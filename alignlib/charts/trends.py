@@ -1,5 +1,7 @@
-"""Charts of the funnel's history: volumes, conversion trends, cohorts, velocity, costs, SLA,
-forecast. Each function takes a table from :mod:`alignlib.metrics` and returns a Figure."""
+"""Charts of the funnel's history: volumes, conversion trends, cohorts, velocity, costs, SLA.
+
+Also the forecast. Each function takes a table from :mod:`alignlib.metrics` and returns a Figure.
+"""
 
 from __future__ import annotations
 
@@ -17,17 +19,11 @@ from alignlib.charts._format import (
     PALETTE,
     SALES,
     currency_axis,
-    money,
     new_figure,
     percent_axis,
     thousands_axis,
 )
-
-
-def _short(stage: str) -> str:
-    if len(stage) <= 3 and stage not in ("won", "new"):
-        return stage.upper()
-    return stage.replace("_", " ").capitalize()
+from alignlib.format import count, money_compact, pct, stage_label
 
 
 def _month_ticks(ax, periods: Sequence[pd.Period], every: int = 3) -> None:
@@ -52,11 +48,11 @@ def funnel_chart(funnel: pd.DataFrame, labels: Mapping[str, str] | None = None) 
     y = np.arange(len(stages))[::-1]
     ax.barh(y, funnel["reached"], color=MARKETING, height=0.6)
     ax.set_xscale("log")
-    ax.set_yticks(y, [(labels or {}).get(s, _short(s)) for s in stages])
+    ax.set_yticks(y, [(labels or {}).get(s, stage_label(s)) for s in stages])
     for yi, (_, row) in zip(y, funnel.iterrows(), strict=True):
-        text = f" {row['reached']:,.0f}"
+        text = f" {count(row['reached'])}"
         if pd.notna(row.get("conversion_to_next")):
-            text += f"   ({row['conversion_to_next']:.0%} to next)"
+            text += f"   ({pct(row['conversion_to_next'])} to next)"
         ax.text(row["reached"], yi, text, va="center", fontsize=10)
     ax.set_xlim(max(0.8, funnel["reached"].min() / 2), funnel["reached"].max() * 5)
     thousands_axis(ax, "x")
@@ -73,7 +69,9 @@ def monthly_volume_chart(
     fig, ax = new_figure("Contacts entering each stage, by month")
     x = np.arange(len(monthly))
     for i, stage in enumerate(stages):
-        ax.plot(x, monthly[stage], "-", color=PALETTE[i % len(PALETTE)], lw=2, label=_short(stage))
+        ax.plot(
+            x, monthly[stage], "-", color=PALETTE[i % len(PALETTE)], lw=2, label=stage_label(stage)
+        )
     ax.set_yscale("log")
     thousands_axis(ax)
     _month_ticks(ax, monthly.index)
@@ -104,7 +102,7 @@ def conversion_trend_chart(
             "-",
             color=colour,
             lw=2.2,
-            label=" → ".join(_short(s) for s in t.split("_to_")),
+            label=" → ".join(stage_label(s) for s in t.split("_to_")),
         )
     percent_axis(ax)
     _month_ticks(ax, monthly.index)
@@ -153,8 +151,10 @@ def velocity_chart(summary: pd.DataFrame) -> Figure:
     y = np.arange(len(summary))
     ax.barh(y, summary["p90"], color="#cbd5e0", height=0.6, label="P90 (9 in 10 are faster)")
     ax.barh(y, summary["median"], color=SALES, height=0.6, label="median")
-    ax.set_yticks(y, [" → ".join(_short(s) for s in str(t).split("_to_")) for t in summary.index])
-    for yi, (_, row) in zip(y, summary.iterrows(), strict=True):
+    ax.set_yticks(
+        y, [" → ".join(stage_label(s) for s in str(t).split("_to_")) for t in summary.index]
+    )
+    for yi, (_, row) in zip(y.tolist(), summary.iterrows(), strict=True):
         ax.text(
             row["p90"],
             yi,
@@ -197,7 +197,7 @@ def channel_chart(
     currency_axis(ax1, "x", currency)
     for yi, v in zip(y, cac, strict=True):
         if np.isfinite(v):
-            ax1.text(v, yi, f" {money(v, currency)}", va="center", fontsize=9)
+            ax1.text(v, yi, f" {money_compact(v, currency)}", va="center", fontsize=9)
     ax1.set_xlim(0, np.nanmax(cac) * 1.35 if np.isfinite(cac).any() else 1)
     rate = won_lost["win_rate"].reindex(channels).to_numpy(dtype=float)
     ax2.barh(y, rate, color=SALES, height=0.6)
@@ -206,7 +206,7 @@ def channel_chart(
     percent_axis(ax2, "x")
     for yi, v in zip(y, rate, strict=True):
         if np.isfinite(v):
-            ax2.text(v, yi, f" {v:.0%}", va="center", fontsize=9)
+            ax2.text(v, yi, f" {pct(v)}", va="center", fontsize=9)
     ax2.set_xlim(0, max(np.nanmax(rate) * 1.3, 0.1) if np.isfinite(rate).any() else 1)
     for ax in (ax1, ax2):
         ax.spines[["top", "right"]].set_visible(False)
@@ -263,7 +263,7 @@ def forecast_chart(
     """
     hist = history[stage].iloc[-months:]
     fc = forecast.xs(stage, level=0)
-    fig, ax = new_figure(f"{_short(stage)} per month: history and next quarter's forecast")
+    fig, ax = new_figure(f"{stage_label(stage)} per month: history and next quarter's forecast")
     periods = list(hist.index) + [p for p in fc.index if p not in hist.index]
     pos = {p: i for i, p in enumerate(periods)}
     ax.plot([pos[p] for p in hist.index], hist.to_numpy(), "-", color=NEUTRAL, lw=2, label="actual")
@@ -275,156 +275,4 @@ def forecast_chart(
     ax.set_ylim(0, max(float(hist.max()), float(fc["upper"].max())) * 1.15)
     ax.set_ylabel("Contacts per month")
     ax.legend(frameon=False, fontsize=9, loc="upper left")
-    return fig
-
-
-def growth_chart(mom: pd.DataFrame, stages: Sequence[str], *, months: int = 13) -> Figure:
-    """Month-over-month growth of each stage's volume (grouped bars, last ``months``).
-
-    Parameters
-    ----------
-    mom : DataFrame
-        ``metrics.trends(...).mom``: indexed by month, fractional change per column.
-    stages : sequence of str
-        The stage columns to show.
-    """
-    data = mom[list(stages)].iloc[-months:]
-    fig, ax = new_figure("Month-over-month growth of each stage's volume")
-    x = np.arange(len(data))
-    width = 0.8 / max(len(stages), 1)
-    for i, stage in enumerate(stages):
-        ax.bar(
-            x + (i - (len(stages) - 1) / 2) * width,
-            data[stage].to_numpy(dtype=float),
-            width=width,
-            color=PALETTE[i % len(PALETTE)],
-            label=_short(stage),
-        )
-    ax.axhline(0, color=NEUTRAL, lw=0.8)
-    percent_axis(ax)
-    _month_ticks(ax, data.index, every=1 if len(data) <= 13 else 2)
-    ax.set_ylabel("Change on the previous month")
-    ax.set_xlabel("Month")
-    ax.legend(frameon=False, fontsize=8, ncols=len(stages), loc="upper left")
-    return fig
-
-
-def velocity_distribution_chart(
-    distribution: pd.DataFrame, transitions: Sequence[str] | None = None, *, clip_days: float = 120
-) -> Figure:
-    """Distribution of days between stages: one histogram row per transition.
-
-    Parameters
-    ----------
-    distribution : DataFrame
-        ``metrics.velocity(...).distribution`` (columns ``transition``, ``days``).
-    transitions : sequence of str, optional
-        Which transitions (default: every one in the data).
-    clip_days : float
-        Longer gaps are drawn in the last bin.
-    """
-    if transitions is None:
-        transitions = [str(t) for t in distribution["transition"].astype("str").unique()]
-    n = len(transitions)
-    fig, axes = plt.subplots(
-        n, 1, figsize=(8, 1.25 * n + 1.2), layout="constrained", sharex=True, squeeze=False
-    )
-    fig.suptitle(
-        "How long each step takes: distribution of days",
-        x=0.01,
-        ha="left",
-        fontsize=13,
-        fontweight="bold",
-    )
-    bins = np.linspace(0, clip_days, 41)
-    for i, (t, ax) in enumerate(zip(transitions, axes[:, 0], strict=True)):
-        days = distribution.loc[distribution["transition"].astype("str") == t, "days"]
-        ax.hist(
-            np.clip(days.to_numpy(dtype=float), 0, clip_days),
-            bins=bins,
-            color=PALETTE[i % len(PALETTE)],
-        )
-        if len(days):
-            ax.axvline(float(days.median()), color=NEUTRAL, lw=1, ls="--")
-        ax.set_ylabel(
-            " → ".join(_short(s) for s in t.split("_to_")), rotation=0, ha="right", fontsize=9
-        )
-        ax.spines[["top", "right"]].set_visible(False)
-        ax.set_yticks([])
-    axes[-1, 0].set_xlabel(f"Days (dashed: median; {clip_days:g}+ in the last bin)")
-    return fig
-
-
-def cost_per_stage_chart(
-    by_channel: pd.DataFrame,
-    stages: Sequence[str],
-    labels: Mapping[str, str] | None = None,
-    currency: str = "USD",
-) -> Figure:
-    """Cost per contact reaching each stage, by channel (log scale, one line per channel).
-
-    Parameters
-    ----------
-    by_channel : DataFrame
-        ``metrics.costs(...).by_channel`` with ``cost_per_<stage>`` columns.
-    stages : sequence of str
-        Stages to show, top to bottom.
-    """
-    fig, ax = new_figure("Cost per contact at each stage, by channel")
-    x = np.arange(len(stages))
-    for i, channel in enumerate(by_channel.index):
-        values = by_channel.loc[channel, [f"cost_per_{s}" for s in stages]].to_numpy(dtype=float)
-        values = np.where(values > 0, values, np.nan)
-        ax.plot(
-            x,
-            values,
-            "o-",
-            color=PALETTE[i % len(PALETTE)],
-            lw=1.8,
-            label=(labels or {}).get(channel, str(channel).replace("_", " ")),
-        )
-    ax.set_yscale("log")
-    currency_axis(ax, "y", currency)
-    ax.set_xticks(x, [_short(s) for s in stages])
-    ax.set_ylabel(f"Spend per contact ({currency}, log scale)")
-    ax.set_xlabel("Stage")
-    ax.legend(frameon=False, fontsize=8, ncols=3, loc="upper left")
-    return fig
-
-
-def pacing_chart(summary: pd.DataFrame, labels: Mapping[str, str] | None = None) -> Figure:
-    """Actual to plan: each stage's actual to date and projected landing against plan.
-
-    Parameters
-    ----------
-    summary : DataFrame
-        ``metrics.actual_to_plan(...).summary`` (``plan_total``, ``plan_to_date``,
-        ``actual_to_date``, ``projected``, ``pacing``).
-    """
-    stages = list(summary.index)
-    fig, ax = new_figure(
-        "Pacing to plan: actual to date and projected landing (100% = plan)",
-        height=0.55 * len(stages) + 1.6,
-    )
-    y = np.arange(len(stages))[::-1]
-    plan_total = summary["plan_total"].where(summary["plan_total"] > 0)
-    to_date = (summary["actual_to_date"] / plan_total).to_numpy(dtype=float)
-    expected = (summary["plan_to_date"] / plan_total).to_numpy(dtype=float)
-    projected = (summary["projected"] / plan_total).to_numpy(dtype=float)
-    ax.barh(y, projected, color="#cbd5e0", height=0.6, label="projected landing")
-    ax.barh(y, to_date, color=MARKETING, height=0.6, label="actual to date")
-    ax.scatter(expected, y, marker="|", s=400, color=NEUTRAL, label="plan to date", zorder=3)
-    ax.axvline(1.0, color=SALES, lw=1.2, ls="--")
-    for yi, (_, row), p in zip(y, summary.iterrows(), projected, strict=True):
-        if np.isfinite(p):
-            pace = "" if pd.isna(row["pacing"]) else f", pacing {row['pacing']:.0%}"
-            ax.text(p, yi, f"  {p:.0%} of plan{pace}", va="center", fontsize=9)
-    ax.set_yticks(y, [(labels or {}).get(s, _short(s)) for s in stages])
-    percent_axis(ax, "x")
-    finite = projected[np.isfinite(projected)]
-    ax.set_xlim(0, max(1.2, float(finite.max()) * 1.35 if len(finite) else 1.2))
-    ax.set_xlabel("Share of the plan's volume for the stage")
-    ax.grid(axis="y", visible=False)
-    ax.grid(axis="x", alpha=0.3)
-    ax.legend(frameon=False, fontsize=8, loc="lower right")
     return fig

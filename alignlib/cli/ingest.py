@@ -41,6 +41,7 @@ def handler(args: argparse.Namespace) -> int:
     """Load, validate, write rejects, print the summary."""
     from alignlib.cli._output import heading, print_json
     from alignlib.crm import default_rejects_path, load_export, write_rejects
+    from alignlib.format import count, pct
     from alignlib.paths import OUTPUTS_DIR
     from alignlib.taxonomy import DEFAULT_STAGE_NAMES
 
@@ -98,7 +99,7 @@ def handler(args: argparse.Namespace) -> int:
     reached = result.reached()
     top = max(reached[stage_names[0]], 1)
     for stage, n in reached.items():
-        print(f"  {stage:<14s} {n:>10,}   {n / top:6.1%} of {stage_names[0]}")
+        print(f"  {stage:<14s} {count(n):>10s}   {pct(n / top, 1):>6s} of {stage_names[0]}")
     problems = result.problems_frame
     heading(f"Problems ({len(problems):,})")
     if problems.empty:

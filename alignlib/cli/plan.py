@@ -6,6 +6,13 @@ import argparse
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``plan`` verb and its options.
+
+    Parameters
+    ----------
+    subparsers : argparse._SubParsersAction
+        The CLI's sub-command parsers.
+    """
     parser = subparsers.add_parser(
         "plan",
         help="reverse-funnel plan for a quarter",
@@ -21,7 +28,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Run ``alignlib plan``.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The parsed options.
+
+    Returns
+    -------
+    int
+        The exit code.
+    """
     from alignlib.cli._output import heading, print_json, table
+    from alignlib.format import count, money, pct, ratio, stage_label
     from alignlib.params import load_params
     from alignlib.planning import build_plan, compare_scenarios
 
@@ -38,8 +58,7 @@ def run(args: argparse.Namespace) -> int:
             )
         else:
             heading(f"Scenarios for {params.quarter} · {params.segment}")
-            formats = {c: "{:,.0f}" for c in comparison.columns}
-            table(comparison, formats)
+            table(comparison, dict.fromkeys(comparison.columns, "count"))
         return 0
 
     params = params.with_scenario(args.scenario)
@@ -48,14 +67,14 @@ def run(args: argparse.Namespace) -> int:
         print_json(plan.to_dict())
         return 0
 
-    money = f"{{:,.0f}} {plan.currency}"
     title = f"Plan for {plan.quarter} · {plan.segment}" + (
         f" · {plan.scenario}" if plan.scenario else ""
     )
     heading(title)
+    cur = plan.currency
     print(
-        f"Target bookings {plan.target:,.0f} {plan.currency} at an average deal of "
-        f"{plan.avg_deal_size:,.0f}: {plan.funnel.wins:,} wins."
+        f"Target bookings {money(plan.target, cur)} at an average deal of "
+        f"{money(plan.avg_deal_size, cur)}: {count(plan.funnel.wins)} wins."
     )
     heading("The stages both teams agreed on")
     for stage in params.stages:
@@ -73,27 +92,40 @@ def run(args: argparse.Namespace) -> int:
             "in_funnel_at_start",
         ]
     ]
-    table(frame, {"conversion_rate": "{:.1%}", "rate_to_won": "{:.2%}", "cost_per_stage": money})
+    table(
+        frame,
+        {
+            "conversion_rate": "pct1",
+            "rate_to_won": lambda v: pct(v, 2),
+            "cost_per_stage": "money",
+        },
+        currency=cur,
+    )
     heading("When each stage's volume must enter (by month)")
     table(plan.monthly_table())
     heading("Channels")
     channels = plan.channels[["label", "share", "leads", "cost_per_lead", "budget", "cac"]]
-    table(channels, {"share": "{:.0%}", "cost_per_lead": money, "budget": money, "cac": money})
+    table(
+        channels,
+        {"share": "pct", "cost_per_lead": "money", "budget": "money", "cac": "money"},
+        currency=cur,
+    )
     heading("Budget and coverage")
-    print(f"Budget {plan.budget:,.0f} {plan.currency}; CAC {plan.cac:,.0f} {plan.currency}.")
+    print(f"Budget {money(plan.budget, cur)}; CAC {money(plan.cac, cur)}.")
     c = plan.coverage
     print(
-        f"Pipeline needed at {c.coverage_target:.1f}x: {c.pipeline_needed:,.0f}; "
-        f"planned pipeline {c.planned_pipeline:,.0f} ({c.implied_coverage:.2f}x)."
+        f"Pipeline needed at {ratio(c.coverage_target)}: {money(c.pipeline_needed, cur)}; "
+        f"planned pipeline {money(c.planned_pipeline, cur)} ({c.implied_coverage:.2f}x)."
     )
     print(c.message)
     heading("Sales capacity")
     cap = plan.capacity
     print(
-        f"{cap.reps_needed} reps needed for {cap.peak_opportunities_per_month:,.0f} new "
+        f"{cap.reps_needed} reps needed for {count(cap.peak_opportunities_per_month)} new "
         f"opportunities in the busiest month ({cap.reps} on the team); "
-        f"{cap.peak_handoffs_per_month:,.0f} {cap.handoff_stage.upper()}s to answer against a "
-        f"capacity of {cap.followup_capacity_per_month:,.0f} within {cap.sla_hours:g} hours."
+        f"{count(cap.peak_handoffs_per_month)} {stage_label(cap.handoff_stage)}s to answer "
+        f"against a capacity of {count(cap.followup_capacity_per_month)} within "
+        f"{cap.sla_hours:g} hours."
     )
     for message in cap.messages:
         print(f"FLAG: {message}")

@@ -1,5 +1,7 @@
-"""``alignlib simulate PARAMS.yaml``: the odds of hitting plan, a plan sized for confidence,
-and which input moves the odds most."""
+"""``alignlib simulate PARAMS.yaml``: the odds of hitting plan and a plan sized for confidence.
+
+Also which input moves the odds most.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +10,13 @@ import sys
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``simulate`` verb and its options.
+
+    Parameters
+    ----------
+    subparsers : argparse._SubParsersAction
+        The CLI's sub-command parsers.
+    """
     parser = subparsers.add_parser(
         "simulate",
         help="Monte Carlo odds of hitting the target, confidence-sized plan, sensitivity",
@@ -40,10 +49,23 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Run ``alignlib simulate``.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The parsed options.
+
+    Returns
+    -------
+    int
+        The exit code.
+    """
     from tqdm import tqdm
 
     from alignlib.cli._output import heading, print_json, table
     from alignlib.errors import InputError
+    from alignlib.format import count, money, pct
     from alignlib.params import load_params
     from alignlib.simulation import (
         funnel_inputs_from_params,
@@ -113,21 +135,21 @@ def run(args: argparse.Namespace) -> int:
     volume = inputs["leads"]
     print(
         f"{result.trials:,} simulated quarters (seed {result.seed}); "
-        f"{volume.mean:,.0f} expected leads ({volume.kind}); target {target:,.0f} {cur}."
+        f"{count(volume.mean)} expected leads ({volume.kind}); target {money(target, cur)}."
     )
     p = result.p_hit(target)
-    print(f"P(hit) = {p:.1%} (Monte Carlo error ±{result.p_hit_se(target):.1%})")
+    print(f"P(hit) = {pct(p, 1)} (Monte Carlo error ±{pct(result.p_hit_se(target), 1)})")
     q = result.quantiles()
     print(
         "Revenue in the quarter: "
-        + ", ".join(f"{k} {v:,.0f}" for k, v in q.items())
-        + f" {cur} (mean {result.revenue.mean():,.0f})"
+        + ", ".join(f"{k} {money(v, cur)}" for k, v in q.items())
+        + f" (mean {money(result.revenue.mean(), cur)})"
     )
     if result.has_lags:
         own = float(result.won_in_quarter.mean() - result.won_carried_in.mean())
         print(
-            f"Won deals closing outside the quarter: {result.revenue_before.mean():,.0f} {cur} "
-            f"before it and {result.revenue_after.mean():,.0f} {cur} after it (means); "
+            f"Won deals closing outside the quarter: {money(result.revenue_before.mean(), cur)} "
+            f"before it and {money(result.revenue_after.mean(), cur)} after it (means); "
             f"{own:,.1f} of {result.won.mean():,.1f} wins from these leads land inside"
             + (
                 f", plus {result.won_carried_in.mean():,.1f} carried in from the neighbouring "
@@ -138,25 +160,29 @@ def run(args: argparse.Namespace) -> int:
         )
     heading("Volume by stage (per simulated quarter)")
     table(result.summary())
-    heading(f"Plan sized to hit the target {confidence:.0%} of the time")
+    heading(f"Plan sized to hit the target {pct(confidence)} of the time")
     print(
-        f"{plan.leads:,} leads (P(hit) {plan.p_hit:.1%}) against the point-estimate plan's "
-        f"{plan.point_leads:,.0f} (P(hit) {plan.point_p_hit:.1%}): "
+        f"{count(plan.leads)} leads (P(hit) {pct(plan.p_hit, 1)}) against the point-estimate "
+        f"plan's {count(plan.point_leads)} (P(hit) {pct(plan.point_p_hit, 1)}): "
         f"{plan.extra_leads:+,.0f} leads."
     )
     table(plan.to_frame())
     heading("What moves P(hit) most")
-    print(f"Base P(hit) {sens.base_p_hit:.1%} on {sens.trials:,} common-random-number trials.")
+    print(
+        f"Base P(hit) {pct(sens.base_p_hit, 1)} on {count(sens.trials)} "
+        "common-random-number trials."
+    )
     frame = sens.to_frame()[["how", "low_value", "high_value", "p_hit_low", "p_hit_high", "effect"]]
-    value_fmt = "{:,.4g}"
+    # Rows mix rates, money and lead counts: four significant digits suit each.
+    value_fmt = "{:,.4g}".format
     table(
         frame,
         {
             "low_value": value_fmt,
             "high_value": value_fmt,
-            "p_hit_low": "{:.1%}",
-            "p_hit_high": "{:.1%}",
-            "effect": "{:+.1%}",
+            "p_hit_low": "pct1",
+            "p_hit_high": "pct1",
+            "effect": "{:+.1%}".format,
         },
     )
     return 0

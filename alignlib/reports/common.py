@@ -61,49 +61,9 @@ def load_report_params(params_path: str | Path, scenario: str | None = None) -> 
     return params.with_scenario(scenario) if scenario else params
 
 
-def short_label(stage: str) -> str:
-    """A compact stage name for charts and row labels: ``MQL``, ``SAL``, ``Opportunity``."""
-    if len(stage) <= 3 and stage not in ("won", "new"):
-        return stage.upper()
-    return stage.replace("_", " ").capitalize()
-
-
-_ACRONYMS = {
-    "mql",
-    "mqls",
-    "sal",
-    "sals",
-    "sql",
-    "sqls",
-    "sla",
-    "sdr",
-    "ae",
-    "crm",
-    "cac",
-    "abm",
-    "seo",
-}
-
-
-def pretty_name(name: str) -> str:
-    """``mql_threshold`` -> ``MQL threshold``: a file-safe name as a heading."""
-    words = name.replace("-", "_").split("_")
-    out = [w.upper() if w.lower() in _ACRONYMS else w.lower() for w in words if w]
-    if out and not out[0].isupper():
-        out[0] = out[0].capitalize()
-    return " ".join(out)
-
-
 def stage_owners(params: QuarterParams) -> dict[str, str]:
     """Stage name -> owning team (``marketing`` or ``sales``), for colouring charts."""
     return {s.name: s.owner for s in params.stages}
-
-
-def check_trials(trials: int) -> int:
-    """A trial count for a report (at least 100, so probabilities are not pure noise)."""
-    if int(trials) < 100:
-        raise InputError(f"trials must be at least 100 for a report, got {trials}")
-    return int(trials)
 
 
 def as_frame(rows: list[dict[str, Any]], index: str) -> pd.DataFrame:

@@ -6,7 +6,8 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from alignlib.reports.common import as_frame, pretty_name, short_label
+from alignlib.format import count, format_value, p_value, pct, points, stage_label
+from alignlib.reports.common import as_frame
 
 if TYPE_CHECKING:
     from alignlib.params import QuarterParams
@@ -46,22 +47,20 @@ def experiment_impacts(
 
 def experiments_table(readouts: Any) -> pd.DataFrame:
     """One row per variant across experiments, in words and formatted numbers."""
-    from alignlib.display import format_value
-
     rows = []
     for r in readouts:
         for name in r.comparison.names:
             c = r.comparison[name]
             rows.append(
                 {
-                    "experiment": pretty_name(r.name),
-                    "stage": f"{short_label(r.stage)} → {short_label(r.next_stage or '')}",
+                    "experiment": stage_label(r.name),
+                    "stage": _transition(r),
                     "variant": name.replace("_", " "),
                     "control rate": format_value(c.rate_control, "pct1"),
                     "variant rate": format_value(c.rate_variant, "pct1"),
                     "lift": f"{c.relative_lift:+.1%}",
                     "lift interval": f"{c.relative_lift_ci[0]:+.1%} to {c.relative_lift_ci[1]:+.1%}",
-                    "p-value": _p(c.p_value_adjusted),
+                    "p-value": p_value(c.p_value_adjusted),
                     "chance better": format_value(c.prob_beat_control, "pct1"),
                     "assignment (SRM)": "MISMATCH" if r.srm.flag else "ok",
                 }
@@ -69,33 +68,32 @@ def experiments_table(readouts: Any) -> pd.DataFrame:
     return as_frame(rows, "experiment")
 
 
-def _p(p: float) -> str:
-    return "<0.001" if p < 0.001 else f"{p:.3f}"
+def _transition(readout: Any) -> str:
+    """``MQL → SAL``: the conversion an experiment moves."""
+    return f"{stage_label(readout.stage)} → {stage_label(readout.next_stage or '')}"
 
 
 def experiment_detail_table(readout: Any) -> pd.DataFrame:
     """The full readout of one experiment, one column per arm comparison, in words."""
-    from alignlib.display import format_value
-
     cols = {}
     for name in readout.comparison.names:
         c = readout.comparison[name]
         cols[name.replace("_", " ")] = {
-            "control": f"{c.control[0]:,} of {c.control[1]:,} ({c.rate_control:.1%})",
-            "variant": f"{c.variant[0]:,} of {c.variant[1]:,} ({c.rate_variant:.1%})",
+            "control": f"{count(c.control[0])} of {count(c.control[1])} ({pct(c.rate_control, 1)})",
+            "variant": f"{count(c.variant[0])} of {count(c.variant[1])} ({pct(c.rate_variant, 1)})",
             "difference": f"{c.diff * 100:+.2f} pts ({c.ci[0] * 100:+.2f} to {c.ci[1] * 100:+.2f})",
             "relative lift": (
                 f"{c.relative_lift:+.1%} ({c.relative_lift_ci[0]:+.1%} to "
                 f"{c.relative_lift_ci[1]:+.1%})"
             ),
-            "test": f"{c.test}, p = {_p(c.p_value)}"
+            "test": f"{c.test}, p = {p_value(c.p_value)}"
             + (
-                f" (adjusted {_p(c.p_value_adjusted)}, {c.correction})"
+                f" (adjusted {p_value(c.p_value_adjusted)}, {c.correction})"
                 if c.correction and c.correction != "none"
                 else ""
             ),
             "chance variant is better": format_value(c.prob_beat_control, "pct1"),
-            "expected loss if shipped": f"{c.expected_loss * 100:.2f} pts",
+            "expected loss if shipped": points(c.expected_loss),
         }
     frame = pd.DataFrame(cols)
     frame.index.name = "measure"
@@ -110,20 +108,19 @@ def show_experiment(readout: Any, impact: Any | None, params: QuarterParams) -> 
     from alignlib.charts import experiments as echarts
 
     r = readout
-    transition = f"{short_label(r.stage)} → {short_label(r.next_stage or '')}"
-    show(display.heading(f"{pretty_name(r.name)} ({transition})"))
+    show(display.heading(f"{stage_label(r.name)} ({_transition(r)})"))
     if r.description:
         show(display.note(r.description))
-    kind = (
-        "danger" if r.srm.flag else "warning" if r.comparison.best.sequential.read_early else "ok"
-    )
+    # Without planned_n_per_arm there is no sequential check: nothing was read early.
+    seq = r.comparison.best.sequential
+    read_early = seq is not None and seq.read_early
+    kind = "danger" if r.srm.flag else "warning" if read_early else "ok"
     show(display.callout(r.headline, kind, title="Decision"))
     show(display.table(experiment_detail_table(r), caption="Readout (95% intervals)"))
     display.show(echarts.posterior_chart(r))
     warnings = []
     warnings.append(("danger" if r.srm.flag else "ok", f"Sample ratio: {r.srm.message}"))
-    seq = r.comparison.best.sequential
-    if seq is not None and seq.read_early:
+    if read_early:
         warnings.append(("warning", f"Peeking: {seq.message}"))
     if r.detectable_effect is not None:
         warnings.append(("info", f"Power: {r.detectable_effect}"))
@@ -133,7 +130,7 @@ def show_experiment(readout: Any, impact: Any | None, params: QuarterParams) -> 
             "The planned sample is reached."
             if weeks <= 0
             else f"About {weeks:.1f} more weeks to reach the planned sample at this quarter's "
-            f"planned {short_label(r.stage)} volume."
+            f"planned {stage_label(r.stage)} volume."
         )
         warnings.append(("info", f"Run time: {text}"))
     for note in r.notes:

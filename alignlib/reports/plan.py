@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from alignlib.format import count, format_value, money_compact, pct, stage_label
 from alignlib.reports.common import as_frame, sla_frame
 
 if TYPE_CHECKING:
@@ -109,7 +110,7 @@ def sla_table(params: QuarterParams) -> pd.DataFrame:
         (
             "Lead response",
             f"{params.sla.lead_response_hours:g} hours",
-            f"Sales makes first contact with every new {cap.handoff_stage.upper()}.",
+            f"Sales makes first contact with every new {stage_label(cap.handoff_stage)}.",
         ),
         (
             "Acceptance",
@@ -118,7 +119,7 @@ def sla_table(params: QuarterParams) -> pd.DataFrame:
         ),
         (
             "Follow-up capacity",
-            f"{cap.responses_per_rep_per_day * cap.reps:,.0f} per day",
+            f"{count(cap.responses_per_rep_per_day * cap.reps)} per day",
             f"{cap.reps} reps x {cap.responses_per_rep_per_day:g} responses a day.",
         ),
     ]
@@ -135,8 +136,6 @@ def simulation_summary(result: Any, target: float, currency: str = "USD") -> pd.
     DataFrame
         One row per measure; values are formatted strings (money or counts per row).
     """
-    from alignlib.display import format_value
-
     rows = []
     labels = {
         "revenue": "Bookings inside the quarter",
@@ -173,16 +172,14 @@ def simulation_summary(result: Any, target: float, currency: str = "USD") -> pd.
 
 def target_sentence(plan: QuarterPlan, params: QuarterParams) -> str:
     """One sentence stating the quarter's target and what it means in deals and leads."""
-    from alignlib.display import format_value, money
-
     seg = "the whole company" if params.segment in ("all", "") else f"the {params.segment} segment"
     scen = f" (scenario: {plan.scenario})" if plan.scenario else ""
     return (
         f"The {plan.quarter} bookings target for {seg}{scen} is "
         f"{format_value(plan.target, 'money', plan.currency)}: at an average deal of "
-        f"{money(plan.avg_deal_size, plan.currency)} that is {plan.funnel.wins:,} won deals, "
-        f"which needs {plan.funnel.leads:,} new leads and a marketing budget of "
-        f"{money(plan.budget, plan.currency)}."
+        f"{money_compact(plan.avg_deal_size, plan.currency)} that is {count(plan.funnel.wins)} "
+        f"won deals, which needs {count(plan.funnel.leads)} new leads and a marketing budget of "
+        f"{money_compact(plan.budget, plan.currency)}."
     )
 
 
@@ -190,9 +187,9 @@ def confidence_sentence(confidence_plan: Any, plan: QuarterPlan) -> str:
     """Plain words for the confidence-sized plan against the point plan."""
     c = confidence_plan
     return (
-        f"Planning the point-estimate {plan.funnel.leads:,} leads gives only a "
-        f"{c.point_p_hit:.0%} chance of reaching the target. To be {c.confidence:.0%} sure, "
-        f"plan for {c.leads:,} leads ({c.extra_leads:+,.0f}, "
+        f"Planning the point-estimate {count(plan.funnel.leads)} leads gives only a "
+        f"{pct(c.point_p_hit)} chance of reaching the target. To be {pct(c.confidence)} sure, "
+        f"plan for {count(c.leads)} leads ({c.extra_leads:+,.0f}, "
         f"{c.leads / max(plan.funnel.leads, 1) - 1:+.0%})."
     )
 
@@ -204,7 +201,7 @@ def confidence_table(confidence_plan: Any, params: QuarterParams) -> pd.DataFram
         {
             "label": [params.stage_labels.get(s, s) for s in frame.index],
             "point_plan": np.ceil(frame["point_plan"].to_numpy(dtype=float) - 1e-9),
-            f"plan_for_{confidence_plan.confidence:.0%}_confidence": np.ceil(
+            f"plan_for_{pct(confidence_plan.confidence)}_confidence": np.ceil(
                 frame["confidence_plan"].to_numpy(dtype=float) - 1e-9
             ),
         },
@@ -216,8 +213,6 @@ def confidence_table(confidence_plan: Any, params: QuarterParams) -> pd.DataFram
 
 def sensitivity_table(sens: Any) -> pd.DataFrame:
     """The sensitivity rows for reading: input, its low/base/high value, P(hit) low/high."""
-    from alignlib.display import format_value
-
     frame = sens.to_frame()
     rows = []
     for label, row in frame.iterrows():
@@ -431,9 +426,9 @@ def _actuals_view(params: QuarterParams, plan: QuarterPlan) -> ActualsView:
         pace = summary.loc[won, "pacing"]
         if pd.notna(pace):
             notes.append(
-                f"Won deals are pacing at {pace:.0%} of plan to date; at this pace the quarter "
-                f"lands {summary.loc[won, 'projected']:,.0f} deals against "
-                f"{summary.loc[won, 'plan_total']:,.0f} planned."
+                f"Won deals are pacing at {pct(pace)} of plan to date; at this pace the quarter "
+                f"lands {count(summary.loc[won, 'projected'])} deals against "
+                f"{count(summary.loc[won, 'plan_total'])} planned."
             )
     report = metrics.sla(
         table,

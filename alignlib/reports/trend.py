@@ -11,7 +11,8 @@ import numpy as np
 import pandas as pd
 
 from alignlib.errors import InputError
-from alignlib.reports.common import as_frame, short_label, sla_frame
+from alignlib.format import format_value, pct, stage_label
+from alignlib.reports.common import as_frame, sla_frame
 
 if TYPE_CHECKING:
     from alignlib.params import QuarterParams
@@ -129,7 +130,7 @@ def growth_table(td: TrendData) -> pd.DataFrame:
     for t in td.transitions:
         rows.append(
             {
-                "stage": " → ".join(short_label(x) for x in t.split("_to_")) + " rate",
+                "stage": " → ".join(stage_label(x) for x in t.split("_to_")) + " rate",
                 f"volume_{last:%b_%Y}": monthly.loc[last, t],
                 "3_month_average": tr.rolling3.loc[last, t],
                 "mom_growth": tr.mom.loc[last, t] if last in tr.mom.index else np.nan,
@@ -141,7 +142,6 @@ def growth_table(td: TrendData) -> pd.DataFrame:
 
 def growth_formats(frame: pd.DataFrame) -> dict[str, Any]:
     """Row-aware formats for :func:`growth_table` (volumes as counts, rates as %)."""
-    from alignlib.display import format_value
 
     def vol(v: Any) -> str:
         if v is None or pd.isna(v):
@@ -186,7 +186,7 @@ def cohort_table(td: TrendData, months: int = 12) -> pd.DataFrame:
 def velocity_table(td: TrendData) -> pd.DataFrame:
     """Days between stages: contacts measured, median, P90, mean."""
     v = td.metrics["velocity"].summary.copy()
-    v.index = [" → ".join(short_label(x) for x in str(t).split("_to_")) for t in v.index]
+    v.index = [" → ".join(stage_label(x) for x in str(t).split("_to_")) for t in v.index]
     v.index.name = "step"
     return v.rename(
         columns={"n": "contacts", "p90": "p90_days", "median": "median_days", "mean": "mean_days"}
@@ -244,8 +244,8 @@ def forecast_table(td: TrendData) -> pd.DataFrame:
     out = pd.DataFrame(
         {
             "forecast": q["forecast"],
-            f"low_({fc.confidence:.0%}_range)": q["lower"],
-            f"high_({fc.confidence:.0%}_range)": q["upper"],
+            f"low_({pct(fc.confidence)}_range)": q["lower"],
+            f"high_({pct(fc.confidence)}_range)": q["upper"],
         }
     )
     out = out.round().astype(int)
@@ -259,6 +259,6 @@ def forecast_method(td: TrendData) -> str:
     methods = sorted(set(td.metrics["forecast"].method.values()))
     return (
         f"Forecast of {td.next_quarter} from monthly history with statsmodels exponential "
-        f"smoothing ({', '.join(methods)}); ranges are {td.metrics['forecast'].confidence:.0%} "
+        f"smoothing ({', '.join(methods)}); ranges are {pct(td.metrics['forecast'].confidence)} "
         "prediction intervals."
     )

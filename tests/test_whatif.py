@@ -1,0 +1,64 @@
+"""The what-if panel: re-planning with changed inputs, the live panel and the static table."""
+
+from __future__ import annotations
+
+import pytest
+
+from alignlib import paths, whatif
+from alignlib.errors import InputError
+from alignlib.params import load_params
+from alignlib.planning import build_plan, reverse_funnel
+
+
+@pytest.fixture(scope="module")
+def params():
+    return load_params(paths.DEFAULT_PARAMS)
+
+
+@pytest.fixture(scope="module")
+def plan(params):
+    return build_plan(params)
+
+
+def test_whatif_without_changes_is_the_plan(params, plan) -> None:
+    r = whatif.whatif(params, trials=500, seed=1)
+    assert r["required_leads"] == plan.funnel.leads
+    assert r["budget"] == pytest.approx(plan.budget)
+    assert 0.0 <= r["p_hit"] <= 1.0
+
+
+def test_whatif_changes_follow_the_reverse_funnel(params) -> None:
+    target = params.target.bookings * 1.2
+    rates = {"mql": 0.7}
+    r = whatif.whatif(params, target=target, rates=rates, deal_size=30_000, trials=500, seed=1)
+    point = list(params.rates)
+    point[list(params.stage_names).index("mql")] = 0.7
+    assert r["required_leads"] == reverse_funnel(target, 30_000, params.stage_names, point).leads
+    more = whatif.whatif(params, leads=r["leads"] * 2, trials=500, seed=1)
+    less = whatif.whatif(params, leads=r["leads"] // 2, trials=500, seed=1)
+    assert more["p_hit"] >= less["p_hit"]
+    with pytest.raises(InputError, match="conversion rate of 'mql'"):
+        whatif.whatif(params, rates={"mql": 1.5}, trials=100)
+
+
+def test_whatif_panel_recomputes_when_a_slider_moves(params, plan) -> None:
+    import ipywidgets as w
+
+    panel = whatif.whatif_panel(params, trials=300, seed=1)
+    sliders = {c.description: c for c in panel.children if isinstance(c, w.FloatSlider)}
+    (leads,) = [c for c in panel.children[-2].children if isinstance(c, w.IntSlider)]
+    assert leads.value == plan.funnel.leads
+    # a 20% higher target re-plans: the lead slider follows the new requirement
+    sliders["Bookings target"].value = params.target.bookings * 1.2
+    expected = reverse_funnel(
+        params.target.bookings * 1.2, params.deal_size.mean, params.stage_names, params.rates
+    ).leads
+    assert leads.value == expected
+    assert {"Bookings target", "Average deal size", "MQL → SAL rate"} <= set(sliders)
+
+
+def test_whatif_table_static_version(params) -> None:
+    table = whatif.whatif_table(params, trials=300, seed=1)
+    assert "As planned" in table.index
+    assert table.loc["Target +10%", "leads_needed"] > table.loc["Target -10%", "leads_needed"]
+    assert table["p_hit"].between(0, 1).all()
