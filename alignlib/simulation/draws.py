@@ -1,0 +1,228 @@
+"""The draws of one block of trials.
+
+Leads, stage conversions, timing, carried-in deals and deal sums, in a fixed order.
+
+Speed comes from binomial thinning (no per-lead arrays). The **sum of k lognormal deal
+sizes** is drawn exactly for small k and, for larger k, from a shifted lognormal that
+matches the sum's mean, variance *and* skewness exactly (error only from the fourth moment
+onward, O(1/k)). The switch-over, :attr:`DealSize.exact_sum_below`, is
+``max(16, 2 x excess kurtosis of one deal)``: 16 for realistic spreads (spread/mean up to
+~0.8), 76 at spread = mean; tested so that the approximation's error stays below the Monte
+Carlo error of a 100,000-trial run.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from alignlib.simulation.model import DEAL_SUM_EXACT_BELOW, DealSize, FunnelModel, LeadVolume
+from alignlib.simulation.streams import block_generator
+
+
+def _shifted_lognormal(k: np.ndarray, deal: DealSize) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Parameters (shift, scale, sigma) of the shifted lognormal matching a deal sum.
+
+    The first three moments of a sum of ``k`` iid lognormal deals are matched by
+    ``S = shift + scale * exp(sigma Z - sigma^2/2)``.
+    """
+    k = k.astype(np.float64)
+    cv = deal.cv
+    skew1 = (cv * cv + 3.0) * cv  # skewness of one lognormal deal
+    gamma = skew1 / np.sqrt(k)
+    # solve u^3 + 3u = gamma for the lognormal part's coefficient of variation u (Cardano)
+    d = np.sqrt(gamma * gamma / 4.0 + 1.0)
+    u = np.cbrt(gamma / 2.0 + d) - np.cbrt(d - gamma / 2.0)
+    sd_sum = np.sqrt(k) * deal.spread
+    scale = sd_sum / u
+    shift = k * deal.mean - scale
+    sigma = np.sqrt(np.log1p(u * u))
+    return shift, scale, sigma
+
+
+def approximate_deal_sum(k: np.ndarray, z: np.ndarray, deal: DealSize) -> np.ndarray:
+    """Sum of ``k`` lognormal deals via the three-moment shifted lognormal, driven by normals ``z``.
+
+    Exact for ``k == 1``; for any k it has the exact mean, variance and skewness of the sum.
+
+    Parameters
+    ----------
+    k : ndarray of int
+        Won deals per trial (0 gives 0).
+    z : ndarray of float
+        One standard normal per trial.
+    deal : DealSize
+        The deal amount distribution.
+
+    Returns
+    -------
+    ndarray
+        Revenue per trial.
+    """
+    counts = np.asarray(k, dtype=np.int64)
+    k = np.maximum(counts, 1)
+    lo, hi = int(k.min(initial=1)), int(k.max(initial=1))
+    if hi - lo < k.shape[0]:
+        # few distinct counts: parameters once per count, then gathered per trial
+        shift_r, scale_r, sigma_r = _shifted_lognormal(np.arange(lo, hi + 1), deal)
+        idx = k - lo
+        sigma = sigma_r[idx]
+        out = shift_r[idx] + scale_r[idx] * np.exp(sigma * z - (sigma_r * sigma_r / 2.0)[idx])
+    else:
+        shift, scale, sigma = _shifted_lognormal(k, deal)
+        out = shift + scale * np.exp(sigma * z - sigma * sigma / 2.0)
+    if counts.min(initial=1) <= 0:
+        out = np.where(counts > 0, out, 0.0)
+    return out
+
+
+def _deal_sums(
+    rng: np.random.Generator, k: np.ndarray, deal: DealSize, exact_below: int
+) -> np.ndarray:
+    """Revenue from ``k`` won deals per trial."""
+    if deal.spread == 0:
+        return k * deal.mean
+    out = np.zeros(k.shape[0])
+    small = (k > 0) & (k < exact_below)
+    big = k >= exact_below
+    if small.any():
+        ks = k[small]
+        mu, sigma = deal.lognormal_params
+        draws = rng.lognormal(mu, sigma, int(ks.sum()))
+        ends = np.cumsum(ks)
+        csum = np.concatenate([[0.0], np.cumsum(draws)])
+        out[small] = csum[ends] - csum[ends - ks]
+    if big.any():
+        z = rng.standard_normal(int(big.sum()))
+        out[big] = approximate_deal_sum(k[big], z, deal)
+    return out
+
+
+def _draw_leads(
+    rng: np.random.Generator, leads: LeadVolume, n: int
+) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Leads per trial, and per-month leads when the volume is monthly."""
+    if leads.kind == "fixed":
+        return np.full(n, int(leads.monthly_means[0]), dtype=np.int64), []
+    if leads.kind == "poisson":
+        return rng.poisson(leads.monthly_means[0], n), []
+    per_month = []
+    for m, shape in zip(leads.monthly_means, leads.gamma_shapes(), strict=True):
+        if math.isinf(shape):
+            per_month.append(rng.poisson(m, n))
+        else:
+            per_month.append(rng.poisson(rng.gamma(shape, m / shape, n)))
+    return np.sum(per_month, axis=0), per_month
+
+
+def _trial_close_probabilities(
+    model: FunnelModel, leads: np.ndarray, per_month: list[np.ndarray]
+) -> tuple[np.ndarray | float, np.ndarray | float]:
+    """Per trial: P(a won deal closes inside / before the quarter).
+
+    Months are weighted by the trial's own lead volumes (each won deal's month is drawn in
+    proportion to them).
+    """
+    q_in = np.asarray(model.in_quarter_probability)
+    q_before = np.asarray(model.before_quarter_probability)
+    if not per_month:
+        return float(q_in[0]), float(q_before[0])
+    n = leads.shape[0]
+    w_in = np.sum([q_in[m] * per_month[m] for m in range(len(per_month))], axis=0)
+    w_before = np.sum([q_before[m] * per_month[m] for m in range(len(per_month))], axis=0)
+    pos = leads > 0
+    return (
+        np.divide(w_in, leads, out=np.zeros(n), where=pos),
+        np.divide(w_before, leads, out=np.zeros(n), where=pos),
+    )
+
+
+def _draw_carry_in(
+    rng: np.random.Generator, model: FunnelModel, p_won: float | np.ndarray, n: int
+) -> np.ndarray:
+    """Deals from the previous and next lead windows that close inside the quarter.
+
+    Same plan, same true rates as this trial: their leads are thinned straight to those deals.
+    """
+    carried = np.zeros(n, dtype=np.int64)
+    for probs in (model.carry_from_previous, model.carry_from_next):
+        assert probs is not None
+        leads, per_month = _draw_leads(rng, model.leads, n)
+        if per_month:
+            for m, lm in enumerate(per_month):
+                carried += rng.binomial(lm, np.clip(np.multiply(p_won, probs[m]), 0.0, 1.0))
+        else:
+            carried += rng.binomial(leads, np.clip(np.multiply(p_won, probs[0]), 0.0, 1.0))
+    return carried
+
+
+def simulate_block(
+    model: FunnelModel, entropy: int, block: int, n: int, exact_below: int = DEAL_SUM_EXACT_BELOW
+) -> dict[str, np.ndarray]:
+    """Simulate ``n`` trials on block ``block``'s own stream (the unit of determinism).
+
+    The draw order inside a block is fixed: leads, then per stage a rate (beta draws when
+    counts are given) and a binomial, then wins before / inside the quarter, then the
+    carried-in deals, then deal sums (inside, after, before).
+
+    Parameters
+    ----------
+    model : FunnelModel
+        The funnel.
+    entropy : int
+        Root entropy of the run.
+    block : int
+        Block number (its stream: :func:`~alignlib.simulation.streams.block_generator`).
+    n : int
+        Trials in the block.
+    exact_below : int
+        Won-deal counts below this get exact lognormal sums.
+
+    Returns
+    -------
+    dict of ndarray
+        ``counts`` (stages x n) and ``revenue``; with lags also ``won_in_quarter``,
+        ``revenue_after``, ``revenue_before`` and (carry-in) ``won_carried_in``.
+    """
+    rng = block_generator(entropy, block)
+    leads, per_month = _draw_leads(rng, model.leads, n)
+    counts = np.empty((len(model.stages), n), dtype=np.int32)
+    counts[0] = leads
+    current = leads
+    p_won: float | np.ndarray = 1.0
+    for i, rate in enumerate(model.rates):
+        if rate.fixed is not None:
+            p: float | np.ndarray = rate.fixed
+        else:
+            p = rng.beta(1.0 + rate.converted, 1.0 + rate.total - rate.converted, n)
+        current = rng.binomial(current, p)
+        counts[i + 1] = current
+        if model.carry_in:
+            p_won = p_won * p
+    won = current
+    out: dict[str, np.ndarray] = {"counts": counts}
+    if model.has_lags:
+        q_in, q_before = _trial_close_probabilities(model, leads, per_month)
+        if model.lead_window_start < 0:
+            won_before = rng.binomial(won, q_before)
+            # given it did not close before, P(inside) = q_in / (1 - q_before)
+            q_cond = np.divide(
+                q_in, 1.0 - np.asarray(q_before), out=np.zeros(n), where=np.asarray(q_before) < 1.0
+            )
+            won_in = rng.binomial(won - won_before, np.clip(q_cond, 0.0, 1.0))
+        else:
+            won_before = np.zeros(n, dtype=np.int64)
+            won_in = rng.binomial(won, q_in)
+        won_after = won - won_in - won_before
+        if model.carry_in:
+            carried = _draw_carry_in(rng, model, p_won, n)
+            out["won_carried_in"] = carried.astype(np.int32)
+            won_in = won_in + carried
+        out["won_in_quarter"] = won_in.astype(np.int32)
+        out["revenue"] = _deal_sums(rng, won_in, model.deal_size, exact_below)
+        out["revenue_after"] = _deal_sums(rng, won_after, model.deal_size, exact_below)
+        out["revenue_before"] = _deal_sums(rng, won_before, model.deal_size, exact_below)
+    else:
+        out["revenue"] = _deal_sums(rng, won, model.deal_size, exact_below)
+    return out

@@ -1,0 +1,208 @@
+"""Draws of a block: exact results within Monte Carlo error, deal-sum approximations, lags."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from _simulation_helpers import COUNT_RATES, FIXED_RATES, STAGES
+from _simulation_helpers import variance_se as _variance_se
+from _simulation_helpers import within as _within
+from scipy import stats
+
+from alignlib.simulation import DealSize, LeadVolume, approximate_deal_sum, simulate_funnel
+from alignlib.simulation.draws import _shifted_lognormal
+
+# --------------------------------------------------------------------------- exact results
+
+
+def test_fixed_rates_give_binomial_wins_mean_variance_and_tail():
+    n_leads, trials = 4000, 200_000
+    res = simulate_funnel(
+        leads=n_leads, stages=STAGES, rates=FIXED_RATES, deal_size=20_000, trials=trials, seed=1
+    )
+    p = math.prod(FIXED_RATES)
+    dist = stats.binom(n_leads, p)
+    won = res.won.astype(float)
+    mean, var = dist.mean(), dist.var()
+    _within(won.mean(), mean, math.sqrt(var / trials))
+    # SE of the sample variance from the binomial's fourth central moment
+    mu4 = (dist.stats(moments="k") + 3.0) * var**2
+    se_var = math.sqrt((mu4 - var**2 * (trials - 3) / (trials - 1)) / trials)
+    _within(won.var(ddof=1), var, se_var)
+    for k in (int(mean + 2 * math.sqrt(var)), int(mean - 1.5 * math.sqrt(var))):
+        tail = dist.sf(k - 1)
+        _within(np.mean(res.won >= k), tail, math.sqrt(tail * (1 - tail) / trials))
+    # every intermediate stage is binomial too
+    for i, stage in enumerate(STAGES[1:], start=1):
+        p_i = math.prod(FIXED_RATES[:i])
+        sd = math.sqrt(n_leads * p_i * (1 - p_i))
+        _within(res.counts(stage).mean(), n_leads * p_i, sd / math.sqrt(trials))
+
+
+def test_beta_rates_give_leads_times_product_of_posterior_means():
+    n_leads, trials = 3000, 200_000
+    res = simulate_funnel(
+        leads=n_leads, stages=STAGES, rates=COUNT_RATES, deal_size=1.0, trials=trials, seed=2
+    )
+    expected = n_leads * math.prod((1 + c) / (2 + t) for c, t in COUNT_RATES)
+    won = res.won.astype(float)
+    _within(won.mean(), expected, won.std(ddof=1) / math.sqrt(trials))
+    # rate uncertainty widens the spread well beyond the binomial one
+    p = math.prod((1 + c) / (2 + t) for c, t in COUNT_RATES)
+    assert won.var() > 3 * n_leads * p * (1 - p)
+
+
+def test_fixed_deal_size_revenue_is_exactly_wins_times_deal_size():
+    res = simulate_funnel(
+        leads=5000, stages=STAGES, rates=COUNT_RATES, deal_size=24_000.0, trials=30_000, seed=3
+    )
+    np.testing.assert_array_equal(res.revenue, res.won * 24_000.0)
+    assert not res.revenue_after.any() and not res.has_lags
+    np.testing.assert_array_equal(res.won_in_quarter, res.won)
+
+
+def test_poisson_leads_thin_to_poisson_wins():
+    trials, mean = 200_000, 2500.0
+    res = simulate_funnel(
+        leads=LeadVolume.poisson(mean),
+        stages=STAGES,
+        rates=FIXED_RATES,
+        deal_size=1.0,
+        trials=trials,
+        seed=4,
+    )
+    _within(res.leads.mean(), mean, math.sqrt(mean / trials))
+    lam = mean * math.prod(FIXED_RATES)
+    won = res.won.astype(float)
+    _within(won.mean(), lam, math.sqrt(lam / trials))
+    # variance of a Poisson sample variance: (lam + 2 lam^2) / n approximately
+    _within(won.var(ddof=1), lam, math.sqrt((lam + 2 * lam**2) / trials))
+
+
+def test_monthly_leads_have_their_means_and_spreads():
+    trials = 100_000
+    means, spreads = [1000.0, 1200.0, 1500.0], [200.0, 10.0, 300.0]
+    res = simulate_funnel(
+        leads=LeadVolume.monthly(means, spreads),
+        stages=STAGES,
+        rates=FIXED_RATES,
+        deal_size=1.0,
+        trials=trials,
+        seed=5,
+    )
+    # a spread below the Poisson spread (month 2) means Poisson: variance = mean
+    var = spreads[0] ** 2 + means[1] + spreads[2] ** 2
+    leads = res.leads.astype(float)
+    _within(leads.mean(), sum(means), math.sqrt(var / trials))
+    _within(leads.var(), var, _variance_se(leads))
+
+
+def test_lognormal_deal_size_mean_and_variance_of_revenue():
+    trials = 200_000
+    deal = DealSize(24_000, 11_000)
+    res = simulate_funnel(
+        leads=400, stages=STAGES, rates=FIXED_RATES, deal_size=deal, trials=trials, seed=6
+    )
+    p = math.prod(FIXED_RATES)
+    ew, vw = 400 * p, 400 * p * (1 - p)
+    mean = ew * deal.mean
+    var = ew * deal.spread**2 + vw * deal.mean**2
+    _within(res.revenue.mean(), mean, math.sqrt(var / trials))
+    _within(res.revenue.var(), var, _variance_se(res.revenue))
+    assert res.revenue.min() >= 0
+
+
+# --------------------------------------------------------------------------- approximations
+
+
+@pytest.mark.parametrize("cv", [0.3, 0.45, 1.0])
+@pytest.mark.parametrize("k", [1, 16, 100])
+def test_shifted_lognormal_matches_mean_variance_and_skewness_exactly(k, cv):
+    deal = DealSize(20_000, 20_000 * cv)
+    shift, scale, sigma = (float(x[0]) for x in _shifted_lognormal(np.array([k]), deal))
+    ln = stats.lognorm(sigma, scale=scale * math.exp(-(sigma**2) / 2))
+    m, v, s = (float(x) for x in ln.stats(moments="mvs"))
+    assert shift + m == pytest.approx(k * deal.mean, rel=1e-9)
+    assert v == pytest.approx(k * deal.spread**2, rel=1e-9)
+    assert s == pytest.approx((cv**2 + 3) * cv / math.sqrt(k), rel=1e-6)
+    assert shift >= -1e-6  # revenue cannot go negative
+
+
+@pytest.mark.parametrize("cv", [0.45, 1.0])
+def test_deal_sum_approximation_error_is_below_monte_carlo_error(cv):
+    # the approximation takes over at k = exact_sum_below, where its error is largest: compare
+    # tail probabilities of exact and approximate sums there, with samples as large as a
+    # typical run; the differences must be within Monte Carlo error
+    n = 100_000
+    deal = DealSize(24_000, 24_000 * cv)
+    k = deal.exact_sum_below
+    assert k == (16 if cv < 0.8 else 76)
+    rng = np.random.default_rng(11)
+    mu, sigma = deal.lognormal_params
+    exact = rng.lognormal(mu, sigma, (n, k)).sum(axis=1)
+    approx = approximate_deal_sum(np.full(n, k), rng.standard_normal(n), deal)
+    for q in (0.01, 0.1, 0.5, 0.9, 0.99):
+        t = np.quantile(exact, q)
+        p_exact, p_approx = np.mean(exact >= t), np.mean(approx >= t)
+        se = math.sqrt(2 * p_exact * (1 - p_exact) / n)
+        _within(p_approx, p_exact, se)
+
+
+def test_simulation_with_exact_and_approximate_deal_sums_agree():
+    trials = 100_000
+    kwargs = dict(
+        leads=LeadVolume.poisson(600),
+        stages=STAGES,
+        rates=COUNT_RATES,
+        deal_size=(24_000, 12_000),
+        trials=trials,
+    )
+    approx = simulate_funnel(**kwargs, seed=21)
+    exact = simulate_funnel(**kwargs, seed=22, exact_deal_sums_below=10**9)
+    target = float(np.median(exact.revenue))
+    p_a, p_e = approx.p_hit(target), exact.p_hit(target)
+    _within(p_a, p_e, math.sqrt(2 * p_e * (1 - p_e) / trials))
+    se_mean = exact.revenue.std() * math.sqrt(2 / trials)
+    _within(approx.revenue.mean(), exact.revenue.mean(), se_mean)
+
+
+def test_lags_split_revenue_into_quarter_and_after():
+    trials = 100_000
+    lags = [(5, 2), (5, 3), (10, 5), (10, 5), (30, 10)]
+    res = simulate_funnel(
+        leads=3000,
+        stages=STAGES,
+        rates=FIXED_RATES,
+        deal_size=10_000.0,
+        trials=trials,
+        seed=9,
+        lags=lags,
+        quarter_days=91,
+    )
+    q = res.model.in_quarter_probability[0]
+    assert 0.2 < q < 0.8
+    p = math.prod(FIXED_RATES)
+    _within(res.won_in_quarter.mean(), 3000 * p * q, math.sqrt(3000 * p * q / trials))
+    np.testing.assert_allclose(res.revenue + res.revenue_after, res.won * 10_000.0)
+    assert (res.won_in_quarter <= res.won).all()
+    assert res.p_hit(res.won.mean() * 10_000) < 0.01  # most deals slip: the target is missed
+
+
+def test_lead_window_before_the_quarter_books_before_inside_and_after():
+    res = simulate_funnel(
+        leads=LeadVolume.monthly([1000, 1000, 1000], 40.0),
+        stages=STAGES,
+        rates=FIXED_RATES,
+        deal_size=1.0,
+        trials=20_000,
+        seed=10,
+        lags={s: (14, 7) for s in STAGES[:-1]},
+        quarter_days=90,
+        lead_window_start=-70,
+    )
+    np.testing.assert_allclose(res.revenue_total, res.won.astype(float))
+    assert res.revenue_before.mean() > 0 and res.revenue_after.mean() > 0
+    assert res.revenue.mean() > res.revenue_before.mean()
+    assert "revenue_before" in res.summary().index
