@@ -68,20 +68,24 @@ def run(args: argparse.Namespace) -> int:
     from alignlib.format import count, money, pct
     from alignlib.params import load_params
     from alignlib.simulation import (
-        funnel_inputs_from_params,
+        DEFAULT_SEARCH_TRIALS,
+        model_from_params,
         plan_for_confidence,
         sensitivity,
-        simulate_from_params,
+        simulate_funnel,
     )
 
     params = load_params(args.params).with_scenario(args.scenario)
     trials = params.simulation.trials if args.trials is None else args.trials
     seed = params.simulation.seed if args.seed is None else args.seed
     confidence = params.simulation.confidence if args.confidence is None else args.confidence
-    plan_trials = min(trials, 20_000) if args.plan_trials is None else args.plan_trials
+    plan_trials = (
+        min(trials, DEFAULT_SEARCH_TRIALS) if args.plan_trials is None else args.plan_trials
+    )
     if args.leads is not None and args.leads < 0:
         raise InputError(f"--leads: {args.leads} must be >= 0")
     target = params.target.bookings
+    model = model_from_params(params, leads=args.leads)
 
     # progress on stderr only for long runs on a terminal (tqdm disables itself otherwise)
     with tqdm(
@@ -92,25 +96,23 @@ def run(args: argparse.Namespace) -> int:
         disable=None if trials >= 500_000 else True,
         desc="simulating",
     ) as bar:
-        result = simulate_from_params(
-            params,
+        result = simulate_funnel(
+            model,
             trials=trials,
             seed=seed,
-            leads=args.leads,
             workers=args.workers,
             scheduler=args.scheduler,
             progress=bar.update,
         )
-    inputs = funnel_inputs_from_params(params, leads=args.leads)
     plan = plan_for_confidence(
-        **inputs,
+        model,
         target=target,
         confidence=confidence,
         trials=plan_trials,
         seed=seed,
         point_rates=list(params.rates),
     )
-    sens = sensitivity(**inputs, target=target, trials=plan_trials, seed=seed)
+    sens = sensitivity(model, target=target, trials=plan_trials, seed=seed)
 
     if args.json:
         print_json(
@@ -132,7 +134,7 @@ def run(args: argparse.Namespace) -> int:
         f" · {args.scenario}" if args.scenario else ""
     )
     heading(title)
-    volume = inputs["leads"]
+    volume = model.leads
     print(
         f"{result.trials:,} simulated quarters (seed {result.seed}); "
         f"{count(volume.mean)} expected leads ({volume.kind}); target {money(target, cur)}."
