@@ -17,6 +17,7 @@ Run: ``.venv/bin/python benchmarks/bench_simulation.py [--quick]``
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import random
 import subprocess
@@ -26,12 +27,13 @@ import time
 
 import numpy as np
 
-from alignlib.simulation import LeadVolume, simulate_funnel
+from alignlib.simulation import Lag, LeadVolume, build_model, simulate_funnel
 
 STAGES = ["lead", "mql", "sal", "sql", "opportunity", "won"]
 COUNTS = [(9240, 30800), (5270, 9240), (2580, 5270), (1420, 2580), (410, 1420)]
 LEADS = 7500
 DEAL = (24_000.0, 11_000.0)
+MODEL = build_model(leads=LEADS, stages=STAGES, rates=COUNTS, deal_size=DEAL)
 
 
 def best_of(fn, repeats: int) -> float:
@@ -79,25 +81,17 @@ def naive_loop(trials: int) -> list[int]:
 
 
 def simulate(trials: int, workers: int) -> None:
-    simulate_funnel(
-        leads=LEADS,
-        stages=STAGES,
-        rates=COUNTS,
-        deal_size=DEAL,
-        trials=trials,
-        seed=1,
-        workers=workers,
-    )
+    simulate_funnel(MODEL, trials=trials, seed=1, workers=workers)
 
 
 MEMORY_SCRIPT = textwrap.dedent(
     """
     import resource, sys, time
-    from alignlib.simulation import LeadVolume, simulate_funnel
+    from alignlib.simulation import build_model, simulate_funnel
+    model = build_model(leads={leads}, stages={stages!r}, rates={counts!r}, deal_size={deal!r})
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     t0 = time.perf_counter()
-    res = simulate_funnel(leads={leads}, stages={stages!r}, rates={counts!r},
-                          deal_size={deal!r}, trials={trials}, seed=1)
+    res = simulate_funnel(model, trials={trials}, seed=1)
     elapsed = time.perf_counter() - t0
     p = res.p_hit(float(res.quantiles()["P50"]))
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -150,20 +144,16 @@ def main() -> None:
     )
 
     # the full model of a parameters file: monthly leads, lags, steady-state carry-in
+    params_model = dataclasses.replace(
+        MODEL,
+        leads=LeadVolume.monthly([2250, 2250, 3000], [47, 47, 55]),
+        lags=tuple(Lag(t, s) for t, s in [(9, 6), (2, 2), (8, 5), (10, 6), (55, 20)]),
+        quarter_days=92.0,
+        lead_window_start=-84.0,
+        carry_in=True,
+    )
     full = best_of(
-        lambda: simulate_funnel(
-            leads=LeadVolume.monthly([2250, 2250, 3000], [47, 47, 55]),
-            stages=STAGES,
-            rates=COUNTS,
-            deal_size=DEAL,
-            lags=[(9, 6), (2, 2), (8, 5), (10, 6), (55, 20)],
-            quarter_days=92,
-            lead_window_start=-84,
-            carry_in=True,
-            trials=trials,
-            seed=1,
-            workers=cores,
-        ),
+        lambda: simulate_funnel(params_model, trials=trials, seed=1, workers=cores),
         3,
     )
     print(
