@@ -326,12 +326,9 @@ def show(fig: Any, *, dpi: int = 110) -> None:
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight", facecolor="white")
     display(Image(data=buf.getvalue(), format="png", alt=figure_title(fig)))
-    try:
-        import matplotlib.pyplot as plt
+    import matplotlib.pyplot as plt  # a figure exists, so matplotlib does
 
-        plt.close(fig)
-    except ImportError:  # pragma: no cover
-        pass
+    plt.close(fig)
 
 
 def slug(text: str) -> str:

@@ -28,6 +28,7 @@ from alignlib import batch, display, reports
 from alignlib import simulation as sim
 from alignlib.charts import plan as charts
 from alignlib.charts import simulation as sim_charts
+from alignlib.format import count
 from alignlib.planning import build_plan
 
 # %% tags=["parameters"]
@@ -166,7 +167,7 @@ display.show(sim_charts.revenue_distribution_chart(result, plan.target, plan.cur
 # %%
 display.table(
     reports.simulation_summary(result, plan.target, plan.currency),
-    caption=f"What the simulated quarters ({trials:,} of them) look like",
+    caption=f"What the simulated quarters ({count(trials)} of them) look like",
 )
 
 # %% [markdown]

@@ -370,14 +370,8 @@ def actuals_view(params: QuarterParams, plan: QuarterPlan) -> ActualsView:
     """
     if params.actuals is None:
         return ActualsView(notes=("No actuals in the parameters file: plan only.",))
-    try:
-        from alignlib import metrics  # noqa: F401
-    except ImportError:
-        return ActualsView(notes=("Actual-to-plan needs alignlib.metrics (not installed yet).",))
-    return _actuals_view(params, plan)
+    import matplotlib.pyplot as plt
 
-
-def _actuals_view(params: QuarterParams, plan: QuarterPlan) -> ActualsView:
     from alignlib import crm, metrics
     from alignlib.charts import plan as charts
 
@@ -416,8 +410,6 @@ def _actuals_view(params: QuarterParams, plan: QuarterPlan) -> ActualsView:
             ).set_index("stage"),
         )
     ]
-    import matplotlib.pyplot as plt
-
     figure = charts.actual_vs_plan_chart(atp.monthly, labels, as_of=as_of)
     plt.close(figure)  # shown later by display.show; an open figure would show twice inline
     figures = [figure]
