@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -12,6 +13,7 @@ from alignlib.reports.common import as_frame
 
 if TYPE_CHECKING:
     from alignlib.params import QuarterParams
+    from alignlib.simulation import FunnelModel
 
 
 def whatif(
@@ -23,6 +25,7 @@ def whatif(
     leads: int | None = None,
     trials: int = 5_000,
     seed: int | None = None,
+    model: FunnelModel | None = None,
 ) -> dict[str, Any]:
     """Re-plan the quarter with some inputs changed, and the chance of hitting target.
 
@@ -43,6 +46,9 @@ def whatif(
         Leads the quarter will get (default: what the re-planned funnel requires).
     trials, seed : int
         Monte Carlo trials and seed.
+    model : FunnelModel, optional
+        The quarter's funnel, ``model_from_params(params)``: callers that re-plan many
+        times build it once (the changed inputs go in with ``dataclasses.replace``).
 
     Returns
     -------
@@ -51,7 +57,12 @@ def whatif(
         ``budget`` (leads x the plan's blended cost per lead), ``p_hit``, ``target``.
     """
     from alignlib.planning import build_plan, reverse_funnel
-    from alignlib.simulation import DealSize, funnel_inputs_from_params, simulate_funnel
+    from alignlib.simulation import (
+        DealSize,
+        lead_volume_from_params,
+        model_from_params,
+        simulate_funnel,
+    )
 
     base_plan = build_plan(params)
     target = float(params.target.bookings if target is None else target)
@@ -60,20 +71,22 @@ def whatif(
         raise InputError(f"target and deal size must be positive (got {target}, {mean})")
     names = list(params.stage_names)
     point_rates = list(params.rates)
-    inputs = list(params.rate_inputs)
+    fixed: dict[str, float] = {}
     for stage, value in (rates or {}).items():
         i = names.index(stage)
         if not 0 < float(value) <= 1:
             raise InputError(f"conversion rate of {stage!r} must be in (0, 1], got {value}")
         point_rates[i] = float(value)
-        inputs[i] = float(value)
+        fixed[stage] = float(value)
     funnel = reverse_funnel(target, mean, names, point_rates)
     n_leads = int(funnel.leads if leads is None else leads)
-    kwargs = funnel_inputs_from_params(params, leads=max(n_leads, 1))
-    kwargs["rates"] = inputs
     spread = params.deal_size.spread * mean / params.deal_size.mean
-    kwargs["deal_size"] = DealSize(mean, spread)
-    res = simulate_funnel(**kwargs, trials=trials, seed=seed)
+    changed = replace(
+        model_from_params(params) if model is None else model,
+        leads=lead_volume_from_params(params, max(n_leads, 1)),
+        deal_size=DealSize(mean, spread),
+    ).with_rates(fixed)
+    res = simulate_funnel(changed, trials=trials, seed=seed)
     cost_per_lead = float(base_plan.costs["cost_per_lead"])
     required = pd.DataFrame(
         {"stage": [params.stage_labels.get(s, s) for s in names], "required": funnel.required},
@@ -101,7 +114,9 @@ def whatif_table(
         for those leads, and ``p_hit`` if the quarter gets the base plan's leads.
     """
     from alignlib.planning import reverse_funnel
+    from alignlib.simulation import model_from_params
 
+    model = model_from_params(params)
     base_leads = reverse_funnel(
         params.target.bookings, params.deal_size.mean, params.stage_names, params.rates
     ).leads
@@ -120,8 +135,8 @@ def whatif_table(
         changes.append((f"{move} rate +{by}", {"rates": {stage: min(1.0, rate * (1 + swing))}}))
     rows = []
     for label, change in changes:
-        needed = whatif(params, **change, trials=trials, seed=seed)
-        at_base = whatif(params, **change, leads=base_leads, trials=trials, seed=seed)
+        needed = whatif(params, **change, trials=trials, seed=seed, model=model)
+        at_base = whatif(params, **change, leads=base_leads, trials=trials, seed=seed, model=model)
         rows.append(
             {
                 "what if": label,
@@ -131,7 +146,7 @@ def whatif_table(
             }
         )
     for label, factor in ((f"Lead volume -{by}", 1 - swing), (f"Lead volume +{by}", 1 + swing)):
-        r = whatif(params, leads=round(base_leads * factor), trials=trials, seed=seed)
+        r = whatif(params, leads=round(base_leads * factor), trials=trials, seed=seed, model=model)
         rows.append(
             {
                 "what if": label,
@@ -158,8 +173,11 @@ def whatif_panel(params: QuarterParams, *, trials: int = 5_000, seed: int | None
     from IPython.display import HTML, display
 
     from alignlib import display as disp
+    from alignlib.simulation import model_from_params
 
-    base = whatif(params, trials=trials, seed=seed)
+    # built once: each slider move changes it with dataclasses.replace (inside whatif)
+    model = model_from_params(params)
+    base = whatif(params, trials=trials, seed=seed, model=model)
 
     def slider(
         kind: type,
@@ -222,6 +240,7 @@ def whatif_panel(params: QuarterParams, *, trials: int = 5_000, seed: int | None
             leads=n,
             trials=trials,
             seed=seed,
+            model=model,
         )
         if follow.value and leads.value != r["leads"]:
             leads.unobserve(refresh, "value")
