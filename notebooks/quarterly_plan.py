@@ -140,9 +140,7 @@ display.table(
 display.show(charts.coverage_chart(plan))
 
 # %%
-display.callout(
-    plan.coverage.message, "warning" if plan.coverage.target_below_implied else "ok"
-)
+display.callout(plan.coverage.message, "warning" if plan.coverage.target_below_implied else "ok")
 
 # %% [markdown]
 # ## Sales capacity

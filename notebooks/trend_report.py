@@ -39,7 +39,9 @@ batch.record_headline(
     currency=params.currency,
 )
 batch.record_table("funnel", reports.funnel_table(td), title="Funnel from lead to won")
-batch.record_table("by_source", reports.channel_trend_table(td), title="Conversion and cost by source")
+batch.record_table(
+    "by_source", reports.channel_trend_table(td), title="Conversion and cost by source"
+)
 batch.record_table("forecast", forecast, title=f"Forecast for {td.next_quarter}")
 display.note(reports.data_note(td))
 
