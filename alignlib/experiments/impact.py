@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass, field, replace
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -14,6 +14,9 @@ from alignlib.experiments.comparison import ProportionsComparison, VariantsCompa
 from alignlib.experiments.inputs import following_stage
 from alignlib.experiments.readout import ExperimentReadout
 from alignlib.experiments.text import transition
+
+if TYPE_CHECKING:
+    from alignlib.simulation import FunnelModel
 
 ImpactMode = Literal["lift", "replace"]
 
@@ -131,6 +134,7 @@ def revenue_impact(
     trials: int | None = None,
     seed: int | None = None,
     interval: float = 0.9,
+    model: FunnelModel | None = None,
 ) -> RevenueImpact:
     """Change in expected bookings and in P(hit target) this quarter from shipping a variant.
 
@@ -168,13 +172,18 @@ def revenue_impact(
         Default ``params.simulation.seed``; the same seed gives the same numbers.
     interval : float
         Central probability of ``delta_interval`` (0.9 = 5th to 95th percentile).
+    model : FunnelModel, optional
+        The quarter's funnel (default ``model_from_params(params)``); pass one changed with
+        ``dataclasses.replace`` to value the variant in another world.
 
     Returns
     -------
     RevenueImpact
     """
     from alignlib import simulation as sim
+    from alignlib.simulation.streams import Stream, stream_generator
 
+    model = sim.model_from_params(params) if model is None else model
     comps = _comparisons_of(result)
     if variant is None:
         chosen = max(comps, key=lambda r: r.prob_beat_control)
@@ -188,7 +197,7 @@ def revenue_impact(
         chosen = matches[0]
     name = result.name if isinstance(result, ExperimentReadout) else "experiment"
     stage = chosen.stage
-    names = tuple(params.stage_names)
+    names = model.stages
     if stage is None or stage not in names[:-1]:
         raise InputError(
             f"experiment {name!r}: stage {stage!r} is not a converting stage of the funnel "
@@ -208,12 +217,10 @@ def revenue_impact(
         root = int(np.random.SeedSequence().entropy % 2**63)  # type: ignore[operator]
     root = int(root)
 
-    kwargs = sim.funnel_inputs_from_params(params)
-    model = sim.build_model(**kwargs)
     crn = sim.CommonRandomNumbers.draw(model, n_trials, root)
     i = names.index(stage)
     # The experiment's posteriors get their own stream, independent of the simulation's.
-    rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(root, spawn_key=(5, i))))
+    rng = stream_generator(root, Stream.EXPERIMENT_POSTERIORS, i)
     (xc, nc), (xv, nv) = chosen.control, chosen.variant
     p_c = rng.beta(1 + xc, 1 + nc - xc, n_trials)
     p_v = rng.beta(1 + xv, 1 + nv - xv, n_trials)

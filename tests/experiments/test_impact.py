@@ -28,8 +28,7 @@ def _beta_mean(c, n):
 def _expected_bookings_parts(params, stage):
     from alignlib import simulation as sim
 
-    kwargs = sim.funnel_inputs_from_params(params)
-    lam = kwargs["leads"].mean
+    lam = sim.model_from_params(params).leads.mean
     means = []
     for spec in params.rate_inputs:
         means.append(_beta_mean(*spec) if isinstance(spec, tuple) else float(spec))
