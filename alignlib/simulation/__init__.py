@@ -44,7 +44,6 @@ from alignlib.simulation.engine import (
     simulate_funnel,
 )
 from alignlib.simulation.from_params import (
-    funnel_inputs_from_params,
     lead_volume_from_params,
     model_from_params,
     plan_from_params,
@@ -93,7 +92,6 @@ __all__ = [
     "build_model",
     "carry_in_probabilities",
     "close_probabilities",
-    "funnel_inputs_from_params",
     "lead_volume_from_params",
     "model_from_params",
     "plan_for_confidence",

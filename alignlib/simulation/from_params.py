@@ -7,7 +7,6 @@ the runs on it with the file's trials, seed and confidence.
 from __future__ import annotations
 
 import math
-import warnings
 from typing import TYPE_CHECKING, Any
 
 from alignlib.simulation.confidence import ConfidencePlan, plan_for_confidence
@@ -109,45 +108,6 @@ def model_from_params(
         lead_window_start=-sum(lag.typical for lag in lags) if timed else 0.0,
         carry_in=carry_in and timed,
     )
-
-
-def funnel_inputs_from_params(
-    params: QuarterParams, *, leads: int | LeadVolume | None = None, carry_in: bool = True
-) -> dict[str, Any]:
-    """Deprecated: use :func:`model_from_params` (and ``dataclasses.replace``).
-
-    Parameters
-    ----------
-    params : QuarterParams
-        The quarter.
-    leads : int or LeadVolume, optional
-        As in :func:`model_from_params`.
-    carry_in : bool
-        As in :func:`model_from_params`.
-
-    Returns
-    -------
-    dict
-        :func:`simulate_funnel`'s funnel keywords.
-    """
-    warnings.warn(
-        "funnel_inputs_from_params is deprecated; use model_from_params",
-        DeprecationWarning,
-        stacklevel=2,
-    )
-    model = model_from_params(params, leads=leads, carry_in=carry_in)
-    kwargs: dict[str, Any] = {
-        "leads": model.leads,
-        "stages": list(model.stages),
-        "rates": list(params.rate_inputs),
-        "deal_size": model.deal_size,
-    }
-    if model.lags is not None:
-        kwargs["lags"] = list(model.lags)
-        kwargs["quarter_days"] = model.quarter_days
-        kwargs["lead_window_start"] = model.lead_window_start
-        kwargs["carry_in"] = carry_in
-    return kwargs
 
 
 def simulate_from_params(
