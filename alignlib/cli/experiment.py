@@ -9,6 +9,13 @@ _COUNTS = re.compile(r"^\s*(?:(?P<name>[A-Za-z0-9_.-]+)\s*=\s*)?(?P<c>\d+)\s*/\s
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``experiment`` verb and its options.
+
+    Parameters
+    ----------
+    subparsers : argparse._SubParsersAction
+        The CLI's sub-command parsers.
+    """
     parser = subparsers.add_parser(
         "experiment",
         help="readout of a funnel experiment: lift, intervals, p-values, P(better), SRM",
@@ -70,6 +77,18 @@ def _counts(text: str, what: str) -> tuple[str | None, tuple[int, int]]:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Run ``alignlib experiment``.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The parsed options.
+
+    Returns
+    -------
+    int
+        The exit code.
+    """
     from alignlib.cli._output import print_json
     from alignlib.errors import InputError
     from alignlib.experiments import analyse_experiment, analyse_experiments, plan_monthly_volume

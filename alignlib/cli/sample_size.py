@@ -6,6 +6,13 @@ import argparse
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``sample-size`` verb and its options.
+
+    Parameters
+    ----------
+    subparsers : argparse._SubParsersAction
+        The CLI's sub-command parsers.
+    """
     parser = subparsers.add_parser(
         "sample-size",
         help="leads per arm to detect a change in a stage's conversion rate",
@@ -40,6 +47,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Run ``alignlib sample-size``.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The parsed options.
+
+    Returns
+    -------
+    int
+        The exit code.
+    """
     from alignlib.cli._output import print_json
     from alignlib.experiments import minimum_detectable_effect, sample_size_per_arm, weeks_to_run
 

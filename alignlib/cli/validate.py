@@ -7,6 +7,13 @@ import sys
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``validate`` verb and its options.
+
+    Parameters
+    ----------
+    subparsers : argparse._SubParsersAction
+        The CLI's sub-command parsers.
+    """
     parser = subparsers.add_parser(
         "validate",
         help="check parameters files",
@@ -17,6 +24,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Run ``alignlib validate``.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The parsed options.
+
+    Returns
+    -------
+    int
+        The exit code.
+    """
     from alignlib.errors import ParamsError
     from alignlib.params import load_params
 
