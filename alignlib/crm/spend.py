@@ -15,6 +15,11 @@ from alignlib.errors import DataError
 def load_spend(path: str | Path) -> pd.DataFrame:
     """Read the monthly spend file: columns ``month`` (YYYY-MM), ``channel``, ``spend``.
 
+    Parameters
+    ----------
+    path : str or Path
+        The spend file (CSV or Parquet).
+
     Returns
     -------
     pandas.DataFrame

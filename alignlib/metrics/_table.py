@@ -1,0 +1,167 @@
+"""The normalised table as the metrics read it: stages, month and group codes, shared work.
+
+While :func:`~alignlib.metrics.summarise` runs, per-column work on its table is done
+once and shared by every metric (:func:`sharing`, :func:`shared`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from alignlib.errors import InputError
+from alignlib.format import jsonable
+
+
+def stages_of(table: pd.DataFrame) -> tuple[str, ...]:
+    """The stage names of a normalised table, top to bottom (from its ``entered_`` columns).
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Normalised CRM table.
+
+    Returns
+    -------
+    tuple of str
+        Its stages.
+
+    Raises
+    ------
+    InputError
+        The table has no ``entered_<stage>`` column.
+    """
+    names = tuple(c[8:] for c in table.columns if c.startswith("entered_"))
+    if not names:
+        raise InputError("not a normalised CRM table: no entered_<stage> columns")
+    return names
+
+
+def checked_stages(table: pd.DataFrame, stage_names: Sequence[str] | None) -> tuple[str, ...]:
+    """``stage_names`` once each is known to be in the table; the table's stages when None."""
+    have = stages_of(table)
+    if stage_names is None:
+        return have
+    missing = [s for s in stage_names if s not in have]
+    if missing:
+        raise InputError(
+            f"stage(s) {', '.join(missing)} not in the table (it has {', '.join(have)})"
+        )
+    return tuple(stage_names)
+
+
+# While :func:`summarise` runs, per-column work on its table (month codes, group
+# codes) is done once and shared by every metric; outside it nothing is kept.
+SHARED_WORK: contextvars.ContextVar[tuple[pd.DataFrame, dict[Any, Any]] | None] = (
+    contextvars.ContextVar("alignlib_metrics_shared", default=None)
+)
+
+
+@contextlib.contextmanager
+def sharing(table: pd.DataFrame) -> Iterator[None]:
+    """Within the block, :func:`shared` remembers what it computes for ``table``."""
+    token = SHARED_WORK.set((table, {}))
+    try:
+        yield
+    finally:
+        SHARED_WORK.reset(token)
+
+
+def shared(table: pd.DataFrame, key: Any, compute: Callable[[], Any]) -> Any:
+    """``compute()``, remembered for ``table`` while :func:`summarise` runs (never mutate it)."""
+    current = SHARED_WORK.get()
+    if current is None or current[0] is not table:
+        return compute()
+    memo = current[1]
+    if key not in memo:
+        memo[key] = compute()
+    return memo[key]
+
+
+#: NaT as int64 seconds: below every date.
+NAT = np.iinfo(np.int64).min
+
+
+def month_codes_of(values: np.ndarray) -> np.ndarray:
+    """Months since 1970-01 for datetime64[s] values (-1 for NaT), via a per-day lookup."""
+    secs = values.view("int64")
+    ok = secs != NAT
+    out = np.full(len(secs), -1, dtype=np.int64)
+    if not ok.any():
+        return out
+    days = secs[ok] // 86400
+    lo, hi = int(days.min()), int(days.max())
+    if hi - lo > 2_000_000:  # absurd date range: convert directly
+        out[ok] = values[ok].astype("datetime64[M]").astype(np.int64)
+        return out
+    lut = np.arange(lo, hi + 1).astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
+    out[ok] = lut[days - lo]
+    return out
+
+
+def month_codes(table: pd.DataFrame, col: str) -> np.ndarray:
+    """Month codes (months since 1970-01, -1 for a missing date) of a date column."""
+    return shared(
+        table,
+        ("month_codes", col),
+        lambda: month_codes_of(table[col].to_numpy(dtype="datetime64[s]")),
+    )
+
+
+def groups(table: pd.DataFrame, by: str) -> pd.Categorical:
+    """``pd.Categorical(table[by].astype("str").fillna("(none)"))``, built faster for str columns."""
+
+    def compute() -> pd.Categorical:
+        col = table[by]
+        if not isinstance(col.array, pd.arrays.ArrowStringArray):
+            return pd.Categorical(col.astype("str").fillna("(none)"))
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        enc = pc.dictionary_encode(col.array.__arrow_array__())
+        if isinstance(enc, pa.ChunkedArray):
+            enc = enc.unify_dictionaries()
+            dictionary = enc.chunk(0).dictionary if enc.num_chunks else pa.array([], pa.string())
+            indices = pa.chunked_array([c.indices for c in enc.chunks], type=pa.int32())
+        else:
+            dictionary, indices = enc.dictionary, enc.indices
+        names = [str(v) for v in dictionary.to_pylist()]
+        codes = pc.fill_null(indices, len(names)).to_numpy()
+        if indices.null_count and "(none)" not in names:
+            names.append("(none)")
+        elif indices.null_count:
+            codes = np.where(codes == len(names), names.index("(none)"), codes)
+        # pandas orders categories by value: sort the few names, remap the codes.
+        order = sorted(range(len(names)), key=names.__getitem__)
+        rank = np.empty(len(names) + 1, dtype=np.int64)
+        rank[order] = np.arange(len(names))
+        rank[len(names)] = -1
+        return pd.Categorical.from_codes(rank[codes], [names[i] for i in order])
+
+    return shared(table, ("groups", by), compute)
+
+
+def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """The frame, index included, as JSON-ready records."""
+    return jsonable(frame.reset_index().to_dict("records"))
+
+
+def transition_names(stage_names: Sequence[str]) -> list[str]:
+    """``lead_to_mql``-style names of each transition.
+
+    Parameters
+    ----------
+    stage_names : sequence of str
+        Stages, top to bottom.
+
+    Returns
+    -------
+    list of str
+        One name per consecutive pair.
+    """
+    return [f"{a}_to_{b}" for a, b in zip(stage_names[:-1], stage_names[1:], strict=True)]

@@ -1,0 +1,291 @@
+"""Conversion: the funnel, period conversion, cohort conversion with maturity, historical counts."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from alignlib.errors import InputError
+from alignlib.metrics._table import (
+    NAT,
+    checked_stages,
+    month_codes,
+    records,
+    shared,
+    transition_names,
+)
+from alignlib.metrics.volumes import stage_volumes
+
+
+def funnel(table: pd.DataFrame, *, stage_names: Sequence[str] | None = None) -> pd.DataFrame:
+    """Contacts that reached each stage, the conversion into the next and from the top.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Normalised CRM table.
+    stage_names : sequence of str, optional
+        Stages to use, top to bottom (default: all of the table's).
+
+    Returns
+    -------
+    DataFrame
+        Index stage; columns ``reached``, ``conversion_to_next`` (NaN for the last
+        stage), ``conversion_from_top``.
+    """
+    stages = checked_stages(table, stage_names)
+    reached = pd.Series({s: int(table[f"reached_{s}"].sum()) for s in stages}, name="reached")
+    nxt = reached.shift(-1)
+    out = pd.DataFrame(
+        {
+            "reached": reached,
+            "conversion_to_next": nxt / reached.where(reached > 0),
+            "conversion_from_top": reached / (reached.iloc[0] if reached.iloc[0] else np.nan),
+        }
+    )
+    out.index.name = "stage"
+    return out
+
+
+def period_conversion(
+    table: pd.DataFrame, *, stage_names: Sequence[str] | None = None, freq: str = "M"
+) -> pd.DataFrame:
+    """Period-based conversion: entries into the next stage / entries into this stage, same period.
+
+    A quick read of flow (not of what happened to a given lead: use
+    :func:`cohort_conversion` for that). Columns: the stage volumes, then one
+    ``<a>_to_<b>`` rate per transition and ``<top>_to_<bottom>``; NaN where the
+    denominator is 0.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Normalised CRM table.
+    stage_names : sequence of str, optional
+        Stages to use, top to bottom (default: all of the table's).
+    freq : str
+        ``M``, ``Q`` or ``Y``.
+
+    Returns
+    -------
+    DataFrame
+        Index period.
+    """
+    stages = checked_stages(table, stage_names)
+    vol = stage_volumes(table, stage_names=stages, freq=freq)
+    out = vol.copy()
+    for a, b, name in zip(stages[:-1], stages[1:], transition_names(stages), strict=True):
+        out[name] = vol[b] / vol[a].where(vol[a] > 0)
+    out[f"{stages[0]}_to_{stages[-1]}"] = vol[stages[-1]] / vol[stages[0]].where(vol[stages[0]] > 0)
+    return out
+
+
+def time_to_convert(table: pd.DataFrame, *, stage_names: Sequence[str] | None = None) -> pd.Series:
+    """Days from creation to the last stage for contacts that reached it (with a date).
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Normalised CRM table.
+    stage_names : sequence of str, optional
+        Stages to use, top to bottom (default: all of the table's).
+
+    Returns
+    -------
+    Series
+        Days (negative gaps count as 0), one per contact with both dates.
+    """
+    stages = checked_stages(table, stage_names)
+    end, start = table[f"entered_{stages[-1]}"], table["created"]
+    if end.dtype == start.dtype == np.dtype("datetime64[s]"):
+        # Same numbers as the pandas expression below, without million-row temporaries.
+        e, c = end.to_numpy().view("int64"), start.to_numpy().view("int64")
+        ok = np.flatnonzero((e != NAT) & (c != NAT))
+        days = (e[ok] - c[ok]) / 1.0 / 86400
+        return pd.Series(np.where(days < 0, 0.0, days), index=table.index[ok])
+    days = (end - start).dt.total_seconds() / 86400
+    return days.dropna().clip(lower=0)
+
+
+@dataclass(frozen=True)
+class CohortConversion:
+    """Conversion by creation-month cohort, with still-maturing cohorts flagged.
+
+    Attributes
+    ----------
+    frame : DataFrame
+        Index cohort (Period[M]); columns: ``<stage>`` (contacts of the cohort that
+        reached it), ``<a>_to_<b>`` rates, ``<top>_to_<bottom>``, ``age_days`` (days
+        from the cohort's last day to ``as_of``), ``maturing`` (bool).
+    maturity_days : float
+        A cohort younger than this is still maturing: the ``quantile`` of the days
+        from creation to the last stage among contacts that got there.
+    quantile : float
+    as_of : Timestamp
+    curve : DataFrame
+        Time-to-convert curve: for day offsets 0..max, the share of eventual
+        converters that had converted by then (columns ``days``, ``share``).
+    """
+
+    frame: pd.DataFrame
+    maturity_days: float
+    quantile: float
+    as_of: pd.Timestamp
+    curve: pd.DataFrame
+
+    def to_frame(self) -> pd.DataFrame:
+        """The cohort table."""
+        return self.frame
+
+    @property
+    def matured(self) -> pd.DataFrame:
+        """Only the cohorts that are no longer maturing."""
+        return self.frame.loc[~self.frame["maturing"]]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {
+            "as_of": str(self.as_of.date()),
+            "maturity_days": self.maturity_days,
+            "quantile": self.quantile,
+            "cohorts": records(self.frame),
+        }
+
+
+def cohort_conversion(
+    table: pd.DataFrame,
+    as_of: dt.date | pd.Timestamp | str,
+    *,
+    stage_names: Sequence[str] | None = None,
+    quantile: float = 0.9,
+    maturity_days: float | None = None,
+) -> CohortConversion:
+    """Cohort conversion by creation month; cohorts younger than the P90 time-to-convert are maturing.
+
+    Parameters
+    ----------
+    table : DataFrame
+        Normalised CRM table.
+    as_of : date
+        When the export was taken.
+    quantile : float
+        Quantile of the creation-to-last-stage time that defines maturity (0.9).
+    maturity_days : float, optional
+        Give the maturity threshold directly instead.
+
+    Returns
+    -------
+    CohortConversion
+
+    Notes
+    -----
+    A cohort's age is counted from its *last* day, so a cohort is mature only when
+    every contact in it has had ``maturity_days``. With no contact reaching the
+    last stage, the maturity threshold is NaN and every cohort is flagged maturing.
+    """
+    if not 0 < quantile < 1:
+        raise InputError(f"quantile must be in (0, 1), got {quantile}")
+    stages = checked_stages(table, stage_names)
+    as_of_ts = pd.Timestamp(as_of)
+    return shared(
+        table,
+        ("cohort_conversion", stages, as_of_ts, quantile, maturity_days),
+        lambda: _cohort_conversion(table, as_of_ts, stages, quantile, maturity_days),
+    )
+
+
+def _cohort_conversion(
+    table: pd.DataFrame,
+    as_of_ts: pd.Timestamp,
+    stages: Sequence[str],
+    quantile: float,
+    maturity_days: float | None,
+) -> CohortConversion:
+    ttc = time_to_convert(table, stage_names=stages)
+    if maturity_days is None:
+        maturity_days = float(ttc.quantile(quantile)) if len(ttc) else float("nan")
+    codes = month_codes(table, "created")
+    has_cohort = codes >= 0
+    if has_cohort.any():
+        # Contacts reaching each stage by creation month: bincount over month codes.
+        lo, hi = int(codes[has_cohort].min()), int(codes[has_cohort].max())
+        span = hi - lo + 1
+        first = pd.Period(year=1970 + lo // 12, month=lo % 12 + 1, freq="M")
+        reached = pd.DataFrame(
+            {
+                s: np.bincount(
+                    codes[has_cohort & table[f"reached_{s}"].to_numpy(dtype=bool)] - lo,
+                    minlength=span,
+                )[:span].astype(int)
+                for s in stages
+            },
+            index=pd.period_range(first, periods=span, freq="M", name="cohort"),
+        )
+    else:
+        cohort = table["created"].dt.to_period("M").rename("cohort")
+        reached = table[[f"reached_{s}" for s in stages]].groupby(cohort).sum().astype(int)
+        reached.columns = list(stages)
+    out = reached.copy()
+    for a, b, name in zip(stages[:-1], stages[1:], transition_names(stages), strict=True):
+        out[name] = reached[b] / reached[a].where(reached[a] > 0)
+    out[f"{stages[0]}_to_{stages[-1]}"] = reached[stages[-1]] / reached[stages[0]].where(
+        reached[stages[0]] > 0
+    )
+    ends = out.index.to_timestamp(how="end").normalize() if len(out) else pd.DatetimeIndex([])
+    out["age_days"] = np.asarray((as_of_ts.normalize() - ends).days, dtype=float)
+    out["maturing"] = ~(out["age_days"] >= maturity_days)
+    if len(ttc):
+        grid = np.arange(0, int(np.ceil(ttc.max())) + 1)
+        share = np.searchsorted(np.sort(ttc.to_numpy()), grid, side="right") / len(ttc)
+        curve = pd.DataFrame({"days": grid, "share": share})
+    else:
+        curve = pd.DataFrame({"days": pd.Series(dtype=int), "share": pd.Series(dtype=float)})
+    return CohortConversion(out, maturity_days, quantile, as_of_ts, curve)
+
+
+def historical_counts(
+    table: pd.DataFrame,
+    as_of: dt.date | pd.Timestamp | str,
+    *,
+    stage_names: Sequence[str] | None = None,
+    quantile: float = 0.9,
+    maturity_days: float | None = None,
+) -> dict[str, tuple[int, int]]:
+    """``{from_stage: (converted, total)}`` over matured cohorts only (for Beta rates).
+
+    ``total`` counts contacts of matured cohorts that reached ``from_stage``;
+    ``converted`` those that also reached the next stage. Stages with ``total``
+    0 are left out (nothing to learn from).
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Normalised CRM table.
+    as_of : date
+        When the export was taken.
+    stage_names : sequence of str, optional
+        Stages to use, top to bottom (default: all of the table's).
+    quantile, maturity_days
+        As for :func:`cohort_conversion`.
+
+    Returns
+    -------
+    dict
+        From stage -> (converted, total).
+    """
+    stages = checked_stages(table, stage_names)
+    cc = cohort_conversion(
+        table, as_of, stage_names=stages, quantile=quantile, maturity_days=maturity_days
+    )
+    m = cc.matured
+    out: dict[str, tuple[int, int]] = {}
+    for a, b in zip(stages[:-1], stages[1:], strict=True):
+        total = int(m[a].sum())
+        if total:
+            out[a] = (int(m[b].sum()), total)
+    return out

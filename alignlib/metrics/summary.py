@@ -1,0 +1,82 @@
+"""Every metric at once, sharing the work they have in common."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+import pandas as pd
+
+from alignlib.metrics._table import sharing
+from alignlib.metrics.actual_to_plan import actual_to_plan
+from alignlib.metrics.conversion import (
+    cohort_conversion,
+    funnel,
+    historical_counts,
+    period_conversion,
+)
+from alignlib.metrics.costs import costs
+from alignlib.metrics.forecast import forecast_volumes
+from alignlib.metrics.sla import sla
+from alignlib.metrics.trends import trends
+from alignlib.metrics.velocity import velocity
+from alignlib.metrics.won_lost import won_lost
+
+
+def summarise(
+    table: pd.DataFrame,
+    as_of: dt.date | pd.Timestamp | str,
+    *,
+    spend: pd.DataFrame | None = None,
+    sla_hours: float = 4.0,
+    acceptance_hours: float | None = None,
+    plan_monthly: pd.DataFrame | None = None,
+    forecast_quarter: pd.Period | str | None = None,
+    confidence: float = 0.8,
+) -> Mapping[str, Any]:
+    """Every metric at once (what a report or the benchmark needs), keyed by name.
+
+    The same as calling each metric on its own; work they have in common (month
+    codes of each stage date, channel codes, monthly volumes, the cohort table,
+    the trends) is done once.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Normalised CRM table.
+    as_of : date
+        When the export was taken.
+    spend : DataFrame, optional
+        Monthly spend (adds ``costs``).
+    sla_hours, acceptance_hours
+        As for :func:`~alignlib.metrics.sla`.
+    plan_monthly : DataFrame, optional
+        The plan's monthly volumes (adds ``actual_to_plan``).
+    forecast_quarter, confidence
+        As for :func:`~alignlib.metrics.forecast_volumes`.
+
+    Returns
+    -------
+    Mapping
+        Metric name -> its result.
+    """
+    with sharing(table):
+        out: dict[str, Any] = {
+            "funnel": funnel(table),
+            "period_conversion": period_conversion(table),
+            "cohort_conversion": cohort_conversion(table, as_of),
+            "historical_counts": historical_counts(table, as_of),
+            "velocity": velocity(table),
+            "won_lost": won_lost(table),
+            "trends": trends(table, as_of),
+            "forecast": forecast_volumes(
+                table, as_of, quarter=forecast_quarter, confidence=confidence
+            ),
+            "sla": sla(table, as_of, sla_hours, acceptance_hours=acceptance_hours),
+        }
+        if spend is not None:
+            out["costs"] = costs(table, spend)
+        if plan_monthly is not None:
+            out["actual_to_plan"] = actual_to_plan(table, plan_monthly, as_of)
+    return out
