@@ -79,7 +79,7 @@ def run(args: argparse.Namespace) -> int:
                 f"\n  at {args.monthly_volume:,.0f} leads a month into the stage: {weeks:.1f} weeks"
             )
     else:
-        result = sample_size_per_arm(
+        size = sample_size_per_arm(
             args.baseline,
             args.mde,
             args.alpha,
@@ -89,7 +89,7 @@ def run(args: argparse.Namespace) -> int:
             arms=args.arms,
             share_in_experiment=args.share,
         )
-        out, text = result.to_dict(), str(result)
+        out, text = size.to_dict(), str(size)
     if args.json:
         print_json(out)
     else:
