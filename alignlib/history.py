@@ -375,3 +375,114 @@ def require_rates(history: FunnelHistory, stages: Sequence[str]) -> None:
             f"a matured cohort (older than {history.maturity_days:.0f} days) converted; give "
             "conversion_rates for them in the params file"
         )
+
+
+#: Months of history the default channel mix and costs are taken from.
+CHANNEL_MONTHS = 12
+
+
+def learned_sections(params: Any, keys: Sequence[str]) -> tuple[dict[str, Any], FunnelHistory]:
+    """Params sections learned from the actuals a parameters file names.
+
+    Parameters
+    ----------
+    params : QuarterParams
+        Parameters validated far enough to read their ``actuals`` (the learnable
+        sections may hold stand-ins).
+    keys : sequence of str
+        Which of ``conversion_rates``, ``lag_days``, ``deal_size`` and ``channels`` to learn.
+
+    Returns
+    -------
+    tuple of (dict, FunnelHistory)
+        The sections as a params file would write them (rates as ``{converted, total}``
+        counts, so the simulation keeps their uncertainty), and what was learned.
+
+    Raises
+    ------
+    InputError
+        When the actuals teach no rate for a stage or no deal size.
+    """
+    from alignlib import crm
+
+    ingest = crm.load_actuals(params)
+    stages = tuple(params.stage_names)
+    history = learn(ingest.table, ingest.as_of, stages)
+    sections: dict[str, Any] = {}
+    if "conversion_rates" in keys:
+        require_rates(history, stages[:-1])
+        sections["conversion_rates"] = {
+            s: {"converted": c, "total": t} for s, (c, t) in history.rates.items()
+        }
+    if "lag_days" in keys:
+        sections["lag_days"] = {
+            s: {"typical": round(lag.typical, 1), "spread": round(lag.spread, 1)}
+            for s, lag in history.lags.items()
+        }
+        if sections["lag_days"]:
+            for s in stages[:-1]:
+                sections["lag_days"].setdefault(s, {"typical": 0.0, "spread": 0.0})
+    if "deal_size" in keys:
+        if history.deal_size is None:
+            raise InputError("no won deal with an amount: give deal_size: {mean: ..., spread: ...}")
+        sections["deal_size"] = {
+            "mean": round(history.deal_size.mean, 2),
+            "spread": round(history.deal_size.spread, 2),
+        }
+    if "channels" in keys:
+        spend = crm.load_spend(params.actuals.spend) if params.actuals.spend else None
+        sections["channels"] = channel_mix(ingest.table, history.as_of, stages[0], spend)
+    return sections, history
+
+
+def channel_mix(
+    table: pd.DataFrame,
+    as_of: pd.Timestamp,
+    top_stage: str,
+    spend: pd.DataFrame | None = None,
+    months: int = CHANNEL_MONTHS,
+) -> dict[str, dict[str, Any]]:
+    """Each channel's share of top-stage volume and, with a spend file, its cost per lead.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Normalised CRM table.
+    as_of : pandas.Timestamp
+        End of the history.
+    top_stage : str
+        The funnel's first stage.
+    spend : pandas.DataFrame, optional
+        :func:`alignlib.crm.load_spend`'s table.
+    months : int
+        How many complete months the mix is taken from.
+
+    Returns
+    -------
+    dict
+        Channel -> ``{share}`` (and ``cost_per_lead`` where the spend file has the
+        channel), as a params file's ``channels:`` section. Empty when no contact has a
+        channel.
+    """
+    last = pd.Timestamp(as_of).to_period("M") - 1
+    first = last - (months - 1)
+    entered = table[f"entered_{top_stage}"]
+    month = entered.dt.to_period("M")
+    window = (month >= first) & (month <= last)
+    if not window.any():
+        window = entered.notna()
+    counts = table.loc[window, "channel"].dropna().value_counts()
+    counts = counts[counts > 0]
+    if counts.empty:
+        return {}
+    total = int(counts.sum())
+    out: dict[str, dict[str, Any]] = {
+        str(name): {"share": int(n) / total} for name, n in counts.items()
+    }
+    if spend is not None and len(spend):
+        in_window = spend[(spend["month"] >= first) & (spend["month"] <= last)]
+        by_channel = in_window.groupby("channel")["spend"].sum()
+        for name, n in counts.items():
+            if str(name) in by_channel.index and n > 0:
+                out[str(name)]["cost_per_lead"] = round(float(by_channel[str(name)]) / int(n), 2)
+    return out

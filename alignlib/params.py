@@ -159,22 +159,30 @@ class Target(_Model):
 
 
 class Channel(_Model):
-    """A lead source the marketing budget buys: its cost per lead and share of leads."""
+    """A lead source: its share of leads and, where known, its cost per lead."""
 
     label: str | None = None
-    cost_per_lead: float = Field(ge=0)
+    cost_per_lead: float | None = Field(None, ge=0)
     share: float = Field(ge=0, le=1)
 
 
 class Pipeline(_Model):
-    """Pipeline coverage: pipeline value at ``stage`` as a multiple of the target."""
+    """Pipeline coverage: pipeline value at ``stage`` as a multiple of the target.
+
+    ``stage`` defaults to ``opportunity`` when the funnel has it, else the stage before the
+    last.
+    """
 
     coverage_target: float = Field(3.0, gt=0)
     stage: str = "opportunity"
 
 
 class Capacity(_Model):
-    """Sales capacity for the planned volume."""
+    """Sales capacity for the planned volume.
+
+    ``handoff_stage`` (where sales takes over and the response SLA starts) defaults to
+    ``mql`` when the funnel has it, else its second stage.
+    """
 
     reps: int = Field(gt=0)
     opportunities_per_rep_per_month: float = Field(gt=0)
@@ -191,6 +199,12 @@ class SLA(_Model):
 
 
 SourceFormat = Literal["hubspot", "salesforce", "csv"]
+
+
+#: The value that asks for a section to be learned from the actuals.
+FROM_ACTUALS = "from_actuals"
+#: Sections learned from the actuals when missing or ``from_actuals``.
+LEARNABLE = ("conversion_rates", "lag_days", "deal_size", "channels")
 
 
 class Actuals(_Model):
@@ -288,10 +302,10 @@ class QuarterParams(_Model):
     conversion_rates: dict[str, RateInput]
     lag_days: dict[str, Lag] = Field(default_factory=dict)
     deal_size: DealSize
-    channels: dict[str, Channel]
+    channels: dict[str, Channel] = Field(default_factory=dict)
     pipeline: Pipeline = Pipeline()
-    capacity: Capacity
-    sla: SLA
+    capacity: Capacity | None = None
+    sla: SLA | None = None
     actuals: Actuals | None = None
     experiments: tuple[ExperimentSpec, ...] = ()
     simulation: Simulation = Simulation()
@@ -303,12 +317,47 @@ class QuarterParams(_Model):
     _raw: dict[str, Any] = PrivateAttr(default_factory=dict)
     _lines: dict[str, int] = PrivateAttr(default_factory=dict)
     _scenario_name: str | None = PrivateAttr(None)
+    _learned: Any = PrivateAttr(None)
+    _learned_keys: tuple[str, ...] = PrivateAttr(())
+
+    @model_validator(mode="before")
+    @classmethod
+    def _stage_defaults(cls, data: Any) -> Any:
+        # Defaults that depend on the funnel: the coverage stage and the hand-off stage.
+        if not isinstance(data, dict):
+            return data
+        names = _raw_stage_names(data.get("stages"))
+        if not names:
+            return data
+        data = dict(data)
+        pipeline = data.get("pipeline")
+        if pipeline is None or (isinstance(pipeline, dict) and "stage" not in pipeline):
+            stage = "opportunity" if "opportunity" in names[:-1] else names[max(len(names) - 2, 0)]
+            data["pipeline"] = {**(pipeline or {}), "stage": stage}
+        capacity = data.get("capacity")
+        if isinstance(capacity, dict) and "handoff_stage" not in capacity:
+            stage = "mql" if "mql" in names else names[min(1, len(names) - 1)]
+            data["capacity"] = {**capacity, "handoff_stage": stage}
+        return data
 
     # -- derived, read-only views ---------------------------------------------------------
     @property
     def source_path(self) -> Path | None:
         """The YAML file these parameters came from."""
         return self._source_path
+
+    @property
+    def learned(self) -> Any:
+        """What the actuals taught (:class:`alignlib.history.FunnelHistory`), or None.
+
+        Set when a section was missing or ``from_actuals`` and was learned at load.
+        """
+        return self._learned
+
+    @property
+    def learned_keys(self) -> tuple[str, ...]:
+        """The sections learned from the actuals at load (empty when none)."""
+        return self._learned_keys
 
     @property
     def scenario_name(self) -> str | None:
@@ -429,7 +478,11 @@ def load_params(path: str | Path) -> QuarterParams:
     """
     path = Path(path)
     raw, lines = _read_with_extends(path, seen=())
-    params = _validate(raw, path, prefix="", lines=lines)
+    gaps = _gaps(raw)
+    if gaps:
+        params = _learn_gaps(raw, gaps, path, lines)
+    else:
+        params = _validate(raw, path, prefix="", lines=lines)
     # Validate every scenario now, so a typo in one fails at load, not mid-batch.
     for name in params.scenarios:
         params.with_scenario(name)
@@ -579,6 +632,74 @@ def _capped(problems: list[Problem], total: int | None = None) -> list[Problem]:
         return problems
     rest = total - MAX_LISTED_PROBLEMS
     return [*problems[:MAX_LISTED_PROBLEMS], Problem("", f"... and {rest:,} more problems")]
+
+
+def _raw_stage_names(stages: Any) -> list[str]:
+    """Stage names from a file's raw ``stages:`` list (the defaults when absent)."""
+    if stages is None:
+        return [s.name for s in DEFAULT_STAGES]
+    if not isinstance(stages, list | tuple):
+        return []
+    names = []
+    for s in stages:
+        name = s.get("name") if isinstance(s, dict) else getattr(s, "name", s)
+        if isinstance(name, str):
+            names.append(name)
+    return names
+
+
+def _gaps(raw: Mapping[str, Any]) -> tuple[str, ...]:
+    """The learnable sections a file leaves to the actuals (missing or ``from_actuals``)."""
+    if not isinstance(raw.get("actuals"), dict):
+        return tuple(k for k in LEARNABLE if raw.get(k) == FROM_ACTUALS)
+    return tuple(k for k in LEARNABLE if k not in raw or raw.get(k) == FROM_ACTUALS)
+
+
+# Stand-ins that let a file with gaps validate far enough to read its actuals; they are
+# replaced by what the actuals teach before the parameters are used.
+_STAND_INS: dict[str, Any] = {
+    "conversion_rates": lambda names: {s: 0.5 for s in names[:-1]},
+    "lag_days": lambda names: {},
+    "deal_size": lambda names: {"mean": 1.0},
+    "channels": lambda names: {},
+}
+
+
+def _learn_gaps(
+    raw: dict[str, Any], gaps: tuple[str, ...], path: Path, lines: Mapping[str, int]
+) -> QuarterParams:
+    """Validate a file whose ``gaps`` are learned from its actuals."""
+    if not isinstance(raw.get("actuals"), dict):
+        raise ParamsError(
+            path,
+            [
+                Problem(
+                    f"{key}{_line_suffix(lines, '', key)}",
+                    f"{FROM_ACTUALS} needs an actuals: section to learn from",
+                )
+                for key in gaps
+            ],
+        )
+    names = _raw_stage_names(raw.get("stages"))
+    draft_raw = dict(raw)
+    for key in gaps:
+        draft_raw[key] = _STAND_INS[key](names)
+    draft = _validate(draft_raw, path, prefix="", lines=lines)
+    from alignlib.errors import AlignError
+    from alignlib.history import learned_sections
+
+    try:
+        sections, history = learned_sections(draft, gaps)
+    except AlignError as exc:
+        where = ", ".join(gaps)
+        raise ParamsError(
+            path, [Problem(where, f"cannot be learned from the actuals: {exc}")]
+        ) from None
+    complete = {k: v for k, v in raw.items() if k not in gaps} | sections
+    params = _validate(complete, path, prefix="", lines=lines)
+    params._learned = history
+    params._learned_keys = gaps
+    return params
 
 
 def _read_with_extends(path: Path, seen: tuple[Path, ...]) -> tuple[dict[str, Any], dict[str, int]]:
@@ -779,11 +900,8 @@ def _cross_checks(p: QuarterParams) -> list[Problem]:
     if p.lag_days:
         check_keys("lag_days", p.lag_days, complete=True)
 
-    if not p.channels:
-        problems.append(Problem("channels", "at least one channel is needed"))
-    else:
-        if problem := shares_sum_to_one(c.share for c in p.channels.values()):
-            problems.append(Problem("channels", f"channel {problem}"))
+    if p.channels and (problem := shares_sum_to_one(c.share for c in p.channels.values())):
+        problems.append(Problem("channels", f"channel {problem}"))
 
     if p.pipeline.stage not in transitions:
         problems.append(
@@ -791,7 +909,7 @@ def _cross_checks(p: QuarterParams) -> list[Problem]:
                 "pipeline.stage", f"{p.pipeline.stage!r} is not a stage before the last ({known})"
             )
         )
-    if p.capacity.handoff_stage not in names:
+    if p.capacity is not None and p.capacity.handoff_stage not in names:
         problems.append(
             Problem(
                 "capacity.handoff_stage",

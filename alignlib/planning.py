@@ -407,7 +407,8 @@ class QuarterPlan:
     costs : Series
         Budget and cost per stage (``cost_per_lead``, ``cost_per_mql``, ...), and CAC.
     coverage : Coverage
-    capacity : CapacityCheck
+    capacity : CapacityCheck or None
+        None when the parameters have no ``capacity`` section.
     """
 
     quarter: str
@@ -424,12 +425,12 @@ class QuarterPlan:
     channels: pd.DataFrame
     costs: pd.Series
     coverage: Coverage
-    capacity: CapacityCheck
+    capacity: CapacityCheck | None
     warnings: tuple[str, ...] = field(default=())
 
     @property
     def budget(self) -> float:
-        """Marketing budget for the planned leads."""
+        """Marketing budget for the planned leads (NaN when a channel's cost is unknown)."""
         return float(self.costs["budget"])
 
     @property
@@ -492,7 +493,7 @@ class QuarterPlan:
             "budget": self.budget,
             "costs": {k: _plain(v) for k, v in self.costs.items()},
             "coverage": self.coverage.to_dict(),
-            "capacity": self.capacity.to_dict(),
+            "capacity": None if self.capacity is None else self.capacity.to_dict(),
             "warnings": list(self.warnings),
         }
 
@@ -540,18 +541,23 @@ def build_plan(params: QuarterParams) -> QuarterPlan:
     monthly_targets = steady_state_targets(required, lags_to_won, params.months, params.phasing)
 
     channels = channel_plan(params, funnel)
-    budget = float(channels["budget"].sum())
+    # Unknown when there are no channels or a channel's cost per lead is not given.
+    budget = (
+        float(channels["budget"].sum())
+        if len(channels) and channels["budget"].notna().all()
+        else float("nan")
+    )
     costs = {"budget": budget}
     for stage, volume in zip(names, funnel.required, strict=True):
-        costs[f"cost_per_{stage}"] = budget / volume
-    costs["cac"] = budget / funnel.wins
+        costs[f"cost_per_{stage}"] = budget / volume if volume else float("nan")
+    costs["cac"] = budget / funnel.wins if funnel.wins else float("nan")
     costs_series = pd.Series(costs)
 
     coverage = coverage_check(funnel, params.pipeline.stage, params.pipeline.coverage_target)
     capacity = capacity_check(params, monthly_targets)
 
     warnings = [coverage.message] if coverage.target_below_implied else []
-    warnings += capacity.messages
+    warnings += capacity.messages if capacity is not None else []
     return QuarterPlan(
         quarter=params.quarter,
         segment=params.segment,
@@ -577,17 +583,32 @@ def channel_plan(params: QuarterParams, funnel: ReverseFunnel) -> pd.DataFrame:
 
     Every channel converts at the plan's rates (channel-specific rates come from
     actuals in :mod:`alignlib.metrics`); leads are the required leads split by share.
+    A channel without a cost per lead has an unknown (NaN) budget and CAC; with no
+    channels the frame is empty (same columns).
+
+    Parameters
+    ----------
+    params : QuarterParams
+        Validated parameters.
+    funnel : ReverseFunnel
+        The reverse funnel.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per channel.
     """
     rows = []
     rate_to_won = funnel.rate_to_won
     for name, ch in params.channels.items():
         leads = funnel.leads * ch.share
+        cost = float("nan") if ch.cost_per_lead is None else ch.cost_per_lead
         row: dict[str, Any] = {
             "label": ch.label or name.replace("_", " ").capitalize(),
             "share": ch.share,
             "leads": leads,
-            "cost_per_lead": ch.cost_per_lead,
-            "budget": leads * ch.cost_per_lead,
+            "cost_per_lead": cost,
+            "budget": leads * cost,
         }
         reach = 1.0
         for stage, rate in zip(funnel.stages[1:], funnel.rates, strict=True):
@@ -595,7 +616,10 @@ def channel_plan(params: QuarterParams, funnel: ReverseFunnel) -> pd.DataFrame:
             row[stage] = leads * reach
         row["cac"] = row["budget"] / (leads * rate_to_won[0]) if leads else np.nan
         rows.append((name, row))
-    frame = pd.DataFrame([r for _, r in rows], index=pd.Index([n for n, _ in rows], name="channel"))
+    columns = ["label", "share", "leads", "cost_per_lead", "budget", *funnel.stages[1:], "cac"]
+    frame = pd.DataFrame(
+        [r for _, r in rows], index=pd.Index([n for n, _ in rows], name="channel"), columns=columns
+    )
     return frame
 
 
@@ -617,13 +641,26 @@ def coverage_check(funnel: ReverseFunnel, stage: str, coverage_target: float) ->
     )
 
 
-def capacity_check(params: QuarterParams, monthly: pd.DataFrame) -> CapacityCheck:
+def capacity_check(params: QuarterParams, monthly: pd.DataFrame) -> CapacityCheck | None:
     """Reps needed for the busiest month's new opportunities, and SLA follow-up capacity.
 
-    ``monthly`` is the quarter's monthly targets (:func:`steady_state_targets`): the
-    volume sales works each month, for this quarter's deals and the next's.
+    Parameters
+    ----------
+    params : QuarterParams
+        Validated parameters.
+    monthly : pandas.DataFrame
+        The quarter's monthly targets (:func:`steady_state_targets`): the volume sales
+        works each month, for this quarter's deals and the next's.
+
+    Returns
+    -------
+    CapacityCheck or None
+        None when the parameters have no ``capacity`` section. Without an ``sla``
+        section the follow-up check reads the SLA hours as NaN (no SLA to miss).
     """
     cap = params.capacity
+    if cap is None:
+        return None
     peak_opps = float(monthly[params.pipeline.stage].max())
     peak_handoffs = float(monthly[cap.handoff_stage].max())
     return CapacityCheck(
@@ -635,7 +672,7 @@ def capacity_check(params: QuarterParams, monthly: pd.DataFrame) -> CapacityChec
         followup_capacity_per_month=cap.reps
         * cap.responses_per_rep_per_day
         * cap.working_days_per_month,
-        sla_hours=params.sla.lead_response_hours,
+        sla_hours=params.sla.lead_response_hours if params.sla is not None else float("nan"),
     )
 
 
@@ -663,8 +700,8 @@ def compare_scenarios(params: QuarterParams) -> pd.DataFrame:
         col["cac"] = plan.cac
         col["implied_coverage"] = plan.coverage.implied_coverage
         col["pipeline_needed"] = plan.coverage.pipeline_needed
-        col["reps_needed"] = plan.capacity.reps_needed
-        col["capacity_flags"] = len(plan.capacity.messages)
+        col["reps_needed"] = plan.capacity.reps_needed if plan.capacity else float("nan")
+        col["capacity_flags"] = len(plan.capacity.messages) if plan.capacity else 0
         rows[name] = col
     table = pd.DataFrame(rows)
     for name in params.scenarios:

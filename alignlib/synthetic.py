@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -231,3 +232,33 @@ def stage_names_of(count: int, names: Sequence[str] | None = None) -> tuple[str,
     if names is not None:
         return tuple(names[:count])
     return tuple(f"stage_{i + 1}" for i in range(count - 1)) + ("won",)
+
+
+def write_generic_export(
+    table: pd.DataFrame, path: str | Path, stage_names: Sequence[str]
+) -> dict[str, str]:
+    """Write a normalised table as a generic CSV export; return its column mapping.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        A normalised table (e.g. from :func:`synthetic_table`).
+    path : str or Path
+        Where to write the CSV.
+    stage_names : sequence of str
+        The funnel, top to bottom.
+
+    Returns
+    -------
+    dict
+        The ``actuals.columns`` mapping (canonical field -> column) that reads it back.
+    """
+    fields = ["id", "created", "channel", "owner", "outcome", "close_date", "amount"]
+    fields += ["first_response", *[f"entered_{s}" for s in stage_names]]
+    out = table[fields].copy()
+    for col in out.columns:
+        if pd.api.types.is_datetime64_any_dtype(out[col]):
+            out[col] = out[col].dt.strftime("%Y-%m-%d %H:%M:%S")
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    out.to_csv(path, index=False)
+    return {f: f for f in fields}

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 import yaml
@@ -382,3 +384,114 @@ def test_scenario_problems_name_the_line_of_the_override(params_dict, write_para
     with pytest.raises(ParamsError) as exc:
         load_params(write_params(text))
     assert f"scenarios.conservative.overrides.deal_size.mean (line {line})" in _problems(exc)
+
+
+# -- small params files: what is missing is learned from the actuals (issue 11) ----------
+
+
+def _small_file(
+    tmp_path, funnel, *, extra: str = "", months: int = 18, start: str = "2025-01-01"
+) -> Path:
+    from alignlib.synthetic import synthetic_table, write_generic_export
+
+    table = synthetic_table(funnel, start=start, months=months, as_of="2026-06-20", seed=5)
+    columns = write_generic_export(table, tmp_path / "export.csv", funnel.stage_names)
+    stages = "".join(
+        f"  - {{name: {s}, label: {s.title()}, owner: sales}}\n" for s in funnel.stage_names
+    )
+    mapping = "".join(f"    {k}: {v}\n" for k, v in columns.items())
+    text = (
+        "quarter: 2026Q3\ntarget: {bookings: 500000}\nstages:\n"
+        + stages
+        + "actuals:\n  crm_export: export.csv\n  format: csv\n  columns:\n"
+        + mapping
+        + extra
+    )
+    path = tmp_path / "2026Q3.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_small_file_learns_rates_lags_deal_size_and_channels(tmp_path):
+    from alignlib.synthetic import SyntheticFunnel
+
+    funnel = SyntheticFunnel(
+        ("opportunity", "won"),
+        (0.3,),
+        (40.0,),
+        monthly_leads=400,
+        deal_size=30_000,
+        channels={"partners": 0.25, "inbound": 0.75},
+    )
+    p = load_params(_small_file(tmp_path, funnel))
+    assert p.learned_keys == ("conversion_rates", "lag_days", "deal_size", "channels")
+    converted, total = p.conversion_rates["opportunity"].counts
+    assert total == p.learned.contacts > 0
+    assert abs(converted / total - 0.3) < 4 * (0.3 * 0.7 / total) ** 0.5
+    assert p.lag_days["opportunity"].typical == pytest.approx(40, rel=0.1)
+    assert p.deal_size.mean == pytest.approx(30_000, rel=0.1)
+    assert set(p.channels) == {"partners", "inbound"}
+    assert sum(c.share for c in p.channels.values()) == pytest.approx(1)
+    assert all(c.cost_per_lead is None for c in p.channels.values())
+    # Defaults that follow the funnel: coverage at its only transition, no capacity or SLA.
+    assert p.pipeline.stage == "opportunity"
+    assert p.capacity is None and p.sla is None
+
+
+def test_given_sections_win_and_from_actuals_learns_only_what_it_names(tmp_path):
+    from alignlib.synthetic import SyntheticFunnel
+
+    funnel = SyntheticFunnel(("mql", "sql", "won"), (0.5, 0.2), (5.0, 30.0), monthly_leads=300)
+    extra = "deal_size: {mean: 12000}\nconversion_rates: from_actuals\nlag_days: {mql: {typical: 3}, sql: {typical: 20}}\nchannels: {web: {share: 1, cost_per_lead: 50}}\n"
+    p = load_params(_small_file(tmp_path, funnel, extra=extra))
+    assert p.learned_keys == ("conversion_rates",)
+    assert p.deal_size.mean == 12_000
+    assert p.lag_days["mql"].typical == 3
+    assert p.conversion_rates["mql"].counts is not None
+    assert p.capacity is None
+
+
+def test_from_actuals_without_actuals_names_the_key_and_line(params_dict, write_params):
+    params_dict["deal_size"] = "from_actuals"
+    text = yaml.safe_dump(params_dict, sort_keys=False)
+    line = next(i + 1 for i, row in enumerate(text.splitlines()) if row.startswith("deal_size"))
+    with pytest.raises(ParamsError) as exc:
+        load_params(write_params(text))
+    assert f"deal_size (line {line}): from_actuals needs an actuals: section" in _problems(exc)
+
+
+def test_missing_rates_without_actuals_is_a_missing_key(params_dict, write_params):
+    del params_dict["conversion_rates"]
+    with pytest.raises(ParamsError, match="conversion_rates: required key is missing"):
+        load_params(write_params(params_dict))
+
+
+def test_a_file_without_channels_capacity_sla_and_pipeline_plans(params_dict, write_params):
+    from alignlib.planning import build_plan
+
+    for key in ("channels", "capacity", "sla", "pipeline", "scenarios"):
+        del params_dict[key]
+    params_dict["stages"] = [
+        {"name": "lead", "label": "Lead", "owner": "marketing"},
+        {"name": "deal", "label": "Deal", "owner": "sales"},
+        {"name": "won", "label": "Won", "owner": "sales"},
+    ]
+    params_dict["conversion_rates"] = {"lead": 0.1, "deal": 0.25}
+    params_dict["lag_days"] = {}
+    p = load_params(write_params(params_dict))
+    assert p.pipeline.stage == "deal"
+    plan = build_plan(p)
+    assert plan.capacity is None
+    assert plan.channels.empty
+    assert np.isnan(plan.budget)
+    assert plan.funnel.required[-1] == 60  # 1.2M / 20k
+
+
+def test_learning_from_actuals_that_teach_no_rate_is_a_clear_error(tmp_path):
+    from alignlib.synthetic import SyntheticFunnel
+
+    funnel = SyntheticFunnel(("lead", "won"), (0.2,), (200.0,), monthly_leads=50)
+    with pytest.raises(
+        ParamsError, match="conversion_rates.*cannot be learned.*no conversion rate out of lead"
+    ):
+        load_params(_small_file(tmp_path, funnel, months=3, start="2026-03-01"))

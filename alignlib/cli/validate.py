@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import Any
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -52,4 +53,40 @@ def run(args: argparse.Namespace) -> int:
             f"{len(p.channels)} channels, {len(p.scenarios)} scenarios, "
             f"{len(p.experiments)} experiments)"
         )
+        if p.learned is not None:
+            _print_learned(p)
     return 2 if failed else 0
+
+
+def _print_learned(params: Any) -> None:
+    """Say what a file left to the actuals and what they taught, from how many contacts."""
+    from alignlib.format import count, money, pct, stage_label
+
+    learned = params.learned
+    print(
+        f"  learned from the actuals as of {learned.as_of.date()} "
+        f"({count(learned.contacts)} contacts in matured cohorts, older than "
+        f"{learned.maturity_days:.0f} days): {', '.join(params.learned_keys)}"
+    )
+    if "conversion_rates" in params.learned_keys:
+        for stage, (converted, total) in learned.rates.items():
+            print(
+                f"    conversion_rates.{stage}: {pct(converted / total, 1)} "
+                f"({count(converted)} of {count(total)} {stage_label(stage)})"
+            )
+    if "lag_days" in params.learned_keys:
+        for stage, lag in learned.lags.items():
+            print(
+                f"    lag_days.{stage}: {lag.typical:.1f} days typical, "
+                f"{lag.spread:.1f} spread ({count(lag.n)} contacts)"
+            )
+    if "deal_size" in params.learned_keys and learned.deal_size is not None:
+        d = learned.deal_size
+        print(
+            f"    deal_size: {money(d.mean, params.currency)} mean, "
+            f"{money(d.spread, params.currency)} spread ({count(d.n)} won deals)"
+        )
+    if "channels" in params.learned_keys:
+        for name, ch in params.channels.items():
+            cost = "" if ch.cost_per_lead is None else f", {money(ch.cost_per_lead)} per lead"
+            print(f"    channels.{name}: {pct(ch.share, 1)} of leads{cost}")
