@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-FIX = Path(__file__).parent / "fixtures" / "crm"
+FIX = Path(__file__).parents[1] / "fixtures" / "crm"
 
 
 def test_cli_ingest_json(tmp_path, capsys):

@@ -1,9 +1,8 @@
-"""`alignlib experiment` and `alignlib sample-size`: readable text, one JSON object, clean errors."""
+"""`alignlib experiment`: readable text, one JSON object, clean errors."""
 
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
 
 import pytest
@@ -11,7 +10,7 @@ from statsmodels.stats.proportion import confint_proportions_2indep, proportions
 
 from alignlib.cli import main
 
-EXPORT = Path(__file__).parent / "fixtures" / "experiments" / "routing_export.csv"
+EXPORT = Path(__file__).parents[1] / "fixtures" / "experiments" / "routing_export.csv"
 
 
 def _json(capsys) -> dict:
@@ -136,44 +135,5 @@ def test_experiment_params_file_without_experiments(params_dict, write_params, c
 )
 def test_experiment_bad_input_exits_2_without_traceback(argv, fragment, capsys):
     assert main(["experiment", *argv]) == 2
-    err = capsys.readouterr().err
-    assert fragment in err and "Traceback" not in err
-
-
-def test_sample_size_text_and_json(capsys):
-    assert main(["sample-size", "--baseline", "0.2", "--mde", "0.05"]) == 0
-    out = capsys.readouterr().out
-    assert "1,094 leads per arm" in out and "pooled variance under the null" in out
-    argv = ["sample-size", "--baseline", "0.2", "--mde", "0.05", "--monthly-volume", "800"]
-    assert main([*argv, "--json"]) == 0
-    data = _json(capsys)
-    assert data["n_per_arm"] == 1094
-    assert data["weeks"] == pytest.approx(2 * 1094 / 800 * 365.25 / 12 / 7)
-
-
-def test_sample_size_inverse_from_n_per_arm(capsys):
-    assert main(["sample-size", "--baseline", "0.2", "--n-per-arm", "1094", "--json"]) == 0
-    data = _json(capsys)
-    assert data["mde"] == pytest.approx(0.05, abs=1e-4)
-    assert "Brent" in data["method"]
-
-
-def test_sample_size_one_sided_needs_fewer(capsys):
-    assert main(["sample-size", "--baseline", "0.2", "--mde", "0.05", "--one-sided", "--json"]) == 0
-    one = _json(capsys)["n_per_arm"]
-    assert one < 1094 and not math.isnan(one)
-
-
-@pytest.mark.parametrize(
-    ("argv", "fragment"),
-    [
-        (["--baseline", "0.9", "--mde", "0.2"], "baseline + mde"),
-        (["--baseline", "0", "--mde", "0.05"], "baseline"),
-        (["--baseline", "0.2", "--mde", "0.05", "--monthly-volume", "0"], "monthly_volume"),
-        (["--baseline", "0.2", "--n-per-arm", "3"], "cannot detect"),
-    ],
-)
-def test_sample_size_bad_input(argv, fragment, capsys):
-    assert main(["sample-size", *argv]) == 2
     err = capsys.readouterr().err
     assert fragment in err and "Traceback" not in err
