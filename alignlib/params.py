@@ -145,10 +145,15 @@ class DealSize(_Model):
 
 
 class Target(_Model):
-    """The bookings target and how it is phased across the quarter's three months."""
+    """The bookings target, how it is phased across the quarter's months, and growth.
+
+    ``growth`` is the expected year-over-year growth of volume (0.2 = +20%) that monthly
+    targets follow; None learns it from the actuals where they span a year.
+    """
 
     bookings: float = Field(gt=0)
     monthly_phasing: tuple[float, float, float] | None = None
+    growth: float | None = Field(None, gt=-1, le=10)
 
     @field_validator("monthly_phasing")
     @classmethod
@@ -159,11 +164,20 @@ class Target(_Model):
 
 
 class Channel(_Model):
-    """A lead source: its share of leads and, where known, its cost per lead."""
+    """A lead source: its share of leads, its cost per lead and, optionally, its own funnel.
+
+    ``conversion_rates`` (any subset of the stages) and ``deal_size`` override the
+    blended funnel for this channel's leads; ``max_leads_per_month`` and ``min_share``
+    bound the mix optimiser.
+    """
 
     label: str | None = None
     cost_per_lead: float | None = Field(None, ge=0)
     share: float = Field(ge=0, le=1)
+    conversion_rates: dict[str, RateInput] = Field(default_factory=dict)
+    deal_size: DealSize | None = None
+    max_leads_per_month: float | None = Field(None, gt=0)
+    min_share: float = Field(0.0, ge=0, le=1)
 
 
 class Pipeline(_Model):
@@ -189,6 +203,27 @@ class Capacity(_Model):
     handoff_stage: str = "mql"
     responses_per_rep_per_day: float = Field(gt=0)
     working_days_per_month: float = Field(21, gt=0, le=31)
+    #: Working hours in a day: hand-offs arriving in them wait for a free rep (Erlang C).
+    working_hours_per_day: float = Field(8, gt=0, le=24)
+    #: Reps answering hand-offs at once (default: every rep).
+    responders: int | None = Field(None, gt=0)
+
+
+class Recycling(_Model):
+    """When a lead goes back to nurture, with which reasons, and when it may come back."""
+
+    reasons: dict[str, str] = Field(
+        default_factory=lambda: {
+            "bad_timing": "Interested, but not buying this quarter.",
+            "no_budget": "No budget allocated yet.",
+            "no_response": "No reply after the agreed follow-up attempts.",
+        }
+    )
+    attempts_before_recycling: int = Field(6, ge=1)
+    nurture_days: int = Field(90, ge=0)
+    return_criteria: str = (
+        "Re-scores above the MQL threshold, or asks for a demo or pricing, after nurture."
+    )
 
 
 class SLA(_Model):
@@ -196,9 +231,66 @@ class SLA(_Model):
 
     lead_response_hours: float = Field(gt=0)
     acceptance_hours: float = Field(48, gt=0)
+    #: Share of hand-offs to answer within the response time (the compliance target).
+    compliance_target: float = Field(0.9, gt=0, le=1)
+    recycling: Recycling = Recycling()
 
 
-SourceFormat = Literal["hubspot", "salesforce", "csv"]
+class Scorecard(_Model):
+    """Thresholds of the weekly scorecard, as shares of plan to date.
+
+    A KPI at or above ``on_track`` of plan is on track, at or above ``at_risk`` is at risk,
+    below is behind. ``kpis`` picks and orders the KPIs shown (at most eight).
+    """
+
+    on_track: float = Field(0.95, gt=0)
+    at_risk: float = Field(0.85, gt=0)
+    kpis: tuple[str, ...] | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Scorecard:
+        if self.at_risk > self.on_track:
+            raise ValueError("at_risk must not be above on_track")
+        return self
+
+
+SourceFormat = Literal["hubspot", "hubspot_deals", "salesforce", "csv"]
+#: How dates are written: an order, or a strftime pattern (e.g. ``%d.%m.%Y %H:%M``).
+DateFormat = Annotated[str, Field(pattern=r"^(MDY|DMY|YMD|.*%.*)$")]
+
+
+class Deals(_Model):
+    """A deals or opportunities table joined onto the leads table.
+
+    ``key`` is the column of the deals file that holds the lead's ``id``; ``columns`` maps
+    canonical fields (``entered_<stage>``, ``close_date``, ``amount``, ``outcome``,
+    ``owner``, ...) to the deals file's columns.
+    """
+
+    file: Path
+    key: str
+    columns: dict[str, str] = Field(default_factory=dict)
+
+
+class SQLSource(_Model):
+    """A warehouse table or query read through SQLAlchemy instead of an export file.
+
+    ``url`` may name an environment variable (``${CRM_WAREHOUSE_URL}``); ``tables`` renames
+    the replicated objects (``lead``, ``opportunity``, ``opportunity_history``,
+    ``contact``, ``deal``) where the warehouse calls them otherwise.
+    """
+
+    url: str
+    table: str | None = None
+    query: str | None = None
+    schema_name: str | None = Field(None, alias="schema")
+    tables: dict[str, str] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _one_source(self) -> SQLSource:
+        if self.table is not None and self.query is not None:
+            raise ValueError("give a table or a query, not both")
+        return self
 
 
 #: The value that asks for a section to be learned from the actuals.
@@ -210,14 +302,30 @@ LEARNABLE = ("conversion_rates", "lag_days", "deal_size", "channels")
 class Actuals(_Model):
     """Where the actuals are: CRM exports and the spend file (paths resolved on load)."""
 
-    crm_export: Path
+    crm_export: Path | None = None
     format: SourceFormat = "hubspot"
     opportunities: Path | None = None
     leads: Path | None = None
+    deals: Deals | None = None
+    sql: SQLSource | None = None
     spend: Path | None = None
     stage_mapping: dict[str, str | None] = Field(default_factory=dict)
+    #: Outcome label -> won, lost or open (case and spaces ignored).
+    outcome_mapping: dict[str, Literal["won", "lost", "open"]] = Field(default_factory=dict)
     columns: dict[str, str] = Field(default_factory=dict)
     as_of: dt.date | None = None
+    date_format: DateFormat | None = None
+    decimal: Literal[",", "."] | None = None
+    encoding: str | None = None
+    delimiter: str | None = Field(None, min_length=1, max_length=1)
+    #: Largest plausible amount; larger ones are row problems.
+    max_amount: float = Field(1e9, gt=0)
+
+    @model_validator(mode="after")
+    def _a_source(self) -> Actuals:
+        if self.crm_export is None and self.sql is None and self.leads is None:
+            raise ValueError("give crm_export (an export file) or sql (a warehouse source)")
+        return self
 
 
 class ArmCounts(_Model):
@@ -268,13 +376,24 @@ class ExperimentSpec(_Model):
         return self
 
 
+class VolumeSpread(_Model):
+    """Lead volume that varies more than Poisson: gamma-Poisson with this coefficient."""
+
+    cv: float = Field(ge=0, le=5)
+
+
 class Simulation(_Model):
-    """Monte Carlo settings."""
+    """Monte Carlo settings.
+
+    ``lead_volume``: ``poisson``, ``fixed``, ``{cv: 0.1}`` (gamma-Poisson) or ``history``
+    (the month-to-month variation around trend in the actuals). None picks ``history``
+    when there are actuals, else ``poisson``.
+    """
 
     trials: int = Field(100_000, ge=1)
     seed: int | None = Field(2026, ge=0)
     confidence: float = Field(0.8, gt=0, lt=1)
-    lead_volume: Literal["fixed", "poisson"] = "poisson"
+    lead_volume: Literal["fixed", "poisson", "history"] | VolumeSpread | None = None
 
 
 class Scenario(_Model):
@@ -309,6 +428,7 @@ class QuarterParams(_Model):
     actuals: Actuals | None = None
     experiments: tuple[ExperimentSpec, ...] = ()
     simulation: Simulation = Simulation()
+    scorecard: Scorecard = Scorecard()
     scenarios: dict[str, Scenario] = Field(default_factory=dict)
     # Set by the loader, not by the file.
     extends: str | None = None
@@ -727,6 +847,9 @@ def _resolve_relative_paths(data: dict[str, Any], folder: Path) -> None:
         for key in ("crm_export", "opportunities", "leads", "spend"):
             if isinstance(actuals.get(key), str):
                 actuals[key] = str((folder / actuals[key]).resolve())
+        deals = actuals.get("deals")
+        if isinstance(deals, dict) and isinstance(deals.get("file"), str):
+            deals["file"] = str((folder / deals["file"]).resolve())
     experiments = data.get("experiments")
     if isinstance(experiments, list):
         for exp in experiments:
@@ -902,6 +1025,10 @@ def _cross_checks(p: QuarterParams) -> list[Problem]:
 
     if p.channels and (problem := shares_sum_to_one(c.share for c in p.channels.values())):
         problems.append(Problem("channels", f"channel {problem}"))
+    for name, channel in p.channels.items():
+        check_keys(f"channels.{name}.conversion_rates", channel.conversion_rates, complete=False)
+    if p.channels and sum(c.min_share for c in p.channels.values()) > 1 + SHARE_TOLERANCE:
+        problems.append(Problem("channels", "the channels' min_share add up to more than 1"))
 
     if p.pipeline.stage not in transitions:
         problems.append(
@@ -923,6 +1050,16 @@ def _cross_checks(p: QuarterParams) -> list[Problem]:
             value = getattr(a, key)
             if value is not None and not Path(value).exists():
                 problems.append(Problem(f"actuals.{key}", f"file not found: {value}"))
+        if a.deals is not None and not Path(a.deals.file).exists():
+            problems.append(Problem("actuals.deals.file", f"file not found: {a.deals.file}"))
+        for key, value in [
+            *(("columns." + k, k) for k in a.columns),
+            *(("deals.columns." + k, k) for k in (a.deals.columns if a.deals else {})),
+        ]:
+            if value.startswith("entered_") and value[8:] not in names:
+                problems.append(
+                    Problem(f"actuals.{key}", f"unknown stage {value[8:]!r} (stages are {known})")
+                )
         for label, stage in a.stage_mapping.items():
             if stage is not None and stage not in names:
                 problems.append(
@@ -931,7 +1068,7 @@ def _cross_checks(p: QuarterParams) -> list[Problem]:
                         f"unknown stage {stage!r} (stages are {known})",
                     )
                 )
-        if a.format == "salesforce" and a.opportunities is None:
+        if a.format == "salesforce" and a.opportunities is None and a.sql is None:
             problems.append(
                 Problem(
                     "actuals.opportunities", "a Salesforce source needs the opportunities export"
