@@ -17,14 +17,21 @@ from pathlib import Path
 OUTPUT_MODE = 0o644
 
 
+#: Mode of a file that holds personal data (a rejects file): its owner only.
+PRIVATE_MODE = 0o600
+
+
 @contextlib.contextmanager
-def atomic_path(path: str | Path) -> Iterator[Path]:
+def atomic_path(path: str | Path, *, mode: int = OUTPUT_MODE) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; move it into place when the block succeeds.
 
     Parameters
     ----------
     path : str or Path
         Final location. Its folder is created when missing.
+    mode : int
+        Permission bits of the finished file (:data:`OUTPUT_MODE`, or :data:`PRIVATE_MODE`
+        for personal data).
 
     Yields
     ------
@@ -38,7 +45,7 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     tmp = Path(tmp_name)
     try:
         yield tmp
-        os.chmod(tmp, OUTPUT_MODE)
+        os.chmod(tmp, mode)
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)

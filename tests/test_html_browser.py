@@ -10,9 +10,9 @@ import shutil
 from pathlib import Path
 
 import pytest
-from _rendered import rendered_reports
 
 from alignlib import batch
+from tests._rendered import rendered_reports
 
 CHROMIUM = next(
     (p for p in ("/usr/bin/chromium", shutil.which("chromium")) if p and Path(p).exists()), None

@@ -9,9 +9,9 @@ import sys
 import jupytext
 import nbformat
 import pytest
-from _rendered import TRIALS, rendered_reports
 
 from alignlib import batch, paths
+from tests._rendered import TRIALS, rendered_reports
 
 NOTEBOOKS = sorted(paths.NOTEBOOKS_DIR.glob("*.ipynb"))
 NAMES = [r.name for r in batch.REPORTS]

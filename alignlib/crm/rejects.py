@@ -10,7 +10,7 @@ import pandas as pd
 
 from alignlib.crm.problems import Problems
 from alignlib.errors import InputError
-from alignlib.files import atomic_path
+from alignlib.files import PRIVATE_MODE, atomic_path
 
 if TYPE_CHECKING:
     from alignlib.crm.table import IngestResult
@@ -104,6 +104,6 @@ def write_rejects(result: IngestResult, path: str | Path) -> Path:
             f"{path}: a rejects file holds personal data; its name must say so "
             f"(e.g. {path.with_name(path.stem + '.' + REJECTS_SUFFIX).name})"
         )
-    with atomic_path(path) as tmp, open(tmp, "w", newline="", encoding="utf-8") as fh:
+    with atomic_path(path, mode=PRIVATE_MODE) as tmp, open(tmp, "w", newline="", encoding="utf-8") as fh:
         result.rejects.to_csv(fh, index=False, lineterminator="\n")
     return path

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from _batch_helpers import executed_like_notebook
-
 from alignlib import batch
+from tests.batch._batch_helpers import executed_like_notebook
 
 
 def test_export_html_is_self_contained_with_title_and_toc() -> None:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import stat
 
 import nbformat
-from _batch_helpers import FIXTURES, executed_like_notebook
 
 from alignlib import batch
+from tests.batch._batch_helpers import FIXTURES, executed_like_notebook
 
 
 def _publish(quarter_dir, spec, segment, *, ok=True, error=None, headline=None):

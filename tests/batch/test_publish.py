@@ -16,9 +16,9 @@ import nbformat
 import numpy as np
 import pandas as pd
 import pytest
-from _batch_helpers import OK_REPORT, executed_like_notebook, segment_params
 
 from alignlib import batch
+from tests.batch._batch_helpers import OK_REPORT, executed_like_notebook, segment_params
 
 
 def _rendered(ok: bool = True, **changes) -> batch.RenderedReport:

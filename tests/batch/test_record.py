@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from _batch_helpers import executed_like_notebook
 
 from alignlib import batch
 from alignlib.errors import InputError
+from tests.batch._batch_helpers import executed_like_notebook
 
 
 def test_read_records_returns_headline_and_tables() -> None:

@@ -6,11 +6,11 @@ import json
 import sys
 
 import pytest
-from _batch_helpers import FAILING_REPORT, OK_REPORT, segment_params
 from papermill.exceptions import PapermillExecutionError
 
 from alignlib import batch
 from alignlib.batch.render import one_line
+from tests.batch._batch_helpers import FAILING_REPORT, OK_REPORT, segment_params
 
 
 def test_one_line_error_summary() -> None:

@@ -7,11 +7,11 @@ import json
 import nbformat
 import pandas as pd
 import pytest
-from _batch_helpers import FAILING_REPORT, OK_REPORT, segment_params
 
 from alignlib import batch, paths
 from alignlib.cli import main
 from alignlib.errors import InputError
+from tests.batch._batch_helpers import FAILING_REPORT, OK_REPORT, segment_params
 
 
 def test_plan_jobs_rejects_duplicate_segments_and_wrong_quarter(tmp_path) -> None:
@@ -117,7 +117,9 @@ def test_batch_with_one_failing_report(tmp_path) -> None:
     failed_cell = json.loads((seg / "fixture_failing.failed.json").read_text())["failed_cell"]
     assert failed_cell["ename"] == "RuntimeError" and failed_cell["exec_count"] == 4
     assert "deliberate failure" in failed_cell["source"]
-    assert failed_nb.cells[failed_cell["cell_index"]].outputs[-1].output_type == "error"
+    assert isinstance(failed_cell["cell_index"], int)
+    (cell,) = [c for c in failed_nb.cells if c.source == failed_cell["source"]]
+    assert cell.outputs[-1].output_type == "error"
     index = (out / "2026Q4" / "index.html").read_text()
     assert index.count('class="bad">failed') == 2 and index.count('class="ok">ok') == 2
     assert "deliberate failure for the test" in index

@@ -22,3 +22,14 @@ def test_rejects_file_is_atomic_and_named(hubspot, tmp_path):
     assert list(tmp_path.iterdir()) == [path]  # no temp file left behind
     with pytest.raises(InputError, match="personal data"):
         crm.write_rejects(hubspot, tmp_path / "rejects.csv")
+
+
+def test_rejects_file_is_private_to_its_owner(tmp_path):
+    import stat
+
+    from alignlib import crm
+    from alignlib.paths import SAMPLE_DIR
+
+    result = crm.load_export(SAMPLE_DIR / "hubspot_contacts.csv", "hubspot")
+    path = crm.write_rejects(result, crm.default_rejects_path("x.csv", tmp_path))
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600

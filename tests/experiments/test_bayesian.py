@@ -6,11 +6,11 @@ import math
 
 import numpy as np
 import pytest
-from _experiments_helpers import CASES
 from scipy import integrate, stats
 
 from alignlib import experiments as ex
 from alignlib.experiments import bayesian
+from tests.experiments._experiments_helpers import CASES
 
 
 def _posterior(counts):

@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 
 import pytest
-from _experiments_helpers import EXPORT
 from statsmodels.stats.multitest import multipletests
 
 from alignlib import experiments as ex
 from alignlib.errors import InputError
+from tests.experiments._experiments_helpers import EXPORT
 
 
 def _no_nan(obj):

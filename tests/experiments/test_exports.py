@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from _experiments_helpers import EXPORT
 
 from alignlib import experiments as ex
 from alignlib.errors import DataError
+from tests.experiments._experiments_helpers import EXPORT
 
 
 def test_load_export_counts_arms_and_stages():

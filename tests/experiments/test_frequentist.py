@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from _experiments_helpers import CASES
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
@@ -12,6 +11,7 @@ from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.proportion import confint_proportions_2indep, proportions_ztest
 
 from alignlib import experiments as ex
+from tests.experiments._experiments_helpers import CASES
 
 
 @pytest.mark.parametrize(("control", "variant"), CASES)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
-from _experiments_helpers import EXPORT, FIXTURES
 
 from alignlib import experiments as ex
+from tests.experiments._experiments_helpers import EXPORT, FIXTURES
 
 
 def test_analyse_experiment_from_counts_spec():

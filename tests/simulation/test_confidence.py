@@ -7,8 +7,6 @@ import math
 
 import numpy as np
 import pytest
-from _simulation_helpers import COUNT_RATES, FIXED_RATES, STAGES, K
-from _simulation_helpers import within as _within
 from scipy import stats
 
 from alignlib.errors import InputError
@@ -19,6 +17,8 @@ from alignlib.simulation import (
     plan_for_confidence,
     simulate_funnel,
 )
+from tests.simulation._simulation_helpers import COUNT_RATES, FIXED_RATES, STAGES, K
+from tests.simulation._simulation_helpers import within as _within
 
 # --------------------------------------------------------------------------- confidence plan
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import dataclasses
 
 import numpy as np
-from _simulation_helpers import COUNT_RATES, STAGES
 
 from alignlib.simulation import CommonRandomNumbers, LeadVolume, build_model
+from tests.simulation._simulation_helpers import COUNT_RATES, STAGES
 
 
 def _model(**change):

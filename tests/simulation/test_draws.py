@@ -6,13 +6,13 @@ import math
 
 import numpy as np
 import pytest
-from _simulation_helpers import COUNT_RATES, FIXED_RATES, STAGES
-from _simulation_helpers import variance_se as _variance_se
-from _simulation_helpers import within as _within
 from scipy import stats
 
 from alignlib.simulation import DealSize, LeadVolume, approximate_deal_sum, simulate_funnel
 from alignlib.simulation.draws import _shifted_lognormal
+from tests.simulation._simulation_helpers import COUNT_RATES, FIXED_RATES, STAGES
+from tests.simulation._simulation_helpers import variance_se as _variance_se
+from tests.simulation._simulation_helpers import within as _within
 
 # --------------------------------------------------------------------------- exact results
 

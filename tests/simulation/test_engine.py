@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from _simulation_helpers import COUNT_RATES, FIXED_RATES, STAGES
 
 from alignlib.errors import InputError
 from alignlib.simulation import (
@@ -15,6 +14,7 @@ from alignlib.simulation import (
     sensitivity,
     simulate_funnel,
 )
+from tests.simulation._simulation_helpers import COUNT_RATES, FIXED_RATES, STAGES
 
 # --------------------------------------------------------------------------- determinism
 

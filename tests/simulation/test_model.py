@@ -6,7 +6,6 @@ import dataclasses
 
 import numpy as np
 import pytest
-from _simulation_helpers import COUNT_RATES, FIXED_RATES, STAGES
 
 from alignlib.errors import InputError
 from alignlib.simulation import (
@@ -17,6 +16,7 @@ from alignlib.simulation import (
     build_model,
     simulate_funnel,
 )
+from tests.simulation._simulation_helpers import COUNT_RATES, FIXED_RATES, STAGES
 
 # --------------------------------------------------------------------------- bad input
 

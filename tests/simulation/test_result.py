@@ -6,10 +6,10 @@ import json
 
 import numpy as np
 import pytest
-from _simulation_helpers import COUNT_RATES, STAGES
 
 from alignlib.errors import InputError
 from alignlib.simulation import simulate_funnel
+from tests.simulation._simulation_helpers import COUNT_RATES, STAGES
 
 # --------------------------------------------------------------------------- result object
 

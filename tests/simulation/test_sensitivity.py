@@ -5,9 +5,8 @@ from __future__ import annotations
 import json
 import math
 
-from _simulation_helpers import FIXED_RATES, STAGES
-
 from alignlib.simulation import LeadVolume, sensitivity
+from tests.simulation._simulation_helpers import FIXED_RATES, STAGES
 
 # --------------------------------------------------------------------------- sensitivity
 

@@ -6,8 +6,6 @@ import math
 
 import numpy as np
 import pytest
-from _simulation_helpers import FIXED_RATES, STAGES
-from _simulation_helpers import within as _within
 
 from alignlib.simulation import (
     Lag,
@@ -17,6 +15,8 @@ from alignlib.simulation import (
     plan_for_confidence,
     simulate_funnel,
 )
+from tests.simulation._simulation_helpers import FIXED_RATES, STAGES
+from tests.simulation._simulation_helpers import within as _within
 
 # --------------------------------------------------------------------------- timing
 
