@@ -6,16 +6,19 @@ import numpy as np
 import pandas as pd
 
 from alignlib.crm.problems import Problems
+from alignlib.crm.read import ReadOptions
 from alignlib.crm.read import text as text_of
 
 
-def amounts(text: pd.Series) -> tuple[pd.Series, np.ndarray]:
+def amounts(text: pd.Series, decimal: str | None = None) -> tuple[pd.Series, np.ndarray]:
     """Parse amounts ("$1,200" ok); only the non-blank cells (most are blank) are parsed.
 
     Parameters
     ----------
     text : pandas.Series
         Amounts as text.
+    decimal : {",", "."}, optional
+        The decimal mark (default: detected from the values).
 
     Returns
     -------
@@ -35,7 +38,7 @@ def amounts(text: pd.Series) -> tuple[pd.Series, np.ndarray]:
 
 
 def amount_column(
-    raw: pd.DataFrame, col: str | None, probs: Problems
+    raw: pd.DataFrame, col: str | None, probs: Problems, options: ReadOptions | None = None
 ) -> tuple[pd.Series, np.ndarray]:
     """:func:`amounts` of a column with its problems reported; return (amounts, bad mask).
 
@@ -49,6 +52,8 @@ def amount_column(
         The amount column.
     probs : Problems
         Where the problems go.
+    options : ReadOptions, optional
+        ``decimal`` and ``max_amount`` (default: detected, 1e9).
 
     Returns
     -------
@@ -56,7 +61,8 @@ def amount_column(
         (amounts, True where the amount rejects the row).
     """
     text = text_of(raw, col)
-    amount, not_number = amounts(text)
+    options = options or ReadOptions()
+    amount, not_number = amounts(text, options.decimal)
     negative = (amount < 0).to_numpy()
     if col:
         probs.add(np.flatnonzero(not_number), col, "amount is not a number", text[not_number])

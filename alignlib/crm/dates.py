@@ -13,7 +13,7 @@ import pandas as pd
 
 from alignlib.crm.duplicates import repeated
 from alignlib.crm.problems import Problems
-from alignlib.crm.read import arrow_text
+from alignlib.crm.read import ReadOptions, arrow_text
 
 #: Date formats tried in turn (explicit, vectorised). HubSpot exports ``2025-03-14 09:21``;
 #: Salesforce API exports ``2025-03-14T09:21:00.000Z`` and ``2025-03-14``.
@@ -124,6 +124,8 @@ class Dates:
         Every date column the loader will ask for.
     ids : pandas.Series, optional
         The id column: its repeats are found alongside (``repeated_ids``).
+    options : ReadOptions, optional
+        ``date_format`` (default: detected per column).
     """
 
     def __init__(
@@ -132,9 +134,11 @@ class Dates:
         probs: Problems,
         columns: Sequence[str | None],
         ids: pd.Series | None = None,
+        options: ReadOptions | None = None,
     ):
         self.raw = raw
         self.probs = probs
+        self.options = options or ReadOptions()
         self.parsed, self.repeated_ids = parse_columns(raw, columns, ids)
         self.bad = np.zeros(len(raw), dtype=bool)
 

@@ -20,7 +20,7 @@ from alignlib.crm.labels import (
     stage_index,
 )
 from alignlib.crm.problems import Problems
-from alignlib.crm.read import PARQUET_SUFFIXES, read_raw, require, text
+from alignlib.crm.read import PARQUET_SUFFIXES, ReadOptions, read_raw, require, text
 from alignlib.crm.table import IngestResult, assemble, finish
 from alignlib.errors import DataError, InputError
 from alignlib.taxonomy import DEFAULT_STAGE_NAMES, DEFAULT_STAGES
@@ -49,6 +49,7 @@ def load_csv(
     stage_mapping: Mapping[str, str | None] | None = None,
     channel_mapping: Mapping[str, str] | None = None,
     as_of: dt.date | pd.Timestamp | None = None,
+    options: ReadOptions | None = None,
 ) -> IngestResult:
     """Load a generic CSV or Parquet file with a column mapping.
 
@@ -69,7 +70,9 @@ def load_csv(
     channel_mapping : mapping, optional
         ``source`` value -> channel, used when no ``channel`` column is mapped.
     as_of : date, optional
-        When the export was taken (default: the latest date in it).
+        When the export was taken (default: ``options.as_of``, else the latest date in it).
+    options : ReadOptions, optional
+        Encoding, delimiter, decimal mark, date format, largest amount (default: detected).
 
     Returns
     -------
@@ -83,7 +86,9 @@ def load_csv(
         The file cannot be read, or a mapped column is missing.
     """
     path = Path(path)
-    raw = read_raw(path)
+    options = options or ReadOptions()
+    as_of = as_of if as_of is not None else options.as_of
+    raw = read_raw(path, options)
     cols = dict(columns)
     unknown_keys = [
         k
@@ -109,6 +114,7 @@ def load_csv(
         raw,
         probs,
         [req["created"], *entered_cols, cols.get("close_date"), cols.get("first_response")],
+        options=options,
     )
     created = dates_of(req["created"])
     entered = pd.DataFrame(
@@ -122,7 +128,7 @@ def load_csv(
     stage, position, unknown = stage_index(labels, mapping, stage_names)
     if "stage" in cols:
         probs.add(np.flatnonzero(unknown), cols["stage"], "unknown stage label", labels[unknown])
-    amount, bad_amount = amount_column(raw, cols.get("amount"), probs)
+    amount, bad_amount = amount_column(raw, cols.get("amount"), probs, options)
     outcome_text = text(raw, cols.get("outcome")).str.lower()
     bad_outcome = ~outcome_text.isin(["", "won", "lost", "open"]).to_numpy()
     if "outcome" in cols:

@@ -21,7 +21,7 @@ from alignlib.crm.labels import (
     stage_index,
 )
 from alignlib.crm.problems import Problems
-from alignlib.crm.read import first_present, read_raw, require, text
+from alignlib.crm.read import ReadOptions, first_present, read_raw, require, text
 from alignlib.crm.table import IngestResult, assemble, finish, frame_of
 from alignlib.errors import DataError
 from alignlib.taxonomy import DEFAULT_STAGE_NAMES, HUBSPOT_STAGE_MAPPING
@@ -82,6 +82,7 @@ def load_hubspot(
     columns: Mapping[str, str] | None = None,
     channel_mapping: Mapping[str, str] | None = None,
     as_of: dt.date | pd.Timestamp | None = None,
+    options: ReadOptions | None = None,
 ) -> IngestResult:
     """Load a HubSpot contacts export into the normalised table.
 
@@ -101,7 +102,9 @@ def load_hubspot(
     channel_mapping : mapping, optional
         ``Original Source`` value -> channel (default :data:`HUBSPOT_SOURCE_CHANNELS`).
     as_of : date, optional
-        When the export was taken (default: the latest date in it).
+        When the export was taken (default: ``options.as_of``, else the latest date in it).
+    options : ReadOptions, optional
+        Encoding, delimiter, decimal mark, date format, largest amount (default: detected).
 
     Returns
     -------
@@ -114,7 +117,9 @@ def load_hubspot(
         ``Create Date``, ``Lifecycle Stage``) are missing.
     """
     path = Path(path)
-    raw = read_raw(path)
+    options = options or ReadOptions()
+    as_of = as_of if as_of is not None else options.as_of
+    raw = read_raw(path, options)
     mapping = {**HUBSPOT_STAGE_MAPPING, **(stage_mapping or {})}
     check_stages(stage_names)
     overrides = dict(columns or {})
@@ -141,9 +146,9 @@ def load_hubspot(
             and stage not in date_sources
         ):
             date_sources[stage] = col
-    for key, options in HUBSPOT_EXTRA_COLUMNS.items():
+    for key, names in HUBSPOT_EXTRA_COLUMNS.items():
         if key.startswith("entered_") and key[8:] in stage_names and key[8:] not in date_sources:
-            extra = first_present(raw, options)
+            extra = first_present(raw, names)
             if extra:
                 date_sources[key[8:]] = extra
     for key, col in overrides.items():
@@ -181,6 +186,7 @@ def load_hubspot(
             close_col,
         ],
         ids,
+        options,
     )
     created = dates_of(req["created"])
     entered = frame_of({s: dates_of(date_sources.get(s)) for s in stage_names})
@@ -193,7 +199,7 @@ def load_hubspot(
     probs.add(
         np.flatnonzero(unknown), req["stage"], "unknown lifecycle stage label", labels[unknown]
     )
-    amount, bad_amount = amount_column(raw, col_for("amount"), probs)
+    amount, bad_amount = amount_column(raw, col_for("amount"), probs, options)
 
     drop, n_exact = duplicates(raw, ids, probs, req["id"], dates_of.repeated_ids)
     blank_id = (ids == "").to_numpy()

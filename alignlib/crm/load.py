@@ -11,6 +11,7 @@ import pandas as pd
 
 from alignlib.crm.generic import load_csv
 from alignlib.crm.hubspot import load_hubspot
+from alignlib.crm.read import ReadOptions
 from alignlib.crm.salesforce import load_salesforce
 from alignlib.crm.table import IngestResult
 from alignlib.errors import InputError
@@ -32,6 +33,7 @@ def load_export(
     stage_mapping: Mapping[str, str | None] | None = None,
     columns: Mapping[str, str] | None = None,
     as_of: dt.date | pd.Timestamp | None = None,
+    options: ReadOptions | None = None,
 ) -> IngestResult:
     """Load an export by format name (``hubspot``, ``salesforce`` or ``csv``).
 
@@ -48,6 +50,9 @@ def load_export(
         Salesforce Opportunities export.
     stage_names, stage_mapping, columns, as_of
         As for the format's loader; ``csv`` needs ``columns``.
+    options : ReadOptions, optional
+        How to read the file (``ReadOptions.from_actuals(params.actuals)``; default:
+        detected).
 
     Returns
     -------
@@ -62,6 +67,7 @@ def load_export(
         "stage_names": stage_names,
         "stage_mapping": stage_mapping,
         "as_of": as_of,
+        "options": options,
     }
     if format == "hubspot":
         return load_hubspot(path, columns=columns, **kw)
@@ -105,4 +111,5 @@ def load_actuals(params: QuarterParams) -> IngestResult:
         stage_mapping=a.stage_mapping,
         columns=a.columns,
         as_of=a.as_of,
+        options=ReadOptions.from_actuals(a),
     )

@@ -3,25 +3,89 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import pandas as pd
 
 from alignlib.errors import DataError
 
+if TYPE_CHECKING:
+    from alignlib.params import Actuals
+
 #: File suffixes read as Parquet; anything else is read as CSV.
 PARQUET_SUFFIXES = frozenset({".parquet", ".pq"})
 
+#: Largest plausible amount when the parameters do not say (``actuals.max_amount``).
+DEFAULT_MAX_AMOUNT = 1e9
 
-def read_raw(path: str | Path) -> pd.DataFrame:
+
+@dataclass(frozen=True)
+class ReadOptions:
+    """How to read an export: what the parameters say, None where detection decides.
+
+    Attributes
+    ----------
+    encoding : str or None
+        Text encoding (``actuals.encoding``); None: detected.
+    delimiter : str or None
+        Field delimiter (``actuals.delimiter``); None: detected.
+    decimal : {",", "."} or None
+        Decimal mark of amounts (``actuals.decimal``); None: detected per column.
+    date_format : str or None
+        ``MDY``, ``DMY``, ``YMD`` or a strftime pattern (``actuals.date_format``);
+        None: detected per column.
+    max_amount : float
+        Largest plausible amount; larger ones are row problems.
+    as_of : datetime.date or None
+        When the export was taken (``actuals.as_of``); None: the file's date or the
+        latest plausible date in it.
+    """
+
+    encoding: str | None = None
+    delimiter: str | None = None
+    decimal: Literal[",", "."] | None = None
+    date_format: str | None = None
+    max_amount: float = DEFAULT_MAX_AMOUNT
+    as_of: dt.date | None = None
+
+    @classmethod
+    def from_actuals(cls, actuals: Actuals | None) -> ReadOptions:
+        """The options a parameters file's ``actuals`` section sets.
+
+        Parameters
+        ----------
+        actuals : Actuals or None
+            ``params.actuals`` (None: the defaults).
+
+        Returns
+        -------
+        ReadOptions
+        """
+        if actuals is None:
+            return cls()
+        return cls(
+            encoding=actuals.encoding,
+            delimiter=actuals.delimiter,
+            decimal=actuals.decimal,
+            date_format=actuals.date_format,
+            max_amount=actuals.max_amount,
+            as_of=actuals.as_of,
+        )
+
+
+def read_raw(path: str | Path, options: ReadOptions | None = None) -> pd.DataFrame:
     """Read a CSV (all columns as text, blanks as "") or a Parquet file.
 
     Parameters
     ----------
     path : str or Path
         The export.
+    options : ReadOptions, optional
+        Encoding and delimiter (default: detected).
 
     Returns
     -------

@@ -14,7 +14,7 @@ from alignlib.crm.dates import Dates, order_problems
 from alignlib.crm.duplicates import duplicates
 from alignlib.crm.labels import channels, check_stages, outcomes, reached_stages, stage_index
 from alignlib.crm.problems import Problems
-from alignlib.crm.read import read_raw, require, text
+from alignlib.crm.read import ReadOptions, read_raw, require, text
 from alignlib.crm.rejects import rejected_rows
 from alignlib.crm.table import IngestResult, assemble, finish
 from alignlib.errors import DataError
@@ -75,6 +75,7 @@ def load_salesforce(
     columns: Mapping[str, str] | None = None,
     channel_mapping: Mapping[str, str] | None = None,
     as_of: dt.date | pd.Timestamp | None = None,
+    options: ReadOptions | None = None,
 ) -> IngestResult:
     """Load Salesforce Leads (and Opportunities) report exports into the normalised table.
 
@@ -90,7 +91,7 @@ def load_salesforce(
     ----------
     leads_path, opportunities_path : str or Path
         The two exports (opportunities optional: without it, outcomes are unknown).
-    stage_names, stage_mapping, columns, channel_mapping, as_of
+    stage_names, stage_mapping, columns, channel_mapping, as_of, options
         As for :func:`load_hubspot`; ``stage_mapping`` is merged over
         :data:`SALESFORCE_STAGE_MAPPING` (lead ``Status`` and opportunity ``StageName``).
 
@@ -101,7 +102,9 @@ def load_salesforce(
         with that file's name and rows, and its rejected rows are in ``rejects`` too.
     """
     path = Path(leads_path)
-    raw = read_raw(path)
+    options = options or ReadOptions()
+    as_of = as_of if as_of is not None else options.as_of
+    raw = read_raw(path, options)
     mapping = {**SALESFORCE_STAGE_MAPPING, **(stage_mapping or {})}
     check_stages(stage_names)
     overrides = dict(columns or {})
@@ -128,7 +131,12 @@ def load_salesforce(
     for key, col in custom_cols.items():
         if col not in raw.columns:
             raise DataError(path, f"column {col!r} (mapped to {key}) is not in the file")
-    dates_of = Dates(raw, probs, [req["created"], req["converted_date"], *custom_cols.values()])
+    dates_of = Dates(
+        raw,
+        probs,
+        [req["created"], req["converted_date"], *custom_cols.values()],
+        options=options,
+    )
     created = dates_of(req["created"])
     # dates_of.bad holds only the created column's unparseable cells at this point.
     blank_created = created.isna().to_numpy() & ~dates_of.bad
@@ -150,7 +158,7 @@ def load_salesforce(
     opp_source = "" if opportunities_path is None else f" + {opportunities_path}"
     if opportunities_path is not None:
         opath = Path(opportunities_path)
-        oraw = read_raw(opath)
+        oraw = read_raw(opath, options)
         oreq = require(
             opath,
             oraw,
@@ -166,10 +174,10 @@ def load_salesforce(
         )
         oprobs = Problems(opath.name, 2)
         oids = text(oraw, oreq["id"])
-        odates_of = Dates(oraw, oprobs, [oreq["created"], oreq["close"]])
+        odates_of = Dates(oraw, oprobs, [oreq["created"], oreq["close"]], options=options)
         o_created = odates_of(oreq["created"])
         o_close = odates_of(oreq["close"])
-        o_amount, o_badamt = amount_column(oraw, oreq["amount"], oprobs)
+        o_amount, o_badamt = amount_column(oraw, oreq["amount"], oprobs, options)
         ostage_text = text(oraw, oreq["stage"])
         ostage, _opos, ounknown = stage_index(ostage_text, mapping, stage_names)
         oprobs.add(

@@ -8,17 +8,19 @@ import numpy as np
 import pandas as pd
 
 from alignlib.crm.amounts import amounts
-from alignlib.crm.read import read_raw, require, text
+from alignlib.crm.read import ReadOptions, read_raw, require, text
 from alignlib.errors import DataError
 
 
-def load_spend(path: str | Path) -> pd.DataFrame:
+def load_spend(path: str | Path, options: ReadOptions | None = None) -> pd.DataFrame:
     """Read the monthly spend file: columns ``month`` (YYYY-MM), ``channel``, ``spend``.
 
     Parameters
     ----------
     path : str or Path
         The spend file (CSV or Parquet).
+    options : ReadOptions, optional
+        Encoding, delimiter and decimal mark (default: detected).
 
     Returns
     -------
@@ -32,7 +34,8 @@ def load_spend(path: str | Path) -> pd.DataFrame:
         Missing columns, unparseable months, non-numeric or negative spend.
     """
     path = Path(path)
-    raw = read_raw(path)
+    options = options or ReadOptions()
+    raw = read_raw(path, options)
     require(path, raw, {"month": ("month",), "channel": ("channel",), "spend": ("spend",)})
     month_text = text(raw, "month")
     month = pd.to_datetime(month_text, format="%Y-%m", errors="coerce")
@@ -40,7 +43,7 @@ def load_spend(path: str | Path) -> pd.DataFrame:
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
         raise DataError(path, f"line {i + 2}: month {month_text.iloc[i]!r} is not YYYY-MM")
-    spend, bad_spend = amounts(text(raw, "spend"))
+    spend, bad_spend = amounts(text(raw, "spend"), options.decimal)
     bad_spend |= spend.isna().to_numpy() | (spend < 0).to_numpy()
     if bad_spend.any():
         i = int(np.flatnonzero(bad_spend)[0])
