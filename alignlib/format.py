@@ -81,7 +81,7 @@ def currency_symbol(currency: str) -> str:
     return _SYMBOLS.get(currency.upper(), f"{currency.upper()} ")
 
 
-def money(value: Any, currency: str = "USD") -> str:
+def money(value: Any, currency: str = "USD", *, signed: bool = False) -> str:
     """Money in full: ``$1,234,567``; cents only below 1,000 when not whole.
 
     Parameters
@@ -90,6 +90,8 @@ def money(value: Any, currency: str = "USD") -> str:
         Amount.
     currency : str
         ISO code.
+    signed : bool
+        Write a ``+`` before positive amounts (a change: ``+$12,000``).
 
     Returns
     -------
@@ -101,7 +103,7 @@ def money(value: Any, currency: str = "USD") -> str:
     v = float(value)
     if math.isinf(v):
         return "∞" if v > 0 else "-∞"
-    sign = "-" if v < 0 else ""
+    sign = "-" if v < 0 else "+" if signed and v > 0 else ""
     digits = 0 if abs(v) >= 1000 or v.is_integer() else 2
     return f"{sign}{currency_symbol(currency)}{abs(v):,.{digits}f}"
 
@@ -138,7 +140,7 @@ def money_compact(value: Any, currency: str = "USD") -> str:
     return f"{sign}{sym}{v:,.0f}"
 
 
-def pct(value: Any, decimals: int = 0) -> str:
+def pct(value: Any, decimals: int = 0, *, signed: bool = False) -> str:
     """A fraction as a percentage: ``0.125`` -> ``13%`` (``12.5%`` with one decimal).
 
     With ``decimals=0``, values below 1% keep one decimal so they do not read as 0%.
@@ -149,6 +151,8 @@ def pct(value: Any, decimals: int = 0) -> str:
         A fraction (0.25 is 25%).
     decimals : int
         Decimal places.
+    signed : bool
+        Write a ``+`` before positive values (a change or a lift: ``+5.3%``).
 
     Returns
     -------
@@ -160,16 +164,18 @@ def pct(value: Any, decimals: int = 0) -> str:
     v = float(value)
     if decimals == 0 and 0 < abs(v) < 0.01:
         decimals = 1
-    return f"{v:.{decimals}%}"
+    return f"{v:{'+' if signed else ''}.{decimals}%}"
 
 
-def points(value: Any) -> str:
-    """A difference of two rates in percentage points: ``0.034`` -> ``3.4 pts``.
+def points(value: Any, *, signed: bool = False) -> str:
+    """A difference of two rates in percentage points: ``0.034`` -> ``3.40 pts``.
 
     Parameters
     ----------
     value : float
         Difference of two fractions.
+    signed : bool
+        Write a ``+`` before positive differences.
 
     Returns
     -------
@@ -179,7 +185,9 @@ def points(value: Any) -> str:
     if is_missing(value):
         return MISSING
     pts = 100 * float(value)
-    return "<0.01 pts" if 0 < pts < 0.005 else f"{pts:.2f} pts"
+    if 0 < pts < 0.005:
+        return "+<0.01 pts" if signed else "<0.01 pts"
+    return f"{pts:{'+' if signed else ''}.2f} pts"
 
 
 def p_value(p: Any) -> str:

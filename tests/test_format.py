@@ -189,3 +189,17 @@ def test_to_json_rejects_unknown_objects() -> None:
         fmt.to_json({"x": object()})
     with pytest.raises(TypeError):
         fmt.jsonable(1 + 2j)
+
+
+def test_signed_forms_for_changes():
+    from alignlib import format as fmt
+
+    assert fmt.pct(0.053, 1, signed=True) == "+5.3%"
+    assert fmt.pct(-0.053, 1, signed=True) == "-5.3%"
+    assert fmt.pct(0.0, 1, signed=True) == "+0.0%"
+    assert fmt.points(0.012, signed=True) == "+1.20 pts"
+    assert fmt.points(-0.012, signed=True) == "-1.20 pts"
+    assert fmt.points(0.00001, signed=True) == "+<0.01 pts"
+    assert fmt.money(12_000, signed=True) == "+$12,000"
+    assert fmt.money(-12_000, signed=True) == "-$12,000"
+    assert fmt.money(12_000) == "$12,000"
