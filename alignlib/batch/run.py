@@ -211,7 +211,7 @@ def run_batch(
     params_paths : sequence of path
         Parameters files (one per segment); empty means the quarter's files in ``params/``.
     out_dir : path, optional
-        Outputs root (default ``alignlib.paths.OUTPUTS_DIR``).
+        Outputs root (default ``alignlib.paths.outputs_dir()``).
     quarter : str, optional
         Restrict to / check this quarter.
     workers : int, optional
@@ -246,7 +246,7 @@ def run_batch(
 
     start = time.perf_counter()
     # absolute now: nothing below may depend on the process's working directory
-    out_root = (Path(out_dir) if out_dir is not None else paths.OUTPUTS_DIR).resolve()
+    out_root = (Path(out_dir) if out_dir is not None else paths.outputs_dir()).resolve()
     extra = dict(parameters or {})
     if trials is not None:
         if trials < 1:

@@ -42,7 +42,7 @@ def handler(args: argparse.Namespace) -> int:
     from alignlib.cli._output import heading, print_json
     from alignlib.crm import default_rejects_path, load_export, write_rejects
     from alignlib.format import count, pct
-    from alignlib.paths import OUTPUTS_DIR
+    from alignlib.paths import outputs_dir
     from alignlib.taxonomy import DEFAULT_STAGE_NAMES
 
     stage_names = DEFAULT_STAGE_NAMES
@@ -81,7 +81,7 @@ def handler(args: argparse.Namespace) -> int:
     )
     rejects_path = None
     if result.rejected:
-        target = args.rejects or default_rejects_path(args.file, OUTPUTS_DIR / "ingest")
+        target = args.rejects or default_rejects_path(args.file, outputs_dir() / "ingest")
         rejects_path = write_rejects(result, target)
 
     if args.json:

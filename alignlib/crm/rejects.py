@@ -62,17 +62,17 @@ def default_rejects_path(source: str | Path, folder: str | Path | None = None) -
     source : str or Path
         The export read.
     folder : str or Path, optional
-        Folder (default: the outputs folder).
+        Folder (default: :func:`alignlib.paths.outputs_dir`, the user's ``outputs/``).
 
     Returns
     -------
     Path
         ``<folder>/<stem>.rejects-contains-personal-data.csv``.
     """
-    from alignlib.paths import OUTPUTS_DIR
+    from alignlib.paths import outputs_dir
 
     source = Path(source)
-    return Path(folder or OUTPUTS_DIR) / f"{source.stem}.{REJECTS_SUFFIX}"
+    return Path(folder or outputs_dir()) / f"{source.stem}.{REJECTS_SUFFIX}"
 
 
 def write_rejects(result: IngestResult, path: str | Path) -> Path:

@@ -36,7 +36,7 @@ def test_cli_ingest_with_params_and_salesforce(tmp_path, capsys, monkeypatch):
     from alignlib.cli import main
     from alignlib.paths import DEFAULT_PARAMS
 
-    monkeypatch.setattr("alignlib.paths.OUTPUTS_DIR", tmp_path)
+    monkeypatch.setenv("ALIGNLIB_OUTPUTS", str(tmp_path))
     code = main(["ingest", str(FIX / "hubspot_small.csv"), "--params", str(DEFAULT_PARAMS)])
     text = capsys.readouterr().out
     assert code == 0 and "accepted 10" in text and "rejected 6" in text
