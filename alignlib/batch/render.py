@@ -73,7 +73,8 @@ class CellFailure:
     ename, evalue : str
         The exception's type name and message, as the kernel reported them.
     cell_index : int or None
-        Position of the cell in the executed notebook (0-based).
+        Position of the cell in the notebook as executed (0-based; the saved notebook
+        has papermill's two error-notice cells inserted above it).
     exec_count : int or None
         Its execution count (the ``In [n]`` a reader sees).
     source : str
