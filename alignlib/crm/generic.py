@@ -14,8 +14,10 @@ from alignlib.crm.dates import Dates, order_problems
 from alignlib.crm.duplicates import duplicates
 from alignlib.crm.labels import (
     OTHER_CHANNEL,
+    UnknownLabels,
     channels,
     opportunity_index,
+    outcome_index,
     reached_stages,
     stage_index,
 )
@@ -50,6 +52,7 @@ def load_csv(
     channel_mapping: Mapping[str, str] | None = None,
     as_of: dt.date | pd.Timestamp | None = None,
     options: ReadOptions | None = None,
+    outcome_mapping: Mapping[str, str] | None = None,
 ) -> IngestResult:
     """Load a generic CSV or Parquet file with a column mapping.
 
@@ -60,11 +63,11 @@ def load_csv(
     columns : mapping
         Canonical field -> source column. Required: ``id`` and ``created``; optional:
         ``entered_<stage>`` for any stage, ``stage`` (current stage label), ``source``,
-        ``channel``, ``owner``, ``lead_status``, ``outcome`` (won/lost/open),
-        ``close_date``, ``amount``, ``first_response``.
+        ``channel``, ``owner``, ``lead_status``, ``outcome`` (won/lost/open, or a
+        label ``outcome_mapping`` maps), ``close_date``, ``amount``, ``first_response``.
     stage_mapping : mapping, optional
         Current-stage label -> canonical stage; the canonical names and the labels
-        of the default taxonomy are always understood.
+        of the default taxonomy are always understood. Case and spaces are ignored.
     stage_names : sequence of str
         The company's stages, top to bottom.
     channel_mapping : mapping, optional
@@ -73,6 +76,11 @@ def load_csv(
         When the export was taken (default: ``options.as_of``, else the latest date in it).
     options : ReadOptions, optional
         Encoding, delimiter, decimal mark, date format, largest amount (default: detected).
+    outcome_mapping : mapping, optional
+        Outcome label -> ``won``, ``lost`` or ``open`` (``actuals.outcome_mapping``);
+        ``won``, ``lost``, ``open``, ``Closed Won`` and ``Closed Lost`` are always
+        understood. An unknown label is one problem, with its row count and the line
+        to add; its rows are rejected.
 
     Returns
     -------
@@ -126,17 +134,17 @@ def load_csv(
     mapping.update(stage_mapping or {})
     labels = text(raw, cols.get("stage"))
     stage, position, unknown = stage_index(labels, mapping, stage_names)
+    unknown_labels = UnknownLabels()
     if "stage" in cols:
-        probs.add(np.flatnonzero(unknown), cols["stage"], "unknown stage label", labels[unknown])
+        unknown_labels.report(
+            probs, unknown, labels, cols["stage"], "stage label", "stage_mapping", stage_names
+        )
     amount, bad_amount = amount_column(raw, cols.get("amount"), probs, options)
-    outcome_text = text(raw, cols.get("outcome")).str.lower()
-    bad_outcome = ~outcome_text.isin(["", "won", "lost", "open"]).to_numpy()
+    outcome_labels = text(raw, cols.get("outcome"))
+    mapped_outcome, bad_outcome = outcome_index(outcome_labels, outcome_mapping)
     if "outcome" in cols:
-        probs.add(
-            np.flatnonzero(bad_outcome),
-            cols["outcome"],
-            "unknown outcome (expected won, lost or open)",
-            outcome_text[bad_outcome],
+        unknown_labels.report(
+            probs, bad_outcome, outcome_labels, cols["outcome"], "outcome", "outcome_mapping"
         )
     drop, n_exact = duplicates(raw, ids, probs, req["id"])
     blank_id = (ids == "").to_numpy()
@@ -152,8 +160,8 @@ def load_csv(
     drop |= dates_of.bad | unknown | bad_amount | bad_outcome | blank_id | out_of_order
 
     reached = reached_stages(entered, position, len(stage_names))
-    won = reached[:, -1] | (outcome_text == "won").to_numpy()
-    outcome = outcome_text.replace("", None).where(~pd.Series(won, index=raw.index), "won")
+    won = reached[:, -1] | (mapped_outcome.fillna("") == "won").to_numpy()
+    outcome = mapped_outcome.where(~pd.Series(won, index=raw.index), "won")
     if "outcome" not in cols:
         is_open = reached[:, opportunity_index(stage_names)]
         no_outcome = np.array(None, dtype=object)
@@ -185,7 +193,7 @@ def load_csv(
         offset=offset,
         stage_names=stage_names,
     )
-    return finish(
+    result = finish(
         path=path,
         fmt="csv",
         raw=raw,
@@ -196,3 +204,4 @@ def load_csv(
         stage_names=stage_names,
         as_of=as_of,
     )
+    return unknown_labels.explain(result)

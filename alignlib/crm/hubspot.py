@@ -13,9 +13,11 @@ from alignlib.crm.amounts import amount_column
 from alignlib.crm.dates import Dates, order_problems
 from alignlib.crm.duplicates import duplicates
 from alignlib.crm.labels import (
+    UnknownLabels,
     channels,
     check_stages,
     opportunity_index,
+    outcome_index,
     outcomes,
     reached_stages,
     stage_index,
@@ -83,6 +85,7 @@ def load_hubspot(
     channel_mapping: Mapping[str, str] | None = None,
     as_of: dt.date | pd.Timestamp | None = None,
     options: ReadOptions | None = None,
+    outcome_mapping: Mapping[str, str] | None = None,
 ) -> IngestResult:
     """Load a HubSpot contacts export into the normalised table.
 
@@ -105,6 +108,10 @@ def load_hubspot(
         When the export was taken (default: ``options.as_of``, else the latest date in it).
     options : ReadOptions, optional
         Encoding, delimiter, decimal mark, date format, largest amount (default: detected).
+    outcome_mapping : mapping, optional
+        Outcome label -> won, lost or open, for an ``outcome`` column named in
+        ``columns`` (e.g. a deal stage property); its known labels override the
+        outcome read from the stage dates.
 
     Returns
     -------
@@ -196,9 +203,17 @@ def load_hubspot(
 
     labels = text(raw, req["stage"])
     stage, position, unknown = stage_index(labels, mapping, stage_names)
-    probs.add(
-        np.flatnonzero(unknown), req["stage"], "unknown lifecycle stage label", labels[unknown]
+    unknown_labels = UnknownLabels()
+    unknown_labels.report(
+        probs, unknown, labels, req["stage"], "lifecycle stage label", "stage_mapping", stage_names
     )
+    outcome_col = col_for("outcome")
+    outcome_labels = text(raw, outcome_col)
+    mapped_outcome, bad_outcome = outcome_index(outcome_labels, outcome_mapping)
+    if outcome_col is not None:
+        unknown_labels.report(
+            probs, bad_outcome, outcome_labels, outcome_col, "outcome", "outcome_mapping"
+        )
     amount, bad_amount = amount_column(raw, col_for("amount"), probs, options)
 
     drop, n_exact = duplicates(raw, ids, probs, req["id"], dates_of.repeated_ids)
@@ -208,7 +223,7 @@ def load_hubspot(
     order_cols = pd.concat([created.rename("created"), entered], axis=1)
     order_src = [req["created"], *[date_sources.get(s, f"entered_{s}") for s in stage_names]]
     out_of_order = order_problems(order_cols, order_src, probs, ~drop, raw)
-    drop |= dates_of.bad | unknown | bad_amount | blank_id | out_of_order
+    drop |= dates_of.bad | unknown | bad_outcome | bad_amount | blank_id | out_of_order
 
     reached = reached_stages(entered, position, len(stage_names))
     last = len(stage_names) - 1
@@ -216,6 +231,11 @@ def load_hubspot(
     lost_reason = text(raw, col_for("lost_reason"))
     lost = ~won & (lost_date.notna().to_numpy() | (lost_reason != "").to_numpy())
     is_open = ~won & ~lost & reached[:, opportunity_index(stage_names)]
+    if outcome_col is not None:  # a mapped outcome label says it outright
+        said = mapped_outcome.fillna("").to_numpy(dtype=object)
+        won = won | (said == "won")
+        lost = np.where(said != "", said == "lost", lost) & ~won
+        is_open = np.where(said != "", said == "open", is_open) & ~won & ~lost
     outcome = outcomes(won, lost, is_open)
     outcome.index = raw.index
     close_date = close_won.where(won, lost_date.where(lost))
@@ -239,7 +259,7 @@ def load_hubspot(
         offset=2,
         stage_names=stage_names,
     )
-    return finish(
+    result = finish(
         path=path,
         fmt="hubspot",
         raw=raw,
@@ -250,3 +270,4 @@ def load_hubspot(
         stage_names=stage_names,
         as_of=as_of,
     )
+    return unknown_labels.explain(result)

@@ -1,17 +1,102 @@
-"""Labels to canonical values: stages (and how far each contact got), channels, outcomes."""
+"""Labels to canonical values: stages (and how far each contact got), channels, outcomes.
+
+Labels match case- and whitespace-insensitively (:func:`normalise_label`). A label
+no mapping knows is reported once (:class:`UnknownLabels`), with how many rows carry
+it and the mapping line that would place it, not once per row.
+"""
 
 from __future__ import annotations
 
+import dataclasses
+import json
+import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, TypeVar
 
 import numpy as np
 import pandas as pd
 
 from alignlib.crm.read import arrow_text
 from alignlib.errors import InputError
+from alignlib.format import count
+
+if TYPE_CHECKING:
+    from alignlib.crm.problems import Problems
+    from alignlib.crm.table import IngestResult
 
 #: Channel given to sources no mapping knows.
 OTHER_CHANNEL = "other"
+
+#: The outcomes a deal can have.
+OUTCOMES = ("won", "lost", "open")
+
+#: Outcome labels understood without a mapping (matched after :func:`normalise_label`).
+DEFAULT_OUTCOME_MAPPING: dict[str, str] = {
+    "won": "won",
+    "lost": "lost",
+    "open": "open",
+    "closed won": "won",
+    "closed lost": "lost",
+    "closedwon": "won",
+    "closedlost": "lost",
+}
+
+_V = TypeVar("_V")
+
+
+def normalise_label(label: object) -> str:
+    """A label as matched: case folded, runs of whitespace made one space, ends trimmed.
+
+    Parameters
+    ----------
+    label : object
+        A label as written in an export or a parameters file.
+
+    Returns
+    -------
+    str
+        E.g. ``"  Closed   WON "`` -> ``"closed won"``.
+    """
+    return " ".join(str(label).casefold().split())
+
+
+def normalised(mapping: Mapping[str, _V]) -> dict[str, _V]:
+    """A label mapping keyed by :func:`normalise_label` (later keys win on a clash).
+
+    Parameters
+    ----------
+    mapping : mapping
+        Label -> value.
+
+    Returns
+    -------
+    dict
+        Normalised label -> value.
+    """
+    return {normalise_label(k): v for k, v in mapping.items()}
+
+
+def guess_outcome(label: str) -> str:
+    """A best guess of a label's outcome from its words (won, lost, else open).
+
+    Parameters
+    ----------
+    label : str
+        An outcome or deal-stage label.
+
+    Returns
+    -------
+    str
+        ``won`` for words like won/win/closed won/signed, ``lost`` for lost/lose/
+        dead/disqualified/churned, else ``open``.
+    """
+    words = set(re.findall(r"[a-z]+", normalise_label(label)))
+    if words & {"won", "win", "signed", "closedwon", "booked"}:
+        return "won"
+    if words & {"lost", "lose", "dead", "disqualified", "closedlost", "churned", "rejected"}:
+        return "lost"
+    return "open"
 
 
 def codes(values: pd.Series) -> tuple[list[str], np.ndarray]:
@@ -83,7 +168,7 @@ def stage_index(
     labels : pandas.Series
         Stage labels as the export writes them.
     mapping : mapping
-        Label -> canonical stage (None: outside the funnel).
+        Label -> canonical stage (None: outside the funnel); case and spaces ignored.
     stage_names : sequence of str
         The company's stages, top to bottom.
 
@@ -95,10 +180,12 @@ def stage_index(
     """
     cats, label_codes = codes(labels)
     pos_of = {s: i for i, s in enumerate(stage_names)}
+    norm = normalised(mapping)
+    keys = [normalise_label(c) for c in cats]
     # Per distinct label: known? canonical stage (in this company's stages)? position?
-    known = np.array([c in mapping for c in cats] + [False], dtype=bool)
-    blank = np.array([c == "" for c in cats] + [True], dtype=bool)
-    canon = [mapping.get(c) if mapping.get(c) in pos_of else None for c in cats] + [None]
+    known = np.array([k in norm for k in keys] + [False], dtype=bool)
+    blank = np.array([k == "" for k in keys] + [True], dtype=bool)
+    canon = [norm.get(k) if norm.get(k) in pos_of else None for k in keys] + [None]
     pos = np.array([pos_of.get(c, -1) if c else -1 for c in canon], dtype=int)
     unknown = (~known & ~blank)[label_codes]
     canonical = pick(canon, label_codes)
@@ -172,6 +259,34 @@ def channels(source: pd.Series, mapping: Mapping[str, str]) -> pd.Series:
     return out
 
 
+def outcome_index(
+    labels: pd.Series, mapping: Mapping[str, str] | None = None
+) -> tuple[pd.Series, np.ndarray]:
+    """Map outcome labels to won / lost / open (case and spaces ignored).
+
+    Parameters
+    ----------
+    labels : pandas.Series
+        Outcome labels as the export writes them.
+    mapping : mapping, optional
+        Label -> ``won``, ``lost`` or ``open`` (``actuals.outcome_mapping``), over
+        :data:`DEFAULT_OUTCOME_MAPPING`.
+
+    Returns
+    -------
+    tuple
+        (outcome per row, missing where blank or unknown, on ``labels``' index;
+        True where a non-blank label is not known).
+    """
+    norm = {**DEFAULT_OUTCOME_MAPPING, **normalised(mapping or {})}
+    cats, label_codes = codes(labels)
+    keys = [normalise_label(c) for c in cats]
+    known = np.array([k in norm or k == "" for k in keys] + [True], dtype=bool)
+    out = pick([norm.get(k) for k in keys] + [None], label_codes)
+    out.index = labels.index
+    return out, ~known[label_codes]
+
+
 def outcomes(won: np.ndarray, lost: np.ndarray, is_open: np.ndarray) -> pd.Series:
     """Won / lost / open / missing per row (won over lost over open).
 
@@ -187,3 +302,143 @@ def outcomes(won: np.ndarray, lost: np.ndarray, is_open: np.ndarray) -> pd.Serie
     """
     outcome_codes = np.where(won, 0, np.where(lost, 1, np.where(is_open, 2, 3)))
     return pick(["won", "lost", "open", None], outcome_codes)
+
+
+@dataclass(frozen=True)
+class LabelNote:
+    """The rows of one file that carry one unknown label (for the rejects file).
+
+    Attributes
+    ----------
+    file : str
+        File name, as in the problems.
+    lines : numpy.ndarray
+        Line numbers of the rows.
+    reason : str
+        Short reason written beside each rejected row.
+    """
+
+    file: str
+    lines: np.ndarray
+    reason: str
+
+
+class UnknownLabels:
+    """Unknown labels reported once each: how many rows, and the mapping line to add.
+
+    Each distinct unknown label becomes one problem (at its first row, the label as
+    its value). The rows it rejects get their reason in the rejects file through
+    :meth:`explain`, called on the loader's result.
+    """
+
+    def __init__(self) -> None:
+        self.notes: list[LabelNote] = []
+
+    def report(
+        self,
+        probs: Problems,
+        unknown: np.ndarray,
+        labels: pd.Series,
+        field: str,
+        what: str,
+        key: str,
+        choices: Sequence[str] = (),
+        action: str = "rejected",
+    ) -> None:
+        """Add one problem per distinct unknown label.
+
+        Parameters
+        ----------
+        probs : Problems
+            The file's problems.
+        unknown : numpy.ndarray
+            True for rows whose label is unknown.
+        labels : pandas.Series
+            The labels as written.
+        field : str
+            Source column.
+        what : str
+            What the label is, for the message (``outcome``, ``lead status``, ...).
+        key : str
+            The params key that maps it (``outcome_mapping`` or ``stage_mapping``).
+        choices : sequence of str
+            The values it may map to (outcomes: a guess is proposed from the words).
+        action : str
+            ``rejected`` or ``kept``.
+        """
+        pos = np.flatnonzero(unknown)
+        if len(pos) == 0:
+            return
+        values = labels.iloc[pos].astype("str").to_numpy()
+        distinct, first, counts = np.unique(values, return_index=True, return_counts=True)
+        order = np.argsort(first, kind="stable")
+        reasons = []
+        for i in order:
+            label = str(distinct[i])
+            reasons.append(unknown_label_message(label, int(counts[i]), what, key, choices))
+        probs.add(pos[first[order]], field, reasons, distinct[order], action=action)
+        if action == "rejected":
+            for i in order:
+                at = pos[values == distinct[i]]
+                short = f"{field}: unknown {what} {str(distinct[i])!r}"
+                self.notes.append(LabelNote(probs.file, at + probs.offset, short))
+
+    def explain(self, result: IngestResult) -> IngestResult:
+        """The result with each rejected row's unknown label written in ``_problems``.
+
+        Parameters
+        ----------
+        result : IngestResult
+            What the loader returned.
+
+        Returns
+        -------
+        IngestResult
+            The same result; only ``rejects["_problems"]`` may differ.
+        """
+        rejects = result.rejects
+        if not self.notes or rejects.empty:
+            return result
+        reasons = rejects["_problems"].astype("str").to_numpy(dtype=object).copy()
+        for note in self.notes:
+            hit = (rejects["_file"] == note.file).to_numpy() & np.isin(
+                rejects["_row"].to_numpy(), note.lines
+            )
+            for i in np.flatnonzero(hit):
+                if note.reason not in reasons[i]:
+                    reasons[i] = f"{reasons[i]}; {note.reason}" if reasons[i] else note.reason
+        rejects = rejects.assign(_problems=reasons)
+        return dataclasses.replace(result, rejects=rejects)
+
+
+def unknown_label_message(label: str, n: int, what: str, key: str, choices: Sequence[str]) -> str:
+    """The one line that reports an unknown label: count, and the mapping line to add.
+
+    Parameters
+    ----------
+    label : str
+        The label as written.
+    n : int
+        Rows that carry it.
+    what : str
+        What the label is (``outcome``, ``lead status``, ...).
+    key : str
+        ``outcome_mapping`` or ``stage_mapping``.
+    choices : sequence of str
+        Values it may map to.
+
+    Returns
+    -------
+    str
+        E.g. ``unknown outcome 'Engaging' on 1,234 rows: add  outcome_mapping:
+        {"Engaging": open}  (or won/lost)``.
+    """
+    rows = "row" if n == 1 else "rows"
+    quoted = json.dumps(label, ensure_ascii=False)  # JSON strings are valid YAML
+    if key == "outcome_mapping":
+        guess = guess_outcome(label)
+        others = "/".join(o for o in OUTCOMES if o != guess)
+        line = f"{key}: {{{quoted}: {guess}}}  (or {others})"
+    else:
+        line = f"{key}: {{{quoted}: <stage>}}  (a stage of {', '.join(choices)}; null: outside the funnel)"
+    return f"unknown {what} {label!r} on {count(n)} {rows}: add  {line}"

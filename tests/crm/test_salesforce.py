@@ -62,4 +62,6 @@ def test_sample_salesforce_pair():
         SAMPLE_DIR / "salesforce_leads.csv", SAMPLE_DIR / "salesforce_opportunities.csv"
     )
     assert r.rejected >= 7 and r.reached()["won"] > 0
-    assert {"negative amount", "unknown lead status"} <= set(r.problems_frame["reason"])
+    reasons = set(r.problems_frame["reason"])
+    assert "negative amount" in reasons
+    assert any(x.startswith("unknown lead status ") for x in reasons)
