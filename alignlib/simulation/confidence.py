@@ -120,6 +120,7 @@ def plan_for_confidence(
     rng: np.random.Generator | None = None,
     point_rates: Sequence[float] | None = None,
     max_leads: int = _MAX_COUNT,
+    memory_gb: float | None = None,
     leads: int | LeadVolume | None = None,
     stages: Sequence[str] | None = None,
     rates: Sequence[float | tuple[int, int]] | None = None,
@@ -154,6 +155,9 @@ def plan_for_confidence(
         Rates for the point-estimate plan (default: the rate, or converted / total).
     max_leads : int
         Give up above this volume.
+    memory_gb : float, optional
+        Memory budget in GB for the common random numbers (default as in
+        :func:`simulate_funnel`); too many trials are refused before drawing.
     leads : int or LeadVolume, optional
         Keyword form: the shape of the lead volume (default: fixed).
     stages, rates, deal_size, lags, quarter_days, lead_window_start, carry_in
@@ -166,8 +170,9 @@ def plan_for_confidence(
     Raises
     ------
     InputError
-        Confidence outside (0, 1), a non-positive target, bad funnel inputs, or no volume
-        up to ``max_leads`` reaching the confidence.
+        Confidence outside (0, 1), a non-positive target, bad funnel inputs, more trials
+        than fit in the memory budget, or no volume up to ``max_leads`` reaching the
+        confidence.
     """
     c = _check_nonnegative(confidence, "confidence")
     if not (0.0 < c < 1.0):
@@ -193,7 +198,9 @@ def plan_for_confidence(
             "carry_in": carry_in,
         },
     )
-    crn = CommonRandomNumbers.draw(model, n, entropy)
+    crn = CommonRandomNumbers.draw(
+        model, n, entropy, memory_gb=memory_gb, where="plan_for_confidence"
+    )
     point_volumes, _ = _point_plan(float(target), model, point_rates)
     point_leads = point_volumes[model.stages[0]]
 

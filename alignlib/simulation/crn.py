@@ -14,11 +14,10 @@ import numpy as np
 
 from alignlib.simulation.draws import approximate_deal_sum
 from alignlib.simulation.engine import blocks
+from alignlib.simulation.memory import CRN_MAX_PATH as _CRN_MAX_PATH
+from alignlib.simulation.memory import check_memory, crn_bytes_per_trial
 from alignlib.simulation.model import FunnelModel
 from alignlib.simulation.streams import Stream, stream_generator
-
-#: Longest run of exact deal amounts kept per trial by CommonRandomNumbers (memory bound).
-_CRN_MAX_PATH: int = 128
 
 
 def _uniform(rng: np.random.Generator, n: int) -> np.ndarray:
@@ -68,11 +67,43 @@ class CommonRandomNumbers:
         trials: int,
         entropy: int,
         exact_below: int | None = None,
+        *,
+        memory_gb: float | None = None,
+        where: str = "common random numbers",
     ) -> CommonRandomNumbers:
-        """Draw the fixed per-trial inputs, block by block as :func:`simulate_funnel` does."""
+        """Draw the fixed per-trial inputs, block by block as :func:`simulate_funnel` does.
+
+        Parameters
+        ----------
+        model : FunnelModel
+            The funnel.
+        trials : int
+            Trials to draw.
+        entropy : int
+            Root entropy of the run.
+        exact_below : int, optional
+            Won-deal counts below this keep exact deal amounts (default
+            ``model.deal_size.exact_sum_below``; at most 128 per trial).
+        memory_gb : float, optional
+            Memory budget in GB (see :func:`~alignlib.simulation.memory.memory_budget`);
+            trials that would not fit are refused before anything is drawn.
+        where : str
+            Entry point named in the memory error.
+
+        Returns
+        -------
+        CommonRandomNumbers
+        """
         parts: dict[str, list[np.ndarray]] = {}
         if exact_below is None:
             exact_below = model.deal_size.exact_sum_below
+        check_memory(
+            trials,
+            crn_bytes_per_trial(model, exact_below),
+            where=where,
+            what="common random numbers",
+            memory_gb=memory_gb,
+        )
         k_path = max(1, min(exact_below - 1, _CRN_MAX_PATH))
         lognormal = model.deal_size.spread > 0
         for block, n in blocks(trials):

@@ -4,6 +4,10 @@ Trials run in blocks of :data:`BLOCK_TRIALS`, each with its own random stream sp
 one ``SeedSequence`` (:mod:`alignlib.simulation.streams`): the stream partition depends only
 on the seed and the number of trials, so the numbers are identical whatever the chunk size,
 the number of threads, or whether the blocks run on a dask cluster.
+
+A run refuses, before allocating, trials whose result arrays would not fit in the memory
+budget (:mod:`alignlib.simulation.memory`). Ctrl-C stops it promptly: pending chunks are
+cancelled (threads and dask) and running ones stop at their next block.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import numpy as np
 
 from alignlib.errors import InputError
 from alignlib.simulation.draws import simulate_block
+from alignlib.simulation.memory import check_memory, result_bytes_per_trial
 from alignlib.simulation.model import (
     DEAL_SUM_EXACT_BELOW,
     DealSize,
@@ -179,8 +184,16 @@ def _chunks(blocks: list[tuple[int, int]], chunk_size: int | None) -> list[list[
     return [blocks[i : i + per] for i in range(0, len(blocks), per)]
 
 
+class Cancelled(Exception):
+    """Raised inside a chunk whose run was cancelled (Ctrl-C): the chunk stops between blocks."""
+
+
 def run_chunk(
-    model: FunnelModel, entropy: int, blocks: Sequence[tuple[int, int]], exact_below: int
+    model: FunnelModel,
+    entropy: int,
+    blocks: Sequence[tuple[int, int]],
+    exact_below: int,
+    cancel: threading.Event | None = None,
 ) -> dict[str, np.ndarray]:
     """Simulate whole blocks ``(block, n_trials)`` and concatenate them (the dask task).
 
@@ -194,13 +207,19 @@ def run_chunk(
         Blocks and their trial counts, consecutive.
     exact_below : int
         Won-deal counts below this get exact lognormal sums.
+    cancel : threading.Event, optional
+        Checked before each block: once set, the chunk stops with :class:`Cancelled`.
 
     Returns
     -------
     dict of ndarray
         As :func:`~alignlib.simulation.draws.simulate_block`, over all the blocks.
     """
-    parts = [simulate_block(model, entropy, b, n, exact_below) for b, n in blocks]
+    parts = []
+    for b, n in blocks:
+        if cancel is not None and cancel.is_set():
+            raise Cancelled
+        parts.append(simulate_block(model, entropy, b, n, exact_below))
     return {
         "counts": np.concatenate([p["counts"] for p in parts], axis=1),
         **{key: np.concatenate([p[key] for p in parts]) for key in parts[0] if key != "counts"},
@@ -219,6 +238,7 @@ def simulate_funnel(
     chunk_size: int | None = None,
     progress: ProgressCallback | None = None,
     exact_deal_sums_below: int | None = None,
+    memory_gb: float | None = None,
     leads: int | LeadVolume | None = None,
     stages: Sequence[str] | None = None,
     rates: Sequence[float | tuple[int, int]] | None = None,
@@ -264,6 +284,9 @@ def simulate_funnel(
         three-moment shifted-lognormal approximation. Default
         ``DealSize.exact_sum_below`` (16 for realistic spreads); a huge value makes every
         sum exact.
+    memory_gb : float, optional
+        Memory budget in GB for the result arrays; default ``ALIGNLIB_MEMORY_GB``, else half
+        the machine's memory (:func:`~alignlib.simulation.memory.memory_budget`).
     leads : int or LeadVolume, optional
         Keyword form: leads entering the top stage, a fixed number,
         ``LeadVolume.poisson(mean)`` or ``LeadVolume.monthly(volumes, spread)``.
@@ -302,8 +325,9 @@ def simulate_funnel(
     ------
     InputError
         For bad rates or counts (naming the stage and the value), zero or negative trials,
-        negative leads, a non-positive deal size, lags that do not match the stages, or a
-        model given together with funnel keywords.
+        negative leads, a non-positive deal size, lags that do not match the stages, a
+        model given together with funnel keywords, or more trials than fit in the memory
+        budget (raised before anything is allocated, with the memory they would need).
 
     Notes
     -----
@@ -325,6 +349,13 @@ def simulate_funnel(
             "lead_window_start": lead_window_start,
             "carry_in": carry_in,
         },
+    )
+    check_memory(
+        n,
+        result_bytes_per_trial(model),
+        where="simulate_funnel",
+        what="result arrays",
+        memory_gb=memory_gb,
     )
     return _run(
         model,
@@ -371,6 +402,7 @@ def _run(
         if model.carry_in:
             carried = np.empty(trials, dtype=np.int32)
     lock = threading.Lock()
+    cancel = threading.Event()
 
     def store(chunk: list[tuple[int, int]], part: dict[str, np.ndarray]) -> None:
         start = chunk[0][0] * BLOCK_TRIALS
@@ -398,13 +430,7 @@ def _run(
             for chunk in chunks:
                 store(chunk, run_chunk(model, entropy, chunk, exact_below))
         else:
-            with ThreadPoolExecutor(max_workers=n_workers) as pool:
-                futures = {
-                    pool.submit(run_chunk, model, entropy, chunk, exact_below): chunk
-                    for chunk in chunks
-                }
-                for fut in as_completed(futures):
-                    store(futures[fut], fut.result())
+            _run_threads(model, entropy, chunks, exact_below, n_workers, cancel, store)
 
     return SimulationResult(
         stages=model.stages,
@@ -418,6 +444,37 @@ def _run(
         seed=entropy,
         model=model,
     )
+
+
+def _run_threads(
+    model: FunnelModel,
+    entropy: int,
+    chunks: list[list[tuple[int, int]]],
+    exact_below: int,
+    n_workers: int,
+    cancel: threading.Event,
+    store: Callable[[list[tuple[int, int]], dict[str, np.ndarray]], None],
+) -> None:
+    """Run the chunks on a thread pool; on any exception (Ctrl-C) cancel and stop promptly.
+
+    A ``with ThreadPoolExecutor`` block would wait for every queued chunk before letting a
+    KeyboardInterrupt through; instead queued chunks are cancelled and running ones stop
+    at their next block (``cancel``).
+    """
+    pool = ThreadPoolExecutor(max_workers=n_workers, thread_name_prefix="alignlib-sim")
+    try:
+        futures = {
+            pool.submit(run_chunk, model, entropy, chunk, exact_below, cancel): chunk
+            for chunk in chunks
+        }
+        for fut in as_completed(futures):
+            # pop: a stored chunk's arrays are freed instead of kept alive by its future
+            store(futures.pop(fut), fut.result())
+    except BaseException:
+        cancel.set()
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
 
 
 def _run_dask(
@@ -439,7 +496,8 @@ def _run_dask(
     if own:
         try:
             client = Client(scheduler, timeout="20s")
-        except OSError as exc:
+        except (OSError, ValueError, TypeError) as exc:
+            # distributed says "missing port number" (ValueError) for a bad address
             raise InputError(f"scheduler {scheduler!r}: cannot connect ({exc})") from None
     try:
         model_future = client.scatter(model, broadcast=True)
@@ -448,9 +506,14 @@ def _run_dask(
             for chunk in chunks
         ]
         index = {f.key: chunk for f, chunk in zip(futures, chunks, strict=True)}
-        for fut in dask_as_completed(futures):
-            store(index[fut.key], fut.result())
-            fut.release()
+        try:
+            for fut in dask_as_completed(futures):
+                store(index[fut.key], fut.result())
+                fut.release()
+        except BaseException:
+            # Ctrl-C (or a failed chunk): the cluster drops what is queued or running
+            client.cancel(futures)
+            raise
     finally:
         if own:
             client.close()

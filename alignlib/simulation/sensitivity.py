@@ -97,6 +97,7 @@ def sensitivity(
     trials: int | None = None,
     seed: int | None = None,
     rng: np.random.Generator | None = None,
+    memory_gb: float | None = None,
     leads: int | LeadVolume | None = None,
     stages: Sequence[str] | None = None,
     rates: Sequence[float | tuple[int, int]] | None = None,
@@ -139,6 +140,9 @@ def sensitivity(
         Common random numbers drawn; default :data:`DEFAULT_SEARCH_TRIALS`.
     seed, rng
         As in :func:`simulate_funnel`.
+    memory_gb : float, optional
+        Memory budget in GB for the common random numbers (default as in
+        :func:`simulate_funnel`); too many trials are refused before drawing.
     leads, stages, rates, deal_size, lags, quarter_days, lead_window_start, carry_in
         Keyword form, as in :func:`simulate_funnel`.
 
@@ -168,7 +172,7 @@ def sensitivity(
             "carry_in": carry_in,
         },
     )
-    crn = CommonRandomNumbers.draw(model, n, entropy)
+    crn = CommonRandomNumbers.draw(model, n, entropy, memory_gb=memory_gb, where="sensitivity")
     base_leads = model.leads.mean
     base = crn.p_hit(target, base_leads)
     rows: list[dict[str, Any]] = []

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+import time
+
 import numpy as np
 import pytest
 
@@ -10,6 +13,7 @@ from alignlib.simulation import (
     BLOCK_TRIALS,
     LeadVolume,
     build_model,
+    engine,
     plan_for_confidence,
     sensitivity,
     simulate_funnel,
@@ -180,3 +184,106 @@ def test_model_and_keywords_together_or_neither_are_refused():
         sensitivity({"leads": 10}, target=1.0, trials=10)  # type: ignore[arg-type]
     # the default number of trials is the documented one
     assert simulate_funnel(model, seed=1, workers=1).trials == 100_000
+
+
+# --------------------------------------------------------------------------- Ctrl-C
+
+
+def _slow_blocks(monkeypatch, seconds=0.05):
+    """Count the blocks simulated, each taking ``seconds`` (so a run is long enough to stop)."""
+    calls = []
+    real = engine.simulate_block
+
+    def slow(*args, **kwargs):
+        calls.append(args[2])
+        time.sleep(seconds)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(engine, "simulate_block", slow)
+    return calls
+
+
+def test_a_cancelled_chunk_stops_before_its_next_block(monkeypatch):
+    calls = _slow_blocks(monkeypatch, 0.0)
+    model = build_model(leads=100, stages=STAGES, rates=FIXED_RATES, deal_size=1.0)
+    cancel = threading.Event()
+    cancel.set()
+    with pytest.raises(engine.Cancelled):
+        engine.run_chunk(model, 1, [(0, 10), (1, 10)], 16, cancel)
+    assert calls == []
+    cancel.clear()
+    real = engine.simulate_block
+
+    def set_after_first(*args, **kwargs):
+        cancel.set()
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(engine, "simulate_block", set_after_first)
+    with pytest.raises(engine.Cancelled):
+        engine.run_chunk(model, 1, [(0, 10), (1, 10), (2, 10)], 16, cancel)
+
+
+def test_ctrl_c_cancels_queued_chunks_and_stops_running_ones(monkeypatch):
+    calls = _slow_blocks(monkeypatch, 0.1)
+    n_blocks = 40
+
+    def interrupt(_n):
+        raise KeyboardInterrupt
+
+    start = time.monotonic()
+    with pytest.raises(KeyboardInterrupt):
+        simulate_funnel(
+            leads=100,
+            stages=["lead", "won"],
+            rates=[0.5],
+            deal_size=1.0,
+            trials=n_blocks * BLOCK_TRIALS,
+            seed=1,
+            workers=2,
+            progress=interrupt,
+        )
+    waited = time.monotonic() - start
+    time.sleep(0.3)  # let the running blocks finish
+    # without cancelling, the pool would wait for all 40 blocks (2 s) before letting Ctrl-C out
+    assert waited < 1.0
+    assert len(calls) <= 6, calls
+
+
+def test_ctrl_c_on_a_dask_cluster_cancels_its_tasks(monkeypatch):
+    distributed = pytest.importorskip("distributed")
+    calls = _slow_blocks(monkeypatch, 0.1)
+
+    def interrupt(_n):
+        raise KeyboardInterrupt
+
+    with (
+        distributed.LocalCluster(
+            n_workers=1,
+            threads_per_worker=2,
+            processes=False,
+            host="127.0.0.1",
+            protocol="tcp",
+            dashboard_address=None,
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        with pytest.raises(KeyboardInterrupt):
+            simulate_funnel(
+                leads=100,
+                stages=["lead", "won"],
+                rates=[0.5],
+                deal_size=1.0,
+                trials=40 * BLOCK_TRIALS,
+                seed=1,
+                client=client,
+                progress=interrupt,
+            )
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and client.run_on_scheduler(
+            lambda dask_scheduler: sum(
+                1 for ts in dask_scheduler.tasks.values() if ts.state != "memory"
+            )
+        ):
+            time.sleep(0.05)
+        time.sleep(0.3)
+        assert len(calls) < 10, calls
