@@ -8,6 +8,7 @@ from typing import Any
 
 import pandas as pd
 
+from alignlib.errors import InputError
 from alignlib.metrics._table import sharing
 from alignlib.metrics.actual_to_plan import actual_to_plan
 from alignlib.metrics.conversion import (
@@ -29,8 +30,9 @@ def summarise(
     as_of: dt.date | pd.Timestamp | str,
     *,
     spend: pd.DataFrame | None = None,
-    sla_hours: float = 4.0,
+    sla_hours: float | None = 4.0,
     acceptance_hours: float | None = None,
+    handoff_stage: str = "mql",
     plan_monthly: pd.DataFrame | None = None,
     forecast_quarter: pd.Period | str | None = None,
     confidence: float = 0.8,
@@ -49,12 +51,13 @@ def summarise(
         When the export was taken.
     spend : DataFrame, optional
         Monthly spend (adds ``costs``).
-    sla_hours, acceptance_hours
-        As for :func:`~alignlib.metrics.sla`.
+    sla_hours, acceptance_hours, handoff_stage
+        As for :func:`~alignlib.metrics.sla`; ``sla_hours=None`` leaves ``sla`` out.
     plan_monthly : DataFrame, optional
         The plan's monthly volumes (adds ``actual_to_plan``).
     forecast_quarter, confidence
-        As for :func:`~alignlib.metrics.forecast_volumes`.
+        As for :func:`~alignlib.metrics.forecast_volumes`; ``forecast`` is left out when
+        there is no complete month before ``as_of`` or the quarter is over.
 
     Returns
     -------
@@ -70,11 +73,21 @@ def summarise(
             "velocity": velocity(table),
             "won_lost": won_lost(table),
             "trends": trends(table, as_of),
-            "forecast": forecast_volumes(
-                table, as_of, quarter=forecast_quarter, confidence=confidence
-            ),
-            "sla": sla(table, as_of, sla_hours, acceptance_hours=acceptance_hours),
         }
+        try:
+            out["forecast"] = forecast_volumes(
+                table, as_of, quarter=forecast_quarter, confidence=confidence
+            )
+        except InputError:
+            pass  # no complete month yet, or the quarter is over: nothing to forecast
+        if sla_hours is not None:
+            out["sla"] = sla(
+                table,
+                as_of,
+                sla_hours,
+                acceptance_hours=acceptance_hours,
+                handoff_stage=handoff_stage,
+            )
         if spend is not None:
             out["costs"] = costs(table, spend)
         if plan_monthly is not None:

@@ -19,7 +19,8 @@ class Velocity:
     Attributes
     ----------
     summary : DataFrame
-        Index transition (``lead_to_mql`` ... and ``<top>_to_<bottom>``); columns
+        Index transition (``lead_to_mql`` ... and, with more than two stages,
+        ``<top>_to_<bottom>``); columns
         ``n``, ``median``, ``p90``, ``mean`` (days).
     by_group : DataFrame
         Same statistics by (transition, group), e.g. by channel.
@@ -47,7 +48,7 @@ def velocity(
 
     A skipped stage has no date, so its transitions are measured only for
     contacts that have both dates; the top-to-bottom cycle uses the first and last
-    stage dates. Negative gaps cannot occur in accepted rows (out-of-order dates
+    stage dates (a funnel of two stages has only that one step). Negative gaps cannot occur in accepted rows (out-of-order dates
     are rejected at ingest).
 
     Parameters
@@ -64,7 +65,9 @@ def velocity(
     Velocity
     """
     stages = checked_stages(table, stage_names)
-    pairs = list(zip(stages[:-1], stages[1:], strict=True)) + [(stages[0], stages[-1])]
+    pairs = list(zip(stages[:-1], stages[1:], strict=True))
+    if len(stages) > 2:  # with two stages the only step is already top to bottom
+        pairs.append((stages[0], stages[-1]))
     group = groups(table, by)
     names = [f"{a}_to_{b}" for a, b in pairs]
     transition_codes, group_codes, day_parts = [], [], []

@@ -91,3 +91,18 @@ def test_summarise_equals_each_metric_on_its_own():
         "actual_to_plan": metrics.actual_to_plan(t, plan, as_of),
     }
     _assert_same(dict(together), alone)
+
+
+def test_summarise_for_any_funnel_shape_without_sla_or_history_to_forecast():
+    """Issue 11: the hand-off stage is the funnel's; no SLA and no complete month leave keys out."""
+    from alignlib.synthetic import SyntheticFunnel, synthetic_table
+
+    funnel = SyntheticFunnel(("opportunity", "won"), (0.4,), (20.0,), monthly_leads=80)
+    t = synthetic_table(funnel, start="2025-03-01", months=1, as_of="2025-03-25", seed=1)
+    out = metrics.summarise(t, "2025-03-25", sla_hours=None)
+    assert "sla" not in out and "forecast" not in out
+    assert list(out["velocity"].summary.index) == ["opportunity_to_won"]
+    t = synthetic_table(funnel, start="2025-01-01", months=3, as_of="2025-03-25", seed=1)
+    out = metrics.summarise(t, "2025-03-25", sla_hours=4, handoff_stage="opportunity")
+    assert out["sla"].summary["handoffs"] > 0
+    assert "forecast" in out

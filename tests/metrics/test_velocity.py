@@ -22,3 +22,17 @@ def test_velocity(table):
     by = v.by_group.loc[("lead_to_mql", "referral")]
     assert by["n"] == 3 and by["median"] == pytest.approx(1.0)  # 104 (0.125), 107, 114
     assert set(v.distribution.columns) == {"transition", "channel", "days"}
+
+
+def test_a_two_stage_funnel_has_one_step_not_a_repeated_top_to_bottom():
+    """Issue 11: the top-to-bottom pair of a two-stage funnel is its only step."""
+    from alignlib.synthetic import SyntheticFunnel, synthetic_table
+
+    funnel = SyntheticFunnel(("opportunity", "won"), (0.4,), (20.0,), monthly_leads=80)
+    t = synthetic_table(funnel, start="2025-01-01", months=6, as_of="2025-08-01", seed=1)
+    v = metrics.velocity(t)
+    assert list(v.summary.index) == ["opportunity_to_won"]
+    assert v.summary.loc["opportunity_to_won", "n"] == t["entered_won"].notna().sum()
+    three = SyntheticFunnel(("a", "b", "c"), (0.5, 0.5), (5.0, 5.0), monthly_leads=80)
+    t3 = synthetic_table(three, start="2025-01-01", months=6, as_of="2025-08-01", seed=1)
+    assert list(metrics.velocity(t3).summary.index) == ["a_to_b", "b_to_c", "a_to_c"]
