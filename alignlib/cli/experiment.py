@@ -6,6 +6,8 @@ import argparse
 import re
 
 _COUNTS = re.compile(r"^\s*(?:(?P<name>[A-Za-z0-9_.-]+)\s*=\s*)?(?P<c>\d+)\s*/\s*(?P<n>\d+)\s*$")
+# numbers that are not whole numbers >= 0 (-1/10, 2.5/10): a clearer message than the shape's
+_SIGNED = re.compile(r"^\s*(?:[A-Za-z0-9_.-]+\s*=\s*)?[-+]?[\d.]+\s*/\s*[-+]?[\d.]+\s*$")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -66,6 +68,8 @@ def _counts(text: str, what: str) -> tuple[str | None, tuple[int, int]]:
     from alignlib.errors import InputError
 
     match = _COUNTS.match(text or "")
+    if not match and _SIGNED.match(text or ""):
+        raise InputError(f"{what}: counts must be whole numbers >= 0: {text!r}")
     if not match:
         raise InputError(f"{what}: expected CONVERSIONS/N such as 200/1000, got {text!r}")
     conversions, n = int(match["c"]), int(match["n"])

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from alignlib.cli._args import check_output_file
+
 _SHOWN_PROBLEMS = 25
 
 
@@ -45,6 +47,9 @@ def handler(args: argparse.Namespace) -> int:
     from alignlib.paths import outputs_dir
     from alignlib.taxonomy import DEFAULT_STAGE_NAMES
 
+    # before reading anything: a bad rejects path is one line, and nothing is half-written
+    rejects_target = args.rejects or default_rejects_path(args.file, outputs_dir() / "ingest")
+    check_output_file(rejects_target, "--rejects" if args.rejects else "rejects file")
     stage_names = DEFAULT_STAGE_NAMES
     stage_mapping: dict = {}
     columns: dict = {}
@@ -81,8 +86,7 @@ def handler(args: argparse.Namespace) -> int:
     )
     rejects_path = None
     if result.rejected:
-        target = args.rejects or default_rejects_path(args.file, outputs_dir() / "ingest")
-        rejects_path = write_rejects(result, target)
+        rejects_path = write_rejects(result, rejects_target)
 
     if args.json:
         out = result.to_dict()

@@ -7,6 +7,8 @@ import json
 import re
 import sys
 
+from alignlib.cli._args import check_output_folder, scheduler_address
+
 
 def _positive_int(text: str) -> int:
     try:
@@ -54,6 +56,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--scheduler",
         default=None,
+        type=scheduler_address,
         metavar="tcp://HOST:PORT",
         help="render on a dask.distributed cluster (workers must see the same files)",
     )
@@ -80,7 +83,10 @@ def handler(args: argparse.Namespace) -> int:
     """Run the batch; 0 when every report rendered, 1 when any failed."""
     from alignlib import batch
     from alignlib.errors import InputError
+    from alignlib.paths import outputs_dir
 
+    # before any report runs: a bad folder is one line, not a traceback after minutes
+    check_output_folder(outputs_dir() if args.out is None else args.out, "--out")
     reports = batch.REPORTS
     if args.report:
         known = {r.name: r for r in batch.REPORTS}

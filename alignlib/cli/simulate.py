@@ -8,6 +8,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from alignlib.cli._args import scheduler_address
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``simulate`` verb and its options.
@@ -42,7 +44,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--workers", type=int, help="threads for a local run (default: cores)")
     parser.add_argument(
-        "--scheduler", metavar="tcp://HOST:PORT", help="run on this dask.distributed cluster"
+        "--scheduler",
+        type=scheduler_address,
+        metavar="tcp://HOST:PORT",
+        help="run on this dask.distributed cluster",
+    )
+    parser.add_argument(
+        "--memory-gb",
+        type=float,
+        help="memory budget for the simulated trials, in GB (default: ALIGNLIB_MEMORY_GB, "
+        "else half the machine's memory, at most 4); more trials than fit are refused",
     )
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.set_defaults(func=run)
@@ -74,6 +85,11 @@ def run(args: argparse.Namespace) -> int:
         sensitivity,
         simulate_funnel,
     )
+    from alignlib.simulation.memory import (
+        check_memory,
+        crn_bytes_per_trial,
+        result_bytes_per_trial,
+    )
 
     params = load_params(args.params).with_scenario(args.scenario)
     trials = params.simulation.trials if args.trials is None else args.trials
@@ -86,6 +102,23 @@ def run(args: argparse.Namespace) -> int:
         raise InputError(f"--leads: {args.leads} must be >= 0")
     target = params.target.bookings
     model = model_from_params(params, leads=args.leads)
+    # both budgets before any work: a too-large --plan-trials should not wait for --trials
+    if isinstance(trials, int) and trials > 0:
+        check_memory(
+            trials,
+            result_bytes_per_trial(model),
+            where="--trials",
+            what="result arrays",
+            memory_gb=args.memory_gb,
+        )
+    if isinstance(plan_trials, int) and plan_trials > 0:
+        check_memory(
+            plan_trials,
+            crn_bytes_per_trial(model),
+            where="--plan-trials",
+            what="common random numbers",
+            memory_gb=args.memory_gb,
+        )
 
     # progress on stderr only for long runs on a terminal (tqdm disables itself otherwise)
     with tqdm(
@@ -103,6 +136,7 @@ def run(args: argparse.Namespace) -> int:
             workers=args.workers,
             scheduler=args.scheduler,
             progress=bar.update,
+            memory_gb=args.memory_gb,
         )
     plan = plan_for_confidence(
         model,
@@ -111,8 +145,11 @@ def run(args: argparse.Namespace) -> int:
         trials=plan_trials,
         seed=seed,
         point_rates=list(params.rates),
+        memory_gb=args.memory_gb,
     )
-    sens = sensitivity(model, target=target, trials=plan_trials, seed=seed)
+    sens = sensitivity(
+        model, target=target, trials=plan_trials, seed=seed, memory_gb=args.memory_gb
+    )
 
     if args.json:
         print_json(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -137,3 +138,36 @@ def test_experiment_bad_input_exits_2_without_traceback(argv, fragment, capsys):
     assert main(["experiment", *argv]) == 2
     err = capsys.readouterr().err
     assert fragment in err and "Traceback" not in err
+
+
+# ------------------------------------------------------------------ issue 10: hostile counts
+
+
+@pytest.mark.parametrize(
+    ("argv", "fragment"),
+    [
+        (["--control", "-1/10", "--variant", "1/10"], "--control: counts must be whole numbers"),
+        (["--control", "1/10", "--variant", "-1/10"], "--variant: counts must be whole numbers"),
+        (["--control", "1/-10", "--variant", "1/10"], "'1/-10'"),
+        (["--control", "2.5/10", "--variant", "1/10"], ">= 0: '2.5/10'"),
+        (["--control", "-x", "--variant", "1/10"], "CONVERSIONS/N"),
+    ],
+)
+def test_values_starting_with_a_dash_reach_the_counts_check(argv, fragment, capsys):
+    assert main(["experiment", *argv]) == 2
+    err = capsys.readouterr().err
+    assert fragment in err and "expected one argument" not in err and "Traceback" not in err
+
+
+def test_an_option_after_an_option_is_still_a_usage_error(capsys):
+    assert main(["experiment", "--control", "--json"]) == 2
+    assert "expected one argument" in capsys.readouterr().err
+
+
+def test_counts_of_a_trillion_return_quickly(capsys):
+    start = time.monotonic()
+    argv = ["--control", "1000000000000/1000000000000", "--variant", "999999999999/1000000000000"]
+    assert main(["experiment", *argv]) == 0
+    out = capsys.readouterr().out
+    assert "1,000,000,000,000/1,000,000,000,000" in out and "z-test" in out
+    assert time.monotonic() - start < 10

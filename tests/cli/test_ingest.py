@@ -69,3 +69,44 @@ def test_cli_ingest_unreadable_exits_2(tmp_path, capsys):
     assert main(["ingest", str(bad), "--json"]) == 2
     err = capsys.readouterr().err
     assert "Create Date" in err and "Traceback" not in err
+
+
+# ------------------------------------------------------------------ issue 10: rejects paths
+
+
+def _ingest_fails(argv, capsys) -> str:
+    from alignlib.cli import main
+
+    assert main(["ingest", str(FIX / "hubspot_small.csv"), *argv]) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    return err
+
+
+def test_rejects_under_a_file(tmp_path, capsys):
+    (tmp_path / "f").write_text("x")
+    target = tmp_path / "f" / "x.rejects-contains-personal-data.csv"
+    err = _ingest_fails(["--rejects", str(target)], capsys)
+    assert f"--rejects {target}: {tmp_path / 'f'} is a file, not a folder" in err
+
+
+def test_rejects_at_a_folder(tmp_path, capsys):
+    err = _ingest_fails(["--rejects", str(tmp_path)], capsys)
+    assert f"--rejects {tmp_path} is a folder; give a file name inside it" in err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_rejects_not_writable(tmp_path, capsys, monkeypatch):
+    import alignlib.cli._args as cli_args
+
+    monkeypatch.setattr(cli_args.os, "access", lambda p, m: False)
+    target = tmp_path / "x.rejects-contains-personal-data.csv"
+    assert f"--rejects {target}: not writable" in _ingest_fails(["--rejects", str(target)], capsys)
+
+
+def test_the_export_is_a_folder(tmp_path, capsys):
+    from alignlib.cli import main
+
+    assert main(["ingest", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert str(tmp_path) in err and "Traceback" not in err

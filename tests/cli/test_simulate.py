@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
 import subprocess
 import sys
+import time
+from pathlib import Path
 
 import pytest
 
@@ -99,3 +103,73 @@ def test_scheduler_option_gives_the_local_numbers(params_file, capsys):
         assert main([*argv, "--scheduler", cluster.scheduler_address]) == 0
         remote = json.loads(capsys.readouterr().out)
     assert remote == local
+
+
+# ------------------------------------------------------------------ issue 10: bounded, stoppable
+
+
+def test_too_many_trials_are_refused_with_the_figure_before_any_work(params_file, capsys):
+    start = time.monotonic()
+    argv = ["simulate", str(params_file), "--trials", "100000000", "--memory-gb", "2"]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "100,000,000 trials need about" in err and "GB of result arrays" in err
+    assert "the limit is 2.0 GB (ALIGNLIB_MEMORY_GB or --memory-gb)" in err
+    assert "use fewer trials" in err and "Traceback" not in err
+    assert time.monotonic() - start < 10
+
+
+def test_too_many_plan_trials_are_refused_before_the_simulation(params_file, capsys, monkeypatch):
+    monkeypatch.setenv("ALIGNLIB_MEMORY_GB", "0.01")
+    argv = ["simulate", str(params_file), "--trials", "100", "--plan-trials", "10000000"]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "--plan-trials: 10,000,000 trials need about" in err
+    assert "common random numbers" in err and "the limit is 10 MB" in err
+
+
+@pytest.mark.parametrize("address", ["notaurl", "tcp://host", "host:99999", "http://x:1", ""])
+def test_a_bad_scheduler_address_is_named(params_file, capsys, address):
+    assert main(["simulate", str(params_file), "--scheduler", address]) == 2
+    err = capsys.readouterr().err
+    assert f"--scheduler: {address!r} is not an address like tcp://127.0.0.1:8786" in err
+    assert "Traceback" not in err
+
+
+def _wait_until_simulating(pid: int, rss_mb: float = 260, timeout: float = 30) -> None:
+    """Past the imports and the params: the result arrays are filling (Linux), or 3 s."""
+    status = Path(f"/proc/{pid}/status")
+    if not status.exists():
+        time.sleep(3)
+        return
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        text = status.read_text() if status.exists() else ""
+        rss = next((int(x.split()[1]) for x in text.splitlines() if x.startswith("VmRSS")), 0)
+        if rss > rss_mb * 1024:
+            return
+        time.sleep(0.05)
+    pytest.fail("the simulation did not start within 30 s")
+
+
+def test_ctrl_c_stops_a_long_simulation_promptly(params_file):
+    # 20 million trials (about 1.6 GB of arrays, 25 s on two cores) stopped after a second
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "alignlib", "simulate", str(params_file), "--trials", "20000000"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "ALIGNLIB_MEMORY_GB": "3"},
+    )
+    _wait_until_simulating(proc.pid)
+    sent = time.monotonic()
+    proc.send_signal(signal.SIGINT)
+    try:
+        out, err = proc.communicate(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate()
+        pytest.fail("still running 10 s after Ctrl-C")
+    assert time.monotonic() - sent < 5
+    assert proc.returncode == 130, err
+    assert err.strip().endswith("interrupted") and "Traceback" not in err

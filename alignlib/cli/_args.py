@@ -1,0 +1,175 @@
+"""Checks the verbs share: option values that start with '-', scheduler addresses, paths.
+
+Paths are checked before any work starts, so a bad ``--out`` or ``--rejects`` is a one-line
+error and nothing is left half-written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+from collections.abc import Sequence
+from pathlib import Path
+
+from alignlib.errors import InputError
+
+_ADDRESS = re.compile(
+    r"^(?:(?:tcp|tls|ucx|ws|wss)://)?(?P<host>\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+):(?P<port>\d{1,5})$"
+)
+
+
+def scheduler_address(text: str) -> str:
+    """An argparse type: a dask scheduler address ``tcp://host:port`` or ``host:port``.
+
+    Parameters
+    ----------
+    text : str
+        The option's value.
+
+    Returns
+    -------
+    str
+        ``text``, unchanged.
+    """
+    match = _ADDRESS.match(text.strip())
+    if not match or not 0 < int(match["port"]) < 65536:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an address like tcp://127.0.0.1:8786")
+    return text.strip()
+
+
+def _subparser(
+    parser: argparse.ArgumentParser, argv: Sequence[str]
+) -> tuple[int, argparse.ArgumentParser] | None:
+    """The verb's sub-parser and the index of the verb in ``argv``, if a verb is given."""
+    verbs: dict[str, argparse.ArgumentParser] = {}
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            verbs = dict(action.choices)
+    for i, token in enumerate(argv):
+        if token == "--":
+            return None
+        if token in verbs:
+            return i, verbs[token]
+        if not token.startswith("-"):
+            return None
+    return None
+
+
+def join_dash_values(parser: argparse.ArgumentParser, argv: Sequence[str]) -> list[str]:
+    """``--control -1/10`` as ``--control=-1/10``: let option values start with '-'.
+
+    argparse takes a value starting with '-' (other than a plain negative number) for an
+    option and stops with "expected one argument"; joining it to its option lets the
+    option's own check say what is wrong with it. Only values that are not one of the
+    verb's options (or a prefix of one) are joined.
+
+    Parameters
+    ----------
+    parser : argparse.ArgumentParser
+        The top-level parser.
+    argv : sequence of str
+        The command line after the program name.
+
+    Returns
+    -------
+    list of str
+    """
+    out = list(argv)
+    found = _subparser(parser, out)
+    if found is None:
+        return out
+    start, sub = found
+    takes_value = {
+        opt
+        for action in sub._actions
+        if action.option_strings and action.nargs is None and action.const is None
+        for opt in action.option_strings
+    }
+    known = [opt for action in sub._actions for opt in action.option_strings]
+    i = start + 1
+    while i < len(out) - 1:
+        token, value = out[i], out[i + 1]
+        if token == "--":
+            break
+        if (
+            token in takes_value
+            and value.startswith("-")
+            and value != "--"
+            and not any(opt.startswith(value.split("=", 1)[0]) for opt in known)
+        ):
+            out[i : i + 2] = [f"{token}={value}"]
+        i += 1
+    return out
+
+
+def _nearest_existing(path: Path) -> Path:
+    for candidate in (path, *path.parents):
+        if candidate.exists() or candidate.is_symlink():
+            return candidate
+    return Path.cwd()
+
+
+def check_output_folder(path: str | Path, option: str) -> Path:
+    """Refuse an output folder that is a file, sits under a file, or cannot be written.
+
+    Parameters
+    ----------
+    path : str or Path
+        The folder (it need not exist yet).
+    option : str
+        The option named in errors (``--out``).
+
+    Returns
+    -------
+    Path
+
+    Raises
+    ------
+    InputError
+        Naming the option, the path and what is wrong.
+    """
+    p = Path(path)
+    if str(path).strip() == "":
+        raise InputError(f"{option}: give a folder (the value is empty)")
+    if p.exists() and not p.is_dir():
+        raise InputError(f"{option} {p} is a file, not a folder")
+    existing = _nearest_existing(p)
+    if not existing.is_dir():
+        raise InputError(f"{option} {p}: {existing} is a file, not a folder")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise InputError(f"{option} {p}: not writable ({existing} is read-only for you)")
+    return p
+
+
+def check_output_file(path: str | Path, option: str) -> Path:
+    """Refuse an output file that is a folder, sits under a file, or cannot be written.
+
+    Parameters
+    ----------
+    path : str or Path
+        The file (it need not exist yet).
+    option : str
+        The option named in errors (``--rejects``).
+
+    Returns
+    -------
+    Path
+
+    Raises
+    ------
+    InputError
+        Naming the option, the path and what is wrong.
+    """
+    p = Path(path)
+    if str(path).strip() == "" or str(path).endswith(("/", os.sep)):
+        raise InputError(f"{option}: give a file name, not {str(path)!r}")
+    if p.is_dir():
+        raise InputError(f"{option} {p} is a folder; give a file name inside it")
+    existing = _nearest_existing(p.parent)
+    if not existing.is_dir():
+        raise InputError(f"{option} {p}: {existing} is a file, not a folder")
+    target = p if p.exists() else existing
+    if not os.access(target, os.W_OK | (0 if target is p else os.X_OK)):
+        raise InputError(f"{option} {p}: not writable")
+    return p
