@@ -57,6 +57,20 @@ def _label(name: Any) -> str:
     return stage_label(text)
 
 
+def _escaped(formatter: Callable[[Any], str]) -> Callable[[Any], str]:
+    """A cell formatter whose text is escaped for HTML (values may come from params or data)."""
+
+    def format_cell(value: Any) -> str:
+        return html.escape(str(formatter(value)))
+
+    return format_cell
+
+
+def _escape_name(name: Any) -> Any:
+    """An index or columns name escaped for HTML (Styler shows names unescaped); None kept."""
+    return None if name is None else html.escape(str(name))
+
+
 def table(
     frame: pd.DataFrame | pd.Series,
     formats: Mapping[str, str | Callable[[Any], str]] | None = None,
@@ -106,11 +120,16 @@ def table(
             if spec != "text":
                 numeric_cols.append(col)
     shown = frame.rename(columns={c: (labels or {}).get(c, _label(c)) for c in frame.columns})
-    fmt = {(labels or {}).get(c, _label(c)): f for c, f in fmt.items()}
+    fmt = {(labels or {}).get(c, _label(c)): _escaped(f) for c, f in fmt.items()}
     numeric_cols = [(labels or {}).get(c, _label(c)) for c in numeric_cols]
     if index and shown.index.name is not None:
         shown.index = shown.index.rename(_label(shown.index.name))
+    # Styler writes labels and index names into the page as they are: escape them all
+    # (cell values are escaped by `_escaped`, after formatting, so "<0.001" reads right)
+    shown.index = shown.index.set_names([_escape_name(n) for n in shown.index.names])
+    shown.columns = shown.columns.set_names([_escape_name(n) for n in shown.columns.names])
     styler = shown.style.format(fmt, na_rep="—")
+    styler = styler.format_index(escape="html", axis=0).format_index(escape="html", axis=1)
     styles = [
         {
             "selector": "",

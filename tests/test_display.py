@@ -97,3 +97,52 @@ def test_show_embeds_png_with_title_as_alt(monkeypatch) -> None:
     assert shown[0].format == "png" and shown[0].data[:4] == b"\x89PNG"
     assert shown[0]._repr_png_()[1] == {"alt": "Budget by channel"}
     assert not plt.fignum_exists(fig.number)  # closed: no second inline copy
+
+
+HOSTILE = (
+    "<img src=x onerror=alert(1)>",
+    "<script>alert(1)</script>",
+    '"><svg onload=alert(1)>',
+    "javascript:alert(1)",
+)
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_table_escapes_values_labels_index_names_and_caption(text) -> None:
+    frame = pd.DataFrame(
+        {"channel": [text, "ok"], text: [0.1, 0.2], "p_value": [0.00001, 0.5]},
+        index=pd.Index([text, "b"], name=text),
+    )
+    frame.columns.name = text
+    page = display.table(frame, caption=text, labels={"p_value": f"{text}!"}).to_html()
+    assert "<img" not in page and "<script" not in page and "<svg" not in page
+    # caption, header, index name, columns name, cell, label: all there, as text
+    assert page.count("alert(1)") >= 6
+    # formatted text is escaped once, after formatting (so a p-value like "<0.001" reads right)
+    assert "&amp;lt;" not in page
+
+
+def test_every_html_helper_escapes_its_text() -> None:
+    from types import SimpleNamespace
+
+    for text in HOSTILE:
+        stage = SimpleNamespace(
+            name="x", label=text, owner=text, definition=text, entry_criteria=text
+        )
+        parts = [
+            display.callout_html(text, "info", title=text),
+            display.flags([text, ("danger", text)]).data,
+            display.stage_definitions([stage]).data,
+            display.note(text).data,
+            display.heading(text).data,
+            display.key_figures_html({text: text}),
+        ]
+        for part in parts:
+            assert "<img" not in part and "<script" not in part and "<svg" not in part, part
+            assert html_escape(text) in part
+
+
+def html_escape(text: str) -> str:
+    import html
+
+    return html.escape(text)
