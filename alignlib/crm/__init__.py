@@ -12,18 +12,22 @@ file), ``created``, ``source``, ``channel``, ``owner``, ``lead_status``, ``stage
 or NA), ``close_date``, ``amount``, ``first_response``, ``recycled``,
 ``disqualified``.
 
-One module per source (:mod:`~alignlib.crm.hubspot`, :mod:`~alignlib.crm.salesforce`,
-:mod:`~alignlib.crm.generic`, :mod:`~alignlib.crm.spend`) over the shared parts:
+One module per source (:mod:`~alignlib.crm.hubspot`, :mod:`~alignlib.crm.hubspot_deals`,
+:mod:`~alignlib.crm.salesforce`, :mod:`~alignlib.crm.generic`, :mod:`~alignlib.crm.spend`)
+over the shared parts:
 :mod:`~alignlib.crm.read` (files and columns), :mod:`~alignlib.crm.dates`,
 :mod:`~alignlib.crm.labels` (stages, channels, outcomes), :mod:`~alignlib.crm.amounts`,
 :mod:`~alignlib.crm.duplicates`, :mod:`~alignlib.crm.problems`,
 :mod:`~alignlib.crm.rejects` and :mod:`~alignlib.crm.table` (``assemble`` the
 columns, ``finish`` into an :class:`IngestResult`). A new source is a new module
 that reads its file, maps its fields with those parts and ends with ``finish``;
-:mod:`~alignlib.crm.load` then dispatches to it by format name.
+:mod:`~alignlib.crm.load` then dispatches to it by format name, and joins a deals
+table onto any of them (:mod:`~alignlib.crm.deals`). :mod:`~alignlib.crm.suggest`
+drafts the ``actuals:`` block for an export it has not seen.
 """
 
 from alignlib.crm.dates import DATE_FORMATS
+from alignlib.crm.deals import join_deals
 from alignlib.crm.generic import GENERIC_FIELDS, load_csv
 from alignlib.crm.hubspot import (
     HUBSPOT_EXTRA_COLUMNS,
@@ -31,6 +35,7 @@ from alignlib.crm.hubspot import (
     hubspot_date_column,
     load_hubspot,
 )
+from alignlib.crm.hubspot_deals import load_hubspot_deals
 from alignlib.crm.labels import OTHER_CHANNEL
 from alignlib.crm.load import FORMATS, load_actuals, load_export
 from alignlib.crm.problems import RowProblem
@@ -40,6 +45,7 @@ from alignlib.crm.salesforce import (
     SALESFORCE_SOURCE_CHANNELS,
     SALESFORCE_STAGE_MAPPING,
     load_salesforce,
+    load_salesforce_opportunities,
 )
 from alignlib.crm.spend import load_spend
 from alignlib.crm.table import (
@@ -66,11 +72,14 @@ __all__ = [
     "RowProblem",
     "default_rejects_path",
     "hubspot_date_column",
+    "join_deals",
     "load_actuals",
     "load_csv",
     "load_export",
     "load_hubspot",
+    "load_hubspot_deals",
     "load_salesforce",
+    "load_salesforce_opportunities",
     "load_spend",
     "table_columns",
     "write_rejects",

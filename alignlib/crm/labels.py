@@ -370,18 +370,23 @@ class UnknownLabels:
         if len(pos) == 0:
             return
         values = labels.iloc[pos].astype("str").to_numpy()
-        distinct, first, counts = np.unique(values, return_index=True, return_counts=True)
+        # Spellings of one label (case, spaces) are one label: the first one seen names it.
+        spellings, spelling_of = np.unique(values, return_inverse=True)
+        keys = np.array([normalise_label(v) for v in spellings], dtype=object)[spelling_of]
+        distinct, first, inverse, counts = np.unique(
+            keys, return_index=True, return_inverse=True, return_counts=True
+        )
         order = np.argsort(first, kind="stable")
-        reasons = []
-        for i in order:
-            label = str(distinct[i])
-            reasons.append(unknown_label_message(label, int(counts[i]), what, key, choices))
-        probs.add(pos[first[order]], field, reasons, distinct[order], action=action)
+        shown = values[first[order]]
+        reasons = [
+            unknown_label_message(str(shown[k]), int(counts[i]), what, key, choices)
+            for k, i in enumerate(order)
+        ]
+        probs.add(pos[first[order]], field, reasons, shown, action=action)
         if action == "rejected":
-            for i in order:
-                at = pos[values == distinct[i]]
-                short = f"{field}: unknown {what} {str(distinct[i])!r}"
-                self.notes.append(LabelNote(probs.file, at + probs.offset, short))
+            for k, i in enumerate(order):
+                short = f"{field}: unknown {what} {str(shown[k])!r}"
+                self.notes.append(LabelNote(probs.file, pos[inverse == i] + probs.offset, short))
 
     def explain(self, result: IngestResult) -> IngestResult:
         """The result with each rejected row's unknown label written in ``_problems``.

@@ -9,8 +9,10 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from alignlib.crm.deals import join_deals
 from alignlib.crm.generic import load_csv
 from alignlib.crm.hubspot import load_hubspot
+from alignlib.crm.hubspot_deals import load_hubspot_deals
 from alignlib.crm.read import ReadOptions
 from alignlib.crm.salesforce import load_salesforce
 from alignlib.crm.table import IngestResult
@@ -18,10 +20,10 @@ from alignlib.errors import InputError
 from alignlib.taxonomy import DEFAULT_STAGE_NAMES
 
 if TYPE_CHECKING:
-    from alignlib.params import QuarterParams
+    from alignlib.params import Deals, QuarterParams
 
 #: Format names :func:`load_export` understands, one loader module each.
-FORMATS = ("hubspot", "salesforce", "csv")
+FORMATS = ("hubspot", "hubspot_deals", "salesforce", "csv")
 
 
 def load_export(
@@ -34,11 +36,15 @@ def load_export(
     columns: Mapping[str, str] | None = None,
     as_of: dt.date | pd.Timestamp | None = None,
     options: ReadOptions | None = None,
+    outcome_mapping: Mapping[str, str] | None = None,
+    deals: Deals | None = None,
 ) -> IngestResult:
-    """Load an export by format name (``hubspot``, ``salesforce`` or ``csv``).
+    """Load an export by format name (``hubspot``, ``hubspot_deals``, ``salesforce``, ``csv``).
 
     For ``hubspot`` an ``opportunities`` file is not used (HubSpot contacts carry
-    their own outcome); for ``salesforce`` ``path`` is the Leads export.
+    their own outcome); for ``salesforce`` ``path`` is the Leads export, or an
+    opportunities export on its own (an opportunity -> won funnel). ``deals``
+    joins a deals table onto any format's table (:func:`~alignlib.crm.deals.join_deals`).
 
     Parameters
     ----------
@@ -50,6 +56,10 @@ def load_export(
         Salesforce Opportunities export.
     stage_names, stage_mapping, columns, as_of
         As for the format's loader; ``csv`` needs ``columns``.
+    outcome_mapping : mapping, optional
+        Outcome label -> won, lost or open (``actuals.outcome_mapping``).
+    deals : Deals, optional
+        ``actuals.deals``: a deals file, its lead-id column and its column mapping.
     options : ReadOptions, optional
         How to read the file (``ReadOptions.from_actuals(params.actuals)``; default:
         detected).
@@ -68,16 +78,33 @@ def load_export(
         "stage_mapping": stage_mapping,
         "as_of": as_of,
         "options": options,
+        "outcome_mapping": outcome_mapping,
     }
     if format == "hubspot":
-        return load_hubspot(path, columns=columns, **kw)
-    if format == "salesforce":
-        return load_salesforce(path, opportunities, columns=columns, **kw)
-    if format == "csv":
+        result = load_hubspot(path, columns=columns, **kw)
+    elif format == "hubspot_deals":
+        result = load_hubspot_deals(path, columns=columns, **kw)
+    elif format == "salesforce":
+        result = load_salesforce(path, opportunities, columns=columns, **kw)
+    elif format == "csv":
         if not columns:
             raise InputError("format csv needs a column mapping (actuals.columns: field -> column)")
-        return load_csv(path, columns, **kw)
-    raise InputError(f"unknown export format {format!r}; use hubspot, salesforce or csv")
+        result = load_csv(path, columns, **kw)
+    else:
+        raise InputError(
+            f"unknown export format {format!r}; use {', '.join(FORMATS[:-1])} or {FORMATS[-1]}"
+        )
+    if deals is not None:
+        result = join_deals(
+            result,
+            deals.file,
+            deals.key,
+            deals.columns,
+            stage_mapping=stage_mapping,
+            outcome_mapping=outcome_mapping,
+            options=options,
+        )
+    return result
 
 
 def load_actuals(params: QuarterParams) -> IngestResult:
@@ -95,21 +122,32 @@ def load_actuals(params: QuarterParams) -> IngestResult:
     Raises
     ------
     InputError
-        The parameters have no ``actuals`` section.
+        The parameters have no ``actuals`` section, or it names no export file
+        (a SQL source is read elsewhere).
     """
     a = params.actuals
     if a is None:
         raise InputError(f"{params.source_path}: no actuals section: nothing to load")
     path = a.crm_export
+    opportunities = a.opportunities if a.format == "salesforce" else None
     if a.format == "salesforce" and a.leads is not None:
         path = a.leads
+    if path is None and opportunities is not None:  # an opportunities export on its own
+        path, opportunities = opportunities, None
+    if path is None:
+        raise InputError(
+            f"{params.source_path}: actuals names no export file (crm_export, or leads "
+            "and opportunities for salesforce)"
+        )
     return load_export(
         path,
         a.format,
-        opportunities=a.opportunities if a.format == "salesforce" else None,
+        opportunities=opportunities,
         stage_names=params.stage_names,
         stage_mapping=a.stage_mapping,
         columns=a.columns,
         as_of=a.as_of,
         options=ReadOptions.from_actuals(a),
+        outcome_mapping=a.outcome_mapping,
+        deals=a.deals,
     )

@@ -34,7 +34,10 @@ def _check_generic(r):
     assert t.loc["g2", "channel"] == "events"
     reasons = set(r.problems_frame["reason"])
     assert any(x.startswith("date out of order") for x in reasons)
-    assert "unknown outcome 'maybe' on 1 row: add  outcome_mapping: {\"maybe\": open}  (or won/lost)" in reasons
+    assert (
+        "unknown outcome 'maybe' on 1 row: add  outcome_mapping: {\"maybe\": open}  (or won/lost)"
+        in reasons
+    )
 
 
 def test_generic_csv(problem):
