@@ -1,0 +1,177 @@
+"""Time-to-win curves per stage, learned from how long deals stayed in each stage.
+
+Each contact that entered a stage leaves it for a later stage (usually the next), is lost,
+or is still there when the table was taken (censored). :func:`win_curves` estimates, per
+stage, the competing-risks densities of those exits on daily bins
+(:func:`~alignlib.forecast.survival.competing_risks`) and chains them stage by stage
+(semi-Markov), so that the chance an open deal wins inside a window is conditioned on its
+stage and on the days it has already spent there without moving: a deal that sat in a
+stage longer than most is less likely to win than one that just arrived.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from alignlib.forecast.survival import CompetingRisks, competing_risks
+
+_DAY_SECONDS = 86_400
+
+
+def _days(delta: np.ndarray) -> np.ndarray:
+    """Rounded whole days of a timedelta64[s] array (NaT -> -1)."""
+    out = np.full(delta.shape, -1, dtype=np.int64)
+    ok = ~np.isnat(delta)
+    out[ok] = np.rint(delta[ok].astype(np.int64) / _DAY_SECONDS).astype(np.int64)
+    return out
+
+
+def stage_dates(table: pd.DataFrame, stage_names: Sequence[str]) -> np.ndarray:
+    """Entry dates per stage (rows x stages, ``datetime64[s]``); a won deal enters the last stage when it closes.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Normalised CRM table.
+    stage_names : sequence of str
+        The funnel, top to bottom.
+
+    Returns
+    -------
+    ndarray of datetime64[s]
+    """
+    cols = [table[f"entered_{s}"].to_numpy(dtype="datetime64[s]") for s in stage_names]
+    dates = np.stack(cols, axis=1) if cols else np.empty((len(table), 0), dtype="datetime64[s]")
+    won = (table["outcome"] == "won").to_numpy(dtype=bool, na_value=False)
+    close = table["close_date"].to_numpy(dtype="datetime64[s]")
+    fill = won & np.isnat(dates[:, -1]) & ~np.isnat(close)
+    dates[fill, -1] = close[fill]
+    return dates
+
+
+@dataclass(frozen=True)
+class WinCurves:
+    """Per stage, the exits of a deal from it and the chance to win from a fresh entry.
+
+    Attributes
+    ----------
+    stage_names : tuple of str
+        The funnel; the last stage is won.
+    exits : tuple of CompetingRisks
+        One per stage but the last: causes ``1 .. n - 1 - i`` are "entered stage
+        ``i + cause``", the last cause is lost.
+    days : int
+        Length of the daily grid.
+    """
+
+    stage_names: tuple[str, ...]
+    exits: tuple[CompetingRisks, ...]
+    days: int
+
+    def _win_by(self, stage: int, horizon: int) -> np.ndarray:
+        """P(won within ``t`` days of entering ``stage``) for ``t = 0 .. horizon``."""
+        last = len(self.stage_names) - 1
+        wins: dict[int, np.ndarray] = {last: np.ones(horizon + 1)}
+        for i in range(last - 1, stage - 1, -1):
+            total = np.zeros(horizon + 1)
+            dens = self.exits[i].density
+            for k in range(i + 1, last + 1):
+                f = dens[k - i - 1, : horizon + 1]
+                total[: len(f)] += np.convolve(f, wins[k])[: len(f)]
+            wins[i] = np.minimum(total, 1.0)
+        return wins[stage]
+
+    def win_probability(self, stage: int, ages: np.ndarray, start: int, end: int) -> np.ndarray:
+        """P(win between ``start`` and ``end`` days from now | in ``stage`` for ``ages`` days).
+
+        Parameters
+        ----------
+        stage : int
+            Index of the current stage (not the last).
+        ages : ndarray of int
+            Whole days each deal has spent in the stage.
+        start, end : int
+            The window in days from now, inclusive (``start >= 0``; ``end < start`` is
+            an empty window).
+
+        Returns
+        -------
+        ndarray
+            In [0, 1]; 0 where no deal in the history stayed in the stage that long.
+        """
+        ages = np.asarray(ages, dtype=np.int64)
+        if end < start or not len(ages):
+            return np.zeros(len(ages))
+        return self._win_within(stage, ages, end) - (
+            self._win_within(stage, ages, start - 1) if start > 0 else 0.0
+        )
+
+    def _win_within(self, stage: int, ages: np.ndarray, h: int) -> np.ndarray:
+        """P(win within ``h`` days from now | in ``stage`` for ``ages`` days), h >= 0."""
+        last = len(self.stage_names) - 1
+        risk = self.exits[stage]
+        # A(a) = sum_k sum_{u >= a} f_k(u) W_k(a + h - u) = conv(f_k, W_k[:h + 1])[a + h]
+        grid = int(ages.max(initial=0)) + h + 1
+        total = np.zeros(grid)
+        for k in range(stage + 1, last + 1):
+            f = np.zeros(grid)
+            dens = risk.density[k - stage - 1, :grid]
+            f[: len(dens)] = dens
+            w = self._win_by(k, h)
+            total += np.convolve(f, w)[:grid]
+        alive = risk.survival_before(ages)
+        raw = total[ages + h]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            p = np.where(alive > 1e-12, raw / np.where(alive > 1e-12, alive, 1.0), 0.0)
+        return np.clip(p, 0.0, 1.0)
+
+
+def win_curves(
+    table: pd.DataFrame, cut: pd.Timestamp, stage_names: Sequence[str], *, days: int = 730
+) -> WinCurves:
+    """Learn each stage's exits from a table as it stood at ``cut``.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Normalised CRM table holding nothing on or after ``cut``
+        (:func:`alignlib.history.table_as_of`).
+    cut : pandas.Timestamp
+        When the table was taken (exclusive): deals still in a stage are censored there.
+    stage_names : sequence of str
+        The funnel, top to bottom; the last stage is won.
+    days : int
+        Longest stay estimated; longer stays are censored there.
+
+    Returns
+    -------
+    WinCurves
+    """
+    stages = tuple(stage_names)
+    n = len(stages)
+    dates = stage_dates(table, stages)
+    lost = (table["outcome"] == "lost").to_numpy(dtype=bool, na_value=False)
+    close = table["close_date"].to_numpy(dtype="datetime64[s]")
+    cut64 = np.datetime64(pd.Timestamp(cut).to_datetime64(), "s")
+    exits = []
+    for i in range(n - 1):
+        entered = dates[:, i]
+        rows = ~np.isnat(entered)
+        later = dates[rows, i + 1 :]
+        # first later stage entered (stage dates may skip a stage)
+        masked = np.where(np.isnat(later), np.datetime64("9999-12-31", "s"), later)
+        nxt = masked.argmin(axis=1)
+        nxt_date = masked[np.arange(len(nxt)), nxt]
+        moved = nxt_date < np.datetime64("9999-12-31", "s")
+        cause = np.where(moved, nxt + 1, 0)
+        end = np.where(moved, nxt_date, cut64)
+        gone = ~moved & lost[rows] & ~np.isnat(close[rows])
+        cause = np.where(gone, n - i, cause)
+        end = np.where(gone, close[rows], end)
+        duration = np.maximum(_days(end - entered[rows]), 0)
+        exits.append(competing_risks(duration, cause, n_causes=n - i, days=days))
+    return WinCurves(stage_names=stages, exits=tuple(exits), days=days)

@@ -1,0 +1,248 @@
+"""The open pipeline: which deals are still open, their chance to win in time, their worth.
+
+:func:`open_deals` lists every contact or deal that is neither won nor lost, with its
+current stage, the days it has spent there and its chance to win inside a window
+(:class:`~alignlib.forecast.curves.WinCurves`). :func:`simulate_open_pipeline` draws the
+revenue they bring: deals with their own amount win one by one (Bernoulli per deal and
+trial, in chunks); the others are grouped by stage and age, their win count drawn from the
+exact distribution of the sum of binomials and their amounts from the deal-size
+distribution.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+
+import numpy as np
+import pandas as pd
+from scipy.special import gammaln
+
+from alignlib.forecast.curves import WinCurves, stage_dates
+from alignlib.simulation import DealSize, approximate_deal_sum
+
+#: Bernoulli draws per chunk (trials x deals) for deals with their own amount.
+CHUNK_DRAWS = 4_000_000
+
+_DAY_SECONDS = 86_400
+
+
+def open_deals(
+    table: pd.DataFrame,
+    cut: pd.Timestamp,
+    stage_names: Sequence[str],
+    curves: WinCurves,
+    window: tuple[int, int],
+    *,
+    own_amounts: bool | Collection[str] = True,
+) -> pd.DataFrame:
+    """Every open contact or deal with its stage, age and chance to win inside ``window``.
+
+    Open: not won, not lost, and short of the last stage. Its stage is the furthest it
+    entered; its age the whole days from entering that stage to ``cut``.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Normalised CRM table as it stood at ``cut``.
+    cut : pandas.Timestamp
+        When the table was taken (exclusive).
+    stage_names : sequence of str
+        The funnel, top to bottom.
+    curves : WinCurves
+        Time-to-win per stage, learned from the same table.
+    window : (int, int)
+        Days from ``cut`` in which a win counts, inclusive (e.g. ``(0, 41)`` for the 42
+        days left in the quarter).
+    own_amounts : bool or collection of str
+        Use a deal's own amount where it has one (> 0): everywhere (True), nowhere
+        (False: every amount comes from the deal-size distribution), or only for deals
+        in these stages. A backtest passes the stages whose open or lost deals carry
+        amounts in the export: where amounts are filled only when a deal is won, or
+        only once it reaches a later stage, having one would leak the outcome.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``id``, ``stage``, ``days_in_stage``, ``win_chance``, ``amount`` (NaN
+        when unknown), one row per open deal.
+    """
+    stages = tuple(stage_names)
+    dates = stage_dates(table, stages)
+    outcome = table["outcome"]
+    closed = outcome.isin(["won", "lost"]).to_numpy(dtype=bool)
+    reached_last = ~np.isnat(dates[:, -1])
+    is_open = ~closed & ~reached_last
+    sub = dates[is_open]
+    entered_any = ~np.isnat(sub)
+    # furthest stage entered (a row with no stage date sits in the top stage since created)
+    has_any = entered_any.any(axis=1)
+    current = np.where(
+        has_any, entered_any.shape[1] - 1 - np.argmax(entered_any[:, ::-1], axis=1), 0
+    )
+    since = sub[np.arange(len(sub)), current]
+    created = table.loc[is_open, "created"].to_numpy(dtype="datetime64[s]")
+    since = np.where(np.isnat(since), created, since)
+    cut64 = np.datetime64(pd.Timestamp(cut).to_datetime64(), "s")
+    age = np.rint((cut64 - since).astype(np.int64) / _DAY_SECONDS).astype(np.int64)
+    age = np.maximum(age, 0)
+    chance = np.zeros(len(age))
+    for i in range(len(stages) - 1):
+        here = current == i
+        if here.any():
+            chance[here] = curves.win_probability(i, age[here], window[0], window[1])
+    amount = table.loc[is_open, "amount"].to_numpy(dtype=float)
+    if own_amounts is False:
+        amount = np.full(len(amount), np.nan)
+    elif own_amounts is not True:
+        allowed = np.isin(np.asarray(stages, dtype=object)[current], list(own_amounts))
+        amount = np.where(allowed, amount, np.nan)
+    amount = np.where(np.isfinite(amount) & (amount > 0), amount, np.nan)
+    return pd.DataFrame(
+        {
+            "id": table.loc[is_open, "id"].astype(str).to_numpy(),
+            "stage": np.asarray(stages, dtype=object)[current],
+            "stage_index": current,
+            "days_in_stage": age,
+            "win_chance": chance,
+            "amount": amount,
+        }
+    )
+
+
+def _group_win_count_pmf(n: np.ndarray, p: np.ndarray) -> np.ndarray:
+    """Exact pmf of the sum of independent Binomial(n_g, p_g), truncated where negligible."""
+    mean = float((n * p).sum())
+    sd = float(np.sqrt((n * p * (1 - p)).sum()))
+    top = int(np.ceil(mean + 12 * sd + 12))
+    pmf = np.zeros(top + 1)
+    pmf[0] = 1.0
+    for n_g, p_g in zip(n, p, strict=True):
+        if p_g <= 0 or n_g <= 0:
+            continue
+        sd_g = np.sqrt(n_g * p_g * (1 - p_g))
+        k = np.arange(0, int(min(n_g, np.ceil(n_g * p_g + 12 * sd_g + 12))) + 1)
+        log_pmf = (
+            (
+                gammaln(n_g + 1.0)
+                - gammaln(k + 1.0)
+                - gammaln(n_g - k + 1.0)
+                + k * np.log(p_g)
+                + (n_g - k) * np.log1p(-p_g)
+            )
+            if p_g < 1
+            else np.where(k == n_g, 0.0, -np.inf)
+        )
+        pmf = np.convolve(pmf, np.exp(log_pmf))[: top + 1]
+    return pmf / pmf.sum()
+
+
+def deal_sums(rng: np.random.Generator, k: np.ndarray, deal: DealSize) -> np.ndarray:
+    """Revenue of ``k`` won deals per trial, each lognormal (exact sums for few deals).
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+        Random source.
+    k : ndarray of int
+        Won deals per trial.
+    deal : DealSize
+        The deal amount distribution.
+
+    Returns
+    -------
+    ndarray
+        Revenue per trial.
+    """
+    k = np.asarray(k, dtype=np.int64)
+    if deal.spread == 0:
+        return k * deal.mean
+    out = np.zeros(k.shape[0])
+    exact_below = deal.exact_sum_below
+    small = (k > 0) & (k < exact_below)
+    big = k >= exact_below
+    if small.any():
+        ks = k[small]
+        mu, sigma = deal.lognormal_params
+        draws = rng.lognormal(mu, sigma, int(ks.sum()))
+        ends = np.cumsum(ks)
+        csum = np.concatenate([[0.0], np.cumsum(draws)])
+        out[small] = csum[ends] - csum[ends - ks]
+    if big.any():
+        out[big] = approximate_deal_sum(k[big], rng.standard_normal(int(big.sum())), deal)
+    return out
+
+
+def simulate_open_pipeline(
+    deals: pd.DataFrame, deal_size: DealSize | None, trials: int, rng: np.random.Generator
+) -> np.ndarray:
+    """Revenue the open deals bring inside the window, per trial.
+
+    Parameters
+    ----------
+    deals : pandas.DataFrame
+        :func:`open_deals`' table (``win_chance``, ``amount``, ``stage_index``,
+        ``days_in_stage``).
+    deal_size : DealSize or None
+        Amount of a won deal without its own amount (None: such deals are worth 0).
+    trials : int
+        Number of trials.
+    rng : numpy.random.Generator
+        Random source.
+
+    Returns
+    -------
+    ndarray of float, shape (trials,)
+    """
+    out = np.zeros(trials)
+    p = deals["win_chance"].to_numpy(dtype=float)
+    amount = deals["amount"].to_numpy(dtype=float)
+    own = np.isfinite(amount) & (p > 0)
+    if own.any():
+        p_own, a_own = p[own], amount[own]
+        step = max(1, CHUNK_DRAWS // len(p_own))
+        for lo in range(0, trials, step):
+            hi = min(trials, lo + step)
+            wins = rng.random((hi - lo, len(p_own))) < p_own
+            out[lo:hi] += wins.astype(np.float64) @ a_own
+    rest = ~np.isfinite(amount) & (p > 0)
+    if rest.any() and deal_size is not None:
+        groups = (
+            deals.loc[rest]
+            .groupby(["stage_index", "days_in_stage"], sort=False)["win_chance"]
+            .agg(["size", "first"])
+        )
+        pmf = _group_win_count_pmf(
+            groups["size"].to_numpy(dtype=np.int64), groups["first"].to_numpy(dtype=float)
+        )
+        cdf = np.cumsum(pmf)
+        k = np.minimum(np.searchsorted(cdf, rng.random(trials), side="right"), len(pmf) - 1)
+        out += deal_sums(rng, k, deal_size)
+    return out
+
+
+def top_deals(deals: pd.DataFrame, deal_size: DealSize | None, n: int = 10) -> pd.DataFrame:
+    """The open deals that matter most to the landing: amount x win chance, largest first.
+
+    Parameters
+    ----------
+    deals : pandas.DataFrame
+        :func:`open_deals`' table.
+    deal_size : DealSize or None
+        The amount assumed where a deal has none (its mean).
+    n : int
+        How many.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``id``, ``stage``, ``days_in_stage``, ``win_chance``, ``amount``,
+        ``amount_known``, ``expected`` (ids only: no names or emails).
+    """
+    known = deals["amount"].notna()
+    mean = deal_size.mean if deal_size is not None else 0.0
+    amount = deals["amount"].fillna(mean)
+    frame = deals.assign(amount=amount, amount_known=known)
+    frame["expected"] = frame["amount"] * frame["win_chance"]
+    frame = frame.loc[frame["expected"] > 0].nlargest(n, "expected", keep="first")
+    cols = ["id", "stage", "days_in_stage", "win_chance", "amount", "amount_known", "expected"]
+    return frame[cols].reset_index(drop=True)
