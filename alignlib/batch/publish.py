@@ -6,12 +6,19 @@ into place with ``os.replace`` only after everything was written; the JSON summa
 moved last, so a summary always describes files that are complete. A failed attempt
 never touches the good files of an earlier run: it is kept beside them as
 ``<report>.failed.*`` (and removed by the next good run). Every file is 0644.
+
+A staging folder names its owner (process id, host and the process's start time) in a
+marker file, so a run killed outright (SIGKILL, a power cut) leaves nothing that lasts:
+the next run removes every staging folder whose owner is gone, and keeps those of runs
+still going.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
+import socket
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
@@ -70,8 +77,71 @@ class ReportResult:
         return asdict(self)
 
 
+#: The file in a staging folder that names the process writing it.
+OWNER_FILE = ".owner.json"
+
+
+def _process_start(pid: int) -> float | None:
+    """When a process started (seconds since the epoch), or None if it is gone or unknown."""
+    try:
+        import psutil
+    except ImportError:  # pragma: no cover - psutil comes with the batch's dependencies
+        return None
+    try:
+        return float(psutil.Process(pid).create_time())
+    except (psutil.Error, OSError):
+        return None
+
+
+def _pid_alive(pid: int) -> bool:
+    """Whether a process with this id exists on this machine."""
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: it exists
+        return True
+    except OSError:
+        return False
+    return True
+
+
+def staging_owner_alive(staging: Path) -> bool | None:
+    """Whether the run that owns a staging folder is still going.
+
+    Parameters
+    ----------
+    staging : Path
+        A ``.staging-*`` folder.
+
+    Returns
+    -------
+    bool or None
+        True or False from the owner marker (process id, and its start time, so that a
+        reused process id is not mistaken for the owner); None when it cannot be told:
+        no readable marker (a run that is just starting writes it a moment after the
+        folder), or a run on another host.
+    """
+    try:
+        owner = json.loads((staging / OWNER_FILE).read_text(encoding="utf-8"))
+        pid = int(owner["pid"])
+        host = str(owner["host"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    if host != socket.gethostname():
+        return None
+    if not _pid_alive(pid):
+        return False
+    started, recorded = _process_start(pid), owner.get("started")
+    if started is not None and isinstance(recorded, int | float):
+        return abs(started - float(recorded)) < 2.0
+    return True
+
+
 def new_staging(quarter_dir: Path, run_id: str) -> Path:
-    """Create the staging folder of a run under a quarter folder.
+    """Create the staging folder of a run under a quarter folder, marked with its owner.
 
     Parameters
     ----------
@@ -83,34 +153,54 @@ def new_staging(quarter_dir: Path, run_id: str) -> Path:
     Returns
     -------
     Path
-        ``<quarter_dir>/.staging-<run_id>``, created.
+        ``<quarter_dir>/.staging-<run_id>``, created, with :data:`OWNER_FILE` in it.
     """
     staging = quarter_dir / f".staging-{run_id}"
     staging.mkdir(parents=True, exist_ok=True)
+    owner = {
+        "pid": os.getpid(),
+        "host": socket.gethostname(),
+        "started": _process_start(os.getpid()),
+        "run": run_id,
+    }
+    atomic_write_text(staging / OWNER_FILE, to_json(owner))
     return staging
 
 
-def remove_stale_staging(quarter_dir: Path, max_age_hours: float = 12.0) -> None:
-    """Delete staging folders that interrupted runs left behind.
+def remove_stale_staging(quarter_dir: Path, max_age_hours: float = 12.0) -> list[Path]:
+    """Delete staging folders that interrupted (even killed) runs left behind.
 
-    Young ones may belong to a run still in progress, so they are left alone.
+    A folder whose owner process is gone is removed at once; one whose owner is alive
+    (a concurrent run) is kept. When the owner cannot be told (no marker, or a run on
+    another host), only a folder older than ``max_age_hours`` is removed.
 
     Parameters
     ----------
     quarter_dir : Path
         ``<out>/<quarter>``.
     max_age_hours : float
-        Only folders older than this are deleted.
+        Age past which a staging folder of unknown owner is deleted.
+
+    Returns
+    -------
+    list of Path
+        The folders removed.
     """
-    if not quarter_dir.exists():
-        return
+    removed: list[Path] = []
+    if not quarter_dir.is_dir():
+        return removed
     cutoff = time.time() - max_age_hours * 3600
     for old in quarter_dir.glob(".staging-*"):
         try:
-            if old.stat().st_mtime < cutoff:
+            if not old.is_dir() or old.is_symlink():
+                continue
+            alive = staging_owner_alive(old)
+            if alive is False or (alive is None and old.stat().st_mtime < cutoff):
                 shutil.rmtree(old, ignore_errors=True)
+                removed.append(old)
         except OSError:
             continue
+    return removed
 
 
 def finalize_report(

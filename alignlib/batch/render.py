@@ -3,6 +3,14 @@
 Rendering happens in memory (the executed notebook, its HTML page and its records), so a
 result can cross processes; :mod:`alignlib.batch.publish` writes it. A failing notebook is
 a result too, never an exception: papermill's cell error is described from its fields.
+
+Personal data never rides along with a failure. The index, the JSON summary and the
+terminal show only the exception's type and cell; the message too for our own errors
+(:class:`~alignlib.errors.AlignError`, raised by alignlib and written without row
+content). Any other exception (a parser's, a library's) may quote a row of the export,
+so its message and traceback are withheld from the saved failed notebook and page as
+well, unless the run asks for them (``--debug``, for a local look). E-mail addresses are
+removed from every error and stream output as a last line of defence.
 """
 
 from __future__ import annotations
@@ -36,6 +44,21 @@ KERNEL_NAME = "alignlib"
 #: Longest error line kept in results, summaries and the index.
 _MAX_ERROR = 300
 
+#: Said instead of the message of an exception that may quote a row of the data.
+WITHHELD = (
+    "details withheld: they may contain data from the export; "
+    "rerun with --debug to see them locally"
+)
+
+_EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+# a traceback frame as IPython writes it: `File /x/alignlib/y.py:12, in f(...)` or `Cell In[3], line 2`
+_FRAME = re.compile(r"^\s*(?:File\s+(?P<file>.+?):\d+, in |Cell\s+In\s*\[)", re.M)
+_CHAINED = (
+    "The above exception was the direct cause of the following exception:",
+    "During handling of the above exception, another exception occurred:",
+)
+
 
 # --------------------------------------------------------------------------------------
 # Failures
@@ -48,8 +71,27 @@ def _squash(text: str) -> str:
     return line[:_MAX_ERROR] + ("..." if len(line) > _MAX_ERROR else "")
 
 
+def redact(text: str) -> str:
+    """``text`` with anything that looks like an e-mail address replaced.
+
+    A last line of defence for messages from code we do not control; names cannot be
+    recognised this way, which is why such messages are withheld in the first place.
+
+    Parameters
+    ----------
+    text : str
+        Any message.
+
+    Returns
+    -------
+    str
+        The message, each address replaced by ``<e-mail withheld>``.
+    """
+    return _EMAIL.sub("<e-mail withheld>", text)
+
+
 def one_line(exc: BaseException) -> str:
-    """A one-line summary of an exception: its type and message.
+    """A one-line summary of an exception of the runner: its type and message.
 
     Parameters
     ----------
@@ -59,9 +101,58 @@ def one_line(exc: BaseException) -> str:
     Returns
     -------
     str
-        ``"<Type>: <message>"`` on one line, shortened to 300 characters.
+        ``"<Type>: <message>"`` on one line, e-mail addresses removed, shortened to 300
+        characters.
     """
-    return _squash(f"{type(exc).__name__}: {exc}")
+    return _squash(redact(f"{type(exc).__name__}: {exc}"))
+
+
+def own_error_names() -> frozenset[str]:
+    """Names of :class:`~alignlib.errors.AlignError` and its subclasses (known so far).
+
+    Returns
+    -------
+    frozenset of str
+        Class names; subclasses belong in :mod:`alignlib.errors`, so they are all known.
+    """
+    from alignlib.errors import AlignError
+
+    names: set[str] = set()
+    todo: list[type] = [AlignError]
+    while todo:
+        cls = todo.pop()
+        names.add(cls.__name__)
+        todo.extend(cls.__subclasses__())
+    return frozenset(names)
+
+
+def is_own_error(ename: str, traceback_lines: Sequence[str]) -> bool:
+    """Whether a kernel's error is one of ours, whose message is free of row content.
+
+    The kernel reports only the class name, so a name is trusted only when the
+    traceback's last frame (where it was raised) is in alignlib's code:
+    ``pandas.errors.DataError`` is not our ``DataError``, and an error raised in a
+    notebook cell itself is not trusted either.
+
+    Parameters
+    ----------
+    ename : str
+        The exception's class name.
+    traceback_lines : sequence of str
+        The traceback as the kernel sent it (ANSI colours allowed).
+
+    Returns
+    -------
+    bool
+        True for an :class:`~alignlib.errors.AlignError` raised by alignlib.
+    """
+    if ename not in own_error_names():
+        return False
+    frames = list(_FRAME.finditer(_ANSI.sub("", "\n".join(traceback_lines))))
+    if not frames:
+        return False
+    file = frames[-1].group("file")
+    return file is not None and "/alignlib/" in file.replace("\\", "/")
 
 
 @dataclass(frozen=True)
@@ -70,8 +161,10 @@ class CellFailure:
 
     Attributes
     ----------
-    ename, evalue : str
-        The exception's type name and message, as the kernel reported them.
+    ename : str
+        The exception's type name, as the kernel reported it.
+    evalue : str
+        Its message for our own errors (:func:`is_own_error`); empty when withheld.
     cell_index : int or None
         Position of the cell in the notebook as executed (0-based; the saved notebook
         has papermill's two error-notice cells inserted above it).
@@ -79,6 +172,8 @@ class CellFailure:
         Its execution count (the ``In [n]`` a reader sees).
     source : str
         The cell's code.
+    withheld : bool
+        The message was withheld (not one of our errors: it may quote the data).
     """
 
     ename: str
@@ -86,10 +181,11 @@ class CellFailure:
     cell_index: int | None
     exec_count: int | None
     source: str
+    withheld: bool = False
 
     @classmethod
     def from_error(cls, exc: PapermillExecutionError) -> CellFailure:
-        """Read the fields of papermill's error.
+        """Read the fields of papermill's error, keeping the message only if it is ours.
 
         Parameters
         ----------
@@ -99,27 +195,33 @@ class CellFailure:
         Returns
         -------
         CellFailure
-            The same facts, typed.
+            The same facts, typed, without a message that could carry personal data.
         """
+        ename = str(exc.ename or "Error")
+        own = is_own_error(ename, exc.traceback or [])
         return cls(
-            ename=str(exc.ename or "Error"),
-            evalue=str(exc.evalue or ""),
+            ename=ename,
+            evalue=redact(str(exc.evalue or "")) if own else "",
             cell_index=exc.cell_index,
             exec_count=exc.exec_count,
             source=str(exc.source or ""),
+            withheld=not own,
         )
 
     def summary(self) -> str:
-        """One line for the terminal and the index: ``ValueError: message (cell 7)``.
+        """One line for the terminal and the index: ``InputError: message (cell 7)``.
 
         Returns
         -------
         str
-            The error on one line, with the execution count of the cell when known.
+            The error on one line, with the execution count of the cell when known;
+            for an error that is not ours, its type and "see the failed notebook".
         """
         text = f"{self.ename}: {self.evalue}" if self.evalue else self.ename
         if self.exec_count is not None:
             text += f" (cell {self.exec_count})"
+        if self.withheld:
+            text += "; details withheld (they may quote the data): see the failed notebook"
         return _squash(text)
 
     def to_dict(self) -> dict[str, Any]:
@@ -131,6 +233,58 @@ class CellFailure:
             ``ename``, ``evalue``, ``cell_index``, ``exec_count`` and ``source``.
         """
         return asdict(self)
+
+
+def withhold_details(nb: Any) -> Any:
+    """Remove what may quote the data from a failed notebook's error and stream outputs.
+
+    An error of ours (:func:`is_own_error`) keeps its message and the frames of its own
+    traceback, but not the exceptions chained before it (a parser's message may quote a
+    row); any other error keeps only its type, with :data:`WITHHELD` as its message.
+    Standard error output is dropped (the page never shows it, and a warning may quote
+    a value) and e-mail addresses are removed from every other output of text.
+
+    Parameters
+    ----------
+    nb : nbformat.NotebookNode
+        An executed notebook; changed in place.
+
+    Returns
+    -------
+    nbformat.NotebookNode
+        The same notebook.
+    """
+    for cell in nb.cells:
+        if "outputs" not in cell:
+            continue
+        # the page never shows standard error, and warnings there may quote a value
+        cell["outputs"] = [
+            o
+            for o in cell["outputs"]
+            if not (o.get("output_type") == "stream" and o.get("name") == "stderr")
+        ]
+        for out in cell["outputs"]:
+            if out.get("output_type") == "stream":
+                out["text"] = redact(str(out.get("text", "")))
+            elif out.get("output_type") == "error":
+                ename = str(out.get("ename") or "Error")
+                lines = [str(t) for t in out.get("traceback", [])]
+                if is_own_error(ename, lines):
+                    out["evalue"] = redact(str(out.get("evalue", "")))
+                    out["traceback"] = [redact(t) for t in _last_exception(lines)]
+                else:
+                    out["evalue"] = WITHHELD
+                    out["traceback"] = [f"{ename}: {WITHHELD}"]
+    return nb
+
+
+def _last_exception(lines: Sequence[str]) -> list[str]:
+    """The traceback lines of the last exception of a chain (those it was raised from go)."""
+    cut = 0
+    for i, line in enumerate(lines):
+        if any(marker in _ANSI.sub("", line) for marker in _CHAINED):
+            cut = i + 1
+    return list(lines[cut:])
 
 
 @dataclass(frozen=True)
@@ -278,7 +432,9 @@ def declared_parameters(notebook: Path) -> set[str]:
     return names
 
 
-def render_report(job: ReportJob, kernel_name: str = KERNEL_NAME) -> RenderedReport:
+def render_report(
+    job: ReportJob, kernel_name: str = KERNEL_NAME, *, debug: bool = False
+) -> RenderedReport:
     """Execute one report notebook and export it to HTML, in memory.
 
     Never raises for a failing notebook: the result says ``ok=False`` with a
@@ -290,6 +446,10 @@ def render_report(job: ReportJob, kernel_name: str = KERNEL_NAME) -> RenderedRep
         What to render.
     kernel_name : str
         Jupyter kernel to run it in.
+    debug : bool
+        Keep the full messages and tracebacks of a failure in the saved notebook and
+        page (they may quote the data: for a local look, not a shared folder). The
+        one-line error never has them.
 
     Returns
     -------
@@ -335,6 +495,8 @@ def render_report(job: ReportJob, kernel_name: str = KERNEL_NAME) -> RenderedRep
                 error or "no notebook written", params, time.perf_counter() - start
             )
         nb = nbformat.read(out_nb, as_version=4)
+        if not debug:
+            withhold_details(nb)
         params = dict(nb.metadata.get("papermill", {}).get("parameters", params))
         headline, tables = read_records(nb)
         try:
@@ -370,6 +532,7 @@ def render_all(
     *,
     workers: int | None = None,
     scheduler: str | Any | None = None,
+    debug: bool = False,
 ) -> Iterator[tuple[ReportJob, RenderedReport]]:
     """Render jobs in parallel, yielding each as it finishes.
 
@@ -383,6 +546,8 @@ def render_all(
         Reports rendered at once locally (default: the number of cores).
     scheduler : str or distributed.Client, optional
         Render on a dask.distributed cluster instead.
+    debug : bool
+        Keep failures' details in the saved notebooks (see :func:`render_report`).
 
     Yields
     ------
@@ -395,7 +560,7 @@ def render_all(
         When ``workers`` is below 1.
     """
     if scheduler is not None:
-        yield from _render_dask(jobs, kernel, scheduler)
+        yield from _render_dask(jobs, kernel, scheduler, debug)
         return
     n = workers or os.cpu_count() or 1
     if n < 1:
@@ -403,7 +568,7 @@ def render_all(
     # Each papermill run starts its own kernel process, so threads are enough to
     # keep `n` kernels busy; the GIL only serialises the light bookkeeping.
     with ThreadPoolExecutor(max_workers=n, thread_name_prefix="alignlib-report") as pool:
-        futures = {pool.submit(_render_safely, job, kernel): job for job in jobs}
+        futures = {pool.submit(_render_safely, job, kernel, debug): job for job in jobs}
         try:
             for fut in as_completed(futures):
                 yield futures[fut], fut.result()
@@ -413,24 +578,24 @@ def render_all(
             raise
 
 
-def _render_safely(job: ReportJob, kernel: str) -> RenderedReport:
+def _render_safely(job: ReportJob, kernel: str, debug: bool = False) -> RenderedReport:
     """render_report, turning any unexpected crash into a failed report."""
     try:
-        return render_report(job, kernel)
+        return render_report(job, kernel, debug=debug)
     except Exception as exc:
         tb = traceback.format_exc(limit=3)
         return RenderedReport.failed(
-            f"{one_line(exc)} [{tb.splitlines()[-1] if tb else ''}]", job.parameters
+            f"{one_line(exc)} [{redact(tb.splitlines()[-1]) if tb else ''}]", job.parameters
         )
 
 
-def _render_on_worker(job: ReportJob, kernel: str) -> RenderedReport:
+def _render_on_worker(job: ReportJob, kernel: str, debug: bool = False) -> RenderedReport:
     """Entry point on a dask worker: make sure the kernel exists there, then render."""
-    return _render_safely(job, ensure_kernel(kernel, log=lambda _msg: None))
+    return _render_safely(job, ensure_kernel(kernel, log=lambda _msg: None), debug)
 
 
 def _render_dask(
-    jobs: Sequence[ReportJob], kernel: str, scheduler: str | Any
+    jobs: Sequence[ReportJob], kernel: str, scheduler: str | Any, debug: bool = False
 ) -> Iterator[tuple[ReportJob, RenderedReport]]:
     """Render on a dask.distributed cluster (a client, or an address to connect to)."""
     from distributed import Client
@@ -444,6 +609,7 @@ def _render_dask(
                 _render_on_worker,
                 job,
                 kernel,
+                debug,
                 key=f"alignlib-report-{uuid.uuid4().hex}",
                 pure=False,
             ): job

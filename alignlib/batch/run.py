@@ -203,6 +203,7 @@ def run_batch(
     parameters: Mapping[str, Any] | None = None,
     kernel_name: str = KERNEL_NAME,
     progress: bool = True,
+    debug: bool = False,
 ) -> BatchResult:
     """Render every report for every parameters file, in parallel and fault-tolerant.
 
@@ -231,6 +232,10 @@ def run_batch(
         Kernel to use; checked (and installed if missing) by :func:`ensure_kernel`.
     progress : bool
         Show a tqdm progress bar on standard error.
+    debug : bool
+        Keep the messages and tracebacks of failures that are not ours in the failed
+        notebooks and pages (they may quote rows of the export: for a local look only).
+        Without it they are withheld; the index, summaries and terminal never show them.
 
     Returns
     -------
@@ -265,7 +270,9 @@ def run_batch(
         total=len(jobs), desc="reports", unit="report", disable=not progress, file=sys.stderr
     )
     try:
-        for job, rendered in render_all(jobs, kernel, workers=workers, scheduler=scheduler):
+        for job, rendered in render_all(
+            jobs, kernel, workers=workers, scheduler=scheduler, debug=debug
+        ):
             try:
                 result = finalize_report(
                     job,

@@ -18,6 +18,13 @@ import pandas as pd
 import pytest
 
 from alignlib import batch
+from alignlib.batch.publish import (
+    OWNER_FILE,
+    _process_start,
+    new_staging,
+    remove_stale_staging,
+    staging_owner_alive,
+)
 from tests.batch._batch_helpers import OK_REPORT, executed_like_notebook, segment_params
 
 
@@ -103,6 +110,7 @@ def test_failure_is_kept_beside_the_good_report_until_the_next_good_run(tmp_path
         "cell_index": 5,
         "exec_count": 3,
         "source": "raise RuntimeError('boom')",
+        "withheld": False,
     }
     assert (seg / "fixture_report.failed.ipynb").exists()
     batch.finalize_report(_job(), _rendered(), quarter_dir, quarter_dir / ".s3")
@@ -167,3 +175,76 @@ def test_interrupted_run_leaves_earlier_outputs_intact(tmp_path) -> None:
     after = {p.name: p.read_bytes() for p in seg.iterdir()}
     assert after == before
     assert (out / "2026Q4" / "index.html").read_bytes() == index_before
+    # SIGKILL left its staging folder behind; the next run removes it (its owner is gone)
+    assert list((out / "2026Q4").glob(".staging-*"))
+    assert batch.run_batch(params, out_dir=out, reports=(OK_REPORT,), progress=False).ok
+    assert not list((out / "2026Q4").glob(".staging-*"))
+
+
+def _staging(quarter_dir: Path, name: str, owner: dict | None, age_hours: float = 0.0) -> Path:
+    folder = quarter_dir / f".staging-{name}"
+    (folder / "alpha" / "fixture_report").mkdir(parents=True)
+    (folder / "alpha" / "fixture_report" / "fixture_report.html").write_text("half")
+    if owner is not None:
+        (folder / OWNER_FILE).write_text(json.dumps(owner))
+    if age_hours:
+        past = time.time() - age_hours * 3600
+        os.utime(folder, (past, past))
+    return folder
+
+
+def _dead_pid() -> int:
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()
+    return proc.pid  # reaped: no process has this id now (reuse within the test is unlikely)
+
+
+def test_stale_staging_of_a_dead_run_is_removed_and_a_live_run_keeps_its_own(tmp_path) -> None:
+    import socket
+
+    host = socket.gethostname()
+    q = tmp_path / "2026Q4"
+    dead = _staging(q, "dead", {"pid": _dead_pid(), "host": host, "started": None})
+    # a live run (this test's own process) with its true start time: kept
+    me = os.getpid()
+    live = _staging(q, "live", {"pid": me, "host": host, "started": _process_start(me)})
+    # a process id reused by another process since (start time differs): the run is gone
+    reused = _staging(q, "reused", {"pid": me, "host": host, "started": 1.0})
+    # owner unknown (no marker yet, or another host): removed only once old
+    young = _staging(q, "young", None)
+    old = _staging(q, "old", None, age_hours=13)
+    remote = _staging(q, "remote", {"pid": 1, "host": f"not-{host}", "started": None})
+    removed = remove_stale_staging(q)
+    assert sorted(p.name for p in removed) == sorted(p.name for p in (dead, reused, old))
+    assert live.exists() and young.exists() and remote.exists()
+    assert not dead.exists() and not reused.exists() and not old.exists()
+
+
+def test_new_staging_names_its_owner(tmp_path) -> None:
+    staging = new_staging(tmp_path / "2026Q4", "run-1")
+    owner = json.loads((staging / OWNER_FILE).read_text())
+    assert owner["pid"] == os.getpid() and owner["run"] == "run-1"
+    assert staging_owner_alive(staging) is True
+    assert remove_stale_staging(tmp_path / "2026Q4") == [] and staging.exists()
+
+
+@pytest.mark.notebook
+@pytest.mark.slow
+def test_a_run_cleans_stale_staging_and_keeps_a_concurrent_one(tmp_path) -> None:
+    import socket
+
+    params = segment_params(tmp_path / "params", "alpha")
+    out = tmp_path / "out"
+    q = out / "2026Q4"
+    host = socket.gethostname()
+    stale = _staging(q, "killed", {"pid": _dead_pid(), "host": host, "started": None})
+    me = os.getpid()
+    concurrent = _staging(q, "concurrent", {"pid": me, "host": host, "started": _process_start(me)})
+    assert batch.run_batch(params, out_dir=out, reports=(OK_REPORT,), progress=False).ok
+    assert not stale.exists()
+    assert concurrent.exists()
+    assert sorted(p.name for p in q.glob(".staging-*")) == [concurrent.name]
+    # every page and file is readable by the group and others
+    for path in q.rglob("*"):
+        if path.is_file() and concurrent not in path.parents:
+            assert stat.S_IMODE(path.stat().st_mode) == 0o644, path
