@@ -106,6 +106,8 @@ def handler(args: argparse.Namespace) -> int:
         reports=reports,
         kernel_name=args.kernel or batch.KERNEL_NAME,
         progress=not args.no_progress and not args.json,
+        # --debug keeps the details of failures in the failed notebooks (a local look)
+        debug=bool(getattr(args, "debug", False)),
     )
     if args.json:
         print(json.dumps(result.to_dict()))
