@@ -95,7 +95,8 @@ def load_csv(
     """
     path = Path(path)
     options = options or ReadOptions()
-    as_of = as_of if as_of is not None else options.as_of
+    options = options.with_as_of(as_of)
+    as_of = options.as_of
     raw = read_raw(path, options)
     cols = dict(columns)
     unknown_keys = [

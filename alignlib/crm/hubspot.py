@@ -125,7 +125,8 @@ def load_hubspot(
     """
     path = Path(path)
     options = options or ReadOptions()
-    as_of = as_of if as_of is not None else options.as_of
+    options = options.with_as_of(as_of)
+    as_of = options.as_of
     raw = read_raw(path, options)
     mapping = {**HUBSPOT_STAGE_MAPPING, **(stage_mapping or {})}
     check_stages(stage_names)

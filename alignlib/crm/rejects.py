@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from alignlib.crm.problems import Problems
+from alignlib.crm.read import malformed_rows
 from alignlib.errors import InputError
 from alignlib.files import PRIVATE_MODE, atomic_path
 
@@ -38,7 +39,8 @@ def rejected_rows(
     Returns
     -------
     pandas.DataFrame
-        The rejected rows, personal data included.
+        The rejected rows, personal data included (``_line``: a malformed line as
+        written, when the file has any).
     """
     rejected = frame.loc[frame["action"] == "rejected"]
     reasons = (
@@ -48,6 +50,11 @@ def rejected_rows(
     )
     reject_pos = np.flatnonzero(drop)
     rejects = raw.take(reject_pos)
+    bad = malformed_rows(raw)
+    if bad:
+        # The line as written (its fields did not fit the columns): private, like the rest.
+        line = pd.Series({m.position: m.text for m in bad}, dtype=object)
+        rejects.insert(0, "_line", line.reindex(reject_pos).fillna("").to_numpy())
     rejects.insert(0, "_problems", reasons.reindex(reject_pos).fillna("").to_numpy())
     rejects.insert(0, "_row", reject_pos + probs.offset)
     rejects.insert(0, "_file", probs.file)
@@ -104,6 +111,9 @@ def write_rejects(result: IngestResult, path: str | Path) -> Path:
             f"{path}: a rejects file holds personal data; its name must say so "
             f"(e.g. {path.with_name(path.stem + '.' + REJECTS_SUFFIX).name})"
         )
-    with atomic_path(path, mode=PRIVATE_MODE) as tmp, open(tmp, "w", newline="", encoding="utf-8") as fh:
+    with (
+        atomic_path(path, mode=PRIVATE_MODE) as tmp,
+        open(tmp, "w", newline="", encoding="utf-8") as fh,
+    ):
         result.rejects.to_csv(fh, index=False, lineterminator="\n")
     return path

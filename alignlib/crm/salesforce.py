@@ -344,7 +344,8 @@ def load_salesforce(
             raise InputError("give a Salesforce leads export, an opportunities export, or both")
         return load_salesforce_opportunities(opportunities_path, **kw)
     path = Path(leads_path)
-    as_of = as_of if as_of is not None else options.as_of
+    options = options.with_as_of(as_of)
+    as_of = options.as_of
     raw = read_raw(path, options)
     if opportunities_path is None and is_opportunities_export(list(raw.columns)):
         return load_salesforce_opportunities(path, **kw)
@@ -568,7 +569,8 @@ def load_salesforce_opportunities(
     """
     path = Path(path)
     options = options or ReadOptions()
-    as_of = as_of if as_of is not None else options.as_of
+    options = options.with_as_of(as_of)
+    as_of = options.as_of
     check_stages(stage_names)
     mapping: dict[str, str | None] = {
         k: v for k, v in SALESFORCE_STAGE_MAPPING.items() if v in stage_names

@@ -43,7 +43,7 @@ def load_spend(path: str | Path, options: ReadOptions | None = None) -> pd.DataF
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
         raise DataError(path, f"line {i + 2}: month {month_text.iloc[i]!r} is not YYYY-MM")
-    spend, bad_spend = amounts(text(raw, "spend"), options.decimal)
+    spend, bad_spend = amounts(text(raw, "spend"), options.decimal, path, "spend")
     bad_spend |= spend.isna().to_numpy() | (spend < 0).to_numpy()
     if bad_spend.any():
         i = int(np.flatnonzero(bad_spend)[0])

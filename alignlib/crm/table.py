@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from alignlib.crm.problems import PROBLEM_COLUMNS, Problems, RowProblem
-from alignlib.crm.read import arrow_text
+from alignlib.crm.read import arrow_text, malformed_rows
 from alignlib.crm.rejects import rejected_rows
 from alignlib.taxonomy import DEFAULT_STAGE_NAMES
 
@@ -77,7 +77,7 @@ class IngestResult:
     stage_names : tuple of str
         The company's stages, top to bottom.
     as_of : pandas.Timestamp
-        The date the export was taken (given, or the latest date in it).
+        The date the export was taken (given, or the latest plausible date in it).
     source : str
         The file(s) read.
     format : str
@@ -85,6 +85,10 @@ class IngestResult:
     rejects : pandas.DataFrame
         The rejected raw rows with ``_file``, ``_row`` and ``_problems`` columns first.
         Holds personal data: write it only with :func:`alignlib.crm.write_rejects`.
+    as_of_source : str
+        Where ``as_of`` comes from: ``params`` (given), ``latest date`` (the latest
+        plausible date in the export) or ``file date`` (no dates: the file's
+        modification date), for reports to state.
     """
 
     table: pd.DataFrame
@@ -98,6 +102,7 @@ class IngestResult:
     source: str
     format: str
     rejects: pd.DataFrame = field(repr=False)
+    as_of_source: str = "params"
 
     @property
     def problems(self) -> list[RowProblem]:
@@ -114,6 +119,7 @@ class IngestResult:
             "source": self.source,
             "format": self.format,
             "as_of": self.as_of.strftime("%Y-%m-%d"),
+            "as_of_source": self.as_of_source,
             "rows": self.rows_read,
             "accepted": self.accepted,
             "rejected": self.rejected,
@@ -377,7 +383,10 @@ def finish(
     -------
     IngestResult
     """
+    drop, line_of = _malformed(raw, probs, drop, table)
     frame = probs.frame()
+    if line_of is not None:
+        frame["row"] = line_of(frame["_pos"].to_numpy())
     parts = [frame, *extra_problems]
     all_problems = (
         pd.concat([p for p in parts if len(p)], ignore_index=True)
@@ -385,11 +394,15 @@ def finish(
         else frame
     )
     rejects = rejected_rows(raw, drop, frame, probs)
+    if line_of is not None and len(rejects):
+        rejects["_row"] = line_of(np.flatnonzero(drop))
     if extra_rejects:
         rejects = pd.concat([rejects, *extra_rejects], ignore_index=True)
     # Rejected rows leave every column once, as the table is put together.
     accepted_table, filtered = accepted_frame(table, ~drop, table_columns(stage_names))
+    as_of_source = "params"
     if as_of is None:
+        as_of_source = "latest date"
         date_cols = ["created", *[f"entered_{s}" for s in stage_names], "close_date"]
         # NaT is int64's minimum as an integer: the max of the integers skips it.
         latest_int = max(
@@ -401,7 +414,14 @@ def finish(
             if latest_int != np.iinfo(np.int64).min
             else pd.NaT
         )
-        as_of_ts = pd.Timestamp(latest).normalize() if pd.notna(latest) else pd.Timestamp.today()
+        if pd.notna(latest):
+            as_of_ts = pd.Timestamp(latest).normalize()
+        else:
+            as_of_source = "file date"
+            mtime = raw.attrs.get("mtime")
+            as_of_ts = (
+                pd.Timestamp(mtime, unit="s") if mtime is not None else pd.Timestamp.today()
+            ).normalize()
     else:
         as_of_ts = pd.Timestamp(as_of)
     return IngestResult(
@@ -416,4 +436,36 @@ def finish(
         source=source or str(path),
         format=fmt,
         rejects=rejects.reset_index(drop=True),
+        as_of_source=as_of_source,
     )
+
+
+def _malformed(
+    raw: pd.DataFrame, probs: Problems, drop: np.ndarray, table: Mapping[str, Any]
+) -> tuple[np.ndarray, Any]:
+    """Reject the blank rows that hold malformed lines' places, with one problem each.
+
+    The loaders' checks saw a blank row there (missing id, ...): those problems
+    give way to the one that says what is wrong with the line. Returns the drop
+    mask and, when a malformed row spans several lines, position -> line number.
+    """
+    bad = malformed_rows(raw)
+    if not bad:
+        return drop, None
+    pos = np.array([m.position for m in bad], dtype=np.int64)
+    probs.parts = [p[~p["_pos"].isin(pos)] for p in probs.parts]
+    probs.add(pos, "(whole line)", [m.reason for m in bad], [""] * len(bad))
+    drop = drop.copy()
+    drop[pos] = True
+    spans = np.array([m.lines - 1 for m in bad], dtype=np.int64)
+    if not spans.any():
+        return drop, None
+    shift = np.r_[0, np.cumsum(spans)]
+
+    def line_of(positions: np.ndarray) -> np.ndarray:
+        positions = np.asarray(positions, dtype=np.int64)
+        return positions + probs.offset + shift[np.searchsorted(pos, positions, side="left")]
+
+    if "row" in table:
+        table["row"][:] = line_of(np.arange(len(table["row"])))
+    return drop, line_of
