@@ -111,9 +111,30 @@ def _quarter_segment(path: Path) -> tuple[str, str, str | None]:
         raw = {}
     if not isinstance(raw, dict):
         raw = {}
-    quarter = str(raw.get("quarter") or _quarter_from_name(path.stem) or "unknown")
-    segment = str(raw.get("segment") or _segment_from_name(path.stem))
-    return quarter, segment, error
+    # these become folder names: a value that could leave the outputs folder ("../x",
+    # "a/b") or hide in it (".x") is not taken from a file that failed validation
+    quarter = next(
+        (q for q in (raw.get("quarter"), _quarter_from_name(path.stem)) if _is_quarter(q)),
+        "unknown",
+    )
+    segment = next(
+        (s for s in (raw.get("segment"), _segment_from_name(path.stem)) if _is_folder_name(s)),
+        "unknown",
+    )
+    return str(quarter), str(segment), error
+
+
+def _is_quarter(value: Any) -> bool:
+    """A quarter label like ``2026Q4``."""
+    return isinstance(value, str) and re.fullmatch(r"\d{4}Q[1-4]", value) is not None
+
+
+def _is_folder_name(value: Any) -> bool:
+    """A segment label that is one plain folder name (no path, not hidden, not ``..``)."""
+    return (
+        isinstance(value, str)
+        and re.fullmatch(r"[A-Za-z0-9_-][A-Za-z0-9_.-]{0,99}", value) is not None
+    )
 
 
 def _quarter_from_name(stem: str) -> str | None:
@@ -172,6 +193,11 @@ def plan_jobs(
         if not path.exists():
             raise InputError(f"{raw_path}: parameters file not found")
         q, segment, error = _quarter_segment(path)
+        if error is None and not _is_folder_name(segment):
+            raise InputError(
+                f"{raw_path}: segment {segment!r} cannot be a folder name; use letters, "
+                "digits, '_', '-' or '.' (not first)"
+            )
         if quarter and q != quarter and error is None:
             raise InputError(f"{raw_path}: is for quarter {q}, not --quarter {quarter}")
         if (q, segment) in seen:

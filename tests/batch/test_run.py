@@ -47,6 +47,24 @@ def test_plan_jobs_labels_an_unreadable_file_by_its_name(tmp_path) -> None:
     assert job.setup_error
 
 
+@pytest.mark.parametrize(
+    ("raw", "stem", "where"),
+    [
+        ("quarter: ../../x\nsegment: ../../evil\nbad: [", "params", ("unknown", "params")),
+        ("quarter: 2027Q1\nsegment: a/b\nstages: 3", "2027Q1-emea", ("2027Q1", "emea")),
+        ("segment: .hidden\nstages: 3", "2027Q1", ("2027Q1", "all")),
+        ("segment: '<img src=x onerror=alert(1)>'\nx: 1", "2027Q2-..", ("2027Q2", "unknown")),
+    ],
+)
+def test_an_invalid_file_cannot_place_outputs_outside_the_outputs_folder(
+    tmp_path, raw, stem, where
+) -> None:
+    bad = tmp_path / f"{stem}.yaml"
+    bad.write_text(raw)
+    (job,) = batch.plan_jobs([bad], reports=(OK_REPORT,))
+    assert (job.quarter, job.segment) == where and job.setup_error
+
+
 def test_invalid_params_file_fails_its_reports_and_exits_1(tmp_path, capsys) -> None:
     bad = tmp_path / "2026Q4-broken.yaml"
     bad.write_text("quarter: 2026Q4\nsegment: broken\ntarget: {bookings: -5}\n")
