@@ -6,65 +6,116 @@ import argparse
 
 from alignlib.cli._args import check_output_file
 
-_SHOWN_PROBLEMS = 25
+#: Problem groups printed (one line each: field, reason, count); --json has every problem.
+_SHOWN_GROUPS = 40
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``ingest`` verb."""
+    from alignlib.crm.load import FORMATS
+
     p = subparsers.add_parser(
         "ingest",
         help="read and validate a CRM export (HubSpot, Salesforce, CSV)",
         description="Read a CRM export into the normalised funnel table: rows read, accepted "
-        "and rejected, contacts reaching each stage, and every problem found. Rejected rows "
-        "(they hold names and emails) go to a file named ...rejects-contains-personal-data.csv.",
+        "and rejected, contacts reaching each stage, and every problem found (grouped: one "
+        "line per field and reason, with its count). Rejected rows (they hold names and "
+        "emails) go to a file named ...rejects-contains-personal-data.csv. Exits 2 when no "
+        "row is accepted or more than --max-rejected are rejected. --suggest prints a draft "
+        "actuals: block for the file instead.",
     )
     p.add_argument("file", help="the export (for Salesforce: the Leads export)")
     p.add_argument(
         "--format",
-        choices=("hubspot", "salesforce", "csv"),
+        choices=FORMATS,
         help="export format (default: the params file's actuals.format, else hubspot)",
     )
     p.add_argument("--opportunities", help="Salesforce Opportunities export to join")
     p.add_argument(
         "--params",
-        help="parameters YAML: the company's stages, actuals.stage_mapping, actuals.columns",
+        help="parameters YAML: the company's stages and actuals (stage_mapping, "
+        "outcome_mapping, columns, deals, date_format ...)",
     )
     p.add_argument(
         "--rejects",
         help="where to write rejected rows (default: outputs/ingest/<file>."
-        "rejects-contains-personal-data.csv)",
+        "rejects-contains-personal-data.csv, under the current folder or ALIGNLIB_OUTPUTS)",
     )
     p.add_argument("--as-of", help="date the export was taken (default: latest date in it)")
+    p.add_argument(
+        "--max-rejected",
+        type=_share,
+        default=None,
+        metavar="SHARE",
+        help="largest rejected share before exiting 2, as 0.5 or 50%% (default: 50%%)",
+    )
+    p.add_argument(
+        "--suggest",
+        action="store_true",
+        help="print a draft actuals: block (format, columns, date orders, label mappings) "
+        "to paste into a params file; reads headers and label columns only",
+    )
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=handler)
 
 
+def _share(text: str) -> float:
+    """A share from ``0.5`` or ``50%``, in [0, 1]."""
+    raw = text.strip()
+    try:
+        value = float(raw[:-1]) / 100 if raw.endswith("%") else float(raw)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a share (use 0.5 or 50%)") from None
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not between 0 and 1 (0% and 100%)")
+    return value
+
+
 def handler(args: argparse.Namespace) -> int:
-    """Load, validate, write rejects, print the summary."""
+    """Load, validate, write rejects, print the summary (or, with --suggest, the draft)."""
+    import sys
+
     from alignlib.cli._output import heading, print_json
     from alignlib.crm import default_rejects_path, load_export, write_rejects
-    from alignlib.format import count, pct
+    from alignlib.crm.read import ReadOptions
+    from alignlib.crm.summary import (
+        DEFAULT_MAX_REJECTED,
+        outcome_counts,
+        problem_groups,
+        rejected_share,
+        verdict,
+        won_amount,
+    )
+    from alignlib.format import count, money, pct
     from alignlib.paths import outputs_dir
     from alignlib.taxonomy import DEFAULT_STAGE_NAMES
 
-    # before reading anything: a bad rejects path is one line, and nothing is half-written
-    rejects_target = args.rejects or default_rejects_path(args.file, outputs_dir() / "ingest")
-    check_output_file(rejects_target, "--rejects" if args.rejects else "rejects file")
-    stage_names = DEFAULT_STAGE_NAMES
-    stage_mapping: dict = {}
-    columns: dict = {}
-    fmt = args.format
-    as_of = args.as_of
+    params = None
     if args.params:
         from alignlib.params import load_params
 
         params = load_params(args.params)
-        stage_names = params.stage_names
-        if params.actuals is not None:
-            stage_mapping = dict(params.actuals.stage_mapping)
-            columns = dict(params.actuals.columns)
-            fmt = fmt or params.actuals.format
-            as_of = as_of or params.actuals.as_of
+    actuals = params.actuals if params is not None else None
+    options = ReadOptions.from_actuals(actuals)
+    if args.suggest:
+        from alignlib.crm.suggest import suggest_actuals
+
+        stages = params.stage_names if params is not None else None
+        print(suggest_actuals(args.file, stage_names=stages, options=options).to_yaml(), end="")
+        return 0
+
+    # before reading anything: a bad rejects path is one line, and nothing is half-written
+    rejects_target = args.rejects or default_rejects_path(args.file, outputs_dir() / "ingest")
+    check_output_file(rejects_target, "--rejects" if args.rejects else "rejects file")
+    stage_names = DEFAULT_STAGE_NAMES if params is None else params.stage_names
+    fmt = args.format
+    as_of = args.as_of
+    opportunities = args.opportunities
+    if actuals is not None:
+        fmt = fmt or actuals.format
+        as_of = as_of or actuals.as_of
+        if opportunities is None and fmt == "salesforce" and actuals.opportunities is not None:
+            opportunities = actuals.opportunities
     fmt = fmt or "hubspot"
     if as_of is not None:
         import pandas as pd
@@ -78,45 +129,68 @@ def handler(args: argparse.Namespace) -> int:
     result = load_export(
         args.file,
         fmt,
-        opportunities=args.opportunities,
+        opportunities=opportunities,
         stage_names=stage_names,
-        stage_mapping=stage_mapping,
-        columns=columns,
+        stage_mapping=dict(actuals.stage_mapping) if actuals else {},
+        columns=dict(actuals.columns) if actuals else {},
         as_of=as_of,
+        options=options,
+        outcome_mapping=dict(actuals.outcome_mapping) if actuals else {},
+        deals=actuals.deals if actuals else None,
     )
     rejects_path = None
     if result.rejected:
         rejects_path = write_rejects(result, rejects_target)
+    max_rejected = DEFAULT_MAX_REJECTED if args.max_rejected is None else args.max_rejected
+    judged = verdict(result, max_rejected)
+    code = 0 if judged.ok else 2
+    outcomes = outcome_counts(result)
+    won = won_amount(result)
+    currency = params.currency if params is not None else "USD"
 
     if args.json:
         out = result.to_dict()
         out["rejects_file"] = str(rejects_path) if rejects_path else None
+        out["outcomes"] = outcomes
+        out["won_amount"] = won
+        out["rejected_share"] = rejected_share(result)
+        out["ok"] = judged.ok
         print_json(out)
-        return 0
+        if not judged.ok:
+            print(f"ingest: {judged.reason}", file=sys.stderr)
+        return code
 
     print(f"{result.source} ({result.format}), as of {result.as_of:%Y-%m-%d}")
     print(
         f"rows read {result.rows_read:,}   accepted {result.accepted:,}   "
-        f"rejected {result.rejected:,} (of which exact duplicates {result.duplicates:,})"
+        f"rejected {result.rejected:,} ({pct(rejected_share(result), 1)}; of which exact "
+        f"duplicates {result.duplicates:,})"
+    )
+    print(
+        f"outcomes: won {count(outcomes['won'])}, lost {count(outcomes['lost'])}, "
+        f"open {count(outcomes['open'])}   won amount {money(won, currency)}"
     )
     heading("Contacts reaching each stage")
     reached = result.reached()
-    top = max(reached[stage_names[0]], 1)
+    first = result.stage_names[0]
+    top = max(reached[first], 1)
     for stage, n in reached.items():
-        print(f"  {stage:<14s} {count(n):>10s}   {pct(n / top, 1):>6s} of {stage_names[0]}")
+        print(f"  {stage:<14s} {count(n):>10s}   {pct(n / top, 1):>6s} of {first}")
     problems = result.problems_frame
     heading(f"Problems ({len(problems):,})")
     if problems.empty:
         print("  none")
     else:
-        counts = problems.groupby(["field", "action"]).size().rename("n").reset_index()
-        for r in counts.itertuples(index=False):
-            print(f"  {r.n:>6,} x {r.field} ({r.action})")
-        print()
-        for r in problems.head(_SHOWN_PROBLEMS).itertuples(index=False):
-            print(f"  {r.file}:{r.row}  {r.field}: {r.reason} [{r.value}] -> {r.action}")
-        if len(problems) > _SHOWN_PROBLEMS:
-            print(f"  ... and {len(problems) - _SHOWN_PROBLEMS:,} more (use --json for all)")
+        groups = problem_groups(problems)
+        for g in groups.head(_SHOWN_GROUPS).itertuples(index=False):
+            print(
+                f"  {g.n:>7,} x {g.field}: {g.reason} -> {g.action}"
+                f"  (first: {g.file}:{g.row} [{g.value}])"
+            )
+        if len(groups) > _SHOWN_GROUPS:
+            print(f"  ... and {len(groups) - _SHOWN_GROUPS:,} more kinds (use --json for all)")
     if rejects_path:
         print(f"\nRejected rows (personal data, do not share): {rejects_path}")
-    return 0
+    if not judged.ok:
+        print(f"ingest: {judged.reason}", file=sys.stderr)
+    return code

@@ -300,7 +300,8 @@ def load_salesforce(
 
     Headers may be API names or report labels (:data:`SALESFORCE_LEAD_COLUMNS`,
     :data:`SALESFORCE_OPPORTUNITY_COLUMNS`). With no leads file (``leads_path`` None,
-    or a file that is an opportunities export), the opportunities alone make the
+    or a file that is an opportunities export, alone or given as both files), the
+    opportunities alone make the
     table (:func:`load_salesforce_opportunities`), over the stages from
     ``opportunity`` down when the company has that stage.
 
@@ -347,7 +348,14 @@ def load_salesforce(
     options = options.with_as_of(as_of)
     as_of = options.as_of
     raw = read_raw(path, options)
-    if opportunities_path is None and is_opportunities_export(list(raw.columns)):
+    if is_opportunities_export(list(raw.columns)):
+        same = opportunities_path is None or Path(opportunities_path).resolve() == path.resolve()
+        if not same:
+            raise DataError(
+                path,
+                "is an opportunities export, not a leads export; give the leads export "
+                "(or this file alone, for an opportunity -> won funnel)",
+            )
         return load_salesforce_opportunities(path, **kw)
     mapping = {**SALESFORCE_STAGE_MAPPING, **(stage_mapping or {})}
     check_stages(stage_names)

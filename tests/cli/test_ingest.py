@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 FIX = Path(__file__).parents[1] / "fixtures" / "crm"
 
 
@@ -110,3 +112,173 @@ def test_the_export_is_a_folder(tmp_path, capsys):
     assert main(["ingest", str(tmp_path)]) == 2
     err = capsys.readouterr().err
     assert str(tmp_path) in err and "Traceback" not in err
+
+
+# Issue 11: --suggest, exit codes, grouped problems, outcomes and won amount.
+def _run(argv, capsys):
+    from alignlib.cli import main
+
+    code = main(["ingest", *map(str, argv)])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_exit_2_when_every_row_is_rejected(tmp_path, capsys):
+    path = tmp_path / "leads.csv"
+    rejects = tmp_path / "x.rejects-contains-personal-data.csv"
+    path.write_text(
+        "id,created,result\n" + "".join(f"x{i},2026-01-0{i + 1},Engaging\n" for i in range(3))
+    )
+    params = tmp_path / "p.yaml"
+    params.write_text(
+        "quarter: 2026Q1\ntarget: {bookings: 1000}\n"
+        "conversion_rates: {lead: 0.3, mql: 0.3, sal: 0.3, sql: 0.3, opportunity: 0.3}\n"
+        "deal_size: {mean: 1000, spread: 100}\n"
+        "actuals:\n  crm_export: leads.csv\n  format: csv\n"
+        "  columns: {id: id, created: created, outcome: result}\n"
+    )
+    code, out, err = _run([path, "--params", params, "--rejects", rejects], capsys)
+    assert code == 2
+    assert "no row accepted: all 3 rows rejected" in err
+    # One line for the label, with its count and the line to add; not one per row.
+    lines = [x for x in out.splitlines() if "Engaging" in x]
+    assert len(lines) == 1
+    assert (
+        "unknown outcome 'Engaging' on 3 rows: add  outcome_mapping: {\"Engaging\": open}"
+        in lines[0]
+    )
+
+
+def test_exit_2_above_max_rejected_and_0_below(tmp_path, capsys):
+    rejects = tmp_path / "x.rejects-contains-personal-data.csv"
+    base = [FIX / "hubspot_small.csv", "--format", "hubspot", "--rejects", rejects, "--json"]
+    code, out, _ = _run(base, capsys)  # 7 of 16 rejected: 43.75%
+    assert code == 0 and json.loads(out)["ok"] is True
+    code, out, err = _run([*base, "--max-rejected", "40%"], capsys)
+    assert code == 2 and json.loads(out)["ok"] is False
+    assert "43.8% of rows rejected (7 of 16), above --max-rejected 40%" in err
+    code, _, _ = _run([*base, "--max-rejected", "0.44"], capsys)
+    assert code == 0
+    from alignlib.cli import main
+
+    assert main(["ingest", str(FIX / "hubspot_small.csv"), "--max-rejected", "150%"]) == 2
+    assert "--max-rejected" in capsys.readouterr().err
+
+
+def test_json_outcomes_and_won_amount_match_a_hand_count(tmp_path, capsys):
+    rejects = tmp_path / "x.rejects-contains-personal-data.csv"
+    code, out, _ = _run(
+        [
+            FIX / "salesforce_report_opportunity_only.csv",
+            "--format",
+            "salesforce",
+            "--json",
+            "--rejects",
+            rejects,
+            "--max-rejected",
+            "1",
+        ],
+        capsys,
+    )
+    data = json.loads(out)
+    # By hand: C1 (12,000) and C5 (9,000) won; C2 lost; C4 open; C3 and C6 'Engaging' rejected.
+    assert data["outcomes"] == {"won": 2, "lost": 1, "open": 1}
+    assert data["won_amount"] == 21_000
+    assert {"rows", "accepted", "rejected", "reached", "problems", "rejects_file"} <= set(data)
+    assert (data["rows"], data["accepted"], data["rejected"]) == (6, 4, 2)
+    assert code == 0 and data["rejected_share"] == pytest.approx(2 / 6)
+
+
+def test_default_rejects_go_to_the_working_folder(tmp_path, capsys, monkeypatch):
+    monkeypatch.delenv("ALIGNLIB_OUTPUTS", raising=False)
+    monkeypatch.chdir(tmp_path)
+    code, out, _ = _run([FIX / "hubspot_small.csv", "--format", "hubspot"], capsys)
+    assert code == 0
+    written = tmp_path / "outputs" / "ingest" / "hubspot_small.rejects-contains-personal-data.csv"
+    assert written.exists() and str(written.relative_to(tmp_path)) in out
+
+
+# What a user does with the "# check" lines, per fixture: (draft text, replacement).
+_CHECKED = {
+    "hubspot_deals_small.csv": [
+        ('"Appointment Scheduled": null', '"Appointment Scheduled": discovery'),
+        ('"Presentation Scheduled": null', '"Presentation Scheduled": demo'),
+    ],
+    # the draft's note: add the opportunities export to join
+    "salesforce_report_leads.csv": [
+        ("  format: salesforce\n", "  format: salesforce\n  opportunities: {opps}\n")
+    ],
+}
+
+
+@pytest.mark.parametrize(
+    ("fixture", "stages", "accepted", "reached"),
+    [
+        (
+            "salesforce_report_opportunity_only.csv",
+            ("opportunity", "won"),
+            6,
+            {"opportunity": 6, "won": 2},
+        ),
+        (
+            "hubspot_deals_small.csv",
+            ("discovery", "demo", "won"),
+            5,
+            {"discovery": 5, "demo": 3, "won": 1},
+        ),
+        ("generic_small.csv", None, 6, None),
+        (
+            "salesforce_report_leads.csv",
+            None,
+            6,
+            {"lead": 6, "mql": 5, "sal": 4, "sql": 3, "opportunity": 3, "won": 1},
+        ),
+        ("hubspot_small.csv", None, 11, None),  # 5 rows with real problems
+    ],
+)
+def test_suggest_prints_yaml_that_loads_the_export(
+    tmp_path, capsys, fixture, stages, accepted, reached
+):
+    import yaml
+
+    from alignlib import crm
+    from alignlib.params import load_params
+    from tests.crm._shapes_helpers import params_for
+
+    export = tmp_path / fixture
+    export.write_bytes((FIX / fixture).read_bytes())
+    argv = [export, "--suggest"]
+    if stages is not None:
+        draft_params = tmp_path / "stages.yaml"
+        draft_params.write_text(yaml.safe_dump(params_for(stages, None)))
+        argv += ["--params", draft_params]
+    code, out, _ = _run(argv, capsys)
+    assert code == 0
+    for secret in ("@example.com", "qz "):  # fixtures' names end in "qz": none is printed
+        assert secret not in out
+    draft = yaml.safe_load(out)
+    assert set(draft) == {"actuals"} and draft["actuals"]["crm_export"] == str(export)
+    # Pasted into a params file (with its stages), the draft loads the export.
+    names = stages or ("lead", "mql", "sal", "sql", "opportunity", "won")
+    params_file = tmp_path / "2026Q1.yaml"
+    opps = FIX / "salesforce_report_opportunities.csv"
+    for before, after in _CHECKED.get(fixture, []):
+        assert before in out
+        out = out.replace(before, after.format(opps=json.dumps(str(opps))))
+    params_file.write_text(yaml.safe_dump(params_for(names, None)) + out)
+    p = load_params(params_file)
+    r = crm.load_actuals(p)
+    assert r.accepted == accepted, r.problems_frame
+    if reached is not None:
+        assert r.reached() == reached
+
+
+def test_suggest_guesses_unknown_labels_and_marks_them(tmp_path, capsys):
+    code, out, _ = _run([FIX / "salesforce_report_opportunity_only.csv", "--suggest"], capsys)
+    assert code == 0
+    assert "Salesforce opportunities export on its own (report export, field labels)" in out
+    assert '"Engaging": open  # check' in out and '"Closed Won": won  # 2 rows' in out
+    assert '"Create Date"' not in out and '"Created Date": month/day/year' in out
+    code, out, _ = _run([FIX / "generic_small.csv", "--suggest"], capsys)
+    assert "format: csv" in out and 'id: "contact_id"' in out and 'amount: "deal_value"' in out
+    assert '"maybe": open  # check' in out

@@ -41,9 +41,9 @@ def stages(*names: str) -> list[dict[str, str]]:
     return [{"name": n, "label": n.replace("_", " ").title(), "owner": "sales"} for n in names]
 
 
-def params_for(stage_names: tuple[str, ...], actuals: dict[str, Any]) -> dict[str, Any]:
-    """A small valid parameters mapping for a funnel of these stages, with given actuals."""
-    return {
+def params_for(stage_names: tuple[str, ...], actuals: dict[str, Any] | None) -> dict[str, Any]:
+    """A small valid parameters mapping for a funnel of these stages (actuals None: none)."""
+    out = {
         "quarter": "2026Q1",
         "target": {"bookings": 100_000},
         "stages": stages(*stage_names),
@@ -52,3 +52,6 @@ def params_for(stage_names: tuple[str, ...], actuals: dict[str, Any]) -> dict[st
         "deal_size": {"mean": 10_000, "spread": 2_000},
         "actuals": actuals,
     }
+    if actuals is None:
+        del out["actuals"]
+    return out
