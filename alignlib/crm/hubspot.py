@@ -209,9 +209,11 @@ def load_hubspot(
         probs, unknown, labels, req["stage"], "lifecycle stage label", "stage_mapping", stage_names
     )
     outcome_col = col_for("outcome")
-    outcome_labels = text(raw, outcome_col)
-    mapped_outcome, bad_outcome = outcome_index(outcome_labels, outcome_mapping)
-    if outcome_col is not None:
+    bad_outcome = np.zeros(len(raw), dtype=bool)
+    mapped_outcome = None
+    if outcome_col is not None:  # rare: a contacts export with an outcome label column
+        outcome_labels = text(raw, outcome_col)
+        mapped_outcome, bad_outcome = outcome_index(outcome_labels, outcome_mapping)
         unknown_labels.report(
             probs, bad_outcome, outcome_labels, outcome_col, "outcome", "outcome_mapping"
         )
@@ -232,7 +234,7 @@ def load_hubspot(
     lost_reason = text(raw, col_for("lost_reason"))
     lost = ~won & (lost_date.notna().to_numpy() | (lost_reason != "").to_numpy())
     is_open = ~won & ~lost & reached[:, opportunity_index(stage_names)]
-    if outcome_col is not None:  # a mapped outcome label says it outright
+    if mapped_outcome is not None:  # a mapped outcome label says it outright
         said = mapped_outcome.fillna("").to_numpy(dtype=object)
         won = won | (said == "won")
         lost = np.where(said != "", said == "lost", lost) & ~won

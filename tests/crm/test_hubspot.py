@@ -98,3 +98,39 @@ def test_hubspot_company_without_sal_stage():
 
 def test_as_of_defaults_to_latest_date(hubspot):
     assert hubspot.as_of == pd.Timestamp("2026-04-11")
+
+
+def test_hubspot_outcome_column_through_outcome_mapping(tmp_path):
+    """A contacts export with a deal-stage property as its outcome: labels mapped, any case."""
+    import csv
+
+    rows = list(csv.reader((FIX / "hubspot_small.csv").open(encoding="utf-8")))
+    labels = ["Engaging", "CLOSED WON", "contract lost", ""]
+    rows[0].append("Deal Result")
+    for i, row in enumerate(rows[1:]):
+        row.append(labels[i % len(labels)])
+    path = tmp_path / "contacts.csv"
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh).writerows(rows)
+    cols = {"outcome": "Deal Result"}
+    r = crm.load_hubspot(path, stage_mapping=SAL, columns=cols)
+    reasons = [x for x in r.problems_frame["reason"] if x.startswith("unknown outcome")]
+    assert len(reasons) == 2  # Engaging and contract lost, once each
+    r = crm.load_hubspot(
+        path,
+        stage_mapping=SAL,
+        columns=cols,
+        outcome_mapping={"engaging": "open", "Contract Lost": "lost"},
+    )
+    want = {"Engaging": "open", "CLOSED WON": "won", "contract lost": "lost"}
+    checked = 0
+    for line, got, reached_won in zip(
+        r.table["row"], r.table["outcome"], r.table["reached_won"], strict=True
+    ):
+        label = rows[line - 1][-1]  # line 1 is the header
+        if reached_won:  # a customer is won whatever the label says (as for csv)
+            assert got == "won"
+        elif label:
+            assert got == want[label], (line, label)
+            checked += 1
+    assert checked >= 6
