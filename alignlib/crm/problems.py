@@ -93,7 +93,9 @@ class Problems:
         positions = np.asarray(positions, dtype=np.int64)
         if len(positions) == 0:
             return
-        vals = np.asarray(values, dtype=object)
+        vals = pd.Series(np.asarray(values, dtype=object)).astype("str")
+        # Last line of defence: an email address never reaches a message.
+        vals = vals.where(~vals.str.contains("@", regex=False), "(not shown)").to_numpy()
         reasons = reason if isinstance(reason, str) else np.asarray(reason, dtype=object)
         self.parts.append(
             pd.DataFrame(
@@ -102,7 +104,7 @@ class Problems:
                     "row": positions + self.offset,
                     "field": field,
                     "reason": reasons,
-                    "value": pd.Series(vals).astype("str").to_numpy(),
+                    "value": vals,
                     "action": action,
                     "_pos": positions,
                 }
