@@ -235,6 +235,10 @@ def join_deals(
     keys = text(raw, key)
     table = result.table
     lead_ids = pd.Index(table["id"].astype("str"))
+    repeated = lead_ids.duplicated()
+    if repeated.any():  # the loaders reject repeated ids; should one slip by, the first wins
+        stand_ins = pd.Index([f"\x00{i}" for i in range(len(lead_ids))])
+        lead_ids = pd.Index(np.where(repeated, stand_ins, lead_ids))
     lead_pos = lead_ids.get_indexer(keys.to_numpy())
     orphan = (lead_pos < 0) & ~drop
     if orphan.any():
