@@ -35,6 +35,8 @@ DEFAULT_KPIS = ("bookings", "wins", "p_hit", "pipeline", "handoffs", "acceptance
 MIN_HANDOFFS = 20
 #: A rate change (points) worth a talking point.
 MIN_CHANGE = 0.05
+#: At most this many channels named in the agenda (the largest changes).
+MAX_CHANNEL_POINTS = 2
 
 
 class Status(StrEnum):
@@ -523,7 +525,7 @@ def build_scorecard(
         bookings_plan,
         spans,
         thresholds,
-        "Won deals by win date, at their amount (the average deal size where none).",
+        "Won deals by win date, at their amount (average deal size where none).",
         has_data,
     )
     measures["wins"] = lambda: _volume_kpi(
@@ -553,7 +555,7 @@ def build_scorecard(
             now,
             goal,
             status_of(now, goal, thresholds),
-            f"Landing forecast as of each week's end; plan: {fmt.pct(goal)} (simulation.confidence).",
+            f"Landing forecast at each week's end; plan: the {fmt.pct(goal)} confidence.",
         )
 
     measures["p_hit"] = p_hit_kpi
@@ -565,8 +567,8 @@ def build_scorecard(
         targets[pipe] * deal,
         spans,
         thresholds,
-        f"Value entering {label_of[pipe]} (amount, or the average deal size); "
-        "plan: its planned count x deal size." + undated(pipe),
+        f"Value entering {label_of[pipe]} (amount, else average deal size); "
+        "plan: planned count x deal size." + undated(pipe),
         has_data,
         dated(pipe),
     )
@@ -609,16 +611,16 @@ def build_scorecard(
             goal = params.conversion_rates[handoff].rate
             label = f"{fmt.stage_label(handoff)} -> {fmt.stage_label(accepted)} acceptance"
             note = (
-                f"Hand-offs accepted within {fmt.count(window)} hours, of those whose "
-                f"window has closed; plan: the {fmt.pct(goal, 1)} planned rate."
+                f"Accepted within {fmt.count(window)} hours, of hand-offs whose window "
+                f"closed; plan: the {fmt.pct(goal, 1)} planned rate."
             )
         else:
             assert params.sla is not None
             goal = params.sla.compliance_target
             label = "Response SLA compliance"
             note = (
-                f"Hand-offs answered within {fmt.count(params.sla.lead_response_hours)} "
-                f"hours (clock hours); plan: the {fmt.pct(goal)} target."
+                f"Answered within {fmt.count(params.sla.lead_response_hours)} clock "
+                f"hours; plan: the {fmt.pct(goal)} target."
             )
         this, last, qtd = values
         return Kpi(key, label, "pct", this, last, qtd, goal, status_of(qtd, goal, thresholds), note)
@@ -705,7 +707,7 @@ def _acceptance_changes(
             changes.append((diff, str(name), now, before))
     changes.sort()
     points = []
-    for diff, name, now, before in changes[:3]:
+    for diff, name, now, before in changes[:MAX_CHANNEL_POINTS]:
         verb = "fell" if diff < 0 else "rose"
         text = (
             f"{fmt.stage_label(accepted)} acceptance from {_channel_label(params, name)} {verb} "
@@ -985,10 +987,12 @@ def scorecard_html(card: Scorecard) -> str:
         + "</p>"
     )
     notice = f'<p class="sc-notice">{_e(card.message)}</p>' if card.message else ""
-    widths = ("31%", "13%", "13%", "14%", "14%", "15%")
+    widths = ("40%", "11%", "11%", "13%", "13%", "12%")
     cols = "".join(f'<col style="width:{w}">' for w in widths)
+    # text-align as an attribute too: the notebook theme's `:not(...) td` rule outranks classes
+    left, right = ' style="text-align:left"', ' style="text-align:right"'
     header = "".join(
-        f'<th class="sc-th{" sc-num" if i else ""}">{_e(t)}</th>'
+        f'<th class="sc-th{" sc-num" if i else ""}"{right if i else left}>{_e(t)}</th>'
         for i, t in enumerate(
             ("KPI", "This week", "Last week", "Quarter to date", "Plan to date", "Status")
         )
@@ -997,13 +1001,13 @@ def scorecard_html(card: Scorecard) -> str:
     for k in card.kpis:
         pill = f'<span class="sc-pill sc-{k.status.name.lower()}">{_e(k.status.value)}</span>'
         cells = [
-            f'<td class="sc-td"><span class="sc-label">{_e(k.label)}</span>'
+            f'<td class="sc-td"{left}><span class="sc-label">{_e(k.label)}</span>'
             f'<br><span class="sc-note">{_e(k.note)}</span></td>',
             *(
-                f'<td class="sc-td sc-num">{_e(fmt.format_value(v, k.kind, cur))}</td>'
+                f'<td class="sc-td sc-num"{right}>{_e(fmt.format_value(v, k.kind, cur))}</td>'
                 for v in (k.this_week, k.last_week, k.quarter_to_date, k.plan_to_date)
             ),
-            f'<td class="sc-td sc-num">{pill}</td>',
+            f'<td class="sc-td sc-num"{right}>{pill}</td>',
         ]
         rows.append("<tr>" + "".join(cells) + "</tr>")
     table = (

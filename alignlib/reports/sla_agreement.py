@@ -366,9 +366,12 @@ def _e(text: Any) -> str:
 
 def _table(headers: tuple[str, ...], widths: tuple[str, ...], rows: list[list[str]]) -> str:
     cols = "".join(f'<col style="width:{w}">' for w in widths)
-    head = "".join(f'<th class="ag-th">{_e(h)}</th>' for h in headers)
+    # text-align as an attribute too: the notebook theme's `:not(...) td` rule outranks classes
+    left = ' style="text-align:left"'
+    head = "".join(f'<th class="ag-th"{left}>{_e(h)}</th>' for h in headers)
     body = "".join(
-        "<tr>" + "".join(f'<td class="ag-td">{cell}</td>' for cell in row) + "</tr>" for row in rows
+        "<tr>" + "".join(f'<td class="ag-td"{left}>{cell}</td>' for cell in row) + "</tr>"
+        for row in rows
     )
     return (
         f'<table class="ag-table" width="100%"><colgroup>{cols}</colgroup>'
@@ -556,7 +559,7 @@ def signatures_html(agreement: SlaAgreement) -> str:
         "quarter and whenever a stage definition changes.</p>"
     )
     block = (
-        '<td class="ag-sign"><div class="ag-line"></div>'
+        '<td class="ag-sign" style="text-align:left"><div class="ag-line"></div>'
         '<div class="ag-caption">{role}</div>'
         '<div class="ag-line ag-date"></div><div class="ag-caption">Date</div></td>'
     )

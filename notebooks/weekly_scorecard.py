@@ -1,0 +1,61 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: alignlib (.venv)
+#     language: python
+#     name: alignlib
+# ---
+
+# %% [markdown] tags=["report-hide"]
+# # Weekly scorecard
+#
+# One page for the weekly meeting of the VP of Sales and the VP of Marketing: at most eight
+# result KPIs against plan, and the set agenda (plan and pacing, definitions and SLA, the
+# funnel, experiments) with talking points drafted from the numbers.
+
+# %%
+from IPython.display import HTML
+
+from alignlib import batch, display, reports
+from alignlib.charts import scorecard as charts
+from alignlib.reports import scorecard as sc
+
+# %% tags=["parameters"]
+params_path: str = "../params/2026Q4.yaml"  # parameters file of one segment (with actuals)
+week_ending: str = ""  # last day of the week (YYYY-MM-DD); empty: the export's last full week
+trials: int = 20_000  # simulated quarters per landing forecast (P(hit target))
+
+# %%
+params = reports.load_report_params(params_path)
+weekly = sc.weekly_scorecard(params, week_ending or None, trials=trials)
+card = weekly.scorecard
+batch.record_headline(
+    target=params.target.bookings, currency=params.currency, display=False, **card.headline()
+)
+batch.record_table("scorecard", card.to_frame(), title="Weekly scorecard")
+
+# %% tags=["email"]
+HTML(sc.scorecard_html(card))
+
+# %% tags=["email"]
+display.show(
+    charts.bookings_pace_chart(
+        sc.bookings_to_date(params, weekly.table, card.week_ending),
+        params.target.bookings,
+        params.currency,
+    ),
+    dpi=100,
+)
+
+# %% [markdown]
+# ## Agenda
+
+# %% tags=["email"]
+HTML(sc.agenda_html(card))
