@@ -76,7 +76,7 @@ def test_report_page_renders(browser, tmp_path_factory, report) -> None:
         anchor = link.get_attribute("href").split("#", 1)[1]
         assert browser.find_elements("id", anchor), anchor
     images = browser.find_elements("css selector", "img")
-    assert len(images) >= 3
+    assert report == "sla_agreement" or len(images) >= 3  # the agreement is text to sign
     for img in images:
         assert img.get_attribute("src").startswith("data:image/png;base64,")
         assert browser.execute_script(

@@ -15,10 +15,12 @@ from tests._rendered import TRIALS, rendered_reports
 
 NOTEBOOKS = sorted(paths.NOTEBOOKS_DIR.glob("*.ipynb"))
 NAMES = [r.name for r in batch.REPORTS]
+#: Printable documents: a few tables and lines to sign, not three charts.
+DOCUMENTS = {"sla_agreement"}
 
 
 def test_every_report_has_a_notebook_and_a_paired_script() -> None:
-    assert sorted(p.stem for p in NOTEBOOKS) == sorted(NAMES)
+    assert sorted(p.stem for p in NOTEBOOKS) == sorted(r.name for r in batch.ALL_REPORTS)
     for nb_path in NOTEBOOKS:
         script = nb_path.with_suffix(".py")
         assert script.exists(), f"{script.name} missing: run `jupytext --sync {nb_path}`"
@@ -61,7 +63,7 @@ def test_report_renders_with_recorded_parameters_and_key_outputs(name, tmp_path_
     if "trials" in batch.declared_parameters(paths.NOTEBOOKS_DIR / f"{name}.ipynb"):
         assert recorded["trials"] == TRIALS
     images = [o for c in nb.cells for o in c.get("outputs", []) if "image/png" in o.get("data", {})]
-    assert len(images) >= 3, "charts missing"
+    assert name in DOCUMENTS or len(images) >= 3, "charts missing"
     summary = json.loads((seg / f"{name}.json").read_text())
     assert summary["parameters"] == recorded
     assert summary["headline"]["target"] == 2_400_000

@@ -19,7 +19,7 @@ Layout of the outputs (``<out>/<quarter>/``)::
 
 from alignlib.batch.html import export_html
 from alignlib.batch.index import INDEX_FIGURES, collect_summaries, write_index
-from alignlib.batch.jobs import REPORTS, ReportJob, ReportSpec
+from alignlib.batch.jobs import ALL_REPORTS, REPORTS, WEEKLY_REPORTS, ReportJob, ReportSpec
 from alignlib.batch.publish import ReportResult, finalize_report
 from alignlib.batch.record import (
     HEADLINE_MIME,
@@ -40,11 +40,13 @@ from alignlib.batch.render import (
 from alignlib.batch.run import BatchResult, plan_jobs, run_batch
 
 __all__ = [
+    "ALL_REPORTS",
     "HEADLINE_MIME",
     "INDEX_FIGURES",
     "KERNEL_NAME",
     "REPORTS",
     "TABLE_MIME",
+    "WEEKLY_REPORTS",
     "BatchResult",
     "CellFailure",
     "RenderedReport",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import re
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,14 @@ _HEADING = re.compile(r"<h2\b[^>]*\bid=\"([^\"]+)\"[^>]*>(.*?)</h2>", re.S)
 _TOC_MARKER = "<!--ALIGNLIB_TOC-->"
 
 
-def export_html(nb: Any, *, title: str, subtitle: str = "", failed: bool = False) -> str:
+def export_html(
+    nb: Any,
+    *,
+    title: str,
+    subtitle: str = "",
+    failed: bool = False,
+    stylesheets: Sequence[str] = (),
+) -> str:
     """Export an executed notebook to one self-contained HTML page for readers.
 
     Code is hidden, charts are embedded as data URIs, there is a title and a table
@@ -40,6 +48,8 @@ def export_html(nb: Any, *, title: str, subtitle: str = "", failed: bool = False
         The line below the heading (quarter and segment).
     failed : bool
         Mark the page as the output of a failed run.
+    stylesheets : sequence of str
+        More style sheets of ``templates/`` (e.g. ``print.css``), added last in the page's head.
 
     Returns
     -------
@@ -77,6 +87,10 @@ def export_html(nb: Any, *, title: str, subtitle: str = "", failed: bool = False
         "alignlib_css": (TEMPLATES_DIR / "report.css").read_text(encoding="utf-8"),
     }
     body, _ = exporter.from_notebook_node(nb, resources=resources)
+    if stylesheets:
+        # last in the head, so they outrank the notebook theme's rules of equal weight
+        extra = "\n".join((TEMPLATES_DIR / n).read_text(encoding="utf-8") for n in stylesheets)
+        body = body.replace("</head>", f'<style type="text/css">{extra}</style>\n</head>', 1)
     return _insert_toc(body, failed=failed)
 
 

@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import quote
 
 from alignlib.batch.html import TEMPLATES_DIR
-from alignlib.batch.jobs import REPORTS
+from alignlib.batch.jobs import ALL_REPORTS
 from alignlib.files import atomic_write_text
 from alignlib.format import format_value
 
@@ -51,7 +51,7 @@ def collect_summaries(quarter_dir: Path) -> list[dict[str, Any]]:
         One summary per (segment, report), with ``last_good`` for failed ones and
         ``_dir`` for the segment's folder name.
     """
-    order = {spec.name: i for i, spec in enumerate(REPORTS)}
+    order = {spec.name: i for i, spec in enumerate(ALL_REPORTS)}
     entries: list[dict[str, Any]] = []
     if not quarter_dir.exists():
         return entries
@@ -97,6 +97,8 @@ def _row(entry: dict[str, Any]) -> dict[str, Any]:
     for kind, fname in files.items():
         if kind.startswith("csv:") or kind == "xlsx":
             links.append({"href": _href(seg, fname), "text": fname})
+        elif kind == "email":  # the scorecard as one file to paste into a message
+            links.append({"href": _href(seg, fname), "text": "e-mail version"})
     if failed and entry.get("last_good"):
         links.append({"href": _href(seg, f"{name}.html"), "text": "last good version"})
     head = entry.get("headline") or {}

@@ -26,9 +26,16 @@ class ReportSpec:
     name: str
     title: str
     notebook: Path
+    #: Style sheets of ``templates/`` added to the page (e.g. print rules).
+    stylesheets: tuple[str, ...] = ()
+    #: File name of the e-mail version (the outputs of cells tagged ``email``), if any.
+    email: str | None = None
 
 
-#: The three quarterly reports, in the order the index lists them.
+#: Printable pages: their components' style and the print rules (Letter and A4).
+_PRINTABLE = ("scorecard.css", "print.css")
+
+#: The reports ``alignlib run`` renders by default, in the order the index lists them.
 REPORTS: tuple[ReportSpec, ...] = (
     ReportSpec("quarterly_plan", "Quarterly plan", paths.NOTEBOOKS_DIR / "quarterly_plan.ipynb"),
     ReportSpec(
@@ -37,7 +44,27 @@ REPORTS: tuple[ReportSpec, ...] = (
         paths.NOTEBOOKS_DIR / "experiment_analysis.ipynb",
     ),
     ReportSpec("trend_report", "Trend report", paths.NOTEBOOKS_DIR / "trend_report.ipynb"),
+    ReportSpec(
+        "sla_agreement",
+        "SLA agreement",
+        paths.NOTEBOOKS_DIR / "sla_agreement.ipynb",
+        stylesheets=_PRINTABLE,
+    ),
 )
+
+#: What ``alignlib run --weekly`` renders: the one-page scorecard (and its e-mail).
+WEEKLY_REPORTS: tuple[ReportSpec, ...] = (
+    ReportSpec(
+        "weekly_scorecard",
+        "Weekly scorecard",
+        paths.NOTEBOOKS_DIR / "weekly_scorecard.ipynb",
+        stylesheets=_PRINTABLE,
+        email="scorecard.email.html",
+    ),
+)
+
+#: Every report notebook, in index order.
+ALL_REPORTS: tuple[ReportSpec, ...] = REPORTS + WEEKLY_REPORTS
 
 
 @dataclass(frozen=True)

@@ -253,6 +253,8 @@ def finalize_report(
         atomic_write_text(staged("html", f"{name}{suffix}.html"), rendered.html)
     if rendered.ok and rendered.tables:
         _write_tables(rendered.tables, name, staged)
+    if rendered.ok and rendered.email is not None and job.report.email:
+        atomic_write_text(staged("email", job.report.email), rendered.email)
 
     summary: dict[str, Any] = {
         "report": name,

@@ -30,6 +30,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from alignlib.batch.email import email_page
 from alignlib.batch.html import export_html
 from alignlib.batch.jobs import ReportJob
 from alignlib.batch.record import read_records
@@ -309,6 +310,9 @@ class RenderedReport:
         Wall time.
     failure : CellFailure or None
         The failing cell, when the notebook raised.
+    email : str or None
+        The e-mail version (:func:`alignlib.batch.email.email_page`), for reports that
+        have one.
     """
 
     ok: bool
@@ -320,6 +324,7 @@ class RenderedReport:
     parameters: dict[str, Any]
     seconds: float
     failure: CellFailure | None = None
+    email: str | None = None
 
     @classmethod
     def failed(cls, error: str, parameters: dict[str, Any], seconds: float = 0.0) -> RenderedReport:
@@ -499,10 +504,17 @@ def render_report(
             withhold_details(nb)
         params = dict(nb.metadata.get("papermill", {}).get("parameters", params))
         headline, tables = read_records(nb)
+        email = None
         try:
             page = export_html(
-                nb, title=job.report.title, subtitle=job.subtitle, failed=bool(error)
+                nb,
+                title=job.report.title,
+                subtitle=job.subtitle,
+                failed=bool(error),
+                stylesheets=job.report.stylesheets,
             )
+            if job.report.email and not error:
+                email = email_page(nb, title=job.report.title, subtitle=job.subtitle)
         except Exception as exc:
             page = None
             error = error or f"HTML export failed: {one_line(exc)}"
@@ -516,6 +528,7 @@ def render_report(
             parameters=params,
             seconds=time.perf_counter() - start,
             failure=failure,
+            email=email,
         )
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
