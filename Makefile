@@ -9,7 +9,7 @@ PARAMS ?= $(sort $(wildcard params/$(QUARTER)*.yaml))
 OUT    ?= outputs
 
 .DEFAULT_GOAL := help
-.PHONY: help setup report test test-fast lint format benchmark sample clean
+.PHONY: help setup report weekly test test-fast lint format benchmark sample clean
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'
@@ -23,8 +23,11 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP) ## Create .venv/ and install the project with its test extras
 
-report: $(STAMP) ## Render the default quarter's reports into outputs/
+report: $(STAMP) ## Render the default quarter's reports (and SLA agreements) into outputs/
 	$(BIN)/alignlib run $(PARAMS) --out $(OUT)
+
+weekly: $(STAMP) ## Render the weekly scorecard of each segment (WEEK=YYYY-MM-DD, default last full week)
+	$(BIN)/alignlib run $(PARAMS) --weekly $(if $(WEEK),--week-ending $(WEEK)) --out $(OUT)
 
 test: $(STAMP) ## Run the whole test suite (library, CLI, notebooks, browser)
 	$(BIN)/python -m pytest

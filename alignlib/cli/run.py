@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import re
 import sys
@@ -26,15 +27,23 @@ def _quarter(text: str) -> str:
     return text
 
 
+def _date(text: str) -> str:
+    try:
+        return dt.date.fromisoformat(text).isoformat()
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a date like 2026-11-15, got {text!r}") from None
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``run`` verb."""
     p = subparsers.add_parser(
         "run",
         help="render every report for every parameters file (HTML, notebooks, index)",
         description=(
-            "Render the quarterly plan, experiment analysis and trend report for each "
-            "parameters file (one per segment) into OUT/<quarter>/<segment>/, with an "
-            "index page per quarter. One failing report does not stop the others; the "
+            "Render the quarterly plan, experiment analysis, trend report and SLA agreement "
+            "for each parameters file (one per segment) into OUT/<quarter>/<segment>/, with an "
+            "index page per quarter; with --weekly, the weekly scorecard (and its e-mail "
+            "version) instead. One failing report does not stop the others; the "
             "command exits 1 if any failed. Earlier good reports are never replaced by "
             "broken ones (a failed attempt is kept as <report>.failed.*)."
         ),
@@ -71,7 +80,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         action="append",
         default=None,
         metavar="NAME",
-        help="render only this report (quarterly_plan, experiment_analysis, trend_report); repeatable",
+        help="render only this report (quarterly_plan, experiment_analysis, trend_report, "
+        "sla_agreement, weekly_scorecard); repeatable",
+    )
+    p.add_argument(
+        "--weekly",
+        action="store_true",
+        help="render the weekly scorecard (page, e-mail version) instead of the quarterly reports",
+    )
+    p.add_argument(
+        "--week-ending",
+        type=_date,
+        default=None,
+        metavar="YYYY-MM-DD",
+        help="with --weekly: last day of the week (default: the export's last full week)",
     )
     p.add_argument("--kernel", default=None, help="Jupyter kernel name (default: alignlib)")
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
@@ -87,9 +109,12 @@ def handler(args: argparse.Namespace) -> int:
 
     # before any report runs: a bad folder is one line, not a traceback after minutes
     check_output_folder(outputs_dir() if args.out is None else args.out, "--out")
-    reports = batch.REPORTS
+    if args.week_ending and not args.weekly:
+        raise InputError("--week-ending goes with --weekly")
+    reports = batch.WEEKLY_REPORTS if args.weekly else batch.REPORTS
+    parameters = {"week_ending": args.week_ending} if args.week_ending else None
     if args.report:
-        known = {r.name: r for r in batch.REPORTS}
+        known = {r.name: r for r in batch.ALL_REPORTS}
         unknown = [n for n in args.report if n not in known]
         if unknown:
             raise InputError(
@@ -104,6 +129,7 @@ def handler(args: argparse.Namespace) -> int:
         scheduler=args.scheduler,
         trials=args.trials,
         reports=reports,
+        parameters=parameters,
         kernel_name=args.kernel or batch.KERNEL_NAME,
         progress=not args.no_progress and not args.json,
         # --debug keeps the details of failures in the failed notebooks (a local look)
