@@ -193,3 +193,21 @@ def test_corrupted_exports_fail_cleanly_and_leak_nothing(corruptions, encoding, 
             assert r.rows_read == r.accepted + r.rejected
         for v in personal_values(n):
             assert v not in text, (v, text[:500])
+
+
+def test_hubspot_export_saved_by_european_excel_reads_the_same(tmp_path):
+    # ';' between fields, Windows-1252 text, day-first dates: the same contacts as the original.
+    src = Path(__file__).parents[1] / "fixtures" / "crm" / "hubspot_small.csv"
+    raw = pd.read_csv(src, dtype=str, keep_default_na=False)
+    for c in raw.columns:
+        if "Date" in c:
+            raw[c] = raw[c].str.replace(
+                r"^(\d{4})-(\d{2})-(\d{2})", lambda m: f"{m[3]}.{m[2]}.{m[1]}", regex=True
+            )
+    raw["First Name"] = raw["First Name"].str.replace("Annabelqz", "Anaïsqz")
+    eu = tmp_path / "hubspot_eu.csv"
+    raw.to_csv(eu, sep=";", index=False, encoding="cp1252")
+    sal = {"Sales Accepted Lead": "sal"}
+    a, b = crm.load_hubspot(src, stage_mapping=sal), crm.load_hubspot(eu, stage_mapping=sal)
+    assert (b.accepted, b.rejected) == (a.accepted, a.rejected)
+    pd.testing.assert_frame_equal(a.table, b.table)
