@@ -26,6 +26,7 @@ def whatif(
     trials: int = 5_000,
     seed: int | None = None,
     model: FunnelModel | None = None,
+    cost_per_lead: float | None = None,
 ) -> dict[str, Any]:
     """Re-plan the quarter with some inputs changed, and the chance of hitting target.
 
@@ -49,6 +50,9 @@ def whatif(
     model : FunnelModel, optional
         The quarter's funnel, ``model_from_params(params)``: callers that re-plan many
         times build it once (the changed inputs go in with ``dataclasses.replace``).
+    cost_per_lead : float, optional
+        The plan's blended cost per lead (default: from ``build_plan(params)``; NaN when
+        a channel has no cost). Callers that re-plan many times compute it once.
 
     Returns
     -------
@@ -56,7 +60,7 @@ def whatif(
         ``required`` (DataFrame: volume per stage), ``required_leads``, ``leads``,
         ``budget`` (leads x the plan's blended cost per lead), ``p_hit``, ``target``.
     """
-    from alignlib.planning import build_plan, reverse_funnel
+    from alignlib.planning import reverse_funnel
     from alignlib.simulation import (
         DealSize,
         lead_volume_from_params,
@@ -64,7 +68,8 @@ def whatif(
         simulate_funnel,
     )
 
-    base_plan = build_plan(params)
+    if cost_per_lead is None:
+        cost_per_lead = base_cost_per_lead(params)
     target = float(params.target.bookings if target is None else target)
     mean = float(params.deal_size.mean if deal_size is None else deal_size)
     if target <= 0 or mean <= 0:
@@ -87,7 +92,6 @@ def whatif(
         deal_size=DealSize(mean, spread),
     ).with_rates(fixed)
     res = simulate_funnel(changed, trials=trials, seed=seed)
-    cost_per_lead = float(base_plan.costs["cost_per_lead"])
     required = pd.DataFrame(
         {"stage": [params.stage_labels.get(s, s) for s in names], "required": funnel.required},
         index=pd.Index(names, name="stage_name"),
@@ -100,6 +104,25 @@ def whatif(
         "budget": n_leads * cost_per_lead,
         "p_hit": res.p_hit(target) if n_leads > 0 else 0.0,
     }
+
+
+def base_cost_per_lead(params: QuarterParams) -> float:
+    """The plan's blended cost per lead (its budget over its leads).
+
+    Parameters
+    ----------
+    params : QuarterParams
+        Validated parameters.
+
+    Returns
+    -------
+    float
+        NaN when the budget is unknown (no channels, or a channel without a cost).
+    """
+    from alignlib.planning import build_plan
+
+    plan = build_plan(params)
+    return float(plan.costs[f"cost_per_{plan.funnel.stages[0]}"])
 
 
 def whatif_table(
@@ -117,6 +140,7 @@ def whatif_table(
     from alignlib.simulation import model_from_params
 
     model = model_from_params(params)
+    cost = base_cost_per_lead(params)
     base_leads = reverse_funnel(
         params.target.bookings, params.deal_size.mean, params.stage_names, params.rates
     ).leads
@@ -135,8 +159,16 @@ def whatif_table(
         changes.append((f"{move} rate +{by}", {"rates": {stage: min(1.0, rate * (1 + swing))}}))
     rows = []
     for label, change in changes:
-        needed = whatif(params, **change, trials=trials, seed=seed, model=model)
-        at_base = whatif(params, **change, leads=base_leads, trials=trials, seed=seed, model=model)
+        needed = whatif(params, **change, trials=trials, seed=seed, model=model, cost_per_lead=cost)
+        at_base = whatif(
+            params,
+            **change,
+            leads=base_leads,
+            trials=trials,
+            seed=seed,
+            model=model,
+            cost_per_lead=cost,
+        )
         rows.append(
             {
                 "what if": label,
@@ -146,7 +178,14 @@ def whatif_table(
             }
         )
     for label, factor in ((f"Lead volume -{by}", 1 - swing), (f"Lead volume +{by}", 1 + swing)):
-        r = whatif(params, leads=round(base_leads * factor), trials=trials, seed=seed, model=model)
+        r = whatif(
+            params,
+            leads=round(base_leads * factor),
+            trials=trials,
+            seed=seed,
+            model=model,
+            cost_per_lead=cost,
+        )
         rows.append(
             {
                 "what if": label,
@@ -177,7 +216,8 @@ def whatif_panel(params: QuarterParams, *, trials: int = 5_000, seed: int | None
 
     # built once: each slider move changes it with dataclasses.replace (inside whatif)
     model = model_from_params(params)
-    base = whatif(params, trials=trials, seed=seed, model=model)
+    cost = base_cost_per_lead(params)
+    base = whatif(params, trials=trials, seed=seed, model=model, cost_per_lead=cost)
 
     def slider(
         kind: type,
@@ -241,6 +281,7 @@ def whatif_panel(params: QuarterParams, *, trials: int = 5_000, seed: int | None
             trials=trials,
             seed=seed,
             model=model,
+            cost_per_lead=cost,
         )
         if follow.value and leads.value != r["leads"]:
             leads.unobserve(refresh, "value")

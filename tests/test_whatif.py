@@ -62,3 +62,22 @@ def test_whatif_table_static_version(params) -> None:
     assert "As planned" in table.index
     assert table.loc["Target +10%", "leads_needed"] > table.loc["Target -10%", "leads_needed"]
     assert table["p_hit"].between(0, 1).all()
+
+
+def test_whatif_of_a_two_stage_funnel_without_channel_costs(params_dict, write_params):
+    """Issue 11: the budget is unknown (NaN), not a KeyError on ``cost_per_lead``."""
+    import math
+
+    for key in ("capacity", "sla", "scenarios", "lag_days", "pipeline"):
+        del params_dict[key]
+    params_dict["stages"] = [
+        {"name": "mql", "label": "MQL", "owner": "marketing"},
+        {"name": "won", "label": "Won", "owner": "sales"},
+    ]
+    params_dict["conversion_rates"] = {"mql": 0.1}
+    params_dict["channels"] = {"web": {"share": 1.0}}
+    p = load_params(write_params(params_dict))
+    r = whatif.whatif(p, trials=500, seed=1)
+    assert r["required_leads"] == 600 and math.isnan(r["budget"])
+    table = whatif.whatif_table(p, trials=300, seed=1)
+    assert table["budget"].isna().all() and len(table) == 1 + 4 + 2 + 2

@@ -98,6 +98,8 @@ def monthly_leads_chart(plan: QuarterPlan) -> Figure:
     leads = plan.monthly[plan.funnel.stages[0]]
     shares = plan.channels["share"]
     labels = plan.channels["label"]
+    if shares.empty:  # no channels: one bar of all leads
+        shares, labels = pd.Series({"all": 1.0}), pd.Series({"all": "All channels"})
     fig, ax = new_figure(f"New leads needed per month, by channel{_title_suffix(plan)}")
     x = np.arange(len(leads))
     bottom = np.zeros(len(leads))
@@ -167,7 +169,15 @@ def monthly_stages_chart(plan: QuarterPlan, owners: Mapping[str, str] | None = N
 
 
 def budget_chart(plan: QuarterPlan) -> Figure:
-    """Marketing budget by channel, with each channel's cost per customer (CAC)."""
+    """Marketing budget by channel, with each channel's cost per customer (CAC).
+
+    Raises
+    ------
+    ValueError
+        When the budget is unknown (no channels, or a channel without a cost per lead).
+    """
+    if np.isnan(plan.budget):
+        raise ValueError("the plan's budget is unknown: a channel has no cost per lead")
     ch = plan.channels.sort_values("budget")
     fig, ax = new_figure(
         f"Budget by channel: {money_compact(plan.budget, plan.currency)} in total{_title_suffix(plan)}",
@@ -227,8 +237,16 @@ def coverage_chart(plan: QuarterPlan) -> Figure:
 
 
 def capacity_chart(plan: QuarterPlan) -> Figure:
-    """Sales capacity: reps needed vs available, and hand-offs vs SLA follow-up capacity."""
+    """Sales capacity: reps needed vs available, and hand-offs vs SLA follow-up capacity.
+
+    Raises
+    ------
+    ValueError
+        When the plan has no capacity check (no ``capacity`` section).
+    """
     cap = plan.capacity
+    if cap is None:
+        raise ValueError("the plan has no capacity check: the parameters have no capacity")
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 3.4), layout="constrained")
     fig.suptitle(
         f"Can sales work the plan?{_title_suffix(plan)}",
@@ -255,7 +273,12 @@ def capacity_chart(plan: QuarterPlan) -> Figure:
         [cap.peak_handoffs_per_month, cap.followup_capacity_per_month],
         color=[WARN if over else MARKETING, NEUTRAL],
     )
-    ax2.set_title(f"Follow-up within the {cap.sla_hours:g}-hour SLA", fontsize=10, loc="left")
+    title = (
+        "Follow-up capacity (no SLA in the parameters)"
+        if np.isnan(cap.sla_hours)
+        else f"Follow-up within the {cap.sla_hours:g}-hour SLA"
+    )
+    ax2.set_title(title, fontsize=10, loc="left")
     ax2.set_ylabel("Contacts per month")
     thousands_axis(ax2)
     for ax in (ax1, ax2):

@@ -107,12 +107,14 @@ def conversion_trend_chart(
     percent_axis(ax)
     _month_ticks(ax, monthly.index)
     ax.set_ylabel("Converted into the next stage")
-    ax.set_ylim(0, min(1.0, float(np.nanmax(monthly[list(transitions)].to_numpy())) * 1.25))
+    rates = monthly[list(transitions)].to_numpy(dtype=float)
+    top = float(np.nanmax(rates)) if np.isfinite(rates).any() else 0.8
+    ax.set_ylim(0, min(1.0, top * 1.25))
     ax.legend(frameon=False, fontsize=8, ncols=3, loc="upper left")
     return fig
 
 
-def cohort_chart(cohorts: pd.DataFrame, column: str = "lead_to_won") -> Figure:
+def cohort_chart(cohorts: pd.DataFrame, column: str | None = None) -> Figure:
     """Lead-to-won conversion by the month leads were created; maturing cohorts hatched.
 
     Parameters
@@ -120,9 +122,14 @@ def cohort_chart(cohorts: pd.DataFrame, column: str = "lead_to_won") -> Figure:
     cohorts : DataFrame
         ``metrics.cohort_conversion(...).frame``: indexed by cohort month, with the
         conversion ``column`` and a boolean ``maturing``.
-    column : str
-        Which conversion to show.
+    column : str, optional
+        Which conversion to show (default: top of the funnel to its last stage, e.g.
+        ``lead_to_won``).
     """
+    if column is None:
+        first = str(cohorts.columns[0])
+        ends = [c for c in cohorts.columns if f"{first}_to_{c}" in cohorts.columns]
+        column = f"{first}_to_{ends[-1]}"
     fig, ax = new_figure("Cohort conversion: leads created each month that became customers")
     x = np.arange(len(cohorts))
     maturing = cohorts["maturing"].fillna(False).to_numpy(dtype=bool)
@@ -162,7 +169,9 @@ def velocity_chart(summary: pd.DataFrame) -> Figure:
             va="center",
             fontsize=9,
         )
-    ax.set_xlim(0, summary["p90"].max() * 1.6)
+    longest = float(summary["p90"].max())
+    # Every step on the day (or none measured): a one-day axis, not an empty one.
+    ax.set_xlim(0, longest * 1.6 if np.isfinite(longest) and longest > 0 else 1.0)
     ax.set_xlabel("Days")
     ax.grid(axis="y", visible=False)
     ax.grid(axis="x", alpha=0.3)
@@ -272,7 +281,8 @@ def forecast_chart(
     ax.plot(fx, fc["forecast"], "o-", color=ACCENT, lw=2, label="forecast")
     _month_ticks(ax, periods, every=3)
     thousands_axis(ax)
-    ax.set_ylim(0, max(float(hist.max()), float(fc["upper"].max())) * 1.15)
+    top = max(float(hist.max()), float(fc["upper"].max()))
+    ax.set_ylim(0, top * 1.15 if np.isfinite(top) and top > 0 else 1.0)
     ax.set_ylabel("Contacts per month")
     ax.legend(frameon=False, fontsize=9, loc="upper left")
     return fig

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -104,14 +105,22 @@ def run(args: argparse.Namespace) -> int:
     heading("When each stage's volume must enter (by month)")
     table(plan.monthly_table())
     heading("Channels")
-    channels = plan.channels[["label", "share", "leads", "cost_per_lead", "budget", "cac"]]
-    table(
-        channels,
-        {"share": "pct", "cost_per_lead": "money", "budget": "money", "cac": "money"},
-        currency=cur,
-    )
+    budget_known = not math.isnan(plan.budget)
+    if plan.channels.empty:
+        print("No channels in the parameters or the actuals: leads by channel are left out.")
+    else:
+        columns = ["label", "share", "leads"]
+        columns += ["cost_per_lead", "budget", "cac"] if budget_known else []
+        table(
+            plan.channels[columns],
+            {"share": "pct", "cost_per_lead": "money", "budget": "money", "cac": "money"},
+            currency=cur,
+        )
     heading("Budget and coverage")
-    print(f"Budget {money(plan.budget, cur)}; CAC {money(plan.cac, cur)}.")
+    if budget_known:
+        print(f"Budget {money(plan.budget, cur)}; CAC {money(plan.cac, cur)}.")
+    else:
+        print("No channel costs in the parameters or a spend file: budget and CAC are left out.")
     c = plan.coverage
     print(
         f"Pipeline needed at {ratio(c.coverage_target)}: {money(c.pipeline_needed, cur)}; "
@@ -120,12 +129,15 @@ def run(args: argparse.Namespace) -> int:
     print(c.message)
     heading("Sales capacity")
     cap = plan.capacity
+    if cap is None:
+        print("No capacity section: the capacity check is left out.")
+        return 0
+    sla = "" if math.isnan(cap.sla_hours) else f" within {cap.sla_hours:g} hours"
     print(
         f"{cap.reps_needed} reps needed for {count(cap.peak_opportunities_per_month)} new "
         f"opportunities in the busiest month ({cap.reps} on the team); "
         f"{count(cap.peak_handoffs_per_month)} {stage_label(cap.handoff_stage)}s to answer "
-        f"against a capacity of {count(cap.followup_capacity_per_month)} within "
-        f"{cap.sla_hours:g} hours."
+        f"against a capacity of {count(cap.followup_capacity_per_month)}{sla}."
     )
     for message in cap.messages:
         print(f"FLAG: {message}")

@@ -85,3 +85,25 @@ def test_default_quarter_plans_from_the_sample_data(capsys):
     data = json.loads(capsys.readouterr().out)
     assert data["quarter"] == "2026Q4"
     assert data["stages"][-1]["required"] * data["avg_deal_size"] >= data["target"]
+
+
+def test_plan_of_a_two_stage_funnel_without_channels_costs_or_capacity(
+    params_dict, write_params, capsys
+):
+    """Issue 11: what has no inputs is left out, in one line each."""
+    for key in ("capacity", "sla", "scenarios", "lag_days", "pipeline"):
+        del params_dict[key]
+    params_dict["stages"] = [
+        {"name": "opportunity", "label": "Opportunity", "owner": "sales"},
+        {"name": "won", "label": "Won", "owner": "sales"},
+    ]
+    params_dict["conversion_rates"] = {"opportunity": 0.25}
+    params_dict["channels"] = {"partners": {"share": 1.0}}
+    assert main(["plan", str(write_params(params_dict))]) == 0
+    out = capsys.readouterr().out
+    assert "No capacity section: the capacity check is left out." in out
+    assert "No channel costs in the parameters or a spend file: budget and CAC are left out." in out
+    assert "nan" not in out.lower()
+    params_dict["channels"] = {}
+    assert main(["plan", str(write_params(params_dict))]) == 0
+    assert "No channels in the parameters or the actuals" in capsys.readouterr().out
