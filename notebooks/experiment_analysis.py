@@ -23,6 +23,8 @@
 # ruff: noqa: UP045  (papermill reads `Optional[...]` parameter types, not `X | None`)
 from typing import Optional
 
+from IPython.display import display as show
+
 from alignlib import batch, display, reports
 from alignlib.charts import experiments as echarts
 from alignlib.experiments import analyse_experiments
@@ -53,6 +55,7 @@ batch.record_headline(
     currency=plan.currency,
 )
 batch.record_table("experiments", reports.experiments_table(readouts), title="Experiment readouts")
+reports.optional_note(reports.experiments_note(params))
 
 # %% [markdown]
 # ## All experiments at a glance
@@ -63,10 +66,13 @@ batch.record_table("experiments", reports.experiments_table(readouts), title="Ex
 # cannot be trusted.
 
 # %%
-display.table(reports.experiments_table(readouts), caption="Readouts", formats={"lift": "text"})
-
-# %%
-display.show(echarts.lift_forest_chart(readouts))
+if readouts:
+    show(
+        display.table(
+            reports.experiments_table(readouts), caption="Readouts", formats={"lift": "text"}
+        )
+    )
+    display.show(echarts.lift_forest_chart(readouts))
 
 # %% [markdown]
 # ## Each experiment in detail

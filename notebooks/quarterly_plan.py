@@ -24,6 +24,8 @@
 # ruff: noqa: UP045  (papermill reads `Optional[...]` parameter types, not `X | None`)
 from typing import Optional
 
+from IPython.display import display as show
+
 from alignlib import batch, display, reports
 from alignlib import simulation as sim
 from alignlib.charts import plan as charts
@@ -42,6 +44,7 @@ interactive: bool = True  # live what-if widgets; the batch passes False (static
 params = reports.load_report_params(params_path, scenario)
 seed = params.simulation.seed if seed is None else seed
 plan = build_plan(params)
+omitted = reports.plan_omissions(params, plan)  # sections without inputs, and why
 owners = reports.stage_owners(params)
 result = sim.simulate_from_params(params, trials=trials, seed=seed)
 confidence_plan = sim.plan_from_params(params, trials=trials, seed=seed)
@@ -68,6 +71,9 @@ display.flags(plan.warnings, none_message="No flags: coverage and capacity fit t
 
 # %%
 display.note(reports.target_sentence(plan, params))
+
+# %%
+reports.optional_note(reports.learned_note(params))
 
 # %%
 display.stage_definitions(params.stages)
@@ -110,25 +116,33 @@ display.table(reports.monthly_table(plan), caption="Volume entering each stage, 
 # ## Channels, budget and cost per stage
 
 # %%
-display.show(charts.budget_chart(plan))
+if "budget" not in omitted:
+    display.show(charts.budget_chart(plan))
 
 # %%
-display.table(
-    reports.channel_table(plan),
-    index=False,
-    caption="Leads, budget and customers by channel",
-    formats={"customers": "count", "share": "pct"},
-    labels={"label": "Channel", "cac": "Cost per customer (CAC)"},
-    currency=plan.currency,
-)
+if "channels" not in omitted:
+    show(
+        display.table(
+            reports.channel_table(plan),
+            index=False,
+            caption="Leads, budget and customers by channel",
+            formats={"customers": "count", "share": "pct"},
+            labels={"label": "Channel", "cac": "Cost per customer (CAC)"},
+            currency=plan.currency,
+        )
+    )
 
 # %%
-display.table(
-    reports.cost_per_stage_table(plan),
-    caption="Marketing cost per contact reaching each stage",
-    labels={"cost_per_stage": "Cost per contact"},
-    currency=plan.currency,
-)
+if "budget" not in omitted:
+    show(
+        display.table(
+            reports.cost_per_stage_table(plan),
+            caption="Marketing cost per contact reaching each stage",
+            labels={"cost_per_stage": "Cost per contact"},
+            currency=plan.currency,
+        )
+    )
+reports.optional_note(omitted.get("budget"))
 
 # %% [markdown]
 # ## Pipeline coverage
@@ -146,10 +160,14 @@ display.callout(plan.coverage.message, "warning" if plan.coverage.target_below_i
 # ## Sales capacity
 
 # %%
-display.show(charts.capacity_chart(plan))
-
-# %%
-display.flags(plan.capacity.messages, none_message="Sales has the capacity to work this plan.")
+if plan.capacity is not None:
+    display.show(charts.capacity_chart(plan))
+    show(
+        display.flags(
+            plan.capacity.messages, none_message="Sales has the capacity to work this plan."
+        )
+    )
+reports.optional_note(omitted.get("capacity"))
 
 # %% [markdown]
 # ## The odds of hitting the target
@@ -225,17 +243,20 @@ display.flags(actuals.notes, kind="info", none_message=None)
 for figure in actuals.figures:
     display.show(figure)
 for caption, frame in actuals.tables:
-    display.table(frame, caption=caption, currency=plan.currency)
+    show(display.table(frame, caption=caption, currency=plan.currency))
 
 # %% [markdown]
 # ## Service levels (SLA)
 
 # %%
-display.table(reports.sla_table(params), caption="Service levels both teams signed up to")
+if "sla" not in omitted:
+    show(display.table(reports.sla_table(params), caption="Service levels both teams signed up to"))
+reports.optional_note(omitted.get("sla"))
 
 # %%
 for caption, frame in actuals.sla_tables:
-    display.table(frame, caption=caption)
+    show(display.table(frame, caption=caption))
+display.flags(actuals.sla_notes, kind="info", none_message=None)
 
 # %% [markdown]
 # ## Scenarios side by side

@@ -21,6 +21,8 @@
 # response-time SLA, and next quarter's forecast.
 
 # %%
+from IPython.display import display as show
+
 from alignlib import batch, display, reports
 from alignlib.charts import trends as charts
 
@@ -30,19 +32,18 @@ params_path: str = "../params/2026Q4.yaml"  # parameters file naming the CRM exp
 # %%
 params = reports.load_report_params(params_path)
 td = reports.trend_data(params)
-forecast = reports.forecast_table(td)
 batch.record_headline(
-    target=params.target.bookings,
-    contacts=td.ingest.accepted,
-    lead_to_won=td.metrics["funnel"]["conversion_from_top"].iloc[-1],
-    won_forecast_next_quarter=forecast["forecast"].iloc[-1],
-    currency=params.currency,
+    target=params.target.bookings, currency=params.currency, **reports.trend_headline(td)
 )
-batch.record_table("funnel", reports.funnel_table(td), title="Funnel from lead to won")
-batch.record_table(
-    "by_source", reports.channel_trend_table(td), title="Conversion and cost by source"
-)
-batch.record_table("forecast", forecast, title=f"Forecast for {td.next_quarter}")
+if td.shows("actuals"):
+    batch.record_table("funnel", reports.funnel_table(td), title="Funnel from lead to won")
+    batch.record_table(
+        "by_source", reports.channel_trend_table(td), title="Conversion and cost by source"
+    )
+if td.shows("forecast"):
+    batch.record_table(
+        "forecast", reports.forecast_table(td), title=f"Forecast for {td.next_quarter}"
+    )
 display.note(reports.data_note(td))
 
 # %% [markdown]
@@ -53,53 +54,62 @@ display.note(reports.data_note(td))
 # in the spend file by the contacts reaching each stage.
 
 # %%
-display.show(charts.funnel_chart(td.metrics["funnel"], params.stage_labels))
-
-# %%
-display.table(
-    reports.funnel_table(td),
-    index=False,
-    caption="Conversion and cost, lead to won",
-    labels={"label": "Stage"},
-    currency=params.currency,
-)
+if td.shows("actuals"):
+    display.show(charts.funnel_chart(td.metrics["funnel"], params.stage_labels))
+    show(
+        display.table(
+            reports.funnel_table(td),
+            index=False,
+            caption="Conversion and cost, lead to won",
+            labels={"label": "Stage"},
+            currency=params.currency,
+        )
+    )
 
 # %% [markdown]
 # ## Month over month
 
 # %%
-display.show(
-    charts.monthly_volume_chart(
-        td.metrics["trends"].monthly, td.stages, partial=td.metrics["trends"].partial_month
-    )
-)
+td.left_out("growth")
 
 # %%
-display.show(
-    charts.conversion_trend_chart(
-        td.metrics["trends"].monthly, td.metrics["trends"].rolling3, td.transitions
+if td.shows("growth"):
+    display.show(
+        charts.monthly_volume_chart(
+            td.metrics["trends"].monthly, td.stages, partial=td.metrics["trends"].partial_month
+        )
     )
-)
+    display.show(
+        charts.conversion_trend_chart(
+            td.metrics["trends"].monthly, td.metrics["trends"].rolling3, td.transitions
+        )
+    )
 
 # %%
-growth = reports.growth_table(td)
-display.table(
-    growth,
-    caption="Latest complete month: volumes, conversion rates and growth",
-    formats=reports.growth_formats(growth),
-    labels={"mom_growth": "Month over month", "yoy_growth": "Year over year"},
-)
+if td.shows("growth"):
+    growth = reports.growth_table(td)
+    show(
+        display.table(
+            growth,
+            caption="Latest complete month: volumes, conversion rates and growth",
+            formats=reports.growth_formats(growth),
+            labels={"mom_growth": "Month over month", "yoy_growth": "Year over year"},
+        )
+    )
 
 # %% [markdown]
 # ## Quarter over quarter and year over year
 
 # %%
-display.table(
-    reports.quarterly_table(td),
-    caption="Contacts entering each stage, by quarter",
-    formats={"qoq_growth": "pct1"},
-    labels={"qoq_growth": "Last full quarter vs the one before"},
-)
+if td.shows("actuals"):
+    show(
+        display.table(
+            reports.quarterly_table(td),
+            caption="Contacts entering each stage, by quarter",
+            formats={"qoq_growth": "pct1"},
+            labels={"qoq_growth": "Last full quarter vs the one before"},
+        )
+    )
 
 # %% [markdown]
 # ## Cohorts: did recent leads convert?
@@ -108,72 +118,75 @@ display.table(
 # their conversion is still rising: they are marked *maturing*, not read as a collapse.
 
 # %%
-display.show(charts.cohort_chart(td.metrics["cohort_conversion"].frame))
-
-# %%
-display.table(reports.cohort_table(td), caption="The last twelve cohorts")
+if td.shows("actuals"):
+    display.show(
+        charts.cohort_chart(
+            td.metrics["cohort_conversion"].frame, f"{td.stages[0]}_to_{td.stages[-1]}"
+        )
+    )
+    show(display.table(reports.cohort_table(td), caption="The last twelve cohorts"))
 
 # %% [markdown]
 # ## Velocity: how long each step takes
 
 # %%
-display.show(charts.velocity_chart(td.metrics["velocity"].summary))
-
-# %%
-display.table(reports.velocity_table(td), caption="Days from one stage to the next")
+if td.shows("actuals"):
+    display.show(charts.velocity_chart(td.metrics["velocity"].summary))
+    show(display.table(reports.velocity_table(td), caption="Days from one stage to the next"))
 
 # %% [markdown]
 # ## Conversion and cost by source
 
 # %%
-display.show(
-    charts.channel_chart(
-        td.metrics["costs"].by_channel,
-        td.metrics["won_lost"].by_group,
-        td.channel_labels(),
-        params.currency,
+if td.shows("costs"):
+    display.show(
+        charts.channel_chart(
+            td.metrics["costs"].by_channel,
+            td.metrics["won_lost"].by_group,
+            td.channel_labels(),
+            params.currency,
+        )
     )
-)
-
-# %%
-display.table(
-    reports.channel_trend_table(td),
-    caption="By source, all history",
-    labels={"cac": "Cost per customer (CAC)"},
-    currency=params.currency,
-)
+if td.shows("actuals"):
+    show(
+        display.table(
+            reports.channel_trend_table(td),
+            caption="By source, all history",
+            labels={"cac": "Cost per customer (CAC)"},
+            currency=params.currency,
+        )
+    )
+td.left_out("costs")
 
 # %% [markdown]
 # ## Response-time SLA over time
 
 # %%
-display.show(charts.sla_chart(td.metrics["sla"].by_month.tail(24), params.sla.lead_response_hours))
-
-# %%
-display.table(reports.sla_channel_table(td), caption="SLA by source")
-
-# %%
-display.table(reports.sla_owner_table(td), caption="SLA by owner (names withheld)")
+if td.shows("sla"):
+    display.show(
+        charts.sla_chart(td.metrics["sla"].by_month.tail(24), params.sla.lead_response_hours)
+    )
+    show(display.table(reports.sla_channel_table(td), caption="SLA by source"))
+    show(display.table(reports.sla_owner_table(td), caption="SLA by owner (names withheld)"))
+td.left_out("sla")
 
 # %% [markdown]
 # ## Next quarter's forecast
 
 # %%
-display.note(reports.forecast_method(td))
+td.left_out("forecast")
 
 # %%
-display.show(
-    charts.forecast_chart(
-        td.metrics["forecast"].history, td.metrics["forecast"].monthly, td.stages[0]
+if td.shows("forecast"):
+    show(display.note(reports.forecast_method(td)))
+    for stage in (td.stages[0], td.stages[-1]):
+        display.show(
+            charts.forecast_chart(
+                td.metrics["forecast"].history, td.metrics["forecast"].monthly, stage
+            )
+        )
+    show(
+        display.table(
+            reports.forecast_table(td), caption=f"Forecast for {td.next_quarter}", formats={}
+        )
     )
-)
-
-# %%
-display.show(
-    charts.forecast_chart(
-        td.metrics["forecast"].history, td.metrics["forecast"].monthly, td.stages[-1]
-    )
-)
-
-# %%
-display.table(forecast, caption=f"Forecast for {td.next_quarter}", formats={})

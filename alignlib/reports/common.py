@@ -9,6 +9,7 @@ import pandas as pd
 
 from alignlib import paths
 from alignlib.errors import InputError
+from alignlib.format import count, pct
 
 if TYPE_CHECKING:
     from alignlib.params import QuarterParams
@@ -90,7 +91,106 @@ def sla_frame(frame: pd.DataFrame, params: QuarterParams) -> pd.DataFrame:
     out = frame[cols].copy()
     if out.index.name == "channel":
         out.index = [
-            (params.channels[c].label if c in params.channels else str(c)) for c in out.index
+            (params.channels[c].label or str(c)) if c in params.channels else str(c)
+            for c in out.index
         ]
         out.index.name = "channel"
     return out
+
+
+def handoff_stage(params: QuarterParams) -> str:
+    """The stage where sales takes over and the response SLA starts.
+
+    Parameters
+    ----------
+    params : QuarterParams
+        Validated parameters.
+
+    Returns
+    -------
+    str
+        ``capacity.handoff_stage`` when there is a capacity section, else ``mql`` when
+        the funnel has it, else its second stage (the default of that key).
+    """
+    if params.capacity is not None:
+        return params.capacity.handoff_stage
+    names = params.stage_names
+    return "mql" if "mql" in names else names[min(1, len(names) - 1)]
+
+
+_LEARNED_WORDS = {
+    "conversion_rates": "rates",
+    "lag_days": "lags",
+    "deal_size": "deal size",
+    "channels": "the channel mix",
+}
+
+
+def learned_note(params: QuarterParams) -> str | None:
+    """What the parameters learned from the actuals at load, in one sentence.
+
+    Parameters
+    ----------
+    params : QuarterParams
+        Validated parameters.
+
+    Returns
+    -------
+    str or None
+        E.g. "Rates, lags and deal size learned from 36,496 contacts in cohorts older
+        than 122 days, as of 2026-11-19."; None when nothing was learned.
+    """
+    history = params.learned
+    if history is None or not params.learned_keys:
+        return None
+    words = [_LEARNED_WORDS.get(k, k.replace("_", " ")) for k in params.learned_keys]
+    what = words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+    return (
+        f"{what[0].upper()}{what[1:]} learned from {count(history.contacts)} contacts in cohorts "
+        f"older than {history.maturity_days:.0f} days, as of {history.as_of:%Y-%m-%d}."
+    )
+
+
+def rejected_note(ingest: Any) -> str:
+    """The rows read from the actuals, and the share rejected, in words.
+
+    Parameters
+    ----------
+    ingest : IngestResult
+        What :func:`alignlib.crm.load_actuals` read.
+
+    Returns
+    -------
+    str
+        ``"1,200 of 1,250 rows used, 50 rejected (4.0%; `alignlib ingest` lists why)"``,
+        or ``"all 1,250 rows used"``.
+    """
+    if not ingest.rejected:
+        return f"all {count(ingest.accepted)} rows used"
+    share = ingest.rejected / ingest.rows_read if ingest.rows_read else float("nan")
+    return (
+        f"{count(ingest.accepted)} of {count(ingest.rows_read)} rows used, "
+        f"{count(ingest.rejected)} rejected ({pct(share, 1)}; `alignlib ingest` lists why)"
+    )
+
+
+def optional_note(text: str | None) -> Any:
+    """One line of text, or nothing when there is none to show.
+
+    Used where a report leaves out a section ("No capacity section: the capacity check
+    is left out.") or states what it learned.
+
+    Parameters
+    ----------
+    text : str or None
+        The line.
+
+    Returns
+    -------
+    IPython.display.HTML
+    """
+    from IPython.display import HTML
+
+    from alignlib import display
+
+    return display.note(text) if text else HTML("")

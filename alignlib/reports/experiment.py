@@ -14,6 +14,24 @@ if TYPE_CHECKING:
     from alignlib.planning import QuarterPlan
 
 
+def experiments_note(params: QuarterParams) -> str | None:
+    """The one line an experiment report shows when the parameters list no experiments.
+
+    Parameters
+    ----------
+    params : QuarterParams
+        Validated parameters.
+
+    Returns
+    -------
+    str or None
+        None when there are experiments to read out.
+    """
+    if params.experiments:
+        return None
+    return "No experiments in the parameters file: there is nothing to read out this quarter."
+
+
 def quarter_monthly_volume(plan: QuarterPlan) -> dict[str, float]:
     """Average volume entering each stage per month of the quarter (required / months).
 

@@ -13,11 +13,50 @@ import numpy as np
 import pandas as pd
 
 from alignlib.format import count, format_value, money_compact, pct, stage_label
-from alignlib.reports.common import as_frame, sla_frame
+from alignlib.reports.common import (
+    as_frame,
+    handoff_stage,
+    rejected_note,
+    sla_frame,
+)
 
 if TYPE_CHECKING:
     from alignlib.params import QuarterParams
     from alignlib.planning import QuarterPlan
+
+
+def plan_omissions(params: QuarterParams, plan: QuarterPlan) -> dict[str, str]:
+    """The plan report's sections that have no inputs, each with the one line that says so.
+
+    Parameters
+    ----------
+    params : QuarterParams
+        Validated parameters.
+    plan : QuarterPlan
+        Their plan.
+
+    Returns
+    -------
+    dict
+        Section -> reason, for the sections left out: ``channels`` (no channels),
+        ``budget`` (a channel without a cost), ``capacity``, ``sla``.
+    """
+    out = {}
+    if plan.channels.empty:
+        out["channels"] = (
+            "No channels in the parameters or the actuals: leads by channel, budget and CAC "
+            "are left out."
+        )
+        out["budget"] = out["channels"]
+    elif np.isnan(plan.budget):
+        out["budget"] = (
+            "No channel costs in the parameters or a spend file: budget and CAC are left out."
+        )
+    if plan.capacity is None:
+        out["capacity"] = "No capacity section: the capacity check is left out."
+    if params.sla is None:
+        out["sla"] = "No sla section: the service levels both teams signed up to are left out."
+    return out
 
 
 def plan_table(plan: QuarterPlan) -> pd.DataFrame:
@@ -62,7 +101,11 @@ def monthly_table(plan: QuarterPlan) -> pd.DataFrame:
 
 
 def channel_table(plan: QuarterPlan) -> pd.DataFrame:
-    """Per channel: share, leads, cost per lead, budget, customers and CAC."""
+    """Per channel: share, leads, cost per lead, budget, customers and CAC.
+
+    Without a cost for every channel the budget is unknown: the cost columns are
+    left out. Without channels the table has only its total row.
+    """
     ch = plan.channels
     won = plan.funnel.stages[-1]
     out = pd.DataFrame(
@@ -82,14 +125,16 @@ def channel_table(plan: QuarterPlan) -> pd.DataFrame:
             "label": ["Total"],
             "share": [out["share"].sum()],
             "leads": [int(out["leads"].sum())],
-            "cost_per_lead": [plan.costs.get("cost_per_lead")],
+            "cost_per_lead": [plan.costs.get(f"cost_per_{plan.funnel.stages[0]}")],
             "budget": [plan.budget],
             "customers": [out["customers"].sum()],
             "cac": [plan.cac],
         },
         index=["total"],
     )
-    return pd.concat([out, total])
+    if np.isnan(plan.budget):
+        out, total = (f.drop(columns=["cost_per_lead", "budget", "cac"]) for f in (out, total))
+    return pd.concat([out, total]) if len(out) else total
 
 
 def cost_per_stage_table(plan: QuarterPlan) -> pd.DataFrame:
@@ -104,25 +149,33 @@ def cost_per_stage_table(plan: QuarterPlan) -> pd.DataFrame:
 
 
 def sla_table(params: QuarterParams) -> pd.DataFrame:
-    """The service levels both teams signed up to, as a small table."""
-    cap = params.capacity
-    rows = [
-        (
-            "Lead response",
-            f"{params.sla.lead_response_hours:g} hours",
-            f"Sales makes first contact with every new {stage_label(cap.handoff_stage)}.",
-        ),
-        (
-            "Acceptance",
-            f"{params.sla.acceptance_hours:g} hours",
-            "Sales accepts or rejects (with a reason) each hand-off.",
-        ),
-        (
-            "Follow-up capacity",
-            f"{count(cap.responses_per_rep_per_day * cap.reps)} per day",
-            f"{cap.reps} reps x {cap.responses_per_rep_per_day:g} responses a day.",
-        ),
-    ]
+    """The service levels both teams signed up to, as a small table.
+
+    Empty without an ``sla`` section; the follow-up capacity row needs ``capacity``.
+    """
+    sla, cap = params.sla, params.capacity
+    rows = []
+    if sla is not None:
+        rows += [
+            (
+                "Lead response",
+                f"{sla.lead_response_hours:g} hours",
+                f"Sales makes first contact with every new {stage_label(handoff_stage(params))}.",
+            ),
+            (
+                "Acceptance",
+                f"{sla.acceptance_hours:g} hours",
+                "Sales accepts or rejects (with a reason) each hand-off.",
+            ),
+        ]
+    if sla is not None and cap is not None:
+        rows.append(
+            (
+                "Follow-up capacity",
+                f"{count(cap.responses_per_rep_per_day * cap.reps)} per day",
+                f"{cap.reps} reps x {cap.responses_per_rep_per_day:g} responses a day.",
+            )
+        )
     return pd.DataFrame(rows, columns=["service level", "within", "meaning"]).set_index(
         "service level"
     )
@@ -174,12 +227,16 @@ def target_sentence(plan: QuarterPlan, params: QuarterParams) -> str:
     """One sentence stating the quarter's target and what it means in deals and leads."""
     seg = "the whole company" if params.segment in ("all", "") else f"the {params.segment} segment"
     scen = f" (scenario: {plan.scenario})" if plan.scenario else ""
+    budget = (
+        ""
+        if np.isnan(plan.budget)
+        else f" and a marketing budget of {money_compact(plan.budget, plan.currency)}"
+    )
     return (
         f"The {plan.quarter} bookings target for {seg}{scen} is "
         f"{format_value(plan.target, 'money', plan.currency)}: at an average deal of "
         f"{money_compact(plan.avg_deal_size, plan.currency)} that is {count(plan.funnel.wins)} "
-        f"won deals, which needs {count(plan.funnel.leads)} new leads and a marketing budget of "
-        f"{money_compact(plan.budget, plan.currency)}."
+        f"won deals, which needs {count(plan.funnel.leads)} new leads{budget}."
     )
 
 
@@ -321,8 +378,8 @@ def scenario_table(params: QuarterParams, *, trials: int, seed: int | None) -> p
                 "p_hit": res.p_hit(plan.target),
                 "cac": plan.cac,
                 "opportunities": plan.funnel.required[plan.funnel.stages.index(p.pipeline.stage)],
-                "reps_needed": plan.capacity.reps_needed,
-                "capacity_flags": len(plan.capacity.messages),
+                "reps_needed": (plan.capacity.reps_needed if plan.capacity is not None else np.nan),
+                "capacity_flags": len(plan.capacity.messages) if plan.capacity is not None else 0,
                 # Last: the one column that wraps, so the figures stay in view.
                 "description": desc or "",
             }
@@ -344,8 +401,11 @@ def whatif_view(
     if interactive:
         return whatif_panel(params, trials=trials, seed=seed)
 
+    table = whatif_table(params, trials=trials, seed=seed)
+    if table["budget"].isna().all():  # a channel without a cost: the budget is unknown
+        table = table.drop(columns="budget")
     return display.table(
-        whatif_table(params, trials=trials, seed=seed),
+        table,
         caption="What if one input changes by 10%? Leads and budget to still hit the target, "
         "and the chance of hitting it with the leads as planned",
         labels={"p_hit": "P(hit) with planned leads", "leads_needed": "Leads needed"},
@@ -361,6 +421,7 @@ class ActualsView:
     figures: tuple[Any, ...] = ()
     tables: tuple[tuple[str, pd.DataFrame], ...] = ()
     sla_tables: tuple[tuple[str, pd.DataFrame], ...] = ()
+    sla_notes: tuple[str, ...] = ()
 
 
 def actuals_view(params: QuarterParams, plan: QuarterPlan) -> ActualsView:
@@ -380,12 +441,7 @@ def actuals_view(params: QuarterParams, plan: QuarterPlan) -> ActualsView:
     table = ingest.table
     notes = [
         f"Actuals from the {ingest.format} export {Path(ingest.source).name} as of "
-        f"{as_of:%d %b %Y}: {ingest.accepted:,} of {ingest.rows_read:,} rows used"
-        + (
-            f", {ingest.rejected:,} rejected (`alignlib ingest` lists why)."
-            if ingest.rejected
-            else "."
-        )
+        f"{as_of:%d %b %Y}: {rejected_note(ingest)}."
     ]
     # Pace against the quarter's monthly targets (every quarter running this plan),
     # not against plan.monthly: that counts only this quarter's deals, so last
@@ -422,22 +478,33 @@ def actuals_view(params: QuarterParams, plan: QuarterPlan) -> ActualsView:
                 f"lands {count(summary.loc[won, 'projected'])} deals against "
                 f"{count(summary.loc[won, 'plan_total'])} planned."
             )
-    report = metrics.sla(
-        table,
-        as_of,
-        params.sla.lead_response_hours,
-        acceptance_hours=params.sla.acceptance_hours,
-    )
-    sla_tables = [
-        (
-            f"Response-time SLA actuals ({params.sla.lead_response_hours:g}-hour response), "
-            "by channel",
-            sla_frame(report.by_channel, params),
+    sla_tables, sla_notes = [], []
+    if params.sla is not None:
+        stage = handoff_stage(params)
+        report = metrics.sla(
+            table,
+            as_of,
+            params.sla.lead_response_hours,
+            acceptance_hours=params.sla.acceptance_hours,
+            handoff_stage=stage,
         )
-    ]
+        if report.summary.get("responded", 0) > 0:
+            sla_tables.append(
+                (
+                    f"Response-time SLA actuals ({params.sla.lead_response_hours:g}-hour "
+                    "response), by channel",
+                    sla_frame(report.by_channel, params),
+                )
+            )
+        else:
+            sla_notes.append(
+                f"No response dates in the export after {stage_label(stage)}: SLA actuals are "
+                "left out."
+            )
     return ActualsView(
         notes=tuple(notes),
         figures=tuple(figures),
         tables=tuple(tables),
         sla_tables=tuple(sla_tables),
+        sla_notes=tuple(sla_notes),
     )

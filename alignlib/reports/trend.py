@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
-from alignlib.errors import InputError
 from alignlib.format import format_value, pct, stage_label
-from alignlib.reports.common import as_frame, sla_frame
+from alignlib.reports.common import (
+    as_frame,
+    handoff_stage,
+    learned_note,
+    optional_note,
+    rejected_note,
+    sla_frame,
+)
 
 if TYPE_CHECKING:
     from alignlib.params import QuarterParams
@@ -20,12 +26,45 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class TrendData:
-    """Every metric the trend report shows, computed once from the CRM export."""
+    """Every metric the trend report shows, computed once from the CRM export.
+
+    ``ingest`` is None when the parameters name no actuals; ``omitted`` holds, for each
+    section left out for want of inputs, the one line that says so.
+    """
 
     params: Any
     ingest: Any
     metrics: Mapping[str, Any]
     next_quarter: pd.Period
+    omitted: Mapping[str, str] = field(default_factory=dict)
+
+    def shows(self, section: str) -> bool:
+        """Whether the report shows ``section`` (it has actuals and the section's inputs).
+
+        Parameters
+        ----------
+        section : str
+            ``costs``, ``growth``, ``sla``, ``forecast`` or any other section name.
+
+        Returns
+        -------
+        bool
+        """
+        return self.ingest is not None and section not in self.omitted
+
+    def left_out(self, section: str) -> Any:
+        """The one line saying why ``section`` is left out (nothing when it is shown).
+
+        Parameters
+        ----------
+        section : str
+            A section name, as for :meth:`shows`.
+
+        Returns
+        -------
+        IPython.display.HTML
+        """
+        return optional_note(self.omitted.get(section))
 
     @property
     def as_of(self) -> pd.Timestamp:
@@ -51,41 +90,78 @@ class TrendData:
 def trend_data(params: QuarterParams) -> TrendData:
     """Load the actuals named in the parameters and compute every trend metric.
 
-    Raises
-    ------
-    InputError
-        When the parameters name no actuals (a trend report needs history).
+    Parameters
+    ----------
+    params : QuarterParams
+        Validated parameters.
+
+    Returns
+    -------
+    TrendData
+        Without actuals in the parameters, no metrics and one ``actuals`` omission
+        (a trend report needs history).
     """
     from alignlib import crm, metrics
 
+    next_quarter = pd.Period(params.quarter, freq="Q") + 1
     if params.actuals is None:
-        raise InputError(
-            f"{params.source_path}: the trend report needs `actuals:` (a CRM export) in the "
-            "parameters file"
+        reason = (
+            "No actuals in the parameters file: the trend report needs a CRM export "
+            "(`actuals:`), so it has nothing to show."
         )
+        return TrendData(params, None, {}, next_quarter, {"actuals": reason})
     ingest = crm.load_actuals(params)
     spend = crm.load_spend(params.actuals.spend) if params.actuals.spend else None
-    next_quarter = pd.Period(params.quarter, freq="Q") + 1
+    sla = params.sla
     data = metrics.summarise(
         ingest.table,
         ingest.as_of,
         spend=spend,
-        sla_hours=params.sla.lead_response_hours,
-        acceptance_hours=params.sla.acceptance_hours,
+        sla_hours=sla.lead_response_hours if sla is not None else None,
+        acceptance_hours=sla.acceptance_hours if sla is not None else None,
+        handoff_stage=handoff_stage(params),
         forecast_quarter=next_quarter,
         confidence=0.8,
     )
-    return TrendData(params, ingest, data, next_quarter)
+    return TrendData(params, ingest, data, next_quarter, _omissions(params, data))
+
+
+def _omissions(params: QuarterParams, data: Mapping[str, Any]) -> dict[str, str]:
+    """The trend report's sections without inputs, and the line that says so."""
+    out = {}
+    if "costs" not in data:
+        out["costs"] = (
+            "No spend file in the parameters: spend, cost per contact and CAC by source are "
+            "left out."
+        )
+    if params.sla is None:
+        out["sla"] = "No sla section in the parameters: the response-time SLA is left out."
+    elif not data["sla"].summary.get("responded", 0):
+        stage = stage_label(handoff_stage(params))
+        out["sla"] = f"No response dates after {stage} in the export: the SLA is left out."
+    trends = data["trends"]
+    if not [p for p in trends.monthly.index if p != trends.partial_month]:
+        out["growth"] = "No complete month in the export yet: the months are left out."
+    if "forecast" not in data:
+        quarter = pd.Period(params.quarter, freq="Q") + 1
+        out["forecast"] = (
+            f"No complete month in the export yet: the forecast of {quarter} is left out."
+            if "growth" in out
+            else f"{quarter} is over by the export's date: its forecast is left out."
+        )
+    return out
 
 
 def data_note(td: TrendData) -> str:
-    """Where the numbers come from, in one sentence."""
+    """Where the numbers come from, in one sentence (and what was learned from them)."""
     ing = td.ingest
-    rejected = f"; {ing.rejected:,} rejected rows are left out" if ing.rejected else ""
+    if ing is None:
+        return td.omitted["actuals"]
+    learned = learned_note(td.params)
     return (
         f"From the {ing.format} export {Path(ing.source).name} as of {td.as_of:%d %b %Y}: "
-        f"{ing.accepted:,} contacts{rejected}. Names and emails never leave the export: "
-        "every figure here is an aggregate."
+        f"{ing.accepted:,} contacts ({rejected_note(ing)}). Names and emails never leave the "
+        "export: every figure here is an aggregate." + (f" {learned}" if learned else "")
     )
 
 
@@ -262,3 +338,28 @@ def forecast_method(td: TrendData) -> str:
         f"smoothing ({', '.join(methods)}); ranges are {pct(td.metrics['forecast'].confidence)} "
         "prediction intervals."
     )
+
+
+def trend_headline(td: TrendData) -> dict[str, Any]:
+    """The trend report's headline figures beside the target (none without actuals).
+
+    Parameters
+    ----------
+    td : TrendData
+        From :func:`trend_data`.
+
+    Returns
+    -------
+    dict
+        ``contacts``, ``lead_to_won`` and ``won_forecast_next_quarter``; empty when the
+        parameters name no actuals.
+    """
+    if td.ingest is None:
+        return {}
+    out = {
+        "contacts": td.ingest.accepted,
+        "lead_to_won": td.metrics["funnel"]["conversion_from_top"].iloc[-1],
+    }
+    if td.shows("forecast"):
+        out["won_forecast_next_quarter"] = forecast_table(td)["forecast"].iloc[-1]
+    return out
