@@ -55,10 +55,6 @@ _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 # a traceback frame as IPython writes it: `File /x/alignlib/y.py:12, in f(...)` or `Cell In[3], line 2`
 _FRAME = re.compile(r"^\s*(?:File\s+(?P<file>.+?):\d+, in |Cell\s+In\s*\[)", re.M)
-_CHAINED = (
-    "The above exception was the direct cause of the following exception:",
-    "During handling of the above exception, another exception occurred:",
-)
 
 
 # --------------------------------------------------------------------------------------
@@ -239,9 +235,10 @@ class CellFailure:
 def withhold_details(nb: Any) -> Any:
     """Remove what may quote the data from a failed notebook's error and stream outputs.
 
-    An error of ours (:func:`is_own_error`) keeps its message and the frames of its own
-    traceback, but not the exceptions chained before it (a parser's message may quote a
-    row); any other error keeps only its type, with :data:`WITHHELD` as its message.
+    A reader gets no traceback: an error of ours (:func:`is_own_error`) keeps its type
+    and message, written for users (the exceptions chained before it, whose messages may
+    quote a row, go with the frames); any other error keeps only its type, with
+    :data:`WITHHELD` as its message.
     Standard error output is dropped (the page never shows it, and a warning may quote
     a value) and e-mail addresses are removed from every other output of text.
 
@@ -272,20 +269,11 @@ def withhold_details(nb: Any) -> Any:
                 lines = [str(t) for t in out.get("traceback", [])]
                 if is_own_error(ename, lines):
                     out["evalue"] = redact(str(out.get("evalue", "")))
-                    out["traceback"] = [redact(t) for t in _last_exception(lines)]
+                    out["traceback"] = [f"{ename}: {out['evalue']}"]
                 else:
                     out["evalue"] = WITHHELD
                     out["traceback"] = [f"{ename}: {WITHHELD}"]
     return nb
-
-
-def _last_exception(lines: Sequence[str]) -> list[str]:
-    """The traceback lines of the last exception of a chain (those it was raised from go)."""
-    cut = 0
-    for i, line in enumerate(lines):
-        if any(marker in _ANSI.sub("", line) for marker in _CHAINED):
-            cut = i + 1
-    return list(lines[cut:])
 
 
 @dataclass(frozen=True)

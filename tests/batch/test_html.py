@@ -37,3 +37,28 @@ def test_export_html_uses_the_packaged_style_and_escapes_the_header() -> None:
     assert "<h1>&lt;Plan &amp; co&gt;</h1>" in page
     assert "<p>&lt;b&gt;x&lt;/b&gt;</p>" in page
     assert "<!--ALIGNLIB_TOC-->" not in page
+
+
+def test_failed_page_shows_hostile_error_text_and_headings_as_text() -> None:
+    from nbformat.v4 import new_code_cell, new_output
+
+    nb = executed_like_notebook()
+    bad = new_code_cell("load()")
+    bad.outputs = [
+        new_output(
+            "display_data",
+            data={"text/html": '<h2 id="x-script">&lt;script&gt;alert(1)&lt;/script&gt;</h2>'},
+        ),
+        new_output(
+            "error",
+            ename="InputError",
+            evalue="<script>alert(1)</script>",
+            traceback=["InputError: <img src=x onerror=alert(1)>"],
+        ),
+    ]
+    nb.cells.append(bad)
+    page = batch.export_html(nb, title="<b>T</b>", subtitle='"><svg onload=alert(1)>', failed=True)
+    assert "<script>alert" not in page and "<img src=x" not in page and "<svg onload" not in page
+    assert "&lt;img src=x onerror=alert(1)&gt;" in page
+    # the contents entry of an escaped heading stays escaped
+    assert '<li><a href="#x-script">&lt;script&gt;alert(1)&lt;/script&gt;</a></li>' in page

@@ -160,6 +160,9 @@ def test_a_notebook_error_quoting_a_row_leaks_nowhere(tmp_path, capfd, error) ->
     printed = capfd.readouterr()
     texts = (printed.out, printed.err, json.dumps(result.to_dict()), result.summary())
     assert leaks(out, person.needles, *texts) == []  # the export is outside `out`
+    # a reader of the failed page gets what failed, not a traceback
+    page = (out / "2026Q4" / "alpha" / "fixture_leaky.failed.html").read_text()
+    assert "most recent call last" not in page and "File " not in page
     (failed,) = result.failed
     if error == "own":  # ours: the message is kept, and it names the line, not the row
         assert failed.error.startswith("InputError: record_table: name 'line 30001'")
