@@ -1,0 +1,115 @@
+"""The printable pages print within their page counts on Letter and A4, nothing cut.
+
+Printed to PDF by headless Chromium (``driver.print_page``); pages are counted from the
+PDF's ``/Type /Page`` objects. "Nothing cut" is checked in the DOM with print media
+emulated at the paper's content width: every table, chart and KPI card has
+``break-inside: avoid`` and is shorter than a page's content height, so Chromium moves it
+whole to the next page rather than splitting it.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.batch._printable_helpers import printable_pages
+
+CHROMIUM = next(
+    (p for p in ("/usr/bin/chromium", shutil.which("chromium")) if p and Path(p).exists()), None
+)
+DRIVER = next(
+    (p for p in ("/usr/bin/chromedriver", shutil.which("chromedriver")) if p and Path(p).exists()),
+    None,
+)
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.slow,
+    pytest.mark.skipif(CHROMIUM is None or DRIVER is None, reason="no headless Chromium"),
+]
+
+#: Paper sizes in cm, and the margin of templates/print.css in mm.
+PAPERS = {"letter": (21.59, 27.94), "a4": (21.0, 29.7)}
+MARGIN_MM = 12
+#: Page budget of each printable page.
+MAX_PAGES = {"weekly_scorecard": 1, "sla_agreement": 2}
+PX_PER_MM = 96 / 25.4
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory):
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = CHROMIUM
+    for flag in (
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--no-first-run",
+        f"--user-data-dir={tmp_path_factory.mktemp('chromium-print')}",
+        "--window-size=1200,900",
+    ):
+        opts.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(DRIVER), options=opts)
+    yield driver
+    driver.quit()
+
+
+def pdf_pages(driver, width_cm: float, height_cm: float) -> int:
+    from selenium.webdriver.common.print_page_options import PrintOptions
+
+    options = PrintOptions()
+    options.page_width, options.page_height = width_cm, height_cm
+    options.background = True
+    pdf = base64.b64decode(driver.print_page(options))
+    return len(re.findall(rb"/Type\s*/Page(?![a-z])", pdf))
+
+
+BLOCKS = "table, img, .sc-card, .ag-signatures"
+
+
+@pytest.mark.parametrize("paper", sorted(PAPERS))
+@pytest.mark.parametrize("report", sorted(MAX_PAGES))
+def test_prints_within_its_pages_and_cuts_nothing(browser, tmp_path_factory, report, paper) -> None:
+    out, result = printable_pages(tmp_path_factory)
+    assert result.ok, result.summary()
+    browser.get((out / "2026Q4" / "all" / f"{report}.html").as_uri())
+    width_cm, height_cm = PAPERS[paper]
+    pages = pdf_pages(browser, width_cm, height_cm)
+    print(f"{report} on {paper}: {pages} page(s)")
+    assert 1 <= pages <= MAX_PAGES[report], f"{report} prints on {pages} {paper} pages"
+
+    content_w = round((width_cm * 10 - 2 * MARGIN_MM) * PX_PER_MM)
+    content_h = (height_cm * 10 - 2 * MARGIN_MM) * PX_PER_MM
+    browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
+    browser.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride",
+        {"width": content_w, "height": 200, "deviceScaleFactor": 1, "mobile": False},
+    )
+    try:
+        assert browser.execute_script("return matchMedia('print').matches")
+        blocks = browser.execute_script(
+            "return Array.from(document.querySelectorAll(arguments[0])).map(e => {"
+            " const r = e.getBoundingClientRect(), s = getComputedStyle(e);"
+            " return [e.tagName + '.' + e.className, r.height, r.width,"
+            " s.breakInside || s.pageBreakInside]; })",
+            BLOCKS,
+        )
+        assert blocks, "no tables or charts found"
+        for name, height, width, avoid in blocks:
+            assert avoid == "avoid", f"{name} may be split across pages ({avoid})"
+            assert height <= content_h, f"{name} ({height:.0f}px) is taller than a page"
+            assert width <= content_w + 1, f"{name} ({width:.0f}px) is wider than the paper"
+        if MAX_PAGES[report] == 1:  # the whole page fits one sheet's content box
+            total = browser.execute_script("return document.documentElement.scrollHeight")
+            assert total <= content_h, f"{report}: {total}px on a {content_h:.0f}px page"
+    finally:
+        browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+        browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
