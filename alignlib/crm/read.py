@@ -352,6 +352,15 @@ def _read_csv(path: Path, options: ReadOptions) -> pd.DataFrame:
     # pyarrow compute calls would otherwise stitch the ~1 MB read blocks each time.
     table = table.combine_chunks()
     malformed: tuple[MalformedRow, ...] = ()
+    if len(bad) >= 10 and len(bad) > table.num_rows:
+        counts = sorted({f for f, _, _ in bad})
+        raise DataError(
+            path,
+            f"{len(bad):,} of {len(bad) + table.num_rows:,} lines do not have the header's "
+            f"{len(header)} fields (they have {', '.join(map(str, counts[:5]))}): is "
+            f"{'tab' if delimiter == chr(9) else repr(delimiter)} the delimiter? "
+            "If not, set actuals.delimiter",
+        )
     if bad:
         table, malformed = _place_malformed(path, encoding, table, bad)
     df = table.to_pandas()

@@ -211,3 +211,10 @@ def test_hubspot_export_saved_by_european_excel_reads_the_same(tmp_path):
     a, b = crm.load_hubspot(src, stage_mapping=sal), crm.load_hubspot(eu, stage_mapping=sal)
     assert (b.accepted, b.rejected) == (a.accepted, a.rejected)
     pd.testing.assert_frame_equal(a.table, b.table)
+
+
+def test_most_lines_malformed_is_one_error_naming_the_delimiter(tmp_path):
+    f = tmp_path / "x.csv"
+    f.write_text("id,created\n" + "".join(f"{i},2026-01-05,x,y\n" for i in range(40)))
+    with pytest.raises(DataError, match="40 of 40 lines do not have the header's 2 fields"):
+        read_raw(f)
