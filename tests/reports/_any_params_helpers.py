@@ -62,6 +62,9 @@ class Case:
     owners: tuple[str, ...] = ()
     seed: int = 0
     source_channels: tuple[str, ...] = ("web", "events")
+    actuals: bool = True
+    lost: bool = True  # False: every deal not won is still open
+    responses: bool = True  # False: the export has no first-response dates
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -104,6 +107,8 @@ def cases(draw: st.DrawFn) -> Case:
         source_channels=draw(
             st.sampled_from([("web",), ("web", "events"), ("partners", "ads", "web")])
         ),
+        lost=draw(st.booleans()),
+        responses=draw(st.booleans()),
     )
 
 
@@ -118,10 +123,12 @@ def write_case(case: Case, folder: Path) -> Path:
         monthly_leads=300,
         deal_size=25_000,
         channels=shares,
-        lost_lag_days=10,
+        lost_lag_days=10 if case.lost else 10_000,
     )
     start = (AS_OF.to_period("M") - case.months + 1).start_time
     table = synthetic_table(funnel, start=start, months=case.months, as_of=AS_OF, seed=case.seed)
+    if not case.responses:
+        table = table.assign(first_response=pd.NaT)
     columns = write_generic_export(table, folder / "export.csv", case.stages)
     actuals: dict[str, Any] = {
         "crm_export": "export.csv",
@@ -187,6 +194,8 @@ def write_case(case: Case, folder: Path) -> Path:
                 "variants": {"call_first": {"conversions": 141, "n": 410}},
             }
         ]
+    if not case.actuals:
+        del raw["actuals"]
     raw.update(case.extra)
     path = folder / f"{case.quarter}.yaml"
     path.write_text(yaml.safe_dump(_plain(raw), sort_keys=False), encoding="utf-8")

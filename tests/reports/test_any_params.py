@@ -16,7 +16,7 @@ from alignlib.params import load_params
 from tests.reports._any_params_helpers import Case, cases, run_notebook, write_case
 
 REPORTS = ("quarterly_plan", "trend_report", "experiment_analysis")
-EXAMPLES = int(os.environ.get("ALIGNLIB_ANY_PARAMS_EXAMPLES", "20"))
+EXAMPLES = int(os.environ.get("ALIGNLIB_ANY_PARAMS_EXAMPLES", "15"))
 
 NO_CAPACITY = "No capacity section: the capacity check is left out."
 NO_CHANNELS = "No channels in the parameters or the actuals"
@@ -45,12 +45,18 @@ def _check_left_out_lines(case: Case, folder, pages: dict[str, str]) -> None:
     )
     assert plan.count(NO_COSTS) == bool(params.channels and not costs_known)
     assert plan.count(NO_SLA) == (params.sla is None)
-    assert trend.count(NO_SLA) == (params.sla is None)
-    assert trend.count(NO_SPEND) == (params.actuals.spend is None)
     assert experiments.count(NO_EXPERIMENTS) == (not params.experiments)
-    if params.learned_keys:
-        assert "learned from" in plan and "learned from" in trend
-    assert "rows used" in plan and "rows used" in trend
+    if params.actuals is None:
+        assert trend.count("No actuals in the parameters file") == 1
+        assert plan.count("No actuals in the parameters file") == 1
+    else:
+        assert trend.count(NO_SLA) == (params.sla is None)
+        assert trend.count(NO_SPEND) == (params.actuals.spend is None)
+        if params.sla is not None and not case.responses:
+            assert trend.count("No response dates") == 1
+        if params.learned_keys:
+            assert "learned from" in plan and "learned from" in trend
+        assert "rows used" in plan and "rows used" in trend
     assert "Traceback" not in plan + trend + experiments
 
 
@@ -91,6 +97,10 @@ SHAPES = {
         ("lead", "deal", "won"), (0.3, 0.4), (5.0, 10.0),
         learned=frozenset({"conversion_rates", "lag_days", "deal_size", "channels"}),
         spend=True, months=13,
+    ),
+    "no_actuals": Case(("lead", "won"), (0.1,), (30.0,), actuals=False, handoff="", sla=True),
+    "no_lost_deals_no_response_dates": Case(
+        ("lead", "sql", "won"), (0.3, 0.3), (3.0, 9.0), lost=False, responses=False, sla=True,
     ),
     "empty_quarter_ahead": Case(("a", "b", "c"), (0.5, 0.5), (2.0, 2.0), quarter="2029Q1"),
     "empty_quarter_past": Case(
