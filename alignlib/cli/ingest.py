@@ -124,7 +124,9 @@ def handler(args: argparse.Namespace) -> int:
 
         try:
             as_of = pd.Timestamp(as_of)
-        except ValueError:
+        except (ValueError, TypeError, OverflowError):
+            as_of = pd.NaT
+        if pd.isna(as_of):  # '' and 'NaT' parse to NaT
             raise InputError(f"--as-of {args.as_of!r} is not a date (use YYYY-MM-DD)") from None
     result = load_export(
         args.file,

@@ -21,8 +21,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def handler(args: argparse.Namespace) -> int:
     """Write the sample files and list them."""
+    from alignlib.cli._args import check_output_folder
+    from alignlib.errors import InputError
     from alignlib.sample import write_sample
 
+    if args.seed < 0:
+        raise InputError(f"--seed: {args.seed} must be a whole number >= 0")
+    check_output_folder(args.out, "--out")
     files = write_sample(args.out, seed=args.seed)
     if args.json:
         print(json.dumps(files.to_dict()))
