@@ -370,10 +370,14 @@ def require_rates(history: FunnelHistory, stages: Sequence[str]) -> None:
     """
     missing = [s for s in stages if s not in history.rates or history.rates[s][0] == 0]
     if missing:
+        cohorts = (
+            f"a matured cohort (older than {history.maturity_days:.0f} days)"
+            if math.isfinite(history.maturity_days)
+            else "the actuals (no contact has reached the last stage yet, so no cohort has matured)"
+        )
         raise InputError(
             f"the actuals teach no conversion rate out of {', '.join(missing)}: no contact in "
-            f"a matured cohort (older than {history.maturity_days:.0f} days) converted; give "
-            "conversion_rates for them in the params file"
+            f"{cohorts} converted; give conversion_rates for them in the params file"
         )
 
 

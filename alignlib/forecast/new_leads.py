@@ -19,10 +19,11 @@ import pandas as pd
 
 from alignlib.forecast.volume import VolumeForecast
 from alignlib.simulation import FunnelModel, simulate_funnel
+from alignlib.simulation.streams import Stream
 
-#: First word of the spawn keys of the forecast's random streams (beside the
+#: First word of the spawn keys of the forecast's random streams (kept with the
 #: simulation's own keys in :mod:`alignlib.simulation.streams`).
-FORECAST_STREAM = 7
+FORECAST_STREAM = int(Stream.FORECAST)
 
 
 def child_seed(seed: int, *key: int) -> int:

@@ -8,7 +8,9 @@ independent stream whatever else runs:
 * ``(Stream.COMMON_RANDOM_NUMBERS, block)``: block ``block`` of
   :class:`~alignlib.simulation.CommonRandomNumbers` (plan search, sensitivity, impact);
 * ``(Stream.EXPERIMENT_POSTERIORS, stage)``: an experiment's posterior draws for the stage
-  at index ``stage`` (:func:`alignlib.experiments.impact.revenue_impact`).
+  at index ``stage`` (:func:`alignlib.experiments.impact.revenue_impact`);
+* ``(Stream.FORECAST, *part)``: the root seeds of a landing forecast's parts
+  (:func:`alignlib.forecast.new_leads.child_seed`).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ class Stream(IntEnum):
 
     COMMON_RANDOM_NUMBERS = 1
     EXPERIMENT_POSTERIORS = 5
+    FORECAST = 7
 
 
 def block_generator(root: int, block: int) -> np.random.Generator:
