@@ -323,8 +323,12 @@ class Actuals(_Model):
 
     @model_validator(mode="after")
     def _a_source(self) -> Actuals:
-        if self.crm_export is None and self.sql is None and self.leads is None:
-            raise ValueError("give crm_export (an export file) or sql (a warehouse source)")
+        files = (self.crm_export, self.leads, self.opportunities)
+        if self.sql is None and all(f is None for f in files):
+            raise ValueError(
+                "give crm_export (an export file; for salesforce: leads and/or opportunities)"
+                " or sql (a warehouse source)"
+            )
         return self
 
 
@@ -1068,12 +1072,6 @@ def _cross_checks(p: QuarterParams) -> list[Problem]:
                         f"unknown stage {stage!r} (stages are {known})",
                     )
                 )
-        if a.format == "salesforce" and a.opportunities is None and a.sql is None:
-            problems.append(
-                Problem(
-                    "actuals.opportunities", "a Salesforce source needs the opportunities export"
-                )
-            )
 
     seen: set[str] = set()
     for i, exp in enumerate(p.experiments):
