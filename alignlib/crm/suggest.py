@@ -159,10 +159,6 @@ class Suggestion:
             f"  crm_export: {q(self.path)}  # relative paths are read from the params file's folder",
             f"  format: {self.format}",
         ]
-        if self.format == "salesforce" and "opportunities export on its own" in self.description:
-            lines.append(
-                f"  opportunities: {q(self.path)}  # the same file: opportunities on their own"
-            )
         if self.columns:
             word = "columns" if self.format == "csv" else "# columns found (no mapping needed)"
             if self.format == "csv":
