@@ -444,6 +444,14 @@ class QuarterParams(_Model):
     _learned: Any = PrivateAttr(None)
     _learned_keys: tuple[str, ...] = PrivateAttr(())
 
+    @field_validator("segment")
+    @classmethod
+    def _segment_is_a_folder_name(cls, value: str) -> str:
+        # It names a folder under outputs/: "." or ".." would leave the quarter's folder.
+        if value in (".", ".."):
+            raise ValueError("must be a name, not '.' or '..'")
+        return value
+
     @model_validator(mode="before")
     @classmethod
     def _stage_defaults(cls, data: Any) -> Any:

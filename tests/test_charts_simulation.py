@@ -47,3 +47,15 @@ def test_tornado_has_one_row_per_input():
     fig = tornado_chart(sens)
     _check(fig)
     assert len(fig.axes[0].get_yticklabels()) == len(RATES) + 2
+
+
+def test_dollar_signs_in_labels_are_text_not_maths():
+    import matplotlib.pyplot as plt
+
+    from alignlib.charts._format import new_figure
+
+    fig, ax = new_figure("Target $2.4M vs $1.2M booked, channel $\\foo$ {x}_")
+    ax.bar(["$\\notacommand$", "paid_search $"], [1, 2])
+    fig.canvas.draw()  # would raise "Unknown symbol" if the labels were read as maths
+    assert ax.get_title(loc="left").count("$") == 4
+    plt.close(fig)

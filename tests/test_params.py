@@ -495,3 +495,10 @@ def test_learning_from_actuals_that_teach_no_rate_is_a_clear_error(tmp_path):
         ParamsError, match="conversion_rates.*cannot be learned.*no conversion rate out of lead"
     ):
         load_params(_small_file(tmp_path, funnel, months=3, start="2026-03-01"))
+
+
+@pytest.mark.parametrize("segment", [".", ".."])
+def test_segment_cannot_be_a_relative_folder(params_dict, write_params, segment):
+    params_dict["segment"] = segment
+    with pytest.raises(ParamsError, match="segment.*must be a name"):
+        load_params(write_params(params_dict))

@@ -10,6 +10,10 @@ from matplotlib.ticker import FuncFormatter, PercentFormatter
 # One formatter for tables and charts, so $1.2M reads the same in both.
 from alignlib.format import count, money_compact
 
+# Labels come from params and data, and money is written "$1.2M": text between two "$"
+# must stay text, not be read as maths (a label such as "$\\foo$" would fail the chart).
+plt.rcParams["text.parse_math"] = False
+
 #: Colours by owner, so marketing and sales stages read the same in every chart.
 MARKETING = "#2b6cb0"
 SALES = "#c05621"
