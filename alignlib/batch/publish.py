@@ -26,6 +26,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import psutil
+
 from alignlib import __version__
 from alignlib.batch.jobs import ReportJob
 from alignlib.batch.record import table_frame
@@ -83,10 +85,6 @@ OWNER_FILE = ".owner.json"
 
 def _process_start(pid: int) -> float | None:
     """When a process started (seconds since the epoch), or None if it is gone or unknown."""
-    try:
-        import psutil
-    except ImportError:  # pragma: no cover - psutil comes with the batch's dependencies
-        return None
     try:
         return float(psutil.Process(pid).create_time())
     except (psutil.Error, OSError):
