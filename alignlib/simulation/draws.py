@@ -141,20 +141,136 @@ def _trial_close_probabilities(
 def _draw_carry_in(
     rng: np.random.Generator, model: FunnelModel, p_won: float | np.ndarray, n: int
 ) -> np.ndarray:
-    """Deals from the previous and next lead windows that close inside the quarter.
+    """Deals from the other lead windows (before and after) that close inside the quarter.
 
-    Same plan, same true rates as this trial: their leads are thinned straight to those deals.
+    Same plan, same true rates as this trial (earlier windows at their own volumes where
+    the model has them): their leads are thinned straight to those deals. Windows in the
+    order of ``model.carry_windows``.
     """
     carried = np.zeros(n, dtype=np.int64)
-    for probs in (model.carry_from_previous, model.carry_from_next):
-        assert probs is not None
-        leads, per_month = _draw_leads(rng, model.leads, n)
-        if per_month:
+    timing = model.timing
+    assert timing is not None
+    for offset, probs in zip(timing.carry_offsets, timing.carry_probabilities, strict=True):
+        volume = model.window_leads(offset)
+        leads, per_month = _draw_leads(rng, volume, n)
+        if per_month and len(per_month) == len(probs):
             for m, lm in enumerate(per_month):
                 carried += rng.binomial(lm, np.clip(np.multiply(p_won, probs[m]), 0.0, 1.0))
         else:
-            carried += rng.binomial(leads, np.clip(np.multiply(p_won, probs[0]), 0.0, 1.0))
+            # one volume for the whole window: its leads arrive uniformly over the months
+            prob = float(np.mean(probs))
+            carried += rng.binomial(leads, np.clip(np.multiply(p_won, prob), 0.0, 1.0))
     return carried
+
+
+def split_by_share(rng: np.random.Generator, total: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Multinomial split of ``total`` per trial by ``weights`` (channels x trials or channels).
+
+    Sequential binomials (channel k gets ``Binomial(rest, w_k / sum of w_k..)``), one draw
+    per channel but the last, in channel order.
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+        The block's generator.
+    total : ndarray of int
+        Count per trial.
+    weights : ndarray
+        Non-negative weights per channel (a row per channel; columns per trial or one).
+
+    Returns
+    -------
+    ndarray of int64
+        Channels x trials; columns sum to ``total``.
+    """
+    w = np.asarray(weights, dtype=float)
+    if w.ndim == 1:
+        w = w[:, None]
+    k = w.shape[0]
+    out = np.empty((k, total.shape[0]), dtype=np.int64)
+    rest = np.asarray(total, dtype=np.int64)
+    remaining = w[::-1].cumsum(axis=0)[::-1]  # sum of weights from channel i on
+    for i in range(k - 1):
+        p = np.divide(
+            w[i],
+            remaining[i],
+            out=np.zeros(np.broadcast(w[i], remaining[i]).shape),
+            where=remaining[i] > 0,
+        )
+        out[i] = rng.binomial(rest, np.clip(p, 0.0, 1.0))
+        rest = rest - out[i]
+    out[k - 1] = rest
+    return out
+
+
+def _simulate_channels(
+    rng: np.random.Generator,
+    model: FunnelModel,
+    leads: np.ndarray,
+    per_month: list[np.ndarray],
+    n: int,
+    exact_below: int,
+) -> dict[str, np.ndarray]:
+    """The rest of a block whose leads split across channels with their own funnels.
+
+    Order: leads split by share; per channel its rates and stage binomials; per channel
+    wins before / inside the quarter; carried-in deals (all channels at once: each
+    window's leads thinned by the share-weighted chance to win, then split by channel);
+    per channel deal sums (inside, after, before).
+    """
+    channels = model.channels
+    by_channel = split_by_share(rng, leads, model.channel_shares)
+    counts = np.zeros((len(model.stages), n), dtype=np.int64)
+    won = np.empty((len(channels), n), dtype=np.int64)
+    p_channel = np.ones((len(channels), n))
+    for k, ch in enumerate(channels):
+        current = by_channel[k]
+        counts[0] += current
+        for i, rate in enumerate(ch.rates):
+            if rate.fixed is not None:
+                p: float | np.ndarray = rate.fixed
+            else:
+                p = rng.beta(1.0 + rate.converted, 1.0 + rate.total - rate.converted, n)
+            current = rng.binomial(current, p)
+            counts[i + 1] += current
+            p_channel[k] = p_channel[k] * p
+        won[k] = current
+    out: dict[str, np.ndarray] = {"counts": counts.astype(np.int32)}
+    deals = [ch.deal_size for ch in channels]
+    below = [max(exact_below, d.exact_sum_below) for d in deals]
+
+    def revenue(wins: np.ndarray) -> np.ndarray:
+        total = np.zeros(n)
+        for k in range(len(channels)):
+            total += _deal_sums(rng, wins[k], deals[k], below[k])
+        return total
+
+    if not model.has_lags:
+        out["revenue"] = revenue(won)
+        return out
+    q_in, q_before = _trial_close_probabilities(model, leads, per_month)
+    won_before = np.zeros_like(won)
+    won_in = np.empty_like(won)
+    for k in range(len(channels)):
+        if model.lead_window_start < 0:
+            won_before[k] = rng.binomial(won[k], q_before)
+            q_cond = np.divide(
+                q_in, 1.0 - np.asarray(q_before), out=np.zeros(n), where=np.asarray(q_before) < 1.0
+            )
+            won_in[k] = rng.binomial(won[k] - won_before[k], np.clip(q_cond, 0.0, 1.0))
+        else:
+            won_in[k] = rng.binomial(won[k], q_in)
+    won_after = won - won_in - won_before
+    if model.carry_in:
+        weights = model.channel_shares[:, None] * p_channel
+        carried = _draw_carry_in(rng, model, weights.sum(axis=0), n)
+        out["won_carried_in"] = carried.astype(np.int32)
+        won_in = won_in + split_by_share(rng, carried, weights)
+    out["won_in_quarter"] = won_in.sum(axis=0).astype(np.int32)
+    out["revenue"] = revenue(won_in)
+    out["revenue_after"] = revenue(won_after)
+    out["revenue_before"] = revenue(won_before)
+    return out
 
 
 def simulate_block(
@@ -164,7 +280,9 @@ def simulate_block(
 
     The draw order inside a block is fixed: leads, then per stage a rate (beta draws when
     counts are given) and a binomial, then wins before / inside the quarter, then the
-    carried-in deals, then deal sums (inside, after, before).
+    carried-in deals (window by window), then deal sums (inside, after, before). With
+    channels the leads are split by share first and each channel runs its own funnel
+    (:func:`_simulate_channels`).
 
     Parameters
     ----------
@@ -187,6 +305,8 @@ def simulate_block(
     """
     rng = block_generator(entropy, block)
     leads, per_month = _draw_leads(rng, model.leads, n)
+    if model.channels:
+        return _simulate_channels(rng, model, leads, per_month, n, exact_below)
     counts = np.empty((len(model.stages), n), dtype=np.int32)
     counts[0] = leads
     current = leads

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import threading
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from typing import Any
@@ -35,6 +36,10 @@ from alignlib.simulation.result import SimulationResult, _readonly
 #: Trials per random stream. Fixed (never depends on workers or chunk size) so that the same
 #: seed gives the same numbers however the work is scheduled.
 BLOCK_TRIALS: int = 65_536
+
+#: Share of a steady-state quarter's wins the windows left out of carry-in may hold before
+#: :func:`simulate_funnel` warns.
+CARRY_WARN_SHARE: float = 0.01
 
 #: Trials of :func:`simulate_funnel` when neither the caller nor a params file says.
 DEFAULT_TRIALS: int = 100_000
@@ -161,6 +166,30 @@ def checked_inputs(
     n = check_trials(trials)
     m = resolve_model(model, where, funnel)
     return m, n, root_entropy(seed, rng)
+
+
+def warn_left_out(model: FunnelModel, where: str) -> None:
+    """Warn when carry-in leaves out windows holding more than :data:`CARRY_WARN_SHARE` of wins.
+
+    Carry-in covers every window the total lag reaches up to its 0.999 quantile, so this
+    only happens for lags of many quarters (more windows than the cap).
+
+    Parameters
+    ----------
+    model : FunnelModel
+        The funnel.
+    where : str
+        Entry point named in the warning.
+    """
+    t = model.timing
+    if model.carry_in and t is not None and t.carry_left_out > CARRY_WARN_SHARE:
+        warnings.warn(
+            f"{where}: lead windows beyond the {len(t.carry_offsets)} carried in hold "
+            f"{t.carry_left_out:.1%} of a steady-state quarter's wins, which are left out "
+            "(the lags span more quarters than carry-in covers)",
+            UserWarning,
+            stacklevel=3,
+        )
 
 
 def blocks(trials: int) -> list[tuple[int, int]]:
@@ -315,7 +344,10 @@ def simulate_funnel(
         Keyword form: steady state (``model_from_params`` turns it on); the quarters before
         and after run the same plan, and their leads' deals that close inside this quarter
         count toward it (``won_carried_in``). Without it, slipping deals are pure loss and
-        P(hit) is understated whenever deals straddle quarter ends.
+        P(hit) is understated whenever deals straddle quarter ends. Every window the
+        total lag reaches (up to its 0.999 quantile) is carried in, so the expected wins
+        in the quarter are leads x rates whatever the lags; a ``UserWarning`` names the
+        share left out if it is more than :data:`CARRY_WARN_SHARE`.
 
     Returns
     -------
@@ -350,6 +382,7 @@ def simulate_funnel(
             "carry_in": carry_in,
         },
     )
+    warn_left_out(model, "simulate_funnel")
     check_memory(
         n,
         result_bytes_per_trial(model),

@@ -154,7 +154,8 @@ def crn_bytes_per_trial(model: FunnelModel, exact_below: int | None = None) -> i
 
     The float64 inputs kept per trial (a rate draw per transition, three uniforms, monthly
     lead noise, the running sums of exact deal amounts and a normal for the rest, the
-    carry-in uniforms and noise) are held twice while the blocks are joined; a P(hit)
+    carry-in uniforms and noise per window carried in, and per channel its rate draws, deal
+    path and split uniform) are held twice while the blocks are joined; a P(hit)
     evaluation adds about a dozen float64 temporaries and a copy of the rates.
 
     Parameters
@@ -175,7 +176,19 @@ def crn_bytes_per_trial(model: FunnelModel, exact_below: int | None = None) -> i
     if model.deal_size.spread > 0:
         floats += max(1, min(int(exact_below) - 1, CRN_MAX_PATH)) + 1
     if model.carry_in:
-        floats += 2 + 2 * months
+        windows = len(model.carry_windows)
+        floats += windows + windows * max(months, 0)
+    k = len(model.channels)
+    if k:
+        # per channel its rate draws, a split uniform, a deal path and a normal; the
+        # blend's own deal path is not drawn. An evaluation adds per channel its rates
+        # and a few int64 rows.
+        path = max(1, min(int(exact_below) - 1, CRN_MAX_PATH)) + 1
+        if model.deal_size.spread > 0:
+            floats -= path
+        floats += k * len(model.rates) + (k - 1)
+        floats += sum(path for ch in model.channels if ch.deal_size.spread > 0) + k
+        return 8 * (2 * floats + 12 + len(model.rates) + k * (len(model.rates) + 4))
     return 8 * (2 * floats + 12 + len(model.rates))
 
 

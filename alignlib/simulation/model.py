@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
@@ -134,6 +135,34 @@ class LeadVolume:
         )
         return cls("monthly", means, spreads)
 
+    @classmethod
+    def gamma_poisson(cls, mean: float, cv: float, phasing: Sequence[float] = (1.0,)) -> LeadVolume:
+        """Overdispersed leads: per month ``lambda ~ Gamma(1/cv², mean_m cv²)``, then Poisson.
+
+        Each month's volume has mean ``mean_m`` and variance ``mean_m + cv² mean_m²``
+        (negative binomial); months vary independently.
+
+        Parameters
+        ----------
+        mean : float
+            Expected leads in the whole window.
+        cv : float
+            Coefficient of variation of each month's expected level (0 = Poisson).
+        phasing : sequence of float
+            Relative volume of each month (default one window).
+
+        Returns
+        -------
+        LeadVolume
+        """
+        total = _check_nonnegative(mean, "leads (mean)")
+        c = _check_nonnegative(cv, "leads cv")
+        weights = [_check_nonnegative(w, "leads phasing") for w in phasing]
+        if not weights or sum(weights) <= 0:
+            raise InputError(f"leads: phasing {list(phasing)!r} must have a positive share")
+        means = [total * w / sum(weights) for w in weights]
+        return cls.monthly(means, [math.sqrt(m + (c * m) ** 2) for m in means])
+
     def __post_init__(self) -> None:
         # volumes are stored as int32 per trial: keep far from overflow
         top = sum(m + 10 * max(math.sqrt(m), s) for m, s in self._pairs())
@@ -155,7 +184,10 @@ class LeadVolume:
         return float(sum(self.monthly_means))
 
     def scaled(self, total_mean: float) -> LeadVolume:
-        """The same shape with a different expected total (spreads scale proportionally).
+        """The same shape with a different expected total.
+
+        Monthly volumes keep their phasing and each month's gamma shape (the coefficient of
+        variation of its level), as the common random numbers of a plan search do.
 
         Parameters
         ----------
@@ -171,14 +203,35 @@ class LeadVolume:
         if self.kind == "poisson":
             return LeadVolume("poisson", (float(total_mean),))
         factor = total_mean / self.mean if self.mean > 0 else 0.0
-        return LeadVolume(
-            "monthly",
-            tuple(m * factor for m in self.monthly_means),
-            tuple(s * factor for s in self.monthly_spreads),
+        means = tuple(m * factor for m in self.monthly_means)
+        spreads = tuple(
+            math.sqrt(m) if math.isinf(shape) else math.sqrt(m + m * m / shape)
+            for m, shape in zip(means, self.gamma_shapes(), strict=True)
         )
+        return LeadVolume("monthly", means, spreads)
+
+    @property
+    def cv(self) -> float:
+        """Coefficient of variation of the expected level beyond Poisson (0: none)."""
+        finite = [sh for sh in self.gamma_shapes() if not math.isinf(sh)]
+        return math.sqrt(1.0 / min(finite)) if finite else 0.0
+
+    @property
+    def label(self) -> str:
+        """How the volume varies, for people: ``Poisson``, ``gamma-Poisson (cv 14%)``."""
+        if self.kind == "fixed":
+            return "fixed"
+        if self.kind == "poisson":
+            return "Poisson"
+        by_month = " by month" if self.months > 1 else ""
+        if self.cv > 0:
+            return f"gamma-Poisson{by_month} (cv {self.cv:.0%})"
+        return f"Poisson{by_month}"
 
     def gamma_shapes(self) -> tuple[float, ...]:
         """Per month: shape of the gamma mixing Poisson rate (inf = plain Poisson)."""
+        if self.kind != "monthly":
+            return (math.inf,) * len(self.monthly_means)
         shapes = []
         for m, s in zip(self.monthly_means, self.monthly_spreads, strict=True):
             extra = s * s - m
@@ -243,14 +296,42 @@ class Rate:
         From-stage.
     fixed : float or None
         The rate, when fixed; ``None`` when given as counts.
-    converted, total : int
-        Historical counts, read as a ``Beta(1 + converted, 1 + total - converted)`` posterior.
+    converted, total : int or float
+        Historical counts, read as a ``Beta(1 + converted, 1 + total - converted)`` posterior
+        (whole numbers from :meth:`parse`; effective counts, e.g. a channel's own counts
+        pooled with a prior, may be fractional: :meth:`from_counts`).
     """
 
     stage: str
     fixed: float | None
-    converted: int = 0
-    total: int = 0
+    converted: float = 0
+    total: float = 0
+
+    @classmethod
+    def from_counts(cls, stage: str, converted: float, total: float) -> Rate:
+        """A posterior from effective counts, which may be fractional (a prior's share).
+
+        Parameters
+        ----------
+        stage : str
+            From-stage (named in errors).
+        converted, total : float
+            Effective counts, ``0 <= converted <= total`` and ``total > 0``.
+
+        Returns
+        -------
+        Rate
+        """
+        where = f"conversion rate from stage '{stage}'"
+        c = _check_nonnegative(converted, f"{where}: converted")
+        t = _check_nonnegative(total, f"{where}: total")
+        if t <= 0:
+            raise InputError(f"{where}: total=0 (no history); give a rate instead of counts")
+        if c > t:
+            raise InputError(f"{where}: converted={c:g} is more than total={t:g}")
+        if c == int(c) and t == int(t):
+            return cls(stage, None, int(c), int(t))
+        return cls(stage, None, c, t)
 
     @classmethod
     def parse(cls, stage: str, spec: Any) -> Rate:
@@ -305,8 +386,8 @@ class Rate:
         return cls(stage, r)
 
     @property
-    def spec(self) -> float | tuple[int, int]:
-        """What :meth:`parse` takes back: the rate, or ``(converted, total)``."""
+    def spec(self) -> float | tuple[float, float]:
+        """What :meth:`parse` (or :meth:`from_counts`) takes back: the rate, or the counts."""
         return self.fixed if self.fixed is not None else (self.converted, self.total)
 
     @property
@@ -322,6 +403,60 @@ class Rate:
         if self.fixed is not None:
             return self.fixed
         return self.converted / self.total if self.converted > 0 else self.mean
+
+    @property
+    def exact_point(self) -> float | Fraction:
+        """:attr:`point` without rounding: ``Fraction(converted, total)`` for counts.
+
+        What the reverse funnel takes, so that 1 of 3 plans on exactly a third.
+        """
+        if self.fixed is not None or self.converted <= 0:
+            return self.point
+        return Fraction(self.converted) / Fraction(self.total)
+
+
+@dataclass(frozen=True)
+class ChannelModel:
+    """One lead source whose funnel differs from the blend: its share, rates and deal size.
+
+    Attributes
+    ----------
+    name : str
+        The channel.
+    share : float
+        Share of the lead volume, in [0, 1] (shares of a model's channels sum to 1).
+    rates : tuple of Rate
+        One per transition, from the top (counts become Beta posteriors, fractional
+        effective counts allowed: :meth:`Rate.from_counts`).
+    deal_size : DealSize
+        Amount of the channel's won deals.
+    """
+
+    name: str
+    share: float
+    rates: tuple[Rate, ...]
+    deal_size: DealSize
+
+    def __post_init__(self) -> None:
+        set_ = object.__setattr__
+        set_(self, "name", str(self.name))
+        share = _check_nonnegative(self.share, f"channel '{self.name}' share")
+        if share > 1:
+            raise InputError(f"channel '{self.name}' share: {self.share!r} is more than 1")
+        set_(self, "share", share)
+        set_(self, "rates", tuple(self.rates))
+        for r in self.rates:
+            if not isinstance(r, Rate):
+                raise InputError(f"channel '{self.name}' rates: {r!r} is not a Rate")
+        if not isinstance(self.deal_size, DealSize):
+            raise InputError(
+                f"channel '{self.name}' deal_size: {self.deal_size!r} is not a DealSize"
+            )
+
+    @property
+    def p_won(self) -> float:
+        """Chance one of its leads is won (posterior-mean rates)."""
+        return float(np.prod([r.mean for r in self.rates]))
 
 
 @dataclass(frozen=True)
@@ -351,8 +486,17 @@ class FunnelModel:
         Day, relative to the quarter's first day, the lead window opens (negative: leads
         arrive before the quarter, as planned).
     carry_in : bool
-        Count deals from the previous and next lead windows that close inside the quarter
-        (steady state); only with lags.
+        Count deals from the other lead windows (earlier and later) that close inside the
+        quarter (steady state); only with lags. Every window the lag distribution reaches
+        is covered (:mod:`.timing`).
+    channels : tuple of ChannelModel
+        Lead sources with their own rates and deal size (a mixture: each trial splits its
+        leads across them by share); empty: one funnel at ``rates`` and ``deal_size``,
+        which stay the blend (the point plan, the what-ifs) when channels are given.
+    prior_leads : tuple of LeadVolume
+        Volumes of the lead windows before this one, nearest first (leads that already
+        arrived); a window beyond the tuple runs ``leads`` (steady state). Only with
+        ``carry_in``. :func:`~alignlib.simulation.plan_for_confidence` keeps them fixed.
     """
 
     stages: tuple[str, ...]
@@ -363,6 +507,8 @@ class FunnelModel:
     quarter_days: float | None = None
     lead_window_start: float = 0.0
     carry_in: bool = False
+    channels: tuple[ChannelModel, ...] = ()
+    prior_leads: tuple[LeadVolume, ...] = ()
 
     def __post_init__(self) -> None:
         # normalise in place (frozen: object.__setattr__) so that a model made by
@@ -409,6 +555,30 @@ class FunnelModel:
                 raise InputError(f"quarter_days: {self.quarter_days!r} must be > 0")
             set_(self, "quarter_days", qd)
         set_(self, "carry_in", bool(self.carry_in) and self.lags is not None)
+        set_(self, "channels", tuple(self.channels))
+        for ch in self.channels:
+            if not isinstance(ch, ChannelModel):
+                raise InputError(f"channels: {ch!r} is not a ChannelModel")
+            if len(ch.rates) != len(self.rates):
+                raise InputError(
+                    f"channel '{ch.name}': {len(ch.rates)} rates for {len(self.rates)} transitions"
+                )
+        if self.channels:
+            names = [ch.name for ch in self.channels]
+            if len(set(names)) != len(names):
+                raise InputError(f"channels: names repeat in {names}")
+            total = sum(ch.share for ch in self.channels)
+            if abs(total - 1.0) > 1e-6:
+                raise InputError(f"channels: shares sum to {total:.4g}, not 1")
+        set_(self, "prior_leads", tuple(self.prior_leads))
+        for v in self.prior_leads:
+            if not isinstance(v, LeadVolume):
+                raise InputError(f"prior_leads: {v!r} is not a LeadVolume")
+            if v.months not in (1, self.leads.months):
+                raise InputError(
+                    f"prior_leads: a window of {v.months} months; give 1 or "
+                    f"{self.leads.months} like the lead volume"
+                )
 
     @property
     def has_lags(self) -> bool:
@@ -454,6 +624,53 @@ class FunnelModel:
         t = self.timing
         return None if t is None else t.carry_from_next
 
+    @property
+    def carry_windows(self) -> tuple[int, ...]:
+        """Offsets of the other lead windows whose deals count (-1: the previous one)."""
+        t = self.timing
+        return () if t is None else t.carry_offsets
+
+    def window_leads(self, offset: int) -> LeadVolume:
+        """The lead volume of the window ``offset`` windows away (0: this one).
+
+        Parameters
+        ----------
+        offset : int
+            Negative: earlier windows (:attr:`prior_leads` where given).
+
+        Returns
+        -------
+        LeadVolume
+        """
+        if offset < 0 and -offset <= len(self.prior_leads):
+            return self.prior_leads[-offset - 1]
+        return self.leads
+
+    @property
+    def channel_shares(self) -> np.ndarray:
+        """Each channel's share of leads (empty without channels)."""
+        return np.array([ch.share for ch in self.channels], dtype=float)
+
+    def with_deal_size(self, deal_size: DealSize) -> FunnelModel:
+        """Same funnel, another blended deal size; channels' sizes scale in proportion.
+
+        Parameters
+        ----------
+        deal_size : DealSize
+            The new blended deal size.
+
+        Returns
+        -------
+        FunnelModel
+        """
+        f = deal_size.mean / self.deal_size.mean
+        g = deal_size.spread / self.deal_size.spread if self.deal_size.spread > 0 else f
+        channels = tuple(
+            replace(ch, deal_size=DealSize(ch.deal_size.mean * f, ch.deal_size.spread * g))
+            for ch in self.channels
+        )
+        return replace(self, deal_size=deal_size, channels=channels)
+
     def with_leads(self, leads: LeadVolume) -> FunnelModel:
         """Same funnel, another lead volume (same as ``dataclasses.replace(model, leads=...)``).
 
@@ -479,6 +696,7 @@ class FunnelModel:
         Returns
         -------
         FunnelModel
+            Channels get the same rates at those stages.
         """
         unknown = [s for s in rates if s not in self.stages[:-1]]
         if unknown:
@@ -488,7 +706,17 @@ class FunnelModel:
         new = tuple(
             Rate.parse(r.stage, rates[r.stage]) if r.stage in rates else r for r in self.rates
         )
-        return replace(self, rates=new)
+        # a rate set for the funnel holds for every channel's leads
+        channels = tuple(
+            replace(
+                ch,
+                rates=tuple(
+                    n if n.stage in rates else c for n, c in zip(new, ch.rates, strict=True)
+                ),
+            )
+            for ch in self.channels
+        )
+        return replace(self, rates=new, channels=channels)
 
 
 def _parse_deal_size(deal_size: Any) -> DealSize:

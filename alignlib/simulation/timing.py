@@ -1,7 +1,7 @@
 """When won deals close, relative to the quarter.
 
 Stage-lag distributions, and the chance a won deal lands before, inside or after the
-quarter (or comes in from the neighbouring quarters' leads).
+quarter (or comes in from the leads of the windows before and after, in steady state).
 
 A won deal lands in the quarter with probability ``q = P(arrival + total lag <= quarter_days)``,
 the same for every won deal of a trial and independent between deals, so in-quarter wins are
@@ -13,6 +13,7 @@ numerical convolution of the stage lag gammas on a fine grid (discretisation err
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -23,6 +24,12 @@ if TYPE_CHECKING:
     from alignlib.simulation.model import Lag
 
 _LAG_GRID_POINTS: int = 1 << 14
+
+#: Carry-in covers every lead window the total lag reaches up to this quantile.
+CARRY_QUANTILE: float = 0.999
+
+#: Carry-in never looks more than this many windows away on either side.
+MAX_CARRY_WINDOWS: int = 40
 
 
 def _lag_pmf(lag: Lag, h: float, n: int) -> np.ndarray:
@@ -114,7 +121,8 @@ def carry_in_probabilities(
     In steady state the quarters around this one run the same plan: the previous window is
     this one moved a quarter earlier, so its deals close inside this quarter as often as
     this window's deals close inside the *next* quarter (and the next window's as often as
-    this window's close inside the previous quarter). Windows further away are ignored.
+    this window's close inside the previous quarter). Windows further away:
+    :func:`carry_windows`.
 
     Parameters
     ----------
@@ -131,6 +139,79 @@ def carry_in_probabilities(
     from_previous = by[3] - by[2]  # this window's deals closing in [q, 2q]
     from_next = by[1] - by[0]  # this window's deals closing in [-q, 0]
     return np.clip(from_previous, 0.0, 1.0), np.clip(from_next, 0.0, 1.0)
+
+
+def total_lag_quantile(lags: Sequence[Lag], q: float = CARRY_QUANTILE) -> float:
+    """The ``q`` quantile of the total lead-to-won lag (days).
+
+    Parameters
+    ----------
+    lags : sequence of Lag
+        Stage lags.
+    q : float
+        Probability, in (0, 1).
+
+    Returns
+    -------
+    float
+    """
+    mean = sum(lag.typical for lag in lags)
+    sd = math.sqrt(sum(lag.spread**2 for lag in lags))
+    horizon = max(mean + 12.0 * sd, 1.0) * 1.01
+    for _ in range(8):
+        grid, cdf = total_lag_cdf(lags, horizon)
+        if cdf[-1] >= q:
+            return float(grid[int(np.searchsorted(cdf, q))])
+        horizon *= 2.0
+    return float(horizon)
+
+
+def carry_windows(
+    lags: Sequence[Lag],
+    quarter_days: float,
+    months: int = 1,
+    window_start: float = 0.0,
+    *,
+    quantile: float = CARRY_QUANTILE,
+    max_windows: int = MAX_CARRY_WINDOWS,
+) -> tuple[tuple[int, ...], list[np.ndarray], float]:
+    """Every other lead window whose won deals close inside this quarter, and how often.
+
+    Window ``j`` is this one moved ``j`` quarters (``-1`` the previous one); in steady state
+    its deals close inside the quarter as often as this window's close in the quarter
+    ``-j`` quarters away. The windows kept are all those the total lag reaches up to its
+    ``quantile`` (at most ``max_windows`` on each side); the previous and next windows are
+    always kept. Over all windows, a won deal's chance to land in the quarter sums to 1.
+
+    Parameters
+    ----------
+    lags, quarter_days, months, window_start
+        As in :func:`close_probabilities`.
+    quantile : float
+        Windows are kept up to this quantile of the total lag.
+    max_windows : int
+        At most this many windows on each side.
+
+    Returns
+    -------
+    offsets : tuple of int
+        ``-1, 1, -2, 2, ...`` (those kept).
+    probabilities : list of ndarray
+        Per offset, one probability per month.
+    left_out : float
+        Share of the quarter's steady-state wins that the windows kept leave out (the mean
+        over months).
+    """
+    q = quarter_days
+    reach = window_start + q + total_lag_quantile(lags, quantile)
+    k_lo = max(min(math.floor(window_start / q), -1), -max_windows)
+    k_hi = min(max(math.floor(reach / q), 1), max_windows)
+    ks = list(range(k_lo, k_hi + 2))
+    by = dict(zip(ks, _close_by(lags, q, months, window_start, [k * q for k in ks]), strict=True))
+    wanted = sorted({-k for k in range(k_lo, k_hi + 1) if k != 0}, key=lambda j: (abs(j), j))
+    probs = [np.clip(by[-j + 1] - by[-j], 0.0, 1.0) for j in wanted]
+    left_out = float(np.mean(1.0 - by[k_hi + 1] + by[k_lo]))
+    return tuple(wanted), probs, max(left_out, 0.0)
 
 
 def _close_by(
@@ -174,12 +255,21 @@ class Timing:
         (``None`` without carry-in).
     carry_from_next : tuple of float or None
         The same for the next window's month.
+    carry_offsets : tuple of int
+        Every window carried in (``-1, 1, -2, 2, ...``; empty without carry-in).
+    carry_probabilities : tuple of tuple of float
+        Per offset, per month: P(a won deal from that window's month closes inside).
+    carry_left_out : float
+        Share of the steady-state wins in the quarter from windows left out.
     """
 
     in_quarter: tuple[float, ...]
     before_quarter: tuple[float, ...]
     carry_from_previous: tuple[float, ...] | None = None
     carry_from_next: tuple[float, ...] | None = None
+    carry_offsets: tuple[int, ...] = ()
+    carry_probabilities: tuple[tuple[float, ...], ...] = ()
+    carry_left_out: float = 0.0
 
 
 @functools.lru_cache(maxsize=256)
@@ -209,13 +299,19 @@ def timing(
     Timing
     """
     before, inside = close_probabilities(lags, quarter_days, months, window_start)
-    prev = nxt = None
-    if carry_in:
-        p, n = carry_in_probabilities(lags, quarter_days, months, window_start)
-        prev, nxt = tuple(float(x) for x in p), tuple(float(x) for x in n)
+    if not carry_in:
+        return Timing(
+            in_quarter=tuple(float(x) for x in inside),
+            before_quarter=tuple(float(x) for x in before),
+        )
+    offsets, probs, left_out = carry_windows(lags, quarter_days, months, window_start)
+    as_tuples = tuple(tuple(float(x) for x in p) for p in probs)
     return Timing(
         in_quarter=tuple(float(x) for x in inside),
         before_quarter=tuple(float(x) for x in before),
-        carry_from_previous=prev,
-        carry_from_next=nxt,
+        carry_from_previous=as_tuples[offsets.index(-1)],
+        carry_from_next=as_tuples[offsets.index(1)],
+        carry_offsets=offsets,
+        carry_probabilities=as_tuples,
+        carry_left_out=left_out,
     )

@@ -42,3 +42,55 @@ def test_draws_do_not_depend_on_the_lead_volume():
     )
     np.testing.assert_array_equal(a.u_won, b.u_won)
     np.testing.assert_array_equal(a.rate_draws, b.rate_draws)
+
+
+# --------------------------------------------------------------------------- issue 12
+
+
+def test_scaling_moves_only_this_quarters_leads():
+    # 120-day lag, 91-day quarter: only windows -1 (62/91 of its deals) and -2 (29/91)
+    # land in the quarter; they keep the leads that arrived, whatever this window's volume
+    import math
+
+    from alignlib.simulation import simulate_funnel
+    from tests.simulation._simulation_helpers import within
+
+    model = dataclasses.replace(
+        build_model(
+            leads=100,
+            stages=["lead", "won"],
+            rates=[1.0],
+            deal_size=1.0,
+            lags=[(120, 0)],
+            quarter_days=91,
+            carry_in=True,
+        ),
+        prior_leads=(LeadVolume.fixed(50), LeadVolume.fixed(10)),
+    )
+    crn = CommonRandomNumbers.draw(model, 5000, 2)
+    _, at_100 = crn.wins(100)
+    _, at_1000 = crn.wins(1000)
+    np.testing.assert_array_equal(at_100, at_1000)
+    a = 62 / 91
+    exact = 50 * a + 10 * (1 - a)
+    var = 50 * a * (1 - a) + 10 * a * (1 - a)
+    within(at_100.mean(), exact, math.sqrt(var / 5000))
+    res = simulate_funnel(model, trials=20_000, seed=3)
+    within(res.won_in_quarter.mean(), exact, math.sqrt(var / 20_000))
+
+
+def test_with_carry_in_the_previous_windows_contribution_is_unchanged():
+    # short lags: this window, the previous and the next all land deals in the quarter;
+    # scaling this window changes its own and the next window's wins, not the previous one's
+    model = _model(leads=LeadVolume.poisson(4000))
+    crn = CommonRandomNumbers.draw(model, 4000, 5)
+    assert model.carry_windows == (-1, 1)
+
+    def previous_window(lead_mean):
+        no_prev = dataclasses.replace(crn, u_carry=crn.u_carry.copy())
+        no_prev.u_carry[0] = 2.0**-54  # the previous window at its lowest outcome: 0 deals
+        return crn.wins(lead_mean)[1] - no_prev.wins(lead_mean)[1]
+
+    np.testing.assert_array_equal(previous_window(4000), previous_window(8000))
+    assert previous_window(4000).sum() > 0
+    assert (crn.wins(8000)[1] >= crn.wins(4000)[1]).all()

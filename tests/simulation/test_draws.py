@@ -206,3 +206,167 @@ def test_lead_window_before_the_quarter_books_before_inside_and_after():
     assert res.revenue_before.mean() > 0 and res.revenue_after.mean() > 0
     assert res.revenue.mean() > res.revenue_before.mean()
     assert "revenue_before" in res.summary().index
+
+
+# --------------------------------------------------------------------------- channels (issue 12)
+
+
+def _two_channel_model(n_leads=1000, spreads=(0.0, 0.0), **change):
+    from alignlib.simulation import Rate, build_model
+    from alignlib.simulation.model import ChannelModel
+
+    base = build_model(
+        leads=n_leads, stages=["lead", "mql", "won"], rates=[0.3, 0.2], deal_size=1000.0
+    )
+    channels = (
+        ChannelModel(
+            "search",
+            0.7,
+            (Rate.parse("lead", 0.2), Rate.parse("mql", 0.1)),
+            DealSize(1000.0, spreads[0]),
+        ),
+        ChannelModel(
+            "events",
+            0.3,
+            (Rate.parse("lead", 0.5), Rate.parse("mql", 0.3)),
+            DealSize(3000.0, spreads[1]),
+        ),
+    )
+    import dataclasses
+
+    return dataclasses.replace(base, channels=channels, **change)
+
+
+def _mixture_exact(model):
+    """Revenue of a fixed-rate, fixed-size mixture: (W_k) ~ Multinomial(N, share_k p_k)."""
+    n = int(model.leads.mean)
+    pi = np.array([ch.share * math.prod(r.fixed for r in ch.rates) for ch in model.channels])
+    d = np.array([ch.deal_size.mean for ch in model.channels])
+    mean = n * float(pi @ d)
+    var = n * float(pi @ d**2 - (pi @ d) ** 2)
+    return pi, d, mean, var
+
+
+def test_channel_mixture_matches_the_multinomial_exactly():
+    trials = 100_000
+    model = _two_channel_model()
+    res = simulate_funnel(model, trials=trials, seed=5)
+    pi, d, mean, var = _mixture_exact(model)
+    # every lead goes to a channel and is won there independently: wins ~ Binomial(N, sum pi)
+    won = res.won.astype(float)
+    p = pi.sum()
+    _within(won.mean(), 1000 * p, math.sqrt(1000 * p * (1 - p) / trials))
+    _within(won.var(), 1000 * p * (1 - p), _variance_se(won))
+    _within(res.revenue.mean(), mean, math.sqrt(var / trials))
+    _within(res.revenue.var(), var, _variance_se(res.revenue))
+    # P(revenue >= target) exactly: W_1 ~ Bin(N, pi_1), W_2 | W_1 ~ Bin(N - W_1, pi_2 / (1 - pi_1))
+    target = 95_000.0
+    w1 = np.arange(1001)
+    need = np.ceil((target - d[0] * w1) / d[1]).clip(0)
+    p_exact = float(
+        (
+            stats.binom.pmf(w1, 1000, pi[0])
+            * stats.binom.sf(need - 1, 1000 - w1, pi[1] / (1 - pi[0]))
+        ).sum()
+    )
+    _within(res.p_hit(target), p_exact, math.sqrt(p_exact * (1 - p_exact) / trials))
+    # stage volumes add up over channels
+    _within(res.stage_counts[1].mean(), 1000 * (0.7 * 0.2 + 0.3 * 0.5), 0.05)
+
+
+def test_channel_mixture_common_random_numbers_see_the_same_distribution():
+    from alignlib.simulation import CommonRandomNumbers
+
+    trials = 60_000
+    model = _two_channel_model()
+    crn = CommonRandomNumbers.draw(model, trials, 3)
+    _, _, mean, var = _mixture_exact(model)
+    rev = crn.revenue(1000)
+    _within(rev.mean(), mean, math.sqrt(var / trials))
+    _within(rev.var(), var, _variance_se(rev))
+    # monotone in the lead volume, channel by channel
+    p = [crn.p_hit(95_000.0, n) for n in (800, 900, 1000, 1100)]
+    assert p == sorted(p)
+
+
+def test_channel_mixture_with_posteriors_lags_and_carry_in():
+    from alignlib.simulation import CommonRandomNumbers, Rate, build_model
+    from alignlib.simulation.model import ChannelModel
+
+    base = build_model(
+        leads=LeadVolume.poisson(5000),
+        stages=["lead", "opp", "won"],
+        rates=[(300, 1000), (50, 200)],
+        deal_size=(10_000.0, 4_000.0),
+        lags=[(10, 5), (60, 40)],
+        lead_window_start=-70,
+        carry_in=True,
+    )
+    import dataclasses
+
+    channels = (
+        ChannelModel(
+            "a",
+            0.5,
+            (Rate.from_counts("lead", 150.5, 600.2), Rate.parse("opp", 0.2)),
+            DealSize(8_000.0, 3_000.0),
+        ),
+        ChannelModel(
+            "b",
+            0.5,
+            (Rate.parse("lead", (200, 400)), Rate.parse("opp", (40, 100))),
+            DealSize(15_000.0, 6_000.0),
+        ),
+    )
+    model = dataclasses.replace(base, channels=channels)
+    trials = 60_000
+    res = simulate_funnel(model, trials=trials, seed=8)
+    # steady state: expected wins in the quarter = leads x share-weighted chance to win
+    lam = 5000 * sum(ch.share * ch.p_won for ch in channels)
+    won_in = res.won_in_quarter.astype(float)
+    _within(won_in.mean(), lam, math.sqrt(won_in.var() / trials))
+    exp_rev = 5000 * sum(ch.share * ch.p_won * ch.deal_size.mean for ch in channels)
+    _within(res.revenue.mean(), exp_rev, math.sqrt(res.revenue.var() / trials))
+    # the plan search's common random numbers agree with the simulation
+    crn = CommonRandomNumbers.draw(model, trials, 9)
+    target = float(np.quantile(res.revenue, 0.4))
+    p_sim, p_crn = res.p_hit(target), crn.p_hit(target, 5000)
+    _within(p_crn, p_sim, math.sqrt(2 * p_sim * (1 - p_sim) / trials))
+
+
+# --------------------------------------------------------------------------- volume (issue 12)
+
+
+@pytest.mark.parametrize("cv", [0.1, 0.3])
+def test_gamma_poisson_volume_has_the_negative_binomial_moments(cv):
+    trials, mean = 200_000, 2000.0
+    volume = LeadVolume.gamma_poisson(mean, cv)
+    res = simulate_funnel(
+        leads=volume, stages=["lead", "won"], rates=[0.1], deal_size=1.0, trials=trials, seed=2
+    )
+    leads = res.leads.astype(float)
+    # negative binomial with size 1/cv² and mean `mean`
+    nb = stats.nbinom(1 / cv**2, 1 / (1 + mean * cv**2))
+    assert nb.mean() == pytest.approx(mean) and nb.var() == pytest.approx(mean + cv**2 * mean**2)
+    _within(leads.mean(), mean, math.sqrt(nb.var() / trials))
+    _within(leads.var(), nb.var(), _variance_se(leads))
+    assert volume.cv == pytest.approx(cv)
+    # by month: months vary independently, variance sum of (m + cv² m²)
+    by_month = LeadVolume.gamma_poisson(mean, cv, (0.3, 0.3, 0.4))
+    res = simulate_funnel(
+        leads=by_month, stages=["lead", "won"], rates=[0.1], deal_size=1.0, trials=trials, seed=3
+    )
+    leads = res.leads.astype(float)
+    var = sum(m + cv**2 * m**2 for m in (600.0, 600.0, 800.0))
+    _within(leads.var(), var, _variance_se(leads))
+
+
+def test_channel_mixture_same_seed_same_numbers_whatever_chunking_and_workers():
+    from alignlib.simulation import BLOCK_TRIALS
+
+    model = _two_channel_model(spreads=(400.0, 1500.0))
+    trials = BLOCK_TRIALS + 777
+    a = simulate_funnel(model, trials=trials, seed=9, workers=1)
+    b = simulate_funnel(model, trials=trials, seed=9, workers=2, chunk_size=1)
+    np.testing.assert_array_equal(a.revenue, b.revenue)
+    np.testing.assert_array_equal(a.stage_counts, b.stage_counts)

@@ -102,3 +102,75 @@ def test_carry_in_probabilities_match_brute_force_and_steady_state_keeps_every_d
         seed=3,
     )
     assert abs(plan.leads / 3000 - 1) < 0.02
+
+
+# --------------------------------------------------------------------------- long lags (issue 12)
+
+
+@pytest.mark.parametrize(
+    ("lags", "start"),
+    [
+        ([Lag(120, 0)], 0.0),
+        ([Lag(120, 60)], 0.0),
+        ([Lag(10, 5), Lag(57, 60)], -67.0),
+        ([Lag(300, 200)], -300.0),
+        ([Lag(5, 2), Lag(3, 2)], 0.0),
+    ],
+)
+def test_carry_in_covers_every_window_the_lags_reach(lags, start):
+    # steady state: over this window and every other one, a won deal lands in the
+    # quarter with probability 1 (whatever the lag's length and spread)
+    from alignlib.simulation.timing import carry_windows, close_probabilities
+
+    q = 91.0
+    for months in (1, 3):
+        offsets, probs, left_out = carry_windows(lags, q, months, start)
+        _, inside = close_probabilities(lags, q, months, start)
+        total = inside + np.sum(probs, axis=0)
+        np.testing.assert_allclose(total, 1.0, atol=2e-3)
+        assert left_out < 1e-3
+        assert offsets[:2] == (-1, 1)
+
+
+def test_long_lag_keyword_case_keeps_every_deal():
+    # issue 12: 120-day lag, 91-day quarter. Window -1 lands 62/91 of its deals inside,
+    # window -2 29/91: wins are Binomial(100, 62/91) + Binomial(100, 29/91) (was 68 wins)
+    from scipy import stats
+
+    trials = 40_000
+    res = simulate_funnel(
+        leads=100,
+        stages=["lead", "won"],
+        rates=[1.0],
+        deal_size=1.0,
+        lags=[(120, 0)],
+        quarter_days=91,
+        carry_in=True,
+        trials=trials,
+        seed=12,
+    )
+    a = 62 / 91
+    exact = np.convolve(
+        stats.binom.pmf(np.arange(101), 100, a), stats.binom.pmf(np.arange(101), 100, 1 - a)
+    )
+    p_exact = float(exact[100:].sum())
+    won = res.won_in_quarter.astype(float)
+    var = 100 * a * (1 - a) * 2
+    _within(won.mean(), 100.0, math.sqrt(var / trials))
+    _within(res.p_hit(100.0), p_exact, math.sqrt(p_exact * (1 - p_exact) / trials))
+    assert 0.5 < p_exact < 0.55
+
+
+def test_carry_in_warns_when_windows_beyond_the_cap_hold_wins():
+    with pytest.warns(UserWarning, match=r"hold \d+\.\d% of a steady-state quarter's wins"):
+        simulate_funnel(
+            leads=100,
+            stages=["lead", "won"],
+            rates=[1.0],
+            deal_size=1.0,
+            lags=[(4000, 0)],
+            quarter_days=91,
+            carry_in=True,
+            trials=100,
+            seed=1,
+        )
