@@ -207,7 +207,9 @@ def channel_funnels(
         Validated parameters; ``channels.<name>.conversion_rates`` and ``deal_size`` win.
     by_channel : Mapping[str, FunnelHistory], optional
         What each channel's own history teaches (:func:`learn_by_channel`); rates are
-        shrunk toward the blended rate across channels (:func:`shrunk_counts`).
+        shrunk toward the blended rate across channels (:func:`shrunk_counts`), and
+        read as a lift over the pooled history applied to the params' blended rate (so
+        a scenario that changes a blended rate or the deal size moves every channel).
 
     Returns
     -------
@@ -220,8 +222,20 @@ def channel_funnels(
     learned: dict[str, dict[str, tuple[float, float]]] = {}
     for stage in transitions:
         counts = {name: h.rates[stage] for name, h in histories.items() if stage in h.rates}
-        learned[stage] = shrunk_counts(counts) if len(counts) >= 2 else {}
+        shrunk = shrunk_counts(counts) if len(counts) >= 2 else {}
+        # A channel's history says how it differs from the blend; the params' blended rate
+        # (which a scenario may change) says where the blend is. So each learned rate is
+        # its lift over the pooled history applied to the params' rate (capped at 1).
+        pooled_total = sum(t for _, t in counts.values())
+        if shrunk and pooled_total > 0:
+            pooled = sum(c for c, _ in counts.values()) / pooled_total
+            scale = params.conversion_rates[stage].rate / pooled if pooled > 0 else 1.0
+            shrunk = {k: (min(c * scale, t), t) for k, (c, t) in shrunk.items()}
+        learned[stage] = shrunk
     sizes = _shrunk_deal_sizes(histories)
+    grand = _grand_deal_size(histories)
+    if grand:
+        sizes = {k: v * params.deal_size.mean / grand for k, v in sizes.items()}
     out = []
     for name, ch in params.channels.items():
         rates = []
@@ -268,6 +282,17 @@ def channel_funnels(
             )
         )
     return tuple(out)
+
+
+def _grand_deal_size(histories: Mapping[str, FunnelHistory]) -> float | None:
+    """The mean won amount over the channels whose own deal size is learned."""
+    known = [
+        h.deal_size
+        for h in histories.values()
+        if h.deal_size is not None and h.deal_size.n >= MIN_DEALS_FOR_CHANNEL_SIZE
+    ]
+    n = sum(d.n for d in known)
+    return sum(d.n * d.mean for d in known) / n if n and len(known) >= 2 else None
 
 
 def _shrunk_deal_sizes(histories: Mapping[str, FunnelHistory]) -> dict[str, float]:

@@ -17,8 +17,11 @@ import numpy as np
 import pandas as pd
 
 from alignlib.errors import InputError
+from alignlib.targets import MONTH_DAYS, Seasonality, learned_growth, seasonality_index
 
 if TYPE_CHECKING:
+    from alignlib.actuals_history import ActualsHistory
+    from alignlib.channel_funnels import ChannelFunnel, ChannelRate
     from alignlib.params import QuarterParams
 
 
@@ -100,6 +103,63 @@ class ReverseFunnel:
         )
 
 
+def _checked_rates(
+    stages: Sequence[str], rates: Sequence[float | Fraction | tuple[int, int]]
+) -> list[Fraction]:
+    """Rates as exact fractions, each checked to lie in (0, 1]."""
+    if len(rates) != len(stages) - 1:
+        raise InputError(
+            f"{len(stages)} stages need {len(stages) - 1} conversion rates (got {len(rates)})"
+        )
+    exact_rates: list[Fraction] = []
+    for stage, rate in zip(stages, rates, strict=False):
+        if isinstance(rate, tuple):
+            converted, total = rate
+            if total <= 0 or converted < 0 or converted > total:
+                raise InputError(
+                    f"stage {stage!r}: counts must satisfy 0 <= converted <= total and "
+                    f"total > 0 (got converted={converted}, total={total})"
+                )
+            r = Fraction(converted) / Fraction(total)
+        else:
+            if not (isinstance(rate, Fraction) or math.isfinite(rate)):
+                raise InputError(
+                    f"stage {stage!r}: conversion rate must be a number (got {rate!r})"
+                )
+            r = _exact(rate)
+        if not (0 < r <= 1):
+            raise InputError(
+                f"stage {stage!r}: conversion rate must be in (0, 1] (got {float(r):g})"
+            )
+        exact_rates.append(r)
+    return exact_rates
+
+
+def plan_rates(params: QuarterParams) -> list[Fraction]:
+    """The params' blended conversion rates as exact fractions, top to bottom.
+
+    Counts ``{converted, total}`` are ``Fraction(converted, total)`` (not the float
+    ``params.rates`` holds, whose binary rounding can push a ceiling up: 1 of 3 converting
+    toward a 3,000 target at 1,000 a deal needs 9 leads, not 10); rates are the decimals
+    written.
+
+    Parameters
+    ----------
+    params : QuarterParams
+        Validated parameters.
+
+    Returns
+    -------
+    list of Fraction
+    """
+    out = []
+    for stage in params.transitions:
+        spec = params.conversion_rates[stage]
+        counts = spec.counts
+        out.append(Fraction(counts[0], counts[1]) if counts is not None else _exact(spec.rate))
+    return out
+
+
 def reverse_funnel(
     target_revenue: float,
     avg_deal_size: float,
@@ -145,28 +205,7 @@ def reverse_funnel(
     if not (math.isfinite(avg_deal_size) and avg_deal_size > 0):
         raise InputError(f"average deal size must be a positive amount (got {avg_deal_size!r})")
 
-    exact_rates: list[Fraction] = []
-    for stage, rate in zip(stages, rates, strict=False):
-        if isinstance(rate, tuple):
-            converted, total = rate
-            if total <= 0 or converted < 0 or converted > total:
-                raise InputError(
-                    f"stage {stage!r}: counts must satisfy 0 <= converted <= total and "
-                    f"total > 0 (got converted={converted}, total={total})"
-                )
-            r = Fraction(converted, total)
-        else:
-            if not (isinstance(rate, Fraction) or math.isfinite(rate)):
-                raise InputError(
-                    f"stage {stage!r}: conversion rate must be a number (got {rate!r})"
-                )
-            r = _exact(rate)
-        if not (0 < r <= 1):
-            raise InputError(
-                f"stage {stage!r}: conversion rate must be in (0, 1] (got {float(r):g})"
-            )
-        exact_rates.append(r)
-
+    exact_rates = _checked_rates(stages, rates)
     wins = _exact(target_revenue) / _exact(avg_deal_size)
     exact: list[Fraction] = [wins]
     for r in reversed(exact_rates):
@@ -179,6 +218,80 @@ def reverse_funnel(
         exact=tuple(float(x) for x in exact),
         required=tuple(_ceil(x) for x in exact),
     )
+
+
+@dataclass(frozen=True)
+class ChannelInput:
+    """One channel of a mix: share of leads, conversion rates and deal size.
+
+    Rates are numbers (read as the decimal written), fractions, or ``(converted, total)``.
+    """
+
+    share: float | Fraction
+    rates: Sequence[float | Fraction | tuple[int, int]]
+    deal_size: float | Fraction
+
+
+def mixed_reverse_funnel(
+    target_revenue: float,
+    stages: Sequence[str],
+    channels: Sequence[ChannelInput],
+) -> ReverseFunnel:
+    """The reverse funnel of a mix of channels that convert differently.
+
+    The leads ``L`` solve ``sum_k L x share_k x rate_to_won_k x deal_k = target``; each
+    stage's volume is the sum of every channel's leads times its own rates down to that
+    stage. The result reads like :func:`reverse_funnel`'s: its rates are the mix's
+    effective rates (stage volume over the stage above) and its deal size the mix's
+    average (target over wins), so a forward pass gets the target back. All in exact
+    rational arithmetic from the inputs given (decimals as written, counts as fractions).
+
+    Parameters
+    ----------
+    target_revenue : float
+        Bookings target for the period.
+    stages : sequence of str
+        Stage names, top to bottom.
+    channels : sequence of ChannelInput
+        Each channel's share of leads (normalised by their sum), rates and deal size.
+
+    Returns
+    -------
+    ReverseFunnel
+        ``exact`` holds the mix's stage volumes, ``required`` their ceilings.
+
+    Raises
+    ------
+    InputError
+        No channel with a positive share, a negative share, or a channel's rate or deal
+        size out of range.
+    """
+    stages = tuple(stages)
+    if not channels:
+        raise InputError("a mix of channels needs at least one channel")
+    shares = [_exact(ch.share) for ch in channels]
+    if any(x < 0 for x in shares) or sum(shares) <= 0:
+        raise InputError(f"channel shares must be non-negative and not all 0 (got {shares})")
+    total_share = sum(shares, Fraction(0))
+    reach = [Fraction(0)] * len(stages)  # leads-weighted reach of each stage, per lead
+    revenue_per_lead = Fraction(0)
+    for ch, share in zip(channels, shares, strict=True):
+        rates = _checked_rates(stages, ch.rates)
+        deal = _exact(ch.deal_size)
+        if not (deal > 0):
+            raise InputError(f"average deal size must be a positive amount (got {ch.deal_size!r})")
+        weight = share / total_share
+        path = Fraction(1)
+        for i in range(len(stages)):
+            reach[i] += weight * path
+            if i < len(rates):
+                path *= rates[i]
+        revenue_per_lead += weight * path * deal
+    if revenue_per_lead <= 0:
+        raise InputError("the channels with a share book nothing per lead")
+    effective = [reach[i + 1] / reach[i] for i in range(len(stages) - 1)]
+    deal_size = revenue_per_lead / reach[-1]
+    return reverse_funnel(target_revenue, deal_size, stages, effective)  # type: ignore[arg-type]
 
 
 # -- time phasing ---------------------------------------------------------------------------
@@ -241,31 +354,83 @@ def steady_state_targets(
     lags_to_won: pd.Series,
     months: Sequence[pd.Period],
     phasing: Sequence[float],
+    *,
+    growth: float = 0.0,
+    seasonality: Seasonality | None = None,
 ) -> pd.DataFrame:
     """Each stage's monthly target inside the quarter, when every quarter runs this plan.
 
     :func:`monthly_phasing` answers "when must the volume for *this* quarter's deals
     enter"; a sales or marketing team, though, works every month for the deals of
-    the quarters that follow too. With the neighbouring quarters running the same
-    plan (the assumption the simulation's carry-in makes), the volume a stage must
-    see in each of this quarter's months is the sum of what every quarter's wins
-    need then. These are the monthly targets actuals are paced against.
+    the quarters that follow too. With the following quarters running this plan grown by
+    ``growth`` a year (quarter ``q`` after this one books ``(1 + growth) ** (q / 4)``
+    times as much, as the simulation's carry-in assumes with no growth), the volume a
+    stage must see in each of this quarter's months is the sum of what every quarter's
+    wins need then. Time runs in months of equal length (lags in days over 365.25 / 12),
+    so without growth each stage's targets add up to exactly its required volume.
+
+    Seasonality then moves each stage's volume between the quarter's months (its total
+    kept): a month whose leads are weak every year (the index of the calendar month the
+    stage's contacts arrived as leads, its lag from the top stage earlier) is asked for
+    less, the others for more. The last stage keeps the plan's phasing.
+
+    Parameters
+    ----------
+    required : pandas.Series
+        Volume per stage for the quarter (indexed by stage, top first).
+    lags_to_won : pandas.Series
+        Typical days from entering each stage to closing won (0 for the last stage).
+    months : sequence of Period
+        The quarter's months, in order.
+    phasing : sequence of float
+        Share of the quarter's wins closing in each month (sums to 1).
+    growth : float
+        Year-over-year growth of the plan (0.2 = +20%); 0 repeats this quarter.
+    seasonality : Seasonality, optional
+        Month-of-year index of lead volume (:func:`alignlib.targets.seasonality_index`).
 
     Returns
     -------
-    DataFrame
-        Indexed by the quarter's three months, one column per stage. Each column
-        sums to about ``required`` (exactly, without lags; month lengths differ).
+    pandas.DataFrame
+        Indexed by the quarter's months, one column per stage.
     """
-    quarters_after = int(math.ceil(float(lags_to_won.max()) / 89)) + 1
-    all_months: list[pd.Period] = []
-    all_shares: list[float] = []
-    for q in range(-1, quarters_after + 1):
-        all_months += [m + 3 * q for m in months]
-        all_shares += list(phasing)
-    combined = monthly_phasing(required, lags_to_won, all_months, all_shares)
-    targets = combined.reindex(list(months), fill_value=0.0)
-    targets.index.name = "month"
+    if len(months) != len(phasing):
+        raise InputError(
+            f"{len(months)} months need {len(months)} phasing shares (got {len(phasing)})"
+        )
+    if not (math.isfinite(growth) and growth > -1):
+        raise InputError(f"growth must be more than -100% (got {growth!r})")
+    n = len(months)
+    lag_months = lags_to_won.astype(float).to_numpy() / MONTH_DAYS
+    quarters_after = int(math.ceil(float(lag_months.max(initial=0.0)) / n)) + 1
+    slots = np.arange(n, dtype=float)
+    weights = np.zeros((n, len(lag_months)))
+    for q in range(quarters_after + 1):
+        scale = (1.0 + growth) ** (q * n / 12.0)
+        for j, share in enumerate(phasing):
+            lo = n * q + j - lag_months  # when stage s enters for wins in slot j
+            hi = lo + 1.0
+            overlap = np.clip(
+                np.minimum(slots[:, None] + 1.0, hi[None, :]) - np.maximum(slots[:, None], lo),
+                0.0,
+                None,
+            )
+            weights += scale * float(share) * overlap
+    targets = pd.DataFrame(
+        weights * required.astype(float).to_numpy()[None, :],
+        index=pd.PeriodIndex(list(months), name="month"),
+        columns=required.index,
+    )
+    if seasonality is not None:
+        top = float(lag_months[0])
+        for k, stage in enumerate(required.index[:-1]):
+            shift = top - float(lag_months[k])
+            index = np.array([seasonality.at(m.month - shift) for m in months])
+            column = targets[stage].to_numpy()
+            total = column.sum()
+            moved = column * index
+            if total > 0 and moved.sum() > 0:
+                targets[stage] = moved * total / moved.sum()
     return targets
 
 
@@ -409,6 +574,16 @@ class QuarterPlan:
     coverage : Coverage
     capacity : CapacityCheck or None
         None when the parameters have no ``capacity`` section.
+    channel_funnels : tuple of ChannelFunnel
+        Each channel's own rates and deal size (:func:`alignlib.channel_funnels.channel_funnels`).
+    growth : float
+        Year-over-year growth the monthly targets follow; ``growth_source`` says where
+        it comes from (``params``, ``actuals`` or ``none``).
+    seasonality : Seasonality or None
+        The month-of-year index the monthly targets follow (None: flat).
+    targets_note : str or None
+        Why the monthly targets' totals differ from the required volumes (None when
+        they agree).
     """
 
     quarter: str
@@ -427,6 +602,11 @@ class QuarterPlan:
     coverage: Coverage
     capacity: CapacityCheck | None
     warnings: tuple[str, ...] = field(default=())
+    channel_funnels: tuple[ChannelFunnel, ...] = field(default=(), repr=False)
+    growth: float = 0.0
+    growth_source: str = "none"
+    seasonality: Seasonality | None = field(default=None, repr=False)
+    targets_note: str | None = None
 
     @property
     def budget(self) -> float:
@@ -494,6 +674,12 @@ class QuarterPlan:
             "costs": {k: _plain(v) for k, v in self.costs.items()},
             "coverage": self.coverage.to_dict(),
             "capacity": None if self.capacity is None else self.capacity.to_dict(),
+            "growth": self.growth,
+            "growth_source": self.growth_source,
+            "seasonality": None
+            if self.seasonality is None
+            else {int(k): float(v) for k, v in self.seasonality.index.items()},
+            "targets_note": self.targets_note,
             "warnings": list(self.warnings),
         }
 
@@ -518,6 +704,12 @@ def _plain(value: Any) -> Any:
 def build_plan(params: QuarterParams) -> QuarterPlan:
     """The full quarter plan from validated parameters.
 
+    Channels whose funnels differ from the blend (their own rates or deal size, in the
+    params or learned from the actuals) make the plan a mix of funnels
+    (:func:`mixed_reverse_funnel`); otherwise the blended reverse funnel. The actuals are
+    read once per file version (:func:`alignlib.actuals_history.actuals_history`), so a
+    plan per scenario or per what-if move stays cheap.
+
     Parameters
     ----------
     params : QuarterParams
@@ -527,8 +719,12 @@ def build_plan(params: QuarterParams) -> QuarterPlan:
     -------
     QuarterPlan
     """
+    from alignlib.actuals_history import actuals_history, actuals_problem
+
     names = params.stage_names
-    funnel = reverse_funnel(params.target.bookings, params.deal_size.mean, names, params.rates)
+    history = actuals_history(params)
+    funnels = plan_channel_funnels(params)
+    funnel = plan_funnel(params, funnels)
     required = pd.Series(funnel.required, index=pd.Index(names, name="stage"))
 
     lags = [lag.typical for lag in params.lags]
@@ -538,9 +734,23 @@ def build_plan(params: QuarterParams) -> QuarterPlan:
     monthly = monthly_phasing(required, lags_to_won, params.months, params.phasing)
     before = monthly.index < params.months[0]
     in_funnel_at_start = monthly.loc[before].sum()
-    monthly_targets = steady_state_targets(required, lags_to_won, params.months, params.phasing)
 
-    channels = channel_plan(params, funnel)
+    volume = _monthly_volume(params, history)
+    growth, growth_source = _growth(params, volume)
+    seasonality = None if volume is None else seasonality_index(volume)
+    if seasonality is not None and int(seasonality.years.sum()) == 0:
+        seasonality = None
+    monthly_targets = steady_state_targets(
+        required,
+        lags_to_won,
+        params.months,
+        params.phasing,
+        growth=growth,
+        seasonality=seasonality,
+    )
+    targets_note = _targets_note(params, funnel, monthly_targets, growth, growth_source)
+
+    channels = channel_plan(params, funnel, funnels)
     # Unknown when there are no channels or a channel's cost per lead is not given.
     budget = (
         float(channels["budget"].sum())
@@ -548,8 +758,8 @@ def build_plan(params: QuarterParams) -> QuarterPlan:
         else float("nan")
     )
     costs = {"budget": budget}
-    for stage, volume in zip(names, funnel.required, strict=True):
-        costs[f"cost_per_{stage}"] = budget / volume if volume else float("nan")
+    for stage, volume_needed in zip(names, funnel.required, strict=True):
+        costs[f"cost_per_{stage}"] = budget / volume_needed if volume_needed else float("nan")
     costs["cac"] = budget / funnel.wins if funnel.wins else float("nan")
     costs_series = pd.Series(costs)
 
@@ -558,13 +768,15 @@ def build_plan(params: QuarterParams) -> QuarterPlan:
 
     warnings = [coverage.message] if coverage.target_below_implied else []
     warnings += capacity.messages if capacity is not None else []
+    if history is None and (problem := actuals_problem(params)):
+        warnings.append(f"The actuals could not be read ({problem}): channels plan on the blend.")
     return QuarterPlan(
         quarter=params.quarter,
         segment=params.segment,
         scenario=params.scenario_name,
         currency=params.currency,
         target=params.target.bookings,
-        avg_deal_size=params.deal_size.mean,
+        avg_deal_size=funnel.avg_deal_size,
         stage_labels=params.stage_labels,
         funnel=funnel,
         monthly=monthly,
@@ -575,16 +787,215 @@ def build_plan(params: QuarterParams) -> QuarterPlan:
         coverage=coverage,
         capacity=capacity,
         warnings=tuple(warnings),
+        channel_funnels=funnels,
+        growth=growth,
+        growth_source=growth_source,
+        seasonality=seasonality,
+        targets_note=targets_note,
     )
 
 
-def channel_plan(params: QuarterParams, funnel: ReverseFunnel) -> pd.DataFrame:
-    """Leads, budget and downstream yield by channel.
+def plan_funnel(params: QuarterParams, funnels: Sequence[ChannelFunnel] = ()) -> ReverseFunnel:
+    """The quarter's reverse funnel: the blend, or the mix of channels that convert differently.
 
-    Every channel converts at the plan's rates (channel-specific rates come from
-    actuals in :mod:`alignlib.metrics`); leads are the required leads split by share.
-    A channel without a cost per lead has an unknown (NaN) budget and CAC; with no
-    channels the frame is empty (same columns).
+    Parameters
+    ----------
+    params : QuarterParams
+        Validated parameters.
+    funnels : sequence of ChannelFunnel
+        The channels (:func:`alignlib.channel_funnels.channel_funnels`). When none
+        differs from the blend, or none has a share, the blended funnel is planned.
+
+    Returns
+    -------
+    ReverseFunnel
+    """
+    names = params.stage_names
+    differ = any(not f.converts_like_blend for f in funnels)
+    if not differ or sum(f.share for f in funnels) <= 0:
+        return reverse_funnel(
+            params.target.bookings, params.deal_size.mean, names, plan_rates(params)
+        )
+    return mixed_reverse_funnel(params.target.bookings, names, [channel_input(f) for f in funnels])
+
+
+def replan_funnel(
+    params: QuarterParams,
+    *,
+    target: float | None = None,
+    deal_size: float | None = None,
+    rates: dict[str, float] | None = None,
+    funnels: Sequence[ChannelFunnel] | None = None,
+) -> ReverseFunnel:
+    """The plan's reverse funnel with some inputs changed (what-if moves).
+
+    A blended rate or the deal size moved moves every channel by the same factor (a
+    channel's rate capped at 1), so channels keep how they differ from the blend.
+
+    Parameters
+    ----------
+    params : QuarterParams
+        Validated parameters.
+    target : float, optional
+        Bookings target (default: the parameters').
+    deal_size : float, optional
+        Average deal size of the blend (default: the parameters').
+    rates : dict, optional
+        From-stage -> blended conversion rate into the next stage.
+    funnels : sequence of ChannelFunnel, optional
+        The channels (default: from the params and their actuals, read once).
+
+    Returns
+    -------
+    ReverseFunnel
+    """
+    if funnels is None:
+        funnels = plan_channel_funnels(params)
+    target = params.target.bookings if target is None else target
+    mean = params.deal_size.mean if deal_size is None else deal_size
+    names = params.stage_names
+    blend = plan_rates(params)
+    factors = [Fraction(1)] * len(blend)
+    for stage, value in (rates or {}).items():
+        i = names.index(stage)
+        blend_i = blend[i]
+        blend[i] = _exact(value)
+        factors[i] = blend[i] / blend_i
+    differ = any(not f.converts_like_blend for f in funnels)
+    if not differ or sum(f.share for f in funnels) <= 0:
+        return reverse_funnel(target, mean, names, blend)
+    size_factor = _exact(mean) / _exact(params.deal_size.mean)
+    inputs = []
+    for f in funnels:
+        own = [_channel_rate(r) for r in f.rates]
+        inputs.append(
+            ChannelInput(
+                share=f.share,
+                rates=[min(Fraction(1), r * k) for r, k in zip(own, factors, strict=True)],
+                deal_size=_exact(f.deal_size_mean) * size_factor,
+            )
+        )
+    return mixed_reverse_funnel(target, names, inputs)
+
+
+def plan_channel_funnels(params: QuarterParams) -> tuple[ChannelFunnel, ...]:
+    """The params' channels as funnels, with what their actuals teach (read once per file).
+
+    Parameters
+    ----------
+    params : QuarterParams
+        Validated parameters.
+
+    Returns
+    -------
+    tuple of ChannelFunnel
+    """
+    from alignlib.actuals_history import actuals_history
+    from alignlib.channel_funnels import channel_funnels
+
+    history = actuals_history(params)
+    return channel_funnels(params, None if history is None else history.by_channel)
+
+
+def channel_input(funnel: ChannelFunnel, share: float | Fraction | None = None) -> ChannelInput:
+    """A channel funnel's share, rates and deal size as exact inputs to the reverse funnel.
+
+    Rates given as counts are ``Fraction(converted, total)``; rates given as numbers and
+    deal sizes are the decimals written.
+
+    Parameters
+    ----------
+    funnel : ChannelFunnel
+        One channel.
+    share : float or Fraction, optional
+        A share other than the channel's own.
+
+    Returns
+    -------
+    ChannelInput
+    """
+    return ChannelInput(
+        share=funnel.share if share is None else share,
+        rates=[_channel_rate(r) for r in funnel.rates],
+        deal_size=_exact(funnel.deal_size_mean),
+    )
+
+
+def revenue_per_lead(funnel: ChannelFunnel) -> Fraction:
+    """A channel's expected bookings per lead, exactly: its rates' product times its deal size.
+
+    Parameters
+    ----------
+    funnel : ChannelFunnel
+        One channel.
+
+    Returns
+    -------
+    Fraction
+    """
+    out = _exact(funnel.deal_size_mean)
+    for rate in funnel.rates:
+        out *= _channel_rate(rate)
+    return out
+
+
+def _channel_rate(rate: ChannelRate) -> Fraction:
+    if rate.fixed is not None:
+        return _exact(rate.fixed)
+    assert rate.converted is not None and rate.total is not None
+    return Fraction(rate.converted) / Fraction(rate.total)
+
+
+def _monthly_volume(params: QuarterParams, history: ActualsHistory | None) -> pd.Series | None:
+    """Complete months of top-stage volume the actuals hold (None without actuals)."""
+    learned = params.learned
+    if learned is not None and len(learned.monthly_volume):
+        return learned.monthly_volume
+    if history is not None and len(history.overall.monthly_volume):
+        return history.overall.monthly_volume
+    return None
+
+
+def _growth(params: QuarterParams, volume: pd.Series | None) -> tuple[float, str]:
+    """The growth monthly targets follow and where it comes from."""
+    if params.target.growth is not None:
+        return float(params.target.growth), "params"
+    found = None if volume is None else learned_growth(volume)
+    return (found, "actuals") if found is not None else (0.0, "none")
+
+
+def _targets_note(
+    params: QuarterParams,
+    funnel: ReverseFunnel,
+    targets: pd.DataFrame,
+    growth: float,
+    growth_source: str,
+) -> str | None:
+    """Why the monthly targets' lead total differs from the plan's required leads."""
+    top = funnel.stages[0]
+    paced = float(targets[top].sum())
+    planned = funnel.leads
+    if abs(paced - planned) < 0.5:
+        return None
+    source = "the parameters" if growth_source == "params" else "the actuals, year over year"
+    return (
+        f"The monthly targets add up to {paced:,.0f} {top}s against the plan's {planned:,}: "
+        f"they include next quarter's pipeline build-up at {growth:+.0%} a year growth "
+        f"(from {source})."
+    )
+
+
+def channel_plan(
+    params: QuarterParams,
+    funnel: ReverseFunnel,
+    funnels: Sequence[ChannelFunnel] | None = None,
+) -> pd.DataFrame:
+    """Leads, budget and downstream yield by channel, each at its own rates and deal size.
+
+    Leads are the plan's required leads split by share (normalised by the shares' sum);
+    each channel's stage volumes are its leads times its own rates, its bookings its wins
+    times its own deal size. A channel without a cost per lead has an unknown (NaN)
+    budget and CAC; with no channels the frame is empty (same columns).
 
     Parameters
     ----------
@@ -592,35 +1003,68 @@ def channel_plan(params: QuarterParams, funnel: ReverseFunnel) -> pd.DataFrame:
         Validated parameters.
     funnel : ReverseFunnel
         The reverse funnel.
+    funnels : sequence of ChannelFunnel, optional
+        Each channel's funnel (default: every channel at the blended rates and deal size).
 
     Returns
     -------
     pandas.DataFrame
-        One row per channel.
+        One row per channel: ``label``, ``share``, ``leads``, ``cost_per_lead``,
+        ``budget``, a column per stage below the top, ``bookings``, ``deal_size``,
+        ``rate_to_won``, ``cac``, ``rate_source`` and ``deal_size_source``.
     """
+    if funnels is None:
+        from alignlib.channel_funnels import channel_funnels
+
+        funnels = channel_funnels(params)
+    total_share = sum((_exact(f.share) for f in funnels), Fraction(0))
     rows = []
-    rate_to_won = funnel.rate_to_won
-    for name, ch in params.channels.items():
-        leads = funnel.leads * ch.share
-        cost = float("nan") if ch.cost_per_lead is None else ch.cost_per_lead
+    for f in funnels:
+        share = _exact(f.share) / total_share if total_share > 0 else Fraction(0)
+        leads = funnel.leads * share
+        cost = float("nan") if f.cost_per_lead is None else f.cost_per_lead
+        rates = [_channel_rate(r) for r in f.rates]
+        deal = _exact(f.deal_size_mean)
         row: dict[str, Any] = {
-            "label": ch.label or name.replace("_", " ").capitalize(),
-            "share": ch.share,
-            "leads": leads,
+            "label": f.label,
+            "share": f.share,
+            "leads": float(leads),
             "cost_per_lead": cost,
-            "budget": leads * cost,
+            "budget": float(leads) * cost,
         }
-        reach = 1.0
-        for stage, rate in zip(funnel.stages[1:], funnel.rates, strict=True):
-            reach *= rate
-            row[stage] = leads * reach
-        row["cac"] = row["budget"] / (leads * rate_to_won[0]) if leads else np.nan
-        rows.append((name, row))
-    columns = ["label", "share", "leads", "cost_per_lead", "budget", *funnel.stages[1:], "cac"]
-    frame = pd.DataFrame(
+        volume = leads
+        for stage, rate in zip(funnel.stages[1:], rates, strict=True):
+            volume *= rate
+            row[stage] = float(volume)
+        row["bookings"] = float(volume * deal)
+        row["deal_size"] = float(deal)
+        row["rate_to_won"] = float(np.prod([float(r) for r in rates]))
+        row["cac"] = row["budget"] / float(volume) if volume else np.nan
+        row["rate_source"] = _sources([r.source for r in f.rates])
+        row["deal_size_source"] = f.deal_size_source
+        rows.append((f.name, row))
+    columns = [
+        "label",
+        "share",
+        "leads",
+        "cost_per_lead",
+        "budget",
+        *funnel.stages[1:],
+        "bookings",
+        "deal_size",
+        "rate_to_won",
+        "cac",
+        "rate_source",
+        "deal_size_source",
+    ]
+    return pd.DataFrame(
         [r for _, r in rows], index=pd.Index([n for n, _ in rows], name="channel"), columns=columns
     )
-    return frame
+
+
+def _sources(sources: Sequence[str]) -> str:
+    """``actuals`` when every rate comes from one place, else ``params + actuals``."""
+    return " + ".join(dict.fromkeys(sources)) or "blended"
 
 
 def coverage_check(funnel: ReverseFunnel, stage: str, coverage_target: float) -> Coverage:

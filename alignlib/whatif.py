@@ -60,7 +60,7 @@ def whatif(
         ``required`` (DataFrame: volume per stage), ``required_leads``, ``leads``,
         ``budget`` (leads x the plan's blended cost per lead), ``p_hit``, ``target``.
     """
-    from alignlib.planning import reverse_funnel
+    from alignlib.planning import replan_funnel
     from alignlib.simulation import (
         DealSize,
         lead_volume_from_params,
@@ -75,15 +75,12 @@ def whatif(
     if target <= 0 or mean <= 0:
         raise InputError(f"target and deal size must be positive (got {target}, {mean})")
     names = list(params.stage_names)
-    point_rates = list(params.rates)
     fixed: dict[str, float] = {}
     for stage, value in (rates or {}).items():
-        i = names.index(stage)
         if not 0 < float(value) <= 1:
             raise InputError(f"conversion rate of {stage!r} must be in (0, 1], got {value}")
-        point_rates[i] = float(value)
         fixed[stage] = float(value)
-    funnel = reverse_funnel(target, mean, names, point_rates)
+    funnel = replan_funnel(params, target=target, deal_size=mean, rates=fixed)
     n_leads = int(funnel.leads if leads is None else leads)
     spread = params.deal_size.spread * mean / params.deal_size.mean
     changed = replace(
@@ -136,14 +133,12 @@ def whatif_table(
         One row per change: ``leads_needed`` to plan for the target under it, ``budget``
         for those leads, and ``p_hit`` if the quarter gets the base plan's leads.
     """
-    from alignlib.planning import reverse_funnel
+    from alignlib.planning import replan_funnel
     from alignlib.simulation import model_from_params
 
     model = model_from_params(params)
     cost = base_cost_per_lead(params)
-    base_leads = reverse_funnel(
-        params.target.bookings, params.deal_size.mean, params.stage_names, params.rates
-    ).leads
+    base_leads = replan_funnel(params).leads
     changes: list[tuple[str, dict[str, Any]]] = [("As planned", {})]
     by = pct(swing)
     changes += [

@@ -261,3 +261,264 @@ def test_monthly_table_is_whole_and_adds_up_to_the_required_volumes(plan_params)
     assert table.index[-1] == "Dec 2026"
     # No month is more than one contact away from its exact volume.
     assert (abs(table.to_numpy() - plan.monthly.to_numpy()) < 1).all()
+
+
+# -- issue 12: exact counts, channels as funnels, growth and seasonality in the targets ----
+
+
+def _small_funnel_params(params_dict):
+    """Issue 12's smallest case: 1 of 3 leads reach opportunity, every opportunity wins."""
+    for key in ("capacity", "sla", "scenarios", "lag_days", "pipeline"):
+        del params_dict[key]
+    params_dict["stages"] = [
+        {"name": n, "label": n.title(), "owner": "sales"} for n in ("lead", "opportunity", "won")
+    ]
+    params_dict["target"] = {"bookings": 3_000}
+    params_dict["deal_size"] = {"mean": 1_000}
+    params_dict["conversion_rates"] = {"lead": {"converted": 1, "total": 3}, "opportunity": 1.0}
+    return params_dict
+
+
+def test_counts_stay_exact_fractions_through_the_plan(params_dict, write_params):
+    params = load_params(write_params(_small_funnel_params(params_dict)))
+    plan = build_plan(params)
+    # 3 wins at 1 in 3: exactly 9 leads (the float 0.333... planned 10).
+    assert plan.funnel.required == (9, 3, 3)
+    assert plan.channels["leads"].sum() == pytest.approx(9)
+    assert plan.channels.loc["paid_search", "won"] == pytest.approx(9 * 0.6 / 3)
+    assert compare_scenarios(params).loc["required_lead", "base"] == 9
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    counts=st.lists(
+        st.tuples(st.integers(1, 500), st.integers(0, 500)).map(lambda t: (t[0], t[0] + t[1])),
+        min_size=1,
+        max_size=5,
+    ),
+    wins=st.integers(1, 400),
+    deal=st.integers(1, 90_000),
+)
+def test_plan_rates_from_counts_match_an_exact_fraction_computation(counts, wins, deal):
+    from alignlib.params import QuarterParams
+    from alignlib.planning import plan_funnel, plan_rates
+
+    stages = [f"s{i}" for i in range(len(counts) + 1)]
+    params = QuarterParams.model_validate(
+        {
+            "quarter": "2026Q4",
+            "target": {"bookings": wins * deal},
+            "stages": [{"name": s, "label": s, "owner": "sales"} for s in stages],
+            "conversion_rates": {
+                s: {"converted": c, "total": t} for s, (c, t) in zip(stages, counts, strict=False)
+            },
+            "deal_size": {"mean": deal},
+        }
+    )
+    assert plan_rates(params) == [Fraction(c, t) for c, t in counts]
+    expected = [Fraction(wins)]
+    for c, t in reversed(counts):
+        expected.insert(0, expected[0] * t / c)
+    assert plan_funnel(params).required == tuple(math.ceil(x) for x in expected)
+
+
+def _mixed_exact(target, channels):
+    """Independent: leads solve sum_k L s_k prod(r_k) d_k = target; stage sums of L s_k reach."""
+    total = sum(Fraction(s) for s, _, _ in channels)
+    per_lead = sum(
+        Fraction(s) / total * math.prod(Fraction(r) for r in rates) * Fraction(d)
+        for s, rates, d in channels
+    )
+    leads = Fraction(target) / per_lead
+    n = len(channels[0][1]) + 1
+    volumes = []
+    for i in range(n):
+        volumes.append(
+            sum(
+                leads * Fraction(s) / total * math.prod(Fraction(r) for r in rates[:i])
+                for s, rates, _ in channels
+            )
+        )
+    return volumes
+
+
+def test_mixed_reverse_funnel_solves_the_channel_sum_exactly():
+    from alignlib.planning import ChannelInput, mixed_reverse_funnel
+
+    channels = [
+        ("0.7", ["0.1", "0.2"], 10_000),  # paid social: weak, small deals
+        ("0.3", ["0.3", "0.5"], 30_000),  # events: strong, big deals
+    ]
+    f = mixed_reverse_funnel(
+        1_000_000,
+        ["lead", "sql", "won"],
+        [ChannelInput(Fraction(s), [Fraction(r) for r in rs], d) for s, rs, d in channels],
+    )
+    expected = _mixed_exact(1_000_000, channels)
+    # 0.7 x 0.02 x 10k + 0.3 x 0.15 x 30k = 140 + 1,350 = 1,490 a lead.
+    assert expected[0] == Fraction(1_000_000, 1_490)
+    assert f.required == tuple(math.ceil(v) for v in expected)
+    assert f.exact == pytest.approx([float(v) for v in expected])
+    # A forward pass of the effective funnel gets the target back.
+    assert f.exact[0] * math.prod(f.rates) * f.avg_deal_size == pytest.approx(1_000_000)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    channels=st.lists(
+        st.tuples(
+            st.integers(1, 100),
+            st.lists(st.integers(1, 100), min_size=2, max_size=2),
+            st.integers(100, 50_000),
+        ),
+        min_size=1,
+        max_size=4,
+    ),
+    target=st.integers(10_000, 10_000_000),
+)
+def test_mixed_reverse_funnel_matches_an_independent_fraction_sum(channels, target):
+    from alignlib.planning import ChannelInput, mixed_reverse_funnel
+
+    spec = [(Fraction(s, 100), [Fraction(r, 100) for r in rs], d) for s, rs, d in channels]
+    f = mixed_reverse_funnel(target, ["a", "b", "c"], [ChannelInput(*c) for c in spec])
+    assert f.required == tuple(math.ceil(v) for v in _mixed_exact(target, spec))
+
+
+def test_channels_with_their_own_funnels_change_the_plan(params_dict, write_params):
+    # Without channel rates (and no actuals) the plan is the blended one, as before.
+    blend = build_plan(load_params(write_params(params_dict)))
+    assert blend.funnel.required == (5334, 1600, 960, 480, 240, 60)
+    assert (blend.channels["rate_source"] == "blended").all()
+    # Events convert lead -> MQL at 0.6 instead of 0.3 with 30k deals.
+    params_dict["channels"]["events"]["conversion_rates"] = {"lead": 0.6}
+    params_dict["channels"]["events"]["deal_size"] = {"mean": 30_000}
+    plan = build_plan(load_params(write_params(params_dict)))
+    blend_rtw = (
+        Fraction("0.3") * Fraction(6, 10) * Fraction("0.5") * Fraction("0.5") * Fraction("0.25")
+    )
+    events_rtw = blend_rtw * 2
+    per_lead = Fraction("0.6") * blend_rtw * 20_000 + Fraction("0.4") * events_rtw * 30_000
+    leads = Fraction(1_200_000) / per_lead
+    assert plan.funnel.leads == math.ceil(leads)
+    ch = plan.channels
+    assert ch.loc["events", "rate_source"] == "params + blended"
+    assert ch.loc["events", "mql"] == pytest.approx(ch.loc["events", "leads"] * 0.6)
+    assert ch.loc["paid_search", "mql"] == pytest.approx(ch.loc["paid_search", "leads"] * 0.3)
+    # Stage totals are the channels' sums (to within the rounding up of the leads).
+    for stage in ("mql", "won"):
+        assert ch[stage].sum() == pytest.approx(
+            plan.funnel.exact[plan.funnel.stages.index(stage)], rel=1e-3
+        )
+    assert ch["bookings"].sum() == pytest.approx(1_200_000, rel=1e-3)
+    assert plan.budget == pytest.approx(plan.funnel.leads * (0.6 * 100 + 0.4 * 250))
+    assert plan.cac == pytest.approx(plan.budget / plan.funnel.wins)
+    assert ch.loc["events", "cac"] == pytest.approx(
+        ch.loc["events", "budget"] / ch.loc["events", "won"]
+    )
+    # A scenario that moves share into the better channel needs fewer leads.
+    params_dict["scenarios"]["more_events"] = {
+        "overrides": {"channels": {"paid_search": {"share": 0.3}, "events": {"share": 0.7}}}
+    }
+    table = compare_scenarios(load_params(write_params(params_dict)))
+    assert table.loc["required_lead", "more_events vs base"] < 0
+
+
+def test_plan_reads_the_actuals_once(tmp_path, monkeypatch):
+    from alignlib import crm
+    from alignlib.actuals_history import actuals_history
+    from alignlib.synthetic import SyntheticFunnel, synthetic_table, write_generic_export
+
+    funnel = SyntheticFunnel(
+        ("lead", "sql", "won"),
+        (0.2, 0.25),
+        (7.0, 30.0),
+        monthly_leads=2_000,
+        channels={"events": 0.3, "social": 0.7},
+        channel_rates={"events": (0.4, 0.3), "social": (0.1, 0.2)},
+    )
+    table = synthetic_table(funnel, start="2024-01-01", months=24, as_of="2025-12-20", seed=5)
+    columns = write_generic_export(table, tmp_path / "export.csv", funnel.stage_names)
+    mapping = "".join(f"    {k}: {v}\n" for k, v in columns.items())
+    stages = "".join(f"  - {{name: {s}, label: {s}, owner: sales}}\n" for s in funnel.stage_names)
+    path = tmp_path / "2026Q1.yaml"
+    path.write_text(
+        "quarter: 2026Q1\ntarget: {bookings: 1000000}\nstages:\n"
+        + stages
+        + "conversion_rates: {lead: 0.2, sql: 0.25}\ndeal_size: {mean: 10000}\n"
+        + "channels:\n  events: {share: 0.3, cost_per_lead: 300}\n"
+        + "  social: {share: 0.7, cost_per_lead: 50}\n"
+        + "scenarios:\n  events_heavy:\n    overrides:\n      channels:\n"
+        + "        events: {share: 0.6}\n        social: {share: 0.4}\n"
+        + "actuals:\n  crm_export: export.csv\n  format: csv\n  columns:\n"
+        + mapping,
+        encoding="utf-8",
+    )
+    params = load_params(path)
+    calls = []
+    real = crm.load_actuals
+    monkeypatch.setattr(crm, "load_actuals", lambda p: calls.append(1) or real(p))
+    base = build_plan(params)
+    table_ = compare_scenarios(params)
+    assert len(calls) <= 1 and actuals_history(params) is not None
+    assert (base.channels["rate_source"] == "actuals").all()
+    # Events convert ~4x better: moving share into them needs fewer leads.
+    assert table_.loc["required_lead", "events_heavy vs base"] < -0.2 * base.funnel.leads
+
+
+def test_replan_moves_every_channel_by_the_same_factor(params_dict, write_params):
+    from alignlib.planning import replan_funnel
+
+    params_dict["channels"]["events"]["conversion_rates"] = {"lead": 0.6}
+    params = load_params(write_params(params_dict))
+    assert replan_funnel(params).required == build_plan(params).funnel.required
+    # MQL -> SAL from 0.6 to 0.3 halves both channels' rate; deals 10% larger everywhere.
+    moved = replan_funnel(params, rates={"mql": 0.3}, deal_size=22_000, target=600_000)
+    rtw = Fraction("0.3") * Fraction("0.3") * Fraction("0.5") * Fraction("0.5") * Fraction("0.25")
+    per_lead = Fraction("0.6") * rtw * 22_000 + Fraction("0.4") * 2 * rtw * 22_000
+    assert moved.leads == math.ceil(Fraction(600_000) / per_lead)
+    # Without channels that differ, the blended funnel.
+    blend = replan_funnel(load_params(write_params(dict(params_dict, channels={}))))
+    assert blend.required == reverse_funnel(1_200_000, 20_000, VALID_STAGES, BLEND).required
+
+
+VALID_STAGES = ["lead", "mql", "sal", "sql", "opportunity", "won"]
+BLEND = [Fraction("0.3"), Fraction(3, 5), Fraction("0.5"), Fraction("0.5"), Fraction("0.25")]
+
+
+def test_sample_targets_follow_growth_and_seasonality():
+    from alignlib.paths import DEFAULT_PARAMS
+
+    params = load_params(DEFAULT_PARAMS)
+    plan = build_plan(params)
+    leads = plan.monthly_targets["lead"]
+    # December is the sample's weakest lead month every year: it is no longer asked for the
+    # most leads, and seasonality takes the most off it.
+    from alignlib.planning import steady_state_targets
+
+    assert plan.seasonality is not None and plan.seasonality.index.idxmin() == 12
+    assert leads.idxmax() != pd.Period("2026-12", "M")
+    required = pd.Series(plan.funnel.required, index=list(plan.funnel.stages))
+    lags = [lag.typical for lag in params.lags]
+    to_won = pd.Series([sum(lags[i:]) for i in range(len(lags) + 1)], index=required.index)
+    flat = steady_state_targets(
+        required, to_won, params.months, params.phasing, growth=plan.growth
+    )["lead"]
+    assert (leads / flat).idxmin() == pd.Period("2026-12", "M")
+    assert leads.sum() == pytest.approx(flat.sum())
+    # The sample grows: targets are above the plan's leads, and the note says why.
+    assert plan.growth_source == "actuals" and plan.growth > 0.2
+    assert leads.sum() > plan.funnel.leads
+    assert plan.targets_note and "next quarter's pipeline build-up" in plan.targets_note
+    assert f"{plan.funnel.leads:,}" in plan.targets_note
+    assert plan.to_dict()["targets_note"] == plan.targets_note
+
+
+def test_without_growth_the_pacing_totals_are_the_plan(params_dict, write_params):
+    params_dict["target"]["growth"] = 0.0
+    plan = build_plan(load_params(write_params(params_dict)))
+    np.testing.assert_allclose(plan.monthly_targets.sum().to_numpy(), plan.funnel.required)
+    assert plan.targets_note is None and plan.growth_source == "params"
+    params_dict["target"]["growth"] = 0.3
+    grown = build_plan(load_params(write_params(params_dict)))
+    assert grown.monthly_targets["lead"].sum() > grown.funnel.leads
+    assert "+30% a year" in grown.targets_note
