@@ -53,6 +53,7 @@ def load_csv(
     as_of: dt.date | pd.Timestamp | None = None,
     options: ReadOptions | None = None,
     outcome_mapping: Mapping[str, str] | None = None,
+    raw: pd.DataFrame | None = None,
 ) -> IngestResult:
     """Load a generic CSV or Parquet file with a column mapping.
 
@@ -81,6 +82,9 @@ def load_csv(
         ``won``, ``lost``, ``open``, ``Closed Won`` and ``Closed Lost`` are always
         understood. An unknown label is one problem, with its row count and the line
         to add; its rows are rejected.
+    raw : pandas.DataFrame, optional
+        The rows already read as text columns with the export's names (a SQL source,
+        :mod:`alignlib.crm.sql`); ``path`` then only names them in messages.
 
     Returns
     -------
@@ -97,7 +101,7 @@ def load_csv(
     options = options or ReadOptions()
     options = options.with_as_of(as_of)
     as_of = options.as_of
-    raw = read_raw(path, options)
+    raw = read_raw(path, options) if raw is None else raw
     cols = dict(columns)
     unknown_keys = [
         k

@@ -86,6 +86,7 @@ def load_hubspot(
     as_of: dt.date | pd.Timestamp | None = None,
     options: ReadOptions | None = None,
     outcome_mapping: Mapping[str, str] | None = None,
+    raw: pd.DataFrame | None = None,
 ) -> IngestResult:
     """Load a HubSpot contacts export into the normalised table.
 
@@ -112,6 +113,9 @@ def load_hubspot(
         Outcome label -> won, lost or open, for an ``outcome`` column named in
         ``columns`` (e.g. a deal stage property); its known labels override the
         outcome read from the stage dates.
+    raw : pandas.DataFrame, optional
+        The rows already read as text columns with the export's names (a SQL source,
+        :mod:`alignlib.crm.sql`); ``path`` then only names them in messages.
 
     Returns
     -------
@@ -127,7 +131,7 @@ def load_hubspot(
     options = options or ReadOptions()
     options = options.with_as_of(as_of)
     as_of = options.as_of
-    raw = read_raw(path, options)
+    raw = read_raw(path, options) if raw is None else raw
     mapping = {**HUBSPOT_STAGE_MAPPING, **(stage_mapping or {})}
     check_stages(stage_names)
     overrides = dict(columns or {})

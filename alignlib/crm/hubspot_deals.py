@@ -142,6 +142,7 @@ def load_hubspot_deals(
     as_of: dt.date | pd.Timestamp | None = None,
     options: ReadOptions | None = None,
     outcome_mapping: Mapping[str, str] | None = None,
+    raw: pd.DataFrame | None = None,
 ) -> IngestResult:
     """Load a HubSpot deals export into the normalised table (one row per deal).
 
@@ -166,6 +167,9 @@ def load_hubspot_deals(
     outcome_mapping : mapping, optional
         Deal stage -> won, lost or open; ``Closed Won``/``Closed Lost`` and stages
         mapped into the funnel need none (won at the last stage, else open).
+    raw : pandas.DataFrame, optional
+        The rows already read as text columns with the export's names (a SQL source,
+        :mod:`alignlib.crm.sql`); ``path`` then only names them in messages.
 
     Returns
     -------
@@ -181,7 +185,7 @@ def load_hubspot_deals(
     options = options or ReadOptions()
     as_of = as_of if as_of is not None else options.as_of
     check_stages(stage_names)
-    raw = read_raw(path, options)
+    raw = read_raw(path, options) if raw is None else raw
     overrides = dict(columns or {})
     fields = {k: (overrides[k],) if k in overrides else v for k, v in HUBSPOT_DEAL_COLUMNS.items()}
     req = require(path, raw, {k: fields[k] for k in ("id", "created", "stage")})

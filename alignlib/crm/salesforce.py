@@ -181,9 +181,10 @@ def _read_opportunities(
     options: ReadOptions,
     unknown_labels: UnknownLabels,
     strict_stage: bool,
+    raw: pd.DataFrame | None = None,
 ) -> _Opportunities:
     """Read an opportunities export (API names or report labels) and check it."""
-    oraw = read_raw(opath, options)
+    oraw = read_raw(opath, options) if raw is None else raw
     fields = _columns(oraw, SALESFORCE_OPPORTUNITY_COLUMNS, overrides)
     oreq = require(opath, oraw, {k: fields[k] for k in ("id", "stage", "close", "created")})
     cols: dict[str, str | None] = {k: first_present(oraw, fields[k]) for k in fields}
@@ -286,6 +287,8 @@ def load_salesforce(
     as_of: dt.date | pd.Timestamp | None = None,
     options: ReadOptions | None = None,
     outcome_mapping: Mapping[str, str] | None = None,
+    raw: pd.DataFrame | None = None,
+    opportunities_raw: pd.DataFrame | None = None,
 ) -> IngestResult:
     """Load Salesforce Leads (and Opportunities) exports into the normalised table.
 
@@ -315,6 +318,9 @@ def load_salesforce(
     outcome_mapping : mapping, optional
         Opportunity stage -> won, lost or open, used when the export has no won/closed
         columns (standard stages are known: :func:`stage_outcomes`).
+    raw, opportunities_raw : pandas.DataFrame, optional
+        The rows already read as text columns with the exports' names (a SQL source,
+        :mod:`alignlib.crm.sql`); the paths then only name them in messages.
 
     Returns
     -------
@@ -343,11 +349,11 @@ def load_salesforce(
     if leads_path is None:
         if opportunities_path is None:
             raise InputError("give a Salesforce leads export, an opportunities export, or both")
-        return load_salesforce_opportunities(opportunities_path, **kw)
+        return load_salesforce_opportunities(opportunities_path, raw=opportunities_raw, **kw)
     path = Path(leads_path)
     options = options.with_as_of(as_of)
     as_of = options.as_of
-    raw = read_raw(path, options)
+    raw = read_raw(path, options) if raw is None else raw
     if is_opportunities_export(list(raw.columns)):
         same = opportunities_path is None or Path(opportunities_path).resolve() == path.resolve()
         if not same:
@@ -356,7 +362,7 @@ def load_salesforce(
                 "is an opportunities export, not a leads export; give the leads export "
                 "(or this file alone, for an opportunity -> won funnel)",
             )
-        return load_salesforce_opportunities(path, **kw)
+        return load_salesforce_opportunities(path, raw=raw, **kw)
     mapping = {**SALESFORCE_STAGE_MAPPING, **(stage_mapping or {})}
     check_stages(stage_names)
     overrides = dict(columns or {})
@@ -420,6 +426,7 @@ def load_salesforce(
             options=options,
             unknown_labels=unknown_labels,
             strict_stage=True,
+            raw=opportunities_raw,
         )
         ofr = o.probs.frame()
         extra_problems.append(ofr)
@@ -551,6 +558,7 @@ def load_salesforce_opportunities(
     as_of: dt.date | pd.Timestamp | None = None,
     options: ReadOptions | None = None,
     outcome_mapping: Mapping[str, str] | None = None,
+    raw: pd.DataFrame | None = None,
 ) -> IngestResult:
     """Load an opportunities export on its own: one row per opportunity.
 
@@ -569,6 +577,8 @@ def load_salesforce_opportunities(
         The company's stages (default: opportunity -> won).
     stage_mapping, columns, channel_mapping, as_of, options, outcome_mapping
         As for :func:`load_salesforce`.
+    raw : pandas.DataFrame, optional
+        The rows already read (a SQL source); ``path`` then only names them.
 
     Returns
     -------
@@ -597,6 +607,7 @@ def load_salesforce_opportunities(
         unknown_labels=unknown_labels,
         # In an opportunity -> won funnel the stage label places nothing.
         strict_stage=len(stage_names) > 2,
+        raw=raw,
     )
     index = o.raw.index
     won = o.is_won
