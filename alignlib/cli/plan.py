@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import math
+from typing import Any
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -25,7 +26,29 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     group.add_argument("--scenario", help="plan one named scenario from the file")
     group.add_argument("--compare", action="store_true", help="every scenario beside the base")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument(
+        "--optimise-mix",
+        action="store_true",
+        help="the channel shares that reach the target at the least budget, beside today's",
+    )
+    parser.add_argument(
+        "--budget",
+        type=_amount,
+        metavar="AMOUNT",
+        help="with --optimise-mix: the mix with the most expected bookings for this budget",
+    )
     parser.set_defaults(func=run)
+
+
+def _amount(text: str) -> float:
+    """An argparse type: a positive, finite amount (``250000`` or ``250,000``)."""
+    try:
+        value = float(text.replace(",", "").replace("_", ""))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an amount") from None
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive amount")
+    return value
 
 
 def run(args: argparse.Namespace) -> int:
@@ -42,11 +65,18 @@ def run(args: argparse.Namespace) -> int:
         The exit code.
     """
     from alignlib.cli._output import heading, print_json, table
+    from alignlib.errors import InputError
     from alignlib.format import count, money, pct, ratio, stage_label
     from alignlib.params import load_params
     from alignlib.planning import build_plan, compare_scenarios
 
+    if args.budget is not None and not args.optimise_mix:
+        raise InputError("--budget goes with --optimise-mix")
+    if args.optimise_mix and args.compare:
+        raise InputError("--optimise-mix plans one scenario: leave out --compare")
     params = load_params(args.params)
+    if args.optimise_mix:
+        return _optimise_mix(params.with_scenario(args.scenario), args)
     if args.compare:
         comparison = compare_scenarios(params)
         if args.json:
@@ -109,11 +139,18 @@ def run(args: argparse.Namespace) -> int:
     if plan.channels.empty:
         print("No channels in the parameters or the actuals: leads by channel are left out.")
     else:
-        columns = ["label", "share", "leads"]
+        columns = ["label", "share", "leads", *plan.funnel.stages[1:], "bookings"]
         columns += ["cost_per_lead", "budget", "cac"] if budget_known else []
+        columns += ["rate_source"]
         table(
             plan.channels[columns],
-            {"share": "pct", "cost_per_lead": "money", "budget": "money", "cac": "money"},
+            {
+                "share": "pct",
+                "bookings": "money",
+                "cost_per_lead": "money",
+                "budget": "money",
+                "cac": "money",
+            },
             currency=cur,
         )
     heading("Budget and coverage")
@@ -141,4 +178,52 @@ def run(args: argparse.Namespace) -> int:
     )
     for message in cap.messages:
         print(f"FLAG: {message}")
+    return 0
+
+
+def _optimise_mix(params: Any, args: argparse.Namespace) -> int:
+    """Print the least-cost (or most-bookings) channel mix beside today's."""
+    from alignlib.cli._output import heading, print_json, table
+    from alignlib.mix import optimise_mix
+
+    mix = optimise_mix(params, budget=args.budget)
+    if args.json:
+        print_json({"quarter": params.quarter, "segment": params.segment, **mix.to_dict()})
+        return 0
+    what = "least-cost" if args.budget is None else "most bookings for the budget"
+    heading(f"Channel mix: today and {what} · {params.label}")
+    for note in mix.notes:
+        print(note)
+    if not mix.feasible:
+        print(mix.message)
+        return 1
+    frame = mix.to_frame()[
+        [
+            "label",
+            "cost_per_lead",
+            "revenue_per_lead",
+            "today_share",
+            "today_leads",
+            "today_budget",
+            "optimal_share",
+            "optimal_leads",
+            "optimal_budget",
+            "optimal_bookings",
+            "limit",
+        ]
+    ]
+    table(
+        frame,
+        {
+            "cost_per_lead": "money",
+            "revenue_per_lead": "money",
+            "today_share": "pct",
+            "today_budget": "money",
+            "optimal_share": "pct",
+            "optimal_budget": "money",
+            "optimal_bookings": "money",
+        },
+        currency=params.currency,
+    )
+    print(mix.message)
     return 0

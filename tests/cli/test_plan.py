@@ -107,3 +107,26 @@ def test_plan_of_a_two_stage_funnel_without_channels_costs_or_capacity(
     params_dict["channels"] = {}
     assert main(["plan", str(write_params(params_dict))]) == 0
     assert "No channels in the parameters or the actuals" in capsys.readouterr().out
+
+
+def test_plan_optimise_mix(params_dict, write_params, capsys):
+    params_dict["channels"]["paid_search"]["max_leads_per_month"] = 2_000
+    path = str(write_params(params_dict))
+    assert main(["plan", path, "--optimise-mix"]) == 0
+    out = capsys.readouterr().out
+    assert "Channel mix: today and least-cost" in out and "less." in out
+    assert main(["plan", path, "--optimise-mix", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["objective"] == "least_budget" and data["feasible"]
+    assert data["optimal"]["budget"] < data["today"]["budget"]
+    assert main(["plan", path, "--optimise-mix", "--budget", "500,000", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["objective"] == "most_bookings"
+    assert data["optimal"]["budget"] == pytest.approx(500_000)
+    assert data["optimal"]["bookings"] >= data["today"]["bookings"]
+    assert main(["plan", path, "--budget", "5"]) == 2
+    assert "--budget goes with --optimise-mix" in capsys.readouterr().err
+    params_dict["channels"]["events"]["max_leads_per_month"] = 10
+    params_dict["channels"]["paid_search"]["max_leads_per_month"] = 10
+    assert main(["plan", str(write_params(params_dict)), "--optimise-mix"]) == 1
+    assert "can book at most" in capsys.readouterr().out
