@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import Any
 
 from alignlib.cli._args import scheduler_address
 
@@ -85,6 +86,7 @@ def run(args: argparse.Namespace) -> int:
         sensitivity,
         simulate_funnel,
     )
+    from alignlib.simulation.from_params import deal_size_count
     from alignlib.simulation.memory import (
         check_memory,
         crn_bytes_per_trial,
@@ -144,11 +146,16 @@ def run(args: argparse.Namespace) -> int:
         confidence=confidence,
         trials=plan_trials,
         seed=seed,
-        point_rates=list(params.rates),
+        point_rates=list(params.rate_inputs),
         memory_gb=args.memory_gb,
     )
     sens = sensitivity(
-        model, target=target, trials=plan_trials, seed=seed, memory_gb=args.memory_gb
+        model,
+        target=target,
+        trials=plan_trials,
+        seed=seed,
+        memory_gb=args.memory_gb,
+        deal_size_n=deal_size_count(params),
     )
 
     if args.json:
@@ -174,8 +181,14 @@ def run(args: argparse.Namespace) -> int:
     volume = model.leads
     print(
         f"{result.trials:,} simulated quarters (seed {result.seed}); "
-        f"{count(volume.mean)} expected leads ({volume.kind}); target {money(target, cur)}."
+        f"{count(volume.mean)} expected leads ({volume.label}); target {money(target, cur)}."
     )
+    if model.channels:
+        print(
+            f"{len(model.channels)} channels with their own funnels: "
+            + ", ".join(f"{ch.name} {pct(ch.share)}" for ch in model.channels)
+            + "."
+        )
     p = result.p_hit(target)
     print(f"P(hit) = {pct(p, 1)} (Monte Carlo error ±{pct(result.p_hit_se(target), 1)})")
     q = result.quantiles()
@@ -211,17 +224,18 @@ def run(args: argparse.Namespace) -> int:
         f"Base P(hit) {pct(sens.base_p_hit, 1)} on {count(sens.trials)} "
         "common-random-number trials."
     )
-    frame = sens.to_frame()[["how", "low_value", "high_value", "p_hit_low", "p_hit_high", "effect"]]
     # Rows mix rates, money and lead counts: four significant digits suit each.
     value_fmt = "{:,.4g}".format
-    table(
-        frame,
-        {
-            "low_value": value_fmt,
-            "high_value": value_fmt,
-            "p_hit_low": "pct1",
-            "p_hit_high": "pct1",
-            "effect": "{:+.1%}".format,
-        },
-    )
+    formats: dict[str, Any] = {
+        "low_value": value_fmt,
+        "high_value": value_fmt,
+        "p_hit_low": "pct1",
+        "p_hit_high": "pct1",
+        "effect": "{:+.1%}".format,
+    }
+    columns = ["how", "low_value", "high_value", "p_hit_low", "p_hit_high", "effect"]
+    print("What we do not know (each input at the P10 and P90 of what we know about it):")
+    table(sens.uncertainty[columns], formats)
+    print(f"Levers (each plan input -/+{sens.swing:.0%}):")
+    table(sens.levers[columns], formats)
     return 0

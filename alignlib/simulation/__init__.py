@@ -8,7 +8,9 @@ The input is one typed, frozen :class:`FunnelModel` (:mod:`.model`; from a param
 (one possible quarter):
 
 * **leads** arrive: a fixed number, ``Poisson(mean)``, or per-month volumes with a spread
-  (gamma-Poisson, i.e. negative binomial, per month);
+  (gamma-Poisson, i.e. negative binomial, per month: ``LeadVolume.gamma_poisson(mean, cv)``);
+* with **channels** whose funnels differ from the blend, each trial splits its leads
+  across them by share and each channel runs its own rates and deal size;
 * each **stage** converts a binomial share of the volume that reached it. A rate is fixed,
   or given as historical ``(converted, total)`` counts, read as a
   ``Beta(1 + converted, 1 + total - converted)`` posterior: every trial draws its own rate,
@@ -21,8 +23,8 @@ The input is one typed, frozen :class:`FunnelModel` (:mod:`.model`; from a param
   it (:mod:`.timing`); the rest is reported as revenue before or after the quarter. Leads
   arrive uniformly over a window one quarter long (by default the quarter itself;
   ``lead_window_start`` moves it earlier, as the monthly plan does). With ``carry_in``
-  (steady state, the default of :func:`model_from_params`) deals from the previous and
-  next windows' leads that close inside the quarter count too.
+  (steady state, the default of :func:`model_from_params`) deals from every other
+  window's leads that close inside the quarter count too (all windows the lags reach).
 
 Modules: :mod:`.model` (the inputs), :mod:`.timing`, :mod:`.draws` (one block of trials),
 :mod:`.engine` (:func:`simulate_funnel`: blocks, chunks, threads, dask), :mod:`.result`,
@@ -44,6 +46,7 @@ from alignlib.simulation.engine import (
     simulate_funnel,
 )
 from alignlib.simulation.from_params import (
+    channel_models,
     lead_volume_from_params,
     model_from_params,
     plan_from_params,
@@ -53,6 +56,7 @@ from alignlib.simulation.from_params import (
 from alignlib.simulation.model import (
     DEAL_SUM_EXACT_BELOW,
     DEFAULT_QUARTER_DAYS,
+    ChannelModel,
     DealSize,
     FunnelModel,
     Lag,
@@ -66,6 +70,7 @@ from alignlib.simulation.streams import Stream
 from alignlib.simulation.timing import (
     Timing,
     carry_in_probabilities,
+    carry_windows,
     close_probabilities,
     total_lag_cdf,
 )
@@ -76,6 +81,7 @@ __all__ = [
     "DEFAULT_QUARTER_DAYS",
     "DEFAULT_SEARCH_TRIALS",
     "DEFAULT_TRIALS",
+    "ChannelModel",
     "CommonRandomNumbers",
     "ConfidencePlan",
     "DealSize",
@@ -91,6 +97,8 @@ __all__ = [
     "approximate_deal_sum",
     "build_model",
     "carry_in_probabilities",
+    "carry_windows",
+    "channel_models",
     "close_probabilities",
     "lead_volume_from_params",
     "model_from_params",

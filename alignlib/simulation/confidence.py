@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
@@ -26,16 +27,29 @@ from alignlib.simulation.model import (
 
 
 def _point_plan(
-    target: float, model: FunnelModel, point_rates: Sequence[float] | None
-) -> tuple[dict[str, float], list[float]]:
-    """The reverse funnel's required volume per stage at point rates."""
-    rates = list(point_rates) if point_rates is not None else [r.point for r in model.rates]
+    target: float, model: FunnelModel, point_rates: Sequence[Any] | None
+) -> tuple[dict[str, float], list[Any]]:
+    """The reverse funnel's required volume per stage at point rates (exact fractions)."""
+    rates = list(point_rates) if point_rates is not None else [r.exact_point for r in model.rates]
     if len(rates) != len(model.rates):
         raise InputError(f"point_rates: {len(rates)} rates for {len(model.rates)} transitions")
     from alignlib.planning import reverse_funnel
 
     plan = reverse_funnel(target, model.deal_size.mean, model.stages, rates)
     return dict(zip(model.stages, (float(x) for x in plan.required), strict=True)), rates
+
+
+def _reach_per_lead(model: FunnelModel) -> np.ndarray:
+    """Expected volume per stage for one lead (posterior-mean rates; channels by share)."""
+    if not model.channels:
+        return np.concatenate([[1.0], np.cumprod([r.mean for r in model.rates])])
+    return np.sum(
+        [
+            ch.share * np.concatenate([[1.0], np.cumprod([r.mean for r in ch.rates])])
+            for ch in model.channels
+        ],
+        axis=0,
+    )
 
 
 @dataclass(frozen=True)
@@ -51,7 +65,8 @@ class ConfidencePlan:
     p_hit : float
         P(hit) at ``leads`` on the common random numbers (>= confidence).
     stage_volumes : dict
-        Expected volume per stage under ``leads`` (leads x posterior-mean rates).
+        Expected volume per stage under ``leads`` (leads x posterior-mean rates; with
+        channels, each channel's rates weighted by its share).
     point_leads : float
         Leads from the point-estimate reverse funnel (:func:`alignlib.planning.reverse_funnel`).
     point_stage_volumes : dict
@@ -118,7 +133,7 @@ def plan_for_confidence(
     trials: int | None = None,
     seed: int | None = None,
     rng: np.random.Generator | None = None,
-    point_rates: Sequence[float] | None = None,
+    point_rates: Sequence[float | Fraction | tuple[int, int]] | None = None,
     max_leads: int = _MAX_COUNT,
     memory_gb: float | None = None,
     leads: int | LeadVolume | None = None,
@@ -133,8 +148,10 @@ def plan_for_confidence(
     """Smallest lead volume with P(revenue >= target) >= confidence, beside the point plan.
 
     The search holds the per-trial randomness fixed (:class:`CommonRandomNumbers`) and
-    varies only the expected lead volume: P(hit) is then non-decreasing in it, and the
-    answer is found by doubling from the point-estimate plan and bisecting on integers.
+    varies only the expected lead volume of the quarter being planned (its lead window and
+    the later ones, which run the same plan): earlier windows, whose deals carry into the
+    quarter, keep the leads that arrived (``model.prior_leads``) or else the point plan's. P(hit) is then non-decreasing in it, and the answer is found by doubling from
+    the point-estimate plan and bisecting on integers.
 
     Parameters
     ----------
@@ -151,8 +168,9 @@ def plan_for_confidence(
         ``sqrt(c (1 - c) / trials)``); default :data:`DEFAULT_SEARCH_TRIALS`.
     seed, rng
         As in :func:`simulate_funnel`.
-    point_rates : sequence of float, optional
-        Rates for the point-estimate plan (default: the rate, or converted / total).
+    point_rates : sequence, optional
+        Rates for the point-estimate plan: numbers, ``Fraction`` or ``(converted, total)``
+        counts, kept exact (default: the rate, or exactly converted / total).
     max_leads : int
         Give up above this volume.
     memory_gb : float, optional
@@ -198,11 +216,20 @@ def plan_for_confidence(
             "carry_in": carry_in,
         },
     )
+    point_volumes, _ = _point_plan(float(target), model, point_rates)
+    point_leads = point_volumes[model.stages[0]]
+    # earlier windows keep what arrived, else the base (point) plan: only this quarter's
+    # volume is searched
+    earlier = sum(1 for j in model.carry_windows if j < 0) if model.carry_in else 0
+    if earlier > len(model.prior_leads):
+        base = model.leads.scaled(point_leads)
+        model = replace(
+            model,
+            prior_leads=model.prior_leads + (base,) * (earlier - len(model.prior_leads)),
+        )
     crn = CommonRandomNumbers.draw(
         model, n, entropy, memory_gb=memory_gb, where="plan_for_confidence"
     )
-    point_volumes, _ = _point_plan(float(target), model, point_rates)
-    point_leads = point_volumes[model.stages[0]]
 
     def p_at(n: int) -> float:
         return crn.p_hit(target, n)
@@ -225,8 +252,7 @@ def plan_for_confidence(
             hi, p_hi = mid, p_mid
         else:
             lo = mid
-    mean_rates = [r.mean for r in model.rates]
-    volumes = np.concatenate([[1.0], np.cumprod(mean_rates)]) * hi
+    volumes = hi * _reach_per_lead(model)
     return ConfidencePlan(
         target=float(target),
         confidence=c,
