@@ -108,7 +108,7 @@ def load_export(
 
 
 def load_actuals(params: QuarterParams) -> IngestResult:
-    """Load the CRM export a parameters file points at (``actuals``), with its mapping.
+    """Load the CRM export or warehouse source a parameters file points at (``actuals``).
 
     Parameters
     ----------
@@ -123,11 +123,15 @@ def load_actuals(params: QuarterParams) -> IngestResult:
     ------
     InputError
         The parameters have no ``actuals`` section, or it names no export file
-        (a SQL source is read elsewhere).
+        and no SQL source.
     """
     a = params.actuals
     if a is None:
         raise InputError(f"{params.source_path}: no actuals section: nothing to load")
+    if a.sql is not None:  # a warehouse source wins over export files
+        from alignlib.crm.sql import load_sql
+
+        return load_sql(params)
     path = a.crm_export
     opportunities = a.opportunities if a.format == "salesforce" else None
     if a.format == "salesforce" and a.leads is not None:
