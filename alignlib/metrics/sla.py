@@ -54,6 +54,61 @@ def _group_median_quantile(
     return n, median, quant
 
 
+def km_quantile(times: np.ndarray, answered: np.ndarray, q: float) -> float:
+    """The ``q`` quantile of response time from the Kaplan-Meier estimate (unanswered censored).
+
+    The smallest response time ``t`` with ``S(t) < 1 - q`` (statsmodels'
+    ``SurvfuncRight.quantile`` and SAS's rule), where ``S`` is the Kaplan-Meier estimate
+    of the share still unanswered. Unanswered hand-offs are right-censored at their
+    ``times``; at a tie an answer comes before a censoring. NaN when the estimate never
+    falls below ``1 - q`` (more than ``1 - q`` of the hand-offs are never answered, or
+    there are none).
+
+    Parameters
+    ----------
+    times : numpy.ndarray
+        Hours to the first response, or to ``as_of`` for the unanswered.
+    answered : numpy.ndarray of bool
+        True where the time is a response (an event), False where it is censored.
+    q : float
+        Quantile in (0, 1).
+
+    Returns
+    -------
+    float
+        The quantile in hours, or NaN.
+    """
+    n = len(times)
+    if n == 0:
+        return float("nan")
+    # Ascending time, answers before censorings at a tie.
+    order = np.lexsort((~answered, times))
+    t = times[order]
+    event = answered[order]
+    # One factor per row, (1 - 1/at_risk) for an answer: their product over a tie is
+    # the Kaplan-Meier factor (1 - d/n) of that time.
+    at_risk = n - np.arange(n)
+    surv = np.cumprod(np.where(event, 1.0 - 1.0 / at_risk, 1.0))
+    # The tolerance keeps S == 1 - q (e.g. 9 of 10 answered) from reading as below it.
+    below = np.flatnonzero(event & (surv < 1 - q - 1e-9))
+    return float(t[below[0]]) if len(below) else float("nan")
+
+
+def _group_km_quantiles(
+    codes: np.ndarray, times: np.ndarray, answered: np.ndarray, k: int, qs: tuple[float, ...]
+) -> np.ndarray:
+    """Per group 0..k-1, the Kaplan-Meier quantiles ``qs`` (:func:`km_quantile`); NaN if empty."""
+    out = np.full((k, len(qs)), np.nan)
+    if not len(codes):
+        return out
+    order = np.argsort(codes, kind="stable")
+    bounds = np.flatnonzero(np.diff(codes[order])) + 1
+    for rows in np.split(order, bounds):
+        g = int(codes[rows[0]])
+        out[g] = [km_quantile(times[rows], answered[rows], q) for q in qs]
+    return out
+
+
 @dataclass(frozen=True)
 class SLAReport:
     """Response-time SLA between marketing and sales.
@@ -62,15 +117,22 @@ class SLAReport:
     ----------
     summary : dict
         ``handoffs`` (contacts past the hand-off stage whose SLA window has ended
-        or who were answered), ``responded``, ``median_hours``, ``p90_hours``,
+        or who were answered: every hand-off that was due a response),
+        ``responded``, ``never_answered`` (hand-offs without a response) and
+        ``never_answered_share``, ``median_hours`` and ``p90_hours`` (over every
+        hand-off: the Kaplan-Meier estimate with the unanswered right-censored at
+        ``as_of``; NaN when more than half, or a tenth, are never answered),
+        ``answered_median_hours`` and ``answered_p90_hours`` (of the answered only,
+        linear interpolation: the figures before the unanswered were counted),
         ``compliance`` (share answered within ``sla_hours``; unanswered count as
         breaches), ``acceptance_rate`` (accepted / decided), ``accepted_within``
         (share accepted within ``acceptance_hours``, of accepted contacts with an
         acceptance date), ``recycle_rate`` (returned to nurture without being
         accepted / hand-offs), ``disqualified_rate``, ``sla_hours``.
     by_channel, by_owner : DataFrame
-        ``handoffs``, ``responded``, ``median_hours``, ``p90_hours``, ``compliance``,
-        ``acceptance_rate``, ``recycle_rate``.
+        ``handoffs``, ``responded``, ``never_answered``, ``never_answered_share``,
+        ``median_hours``, ``p90_hours``, ``answered_median_hours``,
+        ``answered_p90_hours``, ``compliance``, ``acceptance_rate``, ``recycle_rate``.
     by_month : DataFrame
         The same by month of hand-off (compliance over time).
     """
@@ -122,9 +184,11 @@ def sla(
     Notes
     -----
     Hand-offs whose SLA window is still open at ``as_of`` and that have no response
-    yet are left out (neither met nor breached). A first activity logged before the
-    hand-off (sales was already in touch) counts as 0 hours. With no hand-offs the
-    rates are NaN.
+    yet are left out (neither met nor breached). A hand-off whose window has passed
+    without a response is a breach; its response time is censored at ``as_of`` minus
+    the hand-off, so the percentiles (:func:`km_quantile`) count it as answered no
+    sooner than that. A first activity logged before the hand-off (sales was already in
+    touch) counts as 0 hours. With no hand-offs the rates are NaN.
     """
     if sla_hours <= 0:
         raise InputError(f"sla_hours must be positive, got {sla_hours}")
@@ -154,6 +218,9 @@ def sla(
     else:
         window_over = (start + pd.Timedelta(hours=sla_hours) <= as_of_ts).to_numpy(dtype=bool)
     eligible = has_start & (~np.isnan(hours) | window_over)
+    # Censored times of the unanswered: hours from the hand-off to as_of.
+    waited = (pd.Timestamp(as_of_ts).value // 10**9 - start_s) / 3600
+    survival_hours = np.where(np.isnan(hours), waited, hours)
     met = (hours <= sla_hours) & eligible
     accepted = (
         table[f"reached_{accepted_stage}"].to_numpy(dtype=bool) & eligible
@@ -205,6 +272,8 @@ def sla(
     # Every (row, flag) that is set, for one bincount per grouping.
     flag_rows, flag_index = np.nonzero(np.column_stack(list(eligible_flags.values())))
     hours_order = np.argsort(eligible_hours)  # ascending, NaN last; shared by every grouping
+    eligible_survival = survival_hours[rows]
+    eligible_answered = ~np.isnan(eligible_hours)
 
     def agg(keys: str | None) -> pd.DataFrame:
         if keys:
@@ -222,6 +291,13 @@ def sla(
         size = np.bincount(codes_v, minlength=k)
         present = np.flatnonzero(size)
         responded, median, p90 = _group_median_quantile(codes_v, hours_v, k, 0.9, order)
+        km = _group_km_quantiles(
+            codes_v,
+            eligible_survival if valid.all() else eligible_survival[valid],
+            eligible_answered if valid.all() else eligible_answered[valid],
+            k,
+            (0.5, 0.9),
+        )
         set_codes = codes[flag_rows]
         keep = set_codes >= 0
         nf = len(flags)
@@ -231,11 +307,17 @@ def sla(
             {
                 "handoffs": size[present],
                 "responded": responded[present],
-                "median_hours": median[present],
-                "p90_hours": p90[present],
+                "never_answered": size[present] - responded[present],
+                "median_hours": km[present, 0],
+                "p90_hours": km[present, 1],
+                "answered_median_hours": median[present],
+                "answered_p90_hours": p90[present],
                 **{f: sums[:, j] for j, f in enumerate(flags)},
             },
             index=labels[present],
+        )
+        out["never_answered_share"] = out["never_answered"] / out["handoffs"].where(
+            out["handoffs"] > 0
         )
         out["compliance"] = out["met"] / out["handoffs"].where(out["handoffs"] > 0)
         out["acceptance_rate"] = out["accepted"] / out["decided"].where(out["decided"] > 0)
@@ -251,10 +333,14 @@ def sla(
         summary = {
             "handoffs": 0,
             "responded": 0,
+            "never_answered": 0,
             **dict.fromkeys(
                 [
+                    "never_answered_share",
                     "median_hours",
                     "p90_hours",
+                    "answered_median_hours",
+                    "answered_p90_hours",
                     "compliance",
                     "acceptance_rate",
                     "accepted_within",
