@@ -32,6 +32,7 @@ from alignlib.charts import plan as charts
 from alignlib.charts import simulation as sim_charts
 from alignlib.format import count
 from alignlib.planning import build_plan
+from alignlib.reports import mix as mix_report
 
 # %% tags=["parameters"]
 params_path: str = "../params/2026Q4.yaml"  # parameters file (relative to notebooks/ or params/)
@@ -145,6 +146,43 @@ if "budget" not in omitted:
 reports.optional_note(omitted.get("budget"))
 
 # %% [markdown]
+# ## Channel mix: today and least-cost
+#
+# Each channel converts at its own rates and deal size (from the parameters, else its own
+# history shrunk toward the blend, else the blend), so the mix changes the leads the
+# target needs, not only their cost. The least-cost mix reaches the target at the least
+# budget within each channel's `max_leads_per_month` and `min_share`.
+
+# %%
+if "channels" not in omitted:
+    show(
+        display.table(
+            mix_report.channel_funnel_table(plan),
+            index=False,
+            caption="Each channel at its own rates: volumes, bookings, budget and CAC",
+            formats={"rates_from": "text", "deal_size_from": "text", "deal_size": "money"},
+            labels={"cac": "Cost per customer (CAC)"},
+            currency=plan.currency,
+        )
+    )
+
+# %%
+mix_section = None if "budget" in omitted else mix_report.mix_view(params, plan)
+if mix_section is not None:
+    display.flags(mix_section.notes, kind="info", none_message=None)
+    if not mix_section.table.empty:
+        show(
+            display.table(
+                mix_section.table,
+                index=False,
+                caption="Channel mix: today and least-cost",
+                formats={"limit": "text", "today_share": "pct", "optimal_share": "pct"},
+                currency=plan.currency,
+            )
+        )
+    show(reports.optional_note(mix_section.message))
+
+# %% [markdown]
 # ## Pipeline coverage
 #
 # A coverage rule (say 3x the target in pipeline) only works if the win rate supports it:
@@ -238,6 +276,7 @@ display.table(
 # %%
 actuals = reports.actuals_view(params, plan)
 display.flags(actuals.notes, kind="info", none_message=None)
+reports.optional_note(plan.targets_note if params.actuals is not None else None)
 
 # %%
 for figure in actuals.figures:
