@@ -275,7 +275,7 @@ display.table(
 
 # %%
 actuals = reports.actuals_view(params, plan)
-display.flags(actuals.notes, kind="info", none_message=None)
+show(display.flags(actuals.notes, kind="info", none_message=None))
 reports.optional_note(plan.targets_note if params.actuals is not None else None)
 
 # %%
