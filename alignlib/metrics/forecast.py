@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -33,6 +33,13 @@ class Forecast:
         The complete months the models were fitted on (month x stage).
     method : dict
         Stage -> description of the model used.
+    fitted_from : dict
+        Stage -> the first month its model was fitted on: the export's first months,
+        while contacts created before the export were still missing from a stage
+        (the funnel was filling), are skipped (:func:`fill_in_months`).
+    lag_p90_days : dict
+        Stage -> P90 of the days from a contact's creation to entering the stage, which
+        decides the fill-in (NaN when no contact entered it).
     """
 
     monthly: pd.DataFrame
@@ -41,6 +48,49 @@ class Forecast:
     confidence: float
     history: pd.DataFrame
     method: dict[str, str]
+    fitted_from: dict[str, pd.Period] = field(default_factory=dict)
+    lag_p90_days: dict[str, float] = field(default_factory=dict)
+
+    def fill_in_note(self, stage: str | None = None, label: str | None = None) -> str:
+        """From when a stage's model fits, in one sentence ("" when it fits from the start).
+
+        Parameters
+        ----------
+        stage : str, optional
+            The stage (default: the last one, won deals).
+        label : str, optional
+            How to name the stage in the sentence (default: its name).
+
+        Returns
+        -------
+        str
+            E.g. "Won deals fitted from Feb 2025: the first 4 months of the export were
+            still filling the funnel (90% of contacts that reach won deals do so within
+            122 days of creation)."
+        """
+        if not self.fitted_from or self.history.empty:
+            return ""
+        stage = stage if stage is not None else list(self.fitted_from)[-1]
+        if stage not in self.fitted_from:
+            return ""
+        start = self.fitted_from[stage]
+        skipped = (start - self.history.index[0]).n
+        if skipped <= 0:
+            return ""
+        months = (
+            "month of the export was" if skipped == 1 else f"{skipped} months of the export were"
+        )
+        name = label or stage
+        lag = self.lag_p90_days.get(stage, float("nan"))
+        why = (
+            f" (90% of contacts that reach {name} do so within {lag:,.0f} days of creation)"
+            if np.isfinite(lag)
+            else ""
+        )
+        return (
+            f"{name[:1].upper()}{name[1:]} fitted from {start.strftime('%b %Y')}: the first "
+            f"{months} still filling the funnel{why}."
+        )
 
     def to_frame(self) -> pd.DataFrame:
         """Quarter totals."""
@@ -54,6 +104,7 @@ class Forecast:
             "quarter": records(self.quarter),
             "monthly": records(self.monthly),
             "method": self.method,
+            "fitted_from": {k: str(v) for k, v in self.fitted_from.items()},
         }
 
 
@@ -141,6 +192,56 @@ def forecast_series(
     return frame, paths, method
 
 
+def fill_in_months(
+    table: pd.DataFrame, stages: Sequence[str], months: pd.PeriodIndex
+) -> tuple[dict[str, pd.Period], dict[str, float]]:
+    """The first month of each stage's history that the export's start no longer thins.
+
+    An export holds the contacts created from its first date on; a deal won in its
+    first months was mostly created before it, so a stage's monthly entries climb from
+    near zero while the funnel fills (won 0, 0, 8, then 28 on the sample). A month is
+    full when it starts at least the P90 of the stage's days from creation to entry
+    (whole days) after the export's first contact date: at most a tenth of its entries
+    can come from contacts created before the export.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Normalised CRM table (``created``, or the first stage's date without it).
+    stages : sequence of str
+        The stages, top to bottom.
+    months : pandas.PeriodIndex
+        The months of history (ascending).
+
+    Returns
+    -------
+    tuple of dict
+        Stage -> first month to fit from (the first month of ``months`` when the lag is
+        unknown, or when no month of ``months`` is full: then every month is used), and
+        stage -> the P90 lag in days (NaN when no contact entered the stage).
+    """
+    fitted: dict[str, pd.Period] = {}
+    lags: dict[str, float] = {}
+    if not len(months):
+        return fitted, lags
+    created = table["created"] if "created" in table.columns else table[f"entered_{stages[0]}"]
+    first = created.min()
+    for s in stages:
+        fitted[s] = months[0]
+        days = ((table[f"entered_{s}"] - created).dt.total_seconds() / 86_400).dropna()
+        if pd.isna(first) or days.empty:
+            lags[s] = float("nan")
+            continue
+        lags[s] = float(np.quantile(days.clip(lower=0).to_numpy(), 0.9))
+        full_from = pd.Timestamp(first).normalize() + pd.Timedelta(days=int(lags[s]))
+        month = full_from.to_period("M")
+        if full_from > month.start_time:
+            month += 1
+        if months[0] < month <= months[-1]:
+            fitted[s] = month
+    return fitted, lags
+
+
 def forecast_volumes(
     table: pd.DataFrame,
     as_of: dt.date | pd.Timestamp | str,
@@ -149,10 +250,13 @@ def forecast_volumes(
     quarter: pd.Period | str | None = None,
     confidence: float = 0.8,
     seed: int | None = 2026,
+    fit_from: pd.Period | str | None = None,
 ) -> Forecast:
     """Forecast each stage's monthly entries through a quarter, with an interval.
 
-    Models are fitted on complete months up to ``as_of``; the forecast covers the
+    Models are fitted on complete months up to ``as_of``, from the first month the
+    funnel had filled (:func:`fill_in_months`: the export's first months miss the
+    entries of contacts created before it); the forecast covers the
     months from the first incomplete one to the end of ``quarter`` (default: the
     quarter after the one containing ``as_of``). The quarter total adds the
     entries already recorded in the quarter's complete months and the month to
@@ -173,6 +277,9 @@ def forecast_volumes(
         Width of the interval.
     seed : int, optional
         Seed of the simulated paths.
+    fit_from : Period or str, optional
+        Fit every stage from this month instead (the export's first month fits on the
+        fill-in too).
 
     Returns
     -------
@@ -199,8 +306,14 @@ def forecast_volumes(
     alpha = 1 - confidence
     monthly_parts, quarter_rows, methods = [], [], {}
     q_months = pd.period_range(q.asfreq("M", how="start"), last, freq="M")
+    fitted_from, lags = fill_in_months(table, stages, history.index)
+    if fit_from is not None:
+        fixed = max(pd.Period(fit_from, "M"), history.index[0])
+        fitted_from = dict.fromkeys(stages, min(fixed, history.index[-1]))
     for s in stages:
-        frame, paths, method = forecast_series(history[s], horizon, confidence=confidence, rng=rng)
+        frame, paths, method = forecast_series(
+            history.loc[fitted_from[s] :, s], horizon, confidence=confidence, rng=rng
+        )
         methods[s] = method
         monthly_parts.append(frame.assign(stage=s).set_index("stage", append=True).swaplevel())
         in_q = frame.index.isin(q_months)
@@ -217,5 +330,12 @@ def forecast_volumes(
         )
     monthly = pd.concat(monthly_parts)
     return Forecast(
-        monthly, pd.DataFrame(quarter_rows).set_index("stage"), q, confidence, history, methods
+        monthly,
+        pd.DataFrame(quarter_rows).set_index("stage"),
+        q,
+        confidence,
+        history,
+        methods,
+        fitted_from,
+        lags,
     )

@@ -333,11 +333,15 @@ def forecast_table(td: TrendData) -> pd.DataFrame:
 def forecast_method(td: TrendData) -> str:
     """The forecasting method, named once for the reader."""
     methods = sorted(set(td.metrics["forecast"].method.values()))
-    return (
+    text = (
         f"Forecast of {td.next_quarter} from monthly history with statsmodels exponential "
         f"smoothing ({', '.join(methods)}); ranges are {pct(td.metrics['forecast'].confidence)} "
         "prediction intervals."
     )
+    # From when the last stage's model fits (the export's first months were filling).
+    won = td.stages[-1]
+    fill_in = td.metrics["forecast"].fill_in_note(won, td.params.stage_labels.get(won, won))
+    return f"{text} {fill_in}" if fill_in else text
 
 
 def trend_headline(td: TrendData) -> dict[str, Any]:

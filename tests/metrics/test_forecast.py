@@ -64,3 +64,97 @@ def test_forecast_volumes_quarter(table):
     assert q["lower"] <= q["forecast"] <= q["upper"]
     with pytest.raises(InputError, match="already complete"):
         metrics.forecast_volumes(table, AS_OF, quarter="2025Q4")
+
+
+# -- the fill-in: the export's first months miss contacts created before it ---------------
+
+
+def _fill_in_table(lag_days: list[float], first: str = "2025-01-01") -> pd.DataFrame:
+    """Contacts created from ``first`` on, each winning ``lag`` days after creation."""
+    created = pd.Timestamp(first) + pd.to_timedelta(np.arange(len(lag_days)), unit="D")
+    won = created + pd.to_timedelta(lag_days, unit="D")
+    return pd.DataFrame(
+        {"created": created, "entered_lead": created, "entered_won": won.where(won.notna())}
+    )
+
+
+def test_fill_in_months_by_hand():
+    from alignlib.metrics.forecast import fill_in_months
+
+    months = pd.period_range("2025-01", "2026-06", freq="M")
+    # 100 wins with lags 1..100 days: P90 (linear) = 90.1 days -> 90 whole days after
+    # 2025-01-01 is 2025-04-01, a month start: the first full month is April.
+    t = _fill_in_table(list(np.arange(1.0, 101.0)))
+    fitted, lags = fill_in_months(t, ("lead", "won"), months)
+    assert lags["won"] == pytest.approx(np.quantile(np.arange(1.0, 101.0), 0.9))
+    assert fitted == {"lead": pd.Period("2025-01"), "won": pd.Period("2025-04")}
+    assert lags["lead"] == 0.0
+    # One more day of lag and April 1 is no longer covered: May.
+    t = _fill_in_table(list(np.arange(2.0, 102.0)))
+    assert fill_in_months(t, ("lead", "won"), months)[0]["won"] == pd.Period("2025-05")
+    # No wins: the lag is unknown and every month is used.
+    t = _fill_in_table([np.nan] * 5)
+    fitted, lags = fill_in_months(t, ("lead", "won"), months)
+    assert fitted["won"] == months[0] and np.isnan(lags["won"])
+    # A lag longer than the history: no month is full, so every month is used.
+    t = _fill_in_table([900.0] * 10)
+    assert fill_in_months(t, ("lead", "won"), months)[0]["won"] == months[0]
+
+
+def test_forecast_skips_the_fill_in_and_says_from_when():
+    """Issue 12's smallest case: won 0, 0, 8 in the first months, then a steady level."""
+    rng = np.random.default_rng(9)
+    # Leads every day for 30 months; a tenth win 60-100 days after creation.
+    days = pd.date_range("2024-01-01", "2026-06-30", freq="D")
+    created = days.repeat(10)
+    lag = rng.uniform(60, 100, len(created))
+    wins = rng.random(len(created)) < 0.1
+    won = (created + pd.to_timedelta(lag, unit="D")).where(wins)
+    t = pd.DataFrame({"created": created, "entered_lead": created, "entered_won": won})
+    t["entered_won"] = t["entered_won"].where(t["entered_won"] < pd.Timestamp("2026-07-01"))
+    f = metrics.forecast_volumes(t, "2026-07-01", stage_names=["lead", "won"], quarter="2026Q3")
+    hist = f.history["won"]
+    assert hist.iloc[:2].tolist() == [0, 0] and hist.iloc[3] > 20  # the fill-in
+    # P90 of uniform(60, 100) is about 96 days: 2024-01-01 + 96 days is in April -> May.
+    assert f.fitted_from == {"lead": pd.Period("2024-01"), "won": pd.Period("2024-05")}
+    # Independently: the same model on the months from May, with the same random numbers.
+    rng = np.random.default_rng(2026)
+    ref_lead, lead_paths, _ = metrics.forecast_series(f.history["lead"], 3, rng=rng)
+    ref, paths, _ = metrics.forecast_series(hist.loc["2024-05":], 3, rng=rng)
+    assert f.quarter.loc["won", "forecast"] == pytest.approx(ref["forecast"].sum())
+    assert f.quarter.loc["won", "upper"] == pytest.approx(np.quantile(paths.sum(axis=0), 0.9))
+    note = f.fill_in_note(label="won deals")
+    assert note.startswith("Won deals fitted from May 2024: the first 4 months of the export")
+    assert f.fill_in_note("lead") == ""
+    assert f.to_dict()["fitted_from"]["won"] == "2024-05"
+    # Fitting on the fill-in too (the export's first month) forecasts less.
+    g = metrics.forecast_volumes(
+        t, "2026-07-01", stage_names=["lead", "won"], quarter="2026Q3", fit_from="2024-01"
+    )
+    assert g.fitted_from["won"] == pd.Period("2024-01")
+    assert g.fill_in_note() == ""
+
+
+def test_sample_forecast_fitted_after_the_fill_in():
+    """Issue 12: 89.9 won next quarter fitted from the export's first month, 99.1 from Jan 2025."""
+    from alignlib import crm
+    from alignlib.params import load_params
+    from alignlib.paths import DEFAULT_PARAMS
+
+    ingest = crm.load_actuals(load_params(DEFAULT_PARAMS))
+    t, as_of = ingest.table, ingest.as_of
+
+    def won(**kw):
+        f = metrics.forecast_volumes(t, as_of, stage_names=["lead", "won"], **kw)
+        return f, round(f.quarter.loc["won", "forecast"], 1)
+
+    assert won(fit_from="2024-10")[1] == 89.9  # before: the export's first month
+    assert won(fit_from="2025-01")[1] == 99.1  # the first month at the full level
+    f, value = won()
+    # P90 from creation to won is 122 days: Feb 2025 is the first month that starts
+    # 122 days after the export's first contact (2024-10-01).
+    assert f.history["won"].iloc[:3].tolist() == [0, 0, 8]
+    assert f.fitted_from["won"] == pd.Period("2025-02") and value == 102.6
+    assert f.fill_in_note(label="won deals").startswith(
+        "Won deals fitted from Feb 2025: the first 4 months of the export were still filling"
+    )

@@ -23,3 +23,7 @@ def test_sla_owner_table_hides_names(params) -> None:
     assert table["handoffs"].is_monotonic_decreasing
     growth = reports.growth_table(td)
     assert isinstance(growth, pd.DataFrame) and len(growth) == 2 * len(params.stage_names) - 1
+    # Issue 12: the forecast says from when it fits (the export's first months were filling).
+    method = reports.forecast_method(td)
+    assert "Closed won fitted from Feb 2025: the first 4 months of the export" in method
+    assert td.metrics["forecast"].fitted_from["won"] == pd.Period("2025-02")
