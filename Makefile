@@ -5,11 +5,14 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 QUARTER ?= 2026Q4
-PARAMS ?= $(sort $(wildcard params/$(QUARTER)*.yaml))
+# The warehouse variant reads outputs/crm.duckdb (`make warehouse` writes it): left out here.
+PARAMS ?= $(filter-out %-warehouse.yaml,$(sort $(wildcard params/$(QUARTER)*.yaml)))
+# Where params/*-warehouse.yaml read the DuckDB file (../outputs/crm.duckdb from params/).
+WAREHOUSE := outputs/crm.duckdb
 OUT    ?= outputs
 
 .DEFAULT_GOAL := help
-.PHONY: help setup report weekly test test-fast lint format benchmark sample clean
+.PHONY: help setup report weekly warehouse test test-fast lint format benchmark sample clean
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'
@@ -25,6 +28,10 @@ setup: $(STAMP) ## Create .venv/ and install the project with its test extras
 
 report: $(STAMP) ## Render the default quarter's reports (and SLA agreements) into outputs/
 	$(BIN)/alignlib run $(PARAMS) --out $(OUT)
+
+warehouse: $(STAMP) ## Write the sample into a DuckDB file (outputs/crm.duckdb) and render the reports from it
+	$(BIN)/alignlib warehouse load data/sample --into $(WAREHOUSE)
+	$(BIN)/alignlib run params/$(QUARTER)-warehouse.yaml --out $(OUT)
 
 weekly: $(STAMP) ## Render the weekly scorecard of each segment (WEEK=YYYY-MM-DD, default last full week)
 	$(BIN)/alignlib run $(PARAMS) --weekly $(if $(WEEK),--week-ending $(WEEK)) --out $(OUT)
