@@ -83,11 +83,14 @@ def whatif(
     funnel = replan_funnel(params, target=target, deal_size=mean, rates=fixed)
     n_leads = int(funnel.leads if leads is None else leads)
     spread = params.deal_size.spread * mean / params.deal_size.mean
-    changed = replace(
-        model_from_params(params) if model is None else model,
-        leads=lead_volume_from_params(params, max(n_leads, 1)),
-        deal_size=DealSize(mean, spread),
-    ).with_rates(fixed)
+    changed = (
+        replace(
+            model_from_params(params) if model is None else model,
+            leads=lead_volume_from_params(params, max(n_leads, 1)),
+        )
+        .with_deal_size(DealSize(mean, spread))
+        .with_rates(fixed)
+    )
     res = simulate_funnel(changed, trials=trials, seed=seed)
     required = pd.DataFrame(
         {"stage": [params.stage_labels.get(s, s) for s in names], "required": funnel.required},

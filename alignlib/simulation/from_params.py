@@ -70,6 +70,8 @@ def volume_cv(params: QuarterParams) -> float | None:
     Returns
     -------
     float or None
+        None also when ``history`` is the default but the actuals have too few complete
+        months (a ``UserWarning`` says so when the file asked for ``history``).
 
     Raises
     ------
@@ -77,6 +79,7 @@ def volume_cv(params: QuarterParams) -> float | None:
         ``history`` without actuals to learn from.
     """
     spec = params.simulation.lead_volume
+    asked = spec is not None
     if spec is None:
         spec = "history" if params.actuals is not None else "poisson"
     if spec in ("poisson", "fixed"):
@@ -86,7 +89,7 @@ def volume_cv(params: QuarterParams) -> float | None:
     if params.actuals is None:
         raise InputError("simulation.lead_volume: history needs an actuals: section to learn from")
     cv = _history_cv(params)
-    if cv is None:
+    if cv is None and asked:
         warnings.warn(
             "simulation.lead_volume: history, but the actuals have too few complete months "
             "to learn the variation of lead volume; leads are Poisson",
@@ -277,8 +280,10 @@ def model_from_params(
 ) -> FunnelModel:
     """The funnel a quarter's parameters imply.
 
-    * ``leads``: the given volume, else the point-estimate reverse funnel's required leads
-      (exact fractions from counts), drawn as :func:`lead_volume_from_params` says;
+    * ``leads``: the given volume, else the plan's required leads
+      (:func:`alignlib.planning.plan_funnel`: exact fractions from counts, through the
+      channels' own funnels where they differ), drawn as :func:`lead_volume_from_params`
+      says;
     * ``rates``: ``params.rate_inputs`` (counts become Beta posteriors);
     * ``deal_size``: lognormal with ``deal_size.mean`` and ``deal_size.spread``;
     * ``channels``: when a channel's funnel differs from the blend
@@ -312,15 +317,10 @@ def model_from_params(
         volume = leads
     else:
         if leads is None:
-            from alignlib.planning import reverse_funnel
+            from alignlib.planning import plan_channel_funnels, plan_funnel
 
-            plan = reverse_funnel(
-                params.target.bookings,
-                params.deal_size.mean,
-                params.stage_names,
-                list(params.rate_inputs),
-            )
-            leads = int(plan.leads)
+            funnels = plan_channel_funnels(params) if channels and params.channels else ()
+            leads = int(plan_funnel(params, funnels).leads)
         volume = lead_volume_from_params(params, leads)
     lags = [Lag(lag.typical, lag.spread) for lag in params.lags]
     timed = any(lag.typical > 0 for lag in lags)

@@ -696,7 +696,8 @@ class FunnelModel:
         Returns
         -------
         FunnelModel
-            Channels get the same rates at those stages.
+            Each channel's rate at those stages moves by the blend's factor (a fixed rate,
+            capped at 1).
         """
         unknown = [s for s in rates if s not in self.stages[:-1]]
         if unknown:
@@ -706,12 +707,15 @@ class FunnelModel:
         new = tuple(
             Rate.parse(r.stage, rates[r.stage]) if r.stage in rates else r for r in self.rates
         )
-        # a rate set for the funnel holds for every channel's leads
+        # a blended rate moved moves every channel's by the same factor (capped at 1), so
+        # channels keep how they differ from the blend (as the plan's what-ifs do)
+        factors = [n.point / o.point for n, o in zip(new, self.rates, strict=True)]
         channels = tuple(
             replace(
                 ch,
                 rates=tuple(
-                    n if n.stage in rates else c for n, c in zip(new, ch.rates, strict=True)
+                    Rate(c.stage, min(1.0, c.point * f)) if r.stage in rates else c
+                    for r, c, f in zip(self.rates, ch.rates, factors, strict=True)
                 ),
             )
             for ch in self.channels

@@ -87,7 +87,7 @@ def test_single_funnel_numbers_are_those_before_the_model(
 
     params = load_params(PARAMS_DIR / name)
     target = params.target.bookings
-    model = dataclasses.replace(model_from_params(params), channels=(), prior_leads=())
+    model = dataclasses.replace(model_from_params(params, channels=False), prior_leads=())
     seed = params.simulation.seed
     assert simulate_funnel(model, trials=5000, seed=seed).p_hit(target) == p_hit
     plan = plan_for_confidence(
@@ -180,16 +180,37 @@ def sample():
 
 def test_sample_channel_mix_scenario_changes_p_hit(sample):
     # the sample's shift_to_events moves a tenth of the leads from paid social to events,
-    # which convert about four times as often with bigger deals
+    # which convert several times as often with bigger deals: on the base plan's leads the
+    # odds rise, and the scenario's own plan needs fewer leads
+    from alignlib.planning import build_plan
     from alignlib.simulation import CommonRandomNumbers
 
+    scenario = sample.with_scenario("shift_to_events")
     base = model_from_params(sample)
-    moved = model_from_params(sample.with_scenario("shift_to_events"))
+    moved = model_from_params(scenario, leads=int(base.leads.mean))
     assert {ch.name: ch.share for ch in moved.channels}["events"] == pytest.approx(0.2)
-    assert moved.leads == base.leads  # same leads, another mix
+    assert base.leads.mean == build_plan(sample).funnel.leads
+    assert model_from_params(scenario).leads.mean == build_plan(scenario).funnel.leads
+    assert model_from_params(scenario).leads.mean < base.leads.mean
     target = sample.target.bookings
-    p = [CommonRandomNumbers.draw(m, 20_000, 5).p_hit(target, m.leads.mean) for m in (base, moved)]
+    p = [
+        CommonRandomNumbers.draw(m, 20_000, 5).p_hit(target, base.leads.mean) for m in (base, moved)
+    ]
     assert p[1] > p[0] + 0.05
+
+
+def test_what_if_moves_keep_how_channels_differ(sample):
+    from alignlib.simulation import DealSize
+
+    model = model_from_params(sample)
+    rate = model.rates[1]
+    moved = model.with_rates({rate.stage: rate.point * 1.1}).with_deal_size(
+        DealSize(model.deal_size.mean * 0.9, model.deal_size.spread * 0.9)
+    )
+    for before, after in zip(model.channels, moved.channels, strict=True):
+        assert after.rates[1].fixed == pytest.approx(min(1.0, before.rates[1].point * 1.1))
+        assert after.rates[0] == before.rates[0]
+        assert after.deal_size.mean == pytest.approx(before.deal_size.mean * 0.9)
 
 
 def test_history_volume_is_the_actuals_variation_beyond_poisson(sample):
