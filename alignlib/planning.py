@@ -21,6 +21,7 @@ from alignlib.targets import MONTH_DAYS, Seasonality, learned_growth, seasonalit
 
 if TYPE_CHECKING:
     from alignlib.actuals_history import ActualsHistory
+    from alignlib.capacity import HourlyCapacity
     from alignlib.channel_funnels import ChannelFunnel, ChannelRate
     from alignlib.params import QuarterParams
 
@@ -499,6 +500,8 @@ class CapacityCheck:
     peak_handoffs_per_month: float
     followup_capacity_per_month: float
     sla_hours: float
+    #: The hourly SLA check (Erlang C; :mod:`alignlib.capacity`), None without an ``sla``.
+    hourly: HourlyCapacity | None = None
 
     @property
     def reps_short(self) -> int:
@@ -547,6 +550,7 @@ class CapacityCheck:
             "sla_hours": self.sla_hours,
             "exceeds_followup_capacity": self.exceeds_followup_capacity,
             "messages": self.messages,
+            "hourly": None if self.hourly is None else self.hourly.to_dict(),
         }
 
 
@@ -1100,8 +1104,12 @@ def capacity_check(params: QuarterParams, monthly: pd.DataFrame) -> CapacityChec
     -------
     CapacityCheck or None
         None when the parameters have no ``capacity`` section. Without an ``sla``
-        section the follow-up check reads the SLA hours as NaN (no SLA to miss).
+        section the follow-up check reads the SLA hours as NaN (no SLA to miss). Its
+        ``hourly`` is the hourly SLA check of the busiest month's hand-offs
+        (:func:`alignlib.capacity.hourly_capacity_for`; None without an ``sla``).
     """
+    from alignlib.capacity import hourly_capacity_for
+
     cap = params.capacity
     if cap is None:
         return None
@@ -1117,6 +1125,7 @@ def capacity_check(params: QuarterParams, monthly: pd.DataFrame) -> CapacityChec
         * cap.responses_per_rep_per_day
         * cap.working_days_per_month,
         sla_hours=params.sla.lead_response_hours if params.sla is not None else float("nan"),
+        hourly=hourly_capacity_for(params, peak_handoffs),
     )
 
 
