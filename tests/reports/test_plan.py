@@ -50,6 +50,7 @@ def test_scenarios_show_the_risk_of_not_re_planning(params) -> None:
     for name in ("stretch", "conservative"):
         assert table.loc[name, "p_hit_base_plan"] < table.loc[name, "p_hit"] - 0.1
         assert table.loc[name, "leads"] > table.loc["base", "leads"]
-    # A change of channel mix moves cost, not volume or odds.
-    assert table.loc["shift_to_events", "leads"] == table.loc["base", "leads"]
+    # Channels convert differently (issue 12): moving share from paid social into events,
+    # which book more per lead, needs fewer leads, at a higher cost per lead.
+    assert table.loc["shift_to_events", "leads"] < table.loc["base", "leads"]
     assert table.loc["shift_to_events", "budget"] > table.loc["base", "budget"]
