@@ -205,6 +205,14 @@ if plan.capacity is not None:
             plan.capacity.messages, none_message="Sales has the capacity to work this plan."
         )
     )
+if plan.capacity is not None and plan.capacity.hourly is not None:
+    # Beside the monthly totals: can sales answer within the SLA hour by hour (Erlang C)?
+    show(display.note(plan.capacity.hourly.message))
+    show(
+        display.table(
+            reports.hourly_capacity_table(plan), caption="Response SLA hour by hour", formats={}
+        )
+    )
 reports.optional_note(omitted.get("capacity"))
 
 # %% [markdown]

@@ -508,3 +508,60 @@ def actuals_view(params: QuarterParams, plan: QuarterPlan) -> ActualsView:
         sla_tables=tuple(sla_tables),
         sla_notes=tuple(sla_notes),
     )
+
+
+def hourly_capacity_table(plan: QuarterPlan) -> pd.DataFrame:
+    """The hourly SLA check beside the monthly one, for reading (empty without it).
+
+    Parameters
+    ----------
+    plan : QuarterPlan
+        The plan; its ``capacity.hourly`` (:mod:`alignlib.capacity`) is shown.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per figure (``value`` as text); empty without a capacity or an sla section.
+    """
+    cap = plan.capacity
+    h = cap.hourly if cap is not None else None
+    if cap is None or h is None:
+        return pd.DataFrame(columns=["value"])
+    label = stage_label(cap.handoff_stage)
+    rows = [
+        (f"{label}s in the busiest month", count(h.handoffs_per_month)),
+        ("Monthly follow-up capacity (the monthly check)", count(cap.followup_capacity_per_month)),
+        ("Working hours", h.working_week),
+        (
+            "Arrivals an hour: average, busiest hour",
+            f"{h.arrivals_per_hour_average:.1f}, {h.arrivals_per_hour_peak:.1f} ({h.peak_hour})",
+        ),
+        (
+            "Reps answering, answers an hour each",
+            f"{h.responders}, {h.service_rate:g} (utilisation {pct(h.utilisation)})",
+        ),
+        (
+            f"Wait over {h.sla_hours:g} h at the busiest hour (Erlang C)",
+            pct(h.wait_exceeds_peak, 1),
+        ),
+        ("Arriving outside working hours", pct(h.out_of_hours_share)),
+        (
+            f"Arriving {h.sla_hours:g} h or more before the next working hour",
+            pct(h.out_of_hours_breach_share),
+        ),
+        (
+            "Predicted compliance (target)",
+            f"{pct(h.predicted_compliance)} ({pct(h.compliance_target)})",
+        ),
+        (
+            "Reps needed for the target",
+            count(h.reps_needed)
+            if h.reps_needed is not None
+            else f"none reach it (at most {pct(h.best_compliance)})",
+        ),
+    ]
+    if h.responses_out_of_hours_share is not None:
+        rows.append(
+            ("First responses logged outside working hours", pct(h.responses_out_of_hours_share))
+        )
+    return pd.DataFrame(rows, columns=["figure", "value"]).set_index("figure")

@@ -54,3 +54,19 @@ def test_scenarios_show_the_risk_of_not_re_planning(params) -> None:
     # which book more per lead, needs fewer leads, at a higher cost per lead.
     assert table.loc["shift_to_events", "leads"] < table.loc["base", "leads"]
     assert table.loc["shift_to_events", "budget"] > table.loc["base", "budget"]
+
+
+def test_hourly_capacity_beside_the_monthly_check(params, plan) -> None:
+    # Issue 12: the monthly totals read fine; the hourly SLA check does not.
+    cap = plan.capacity
+    assert cap is not None and not cap.exceeds_followup_capacity
+    h = cap.hourly
+    assert h is not None and h.below_target and h.responders == params.capacity.reps
+    assert h.handoffs_per_month == cap.peak_handoffs_per_month
+    table = reports.hourly_capacity_table(plan)
+    assert table.loc["Predicted compliance (target)", "value"].endswith("(90%)")
+    assert cap.to_dict()["hourly"]["predicted_compliance"] == h.predicted_compliance
+    # Without an sla section there is no hourly check, and no table.
+    no_sla = build_plan(params.model_copy(update={"sla": None}))
+    assert no_sla.capacity is not None and no_sla.capacity.hourly is None
+    assert reports.hourly_capacity_table(no_sla).empty
