@@ -28,6 +28,12 @@ from alignlib.reports.experiment import (
     quarter_monthly_volume,
     show_experiment,
 )
+from alignlib.reports.forecast import (
+    BacktestView,
+    LandingView,
+    backtest_view,
+    landing_view,
+)
 from alignlib.reports.plan import (
     ActualsView,
     actuals_view,
@@ -67,9 +73,12 @@ from alignlib.reports.trend import (
 
 __all__ = [
     "ActualsView",
+    "BacktestView",
+    "LandingView",
     "TrendData",
     "actuals_view",
     "as_frame",
+    "backtest_view",
     "channel_table",
     "channel_trend_table",
     "cohort_table",
@@ -88,6 +97,7 @@ __all__ = [
     "growth_table",
     "handoff_stage",
     "hourly_capacity_table",
+    "landing_view",
     "learned_note",
     "load_report_params",
     "monthly_table",
