@@ -78,34 +78,55 @@ def km_quantile(times: np.ndarray, answered: np.ndarray, q: float) -> float:
     float
         The quantile in hours, or NaN.
     """
-    n = len(times)
+    order = np.lexsort((~answered, times))  # ascending time, answers first at a tie
+    return float(_km_sorted(times[order], answered[order], (q,))[0])
+
+
+def _km_sorted(t: np.ndarray, event: np.ndarray, qs: tuple[float, ...]) -> np.ndarray:
+    """:func:`km_quantile` for each of ``qs``, on times already in its order."""
+    n = len(t)
+    out = np.full(len(qs), np.nan)
     if n == 0:
-        return float("nan")
-    # Ascending time, answers before censorings at a tie.
-    order = np.lexsort((~answered, times))
-    t = times[order]
-    event = answered[order]
+        return out
     # One factor per row, (1 - 1/at_risk) for an answer: their product over a tie is
     # the Kaplan-Meier factor (1 - d/n) of that time.
     at_risk = n - np.arange(n)
     surv = np.cumprod(np.where(event, 1.0 - 1.0 / at_risk, 1.0))
-    # The tolerance keeps S == 1 - q (e.g. 9 of 10 answered) from reading as below it.
-    below = np.flatnonzero(event & (surv < 1 - q - 1e-9))
-    return float(t[below[0]]) if len(below) else float("nan")
+    for j, q in enumerate(qs):
+        # The tolerance keeps S == 1 - q (e.g. 9 of 10 answered) from reading as below it.
+        below = np.flatnonzero(event & (surv < 1 - q - 1e-9))
+        if len(below):
+            out[j] = t[below[0]]
+    return out
 
 
 def _group_km_quantiles(
-    codes: np.ndarray, times: np.ndarray, answered: np.ndarray, k: int, qs: tuple[float, ...]
+    codes: np.ndarray,
+    times: np.ndarray,
+    answered: np.ndarray,
+    k: int,
+    qs: tuple[float, ...],
+    by_time: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Per group 0..k-1, the Kaplan-Meier quantiles ``qs`` (:func:`km_quantile`); NaN if empty."""
+    """Per group 0..k-1, the Kaplan-Meier quantiles ``qs`` (:func:`km_quantile`); NaN if empty.
+
+    ``by_time`` (``np.lexsort((~answered, times))``) can be passed when several
+    groupings share the times.
+    """
     out = np.full((k, len(qs)), np.nan)
     if not len(codes):
         return out
-    order = np.argsort(codes, kind="stable")
-    bounds = np.flatnonzero(np.diff(codes[order])) + 1
-    for rows in np.split(order, bounds):
-        g = int(codes[rows[0]])
-        out[g] = [km_quantile(times[rows], answered[rows], q) for q in qs]
+    if by_time is None:
+        by_time = np.lexsort((~answered, times))
+    group_codes = codes[by_time]
+    if k < np.iinfo(np.int16).max:
+        group_codes = group_codes.astype(np.int16)  # radix sort
+    # Stable: within each group the rows stay in km_quantile's order.
+    order = by_time[np.argsort(group_codes, kind="stable")]
+    t, event, g = times[order], answered[order], codes[order]
+    bounds = np.flatnonzero(np.diff(g)) + 1
+    for lo, hi in zip(np.r_[0, bounds], np.r_[bounds, len(g)], strict=True):
+        out[g[lo]] = _km_sorted(t[lo:hi], event[lo:hi], qs)
     return out
 
 
@@ -274,6 +295,7 @@ def sla(
     hours_order = np.argsort(eligible_hours)  # ascending, NaN last; shared by every grouping
     eligible_survival = survival_hours[rows]
     eligible_answered = ~np.isnan(eligible_hours)
+    survival_order = np.lexsort((~eligible_answered, eligible_survival))  # shared, as hours_order
 
     def agg(keys: str | None) -> pd.DataFrame:
         if keys:
@@ -291,13 +313,14 @@ def sla(
         size = np.bincount(codes_v, minlength=k)
         present = np.flatnonzero(size)
         responded, median, p90 = _group_median_quantile(codes_v, hours_v, k, 0.9, order)
-        km = _group_km_quantiles(
-            codes_v,
-            eligible_survival if valid.all() else eligible_survival[valid],
-            eligible_answered if valid.all() else eligible_answered[valid],
-            k,
-            (0.5, 0.9),
-        )
+        if valid.all():
+            km = _group_km_quantiles(
+                codes, eligible_survival, eligible_answered, k, (0.5, 0.9), survival_order
+            )
+        else:
+            km = _group_km_quantiles(
+                codes_v, eligible_survival[valid], eligible_answered[valid], k, (0.5, 0.9)
+            )
         set_codes = codes[flag_rows]
         keep = set_codes >= 0
         nf = len(flags)

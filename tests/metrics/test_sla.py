@@ -131,6 +131,10 @@ def test_group_km_quantiles_equal_one_group_at_a_time():
             km_quantile(times[rows], answered[rows], 0.9),
         ]
     assert np.isnan(out[3]).all()
+    shared = np.lexsort((~answered, times))  # the order several groupings share
+    np.testing.assert_array_equal(
+        _group_km_quantiles(codes, times, answered, 5, (0.5, 0.9), shared), out
+    )
 
 
 def test_sla_percentiles_count_the_unanswered_by_an_independent_calculation(table):
