@@ -235,7 +235,7 @@ def write_sqlalchemy(tables: Mapping[tuple[str, str], pd.DataFrame], url: str) -
 
     from alignlib.crm.sql import _clean, expand_env, masked
 
-    url_obj = sa.engine.make_url(expand_env(url, params_path="--into", key="--into"))
+    url_obj = sa.engine.make_url(expand_env(url, params_path="--into", key=""))
     if url_obj.drivername == "postgresql":
         url_obj = url_obj.set(drivername="postgresql+psycopg")
     engine = sa.create_engine(url_obj, poolclass=sa.pool.NullPool, hide_parameters=True)
@@ -298,8 +298,10 @@ def load_sample(folder: str | Path, into: str | Path) -> list[LoadedTable]:
     list of LoadedTable
         What was written, table by table.
     """
+    from alignlib.crm.sql import expand_env
+
+    target = expand_env(str(into), params_path="--into", key="")
     tables = sample_tables(folder)
-    target = str(into)
     if target.startswith("duckdb:///"):
         target = target.removeprefix("duckdb:///")
     if "://" in target:

@@ -54,7 +54,7 @@ def expand_env(value: str, *, params_path: str | Path, key: str = f"{KEY}.url") 
     params_path : str or Path
         The parameters file (for the message).
     key : str
-        The key the value is under (for the message).
+        The key the value is under (for the message; "" when ``params_path`` says it).
 
     Returns
     -------
@@ -70,7 +70,8 @@ def expand_env(value: str, *, params_path: str | Path, key: str = f"{KEY}.url") 
         name = m.group(1)
         got = os.environ.get(name)
         if got is None or not got.strip():
-            raise DataError(params_path, f"{key}: environment variable {name} is not set")
+            where = f"{key}: " if key else ""
+            raise DataError(params_path, f"{where}environment variable {name} is not set")
         return got
 
     return _VAR.sub(one, value)

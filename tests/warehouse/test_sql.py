@@ -185,3 +185,18 @@ def test_the_cli_loads_the_sample_into_duckdb(tmp_path, capsys):
     con = duckdb.connect(str(out), read_only=True)
     assert con.execute("SELECT count(*) FROM hubspot.contact").fetchone()[0] == 52296
     con.close()
+
+
+def test_the_cli_expands_a_variable_and_masks_a_password(tmp_path, monkeypatch, capsys):
+    from alignlib.cli import main
+
+    sample = str(PARAMS_DIR.parent / "data" / "sample")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("CRM_NOT_SET", raising=False)
+    assert main(["warehouse", "load", sample, "--into", "${CRM_NOT_SET}"]) == 2
+    assert "environment variable CRM_NOT_SET is not set" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
+    monkeypatch.setenv("CRM_URL", "postgresql://u:hunter2secret@127.0.0.1:1/x")
+    assert main(["warehouse", "load", sample, "--into", "${CRM_URL}"]) == 2
+    err = capsys.readouterr().err
+    assert "could not write" in err and "u:***@127.0.0.1" in err and "hunter2secret" not in err
