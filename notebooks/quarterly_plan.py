@@ -28,10 +28,12 @@ from IPython.display import display as show
 
 from alignlib import batch, display, reports
 from alignlib import simulation as sim
+from alignlib.charts import forecast as forecast_charts
 from alignlib.charts import plan as charts
 from alignlib.charts import simulation as sim_charts
 from alignlib.format import count
 from alignlib.planning import build_plan
+from alignlib.reports import forecast as forecast_report
 from alignlib.reports import mix as mix_report
 
 # %% tags=["parameters"]
@@ -291,6 +293,48 @@ for figure in actuals.figures:
     display.show(figure)
 for caption, frame in actuals.tables:
     show(display.table(frame, caption=caption, currency=plan.currency))
+
+# %% [markdown]
+# ## Where we will land
+#
+# Inside the quarter, the question is where it will land: what is already booked, plus
+# what the open deals will bring (each by its stage and the days it has spent there, at the
+# odds deals like it have had of winning before the quarter ends), plus what leads not yet
+# created will still close in time.
+
+# %%
+landing = reports.landing_view(params, trials=trials, seed=seed)
+reports.optional_note(landing.message)
+
+# %%
+if landing.shown:
+    show(display.note(forecast_report.landing_sentence(landing.forecast, plan.currency)))
+    display.show(forecast_charts.landing_chart(landing.forecast, plan.currency))
+    show(
+        display.table(
+            forecast_report.landing_parts_table(landing.forecast),
+            caption="Booked, open pipeline and not yet created (the parts' medians need not add up)",
+            formats=dict.fromkeys(forecast_report.PARTS_LABELS, "money"),
+            labels=forecast_report.PARTS_LABELS,
+            currency=plan.currency,
+        )
+    )
+    deals = forecast_report.landing_deals_table(landing.forecast, landing.stage_labels)
+    if len(deals):
+        show(
+            display.table(
+                deals,
+                index=False,
+                caption=(
+                    "The open deals that matter most: amount x chance to win by "
+                    f"{landing.forecast.quarter_end:%d %b} (CRM ids only)"
+                ),
+                formats=forecast_report.DEALS_FORMATS,
+                labels=forecast_report.DEALS_LABELS,
+                currency=plan.currency,
+            )
+        )
+    show(display.note(forecast_report.landing_method(landing)))
 
 # %% [markdown]
 # ## Service levels (SLA)

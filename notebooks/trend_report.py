@@ -24,10 +24,13 @@
 from IPython.display import display as show
 
 from alignlib import batch, display, reports
+from alignlib.charts import forecast as forecast_charts
 from alignlib.charts import trends as charts
+from alignlib.reports import forecast as forecast_report
 
 # %% tags=["parameters"]
 params_path: str = "../params/2026Q4.yaml"  # parameters file naming the CRM export (actuals)
+trials: int = 4_000  # Monte Carlo trials per past forecast in the backtest (at most 4,000)
 
 # %%
 params = reports.load_report_params(params_path)
@@ -190,3 +193,57 @@ if td.shows("forecast"):
             reports.forecast_table(td), caption=f"Forecast for {td.next_quarter}", formats={}
         )
     )
+
+# %% [markdown]
+# ## How good have our forecasts been
+#
+# Every past quarter with enough history before it is forecast again from what the export
+# held at the time, as this workbook would have forecast it then, and set against what was
+# actually booked. If our 80% ranges are honest, about 8 in 10 quarters land inside them.
+
+# %%
+backtest = reports.backtest_view(params, td.ingest, trials=trials)
+reports.optional_note(backtest.message)
+
+# %%
+if backtest.shown:
+    for sentence in forecast_report.backtest_summary(backtest):
+        show(display.note(sentence))
+    show(
+        display.flags(
+            forecast_report.backtest_warnings(backtest),
+            none_message="At every forecast point, the ranges held about as often as they "
+            "claim and the median did not lean.",
+        )
+    )
+    display.show(
+        forecast_charts.backtest_chart(
+            backtest.backtest.rows, backtest.backtest.points, params.currency
+        )
+    )
+    by_quarter = forecast_report.backtest_quarter_table(backtest)
+    show(
+        display.table(
+            by_quarter,
+            caption="Each past quarter: what was booked, and each forecast's median and 80% range",
+            formats={"actual": "money"},
+            labels={"actual": "Booked"},
+            highlight=dict.fromkeys(by_quarter.columns[1:], forecast_report.is_outside),
+            currency=params.currency,
+        )
+    )
+
+# %%
+if backtest.shown:
+    show(display.note(forecast_report.PIT_EXPLAINED))
+    display.show(forecast_charts.pit_chart(backtest.backtest.rows, backtest.backtest.points))
+    show(
+        display.table(
+            forecast_report.backtest_scores_table(backtest),
+            caption="How each forecast point did over the past quarters",
+            formats=forecast_report.SCORES_FORMATS,
+            labels=forecast_report.SCORES_LABELS,
+            currency=params.currency,
+        )
+    )
+    show(display.note(forecast_report.backtest_method(backtest)))

@@ -278,6 +278,25 @@ def landing_deals_table(
     )[cols]
 
 
+#: Formats and headers of :func:`landing_deals_table` for readers.
+DEALS_FORMATS = {
+    "deal": "text",
+    "stage": "text",
+    "days_in_stage": "count",
+    "amount": "money",
+    "amount_from": "text",
+    "win_chance": "pct",
+    "expected": "money",
+}
+DEALS_LABELS = {
+    "deal": "Deal (CRM id)",
+    "days_in_stage": "Days in stage",
+    "amount_from": "Amount from",
+    "win_chance": "Chance to win this quarter",
+    "expected": "Expected bookings",
+}
+
+
 # -- How good have our forecasts been (trend report) ----------------------------------------
 
 
@@ -524,6 +543,30 @@ def _range_text(row: Any, currency: str) -> str:
     return text if bool(row.inside_80) else text + " outside"
 
 
+def is_outside(cell: Any) -> bool:
+    """Whether a cell of :func:`backtest_quarter_table` marks an actual outside the 80% range.
+
+    Parameters
+    ----------
+    cell : Any
+        A cell.
+
+    Returns
+    -------
+    bool
+    """
+    return str(cell).endswith(" outside")
+
+
+#: What the PIT chart shows, for readers.
+PIT_EXPLAINED = (
+    "Where the actual fell inside each forecast: honest ranges put the actual anywhere in "
+    "them equally often, so the bars stay near the dashed line. Bars piled at both edges "
+    "mean ranges too narrow; in the middle, too wide; on the left, forecasts too high; on "
+    "the right, too low."
+)
+
+
 def backtest_quarter_table(view: BacktestView) -> pd.DataFrame:
     """One row per past quarter: what was booked, and each forecast's median and 80% range.
 
@@ -605,8 +648,11 @@ SCORES_LABELS = {
 
 __all__ = [
     "BACKTEST_TRIALS",
+    "DEALS_FORMATS",
+    "DEALS_LABELS",
     "LANDING_TRIALS",
     "MIN_BACKTEST_QUARTERS",
+    "PIT_EXPLAINED",
     "PARTS_LABELS",
     "SCORES_FORMATS",
     "SCORES_LABELS",
@@ -618,6 +664,7 @@ __all__ = [
     "backtest_summary",
     "backtest_view",
     "backtest_warnings",
+    "is_outside",
     "landing_deals_table",
     "landing_method",
     "landing_parts_table",
