@@ -146,7 +146,6 @@ def run(args: argparse.Namespace) -> int:
         confidence=confidence,
         trials=plan_trials,
         seed=seed,
-        point_rates=list(params.rate_inputs),
         memory_gb=args.memory_gb,
     )
     sens = sensitivity(

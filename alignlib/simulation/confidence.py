@@ -29,12 +29,31 @@ from alignlib.simulation.model import (
 def _point_plan(
     target: float, model: FunnelModel, point_rates: Sequence[Any] | None
 ) -> tuple[dict[str, float], list[Any]]:
-    """The reverse funnel's required volume per stage at point rates (exact fractions)."""
+    """The reverse funnel's required volume per stage at point rates (exact fractions).
+
+    With channels (and no ``point_rates``) the mix's reverse funnel: each channel at its
+    own point rates and deal size, as the plan does.
+    """
+    from alignlib.planning import ChannelInput, mixed_reverse_funnel, reverse_funnel
+
+    if model.channels and point_rates is None:
+        mixed = mixed_reverse_funnel(
+            target,
+            model.stages,
+            [
+                ChannelInput(
+                    share=ch.share,
+                    rates=[r.exact_point for r in ch.rates],
+                    deal_size=ch.deal_size.mean,
+                )
+                for ch in model.channels
+            ],
+        )
+        volumes = dict(zip(model.stages, (float(x) for x in mixed.required), strict=True))
+        return volumes, list(mixed.rates)
     rates = list(point_rates) if point_rates is not None else [r.exact_point for r in model.rates]
     if len(rates) != len(model.rates):
         raise InputError(f"point_rates: {len(rates)} rates for {len(model.rates)} transitions")
-    from alignlib.planning import reverse_funnel
-
     plan = reverse_funnel(target, model.deal_size.mean, model.stages, rates)
     return dict(zip(model.stages, (float(x) for x in plan.required), strict=True)), rates
 
@@ -170,7 +189,8 @@ def plan_for_confidence(
         As in :func:`simulate_funnel`.
     point_rates : sequence, optional
         Rates for the point-estimate plan: numbers, ``Fraction`` or ``(converted, total)``
-        counts, kept exact (default: the rate, or exactly converted / total).
+        counts, kept exact (default: the rate, or exactly converted / total; with channels,
+        each channel's own, mixed as the plan mixes them).
     max_leads : int
         Give up above this volume.
     memory_gb : float, optional

@@ -387,7 +387,7 @@ def plan_from_params(
     seed: int | None = None,
     leads: int | LeadVolume | None = None,
 ) -> ConfidencePlan:
-    """:func:`plan_for_confidence` for a quarter's target and funnel (point plan at ``params.rates``).
+    """:func:`plan_for_confidence` for a quarter's target and funnel (point plan as the plan's).
 
     Parameters
     ----------
@@ -413,7 +413,6 @@ def plan_from_params(
         confidence=params.simulation.confidence if confidence is None else confidence,
         trials=params.simulation.trials if trials is None else trials,
         seed=params.simulation.seed if seed is None else seed,
-        point_rates=list(params.rate_inputs),
     )
 
 

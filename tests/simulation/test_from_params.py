@@ -192,6 +192,8 @@ def test_sample_channel_mix_scenario_changes_p_hit(sample):
     assert base.leads.mean == build_plan(sample).funnel.leads
     assert model_from_params(scenario).leads.mean == build_plan(scenario).funnel.leads
     assert model_from_params(scenario).leads.mean < base.leads.mean
+    # the confidence plan's point plan is the plan's, channel by channel
+    assert plan_from_params(sample, trials=2000).point_leads == build_plan(sample).funnel.leads
     target = sample.target.bookings
     p = [
         CommonRandomNumbers.draw(m, 20_000, 5).p_hit(target, base.leads.mean) for m in (base, moved)
