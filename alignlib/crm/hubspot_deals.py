@@ -182,8 +182,8 @@ def load_hubspot_deals(
         is missing.
     """
     path = Path(path)
-    options = options or ReadOptions()
-    as_of = as_of if as_of is not None else options.as_of
+    options = (options or ReadOptions()).with_as_of(as_of)
+    as_of = options.as_of
     check_stages(stage_names)
     raw = read_raw(path, options) if raw is None else raw
     overrides = dict(columns or {})
