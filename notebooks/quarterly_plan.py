@@ -35,6 +35,7 @@ from alignlib.format import count
 from alignlib.planning import build_plan
 from alignlib.reports import forecast as forecast_report
 from alignlib.reports import mix as mix_report
+from alignlib.whatif import whatif_panel
 
 # %% tags=["parameters"]
 params_path: str = "../params/2026Q4.yaml"  # parameters file (relative to notebooks/ or params/)
@@ -379,9 +380,28 @@ display.table(
 # %% [markdown]
 # ## What if?
 #
-# In JupyterLab, move the sliders to change the target, each stage's conversion rate, the
-# deal size or the lead volume: the plan and the chance of hitting the target update. In
-# the shared report, the table shows each input moved by 10%, one at a time.
+# In JupyterLab (or the app, `make whatif`), move the levers: the target, the deal size,
+# each stage's rate and lag, the lead volume, the channel mix and the response SLA. The plan,
+# the budget and the chance of hitting the target update; the panel starts at this report's
+# headline chance. "Save as scenario" writes the levers you moved into the parameters file.
+# In the shared report, the plan as it stands and each input moved by 10%, one at a time.
 
 # %%
-reports.whatif_view(params, interactive=interactive, trials=max(trials // 4, 1_000), seed=seed)
+whatif_static = (
+    ""
+    if interactive
+    else reports.whatif_view(
+        params, interactive=False, trials=max(trials // 4, 1_000), seed=seed
+    ).to_html()
+)
+show(
+    whatif_panel(
+        params,
+        trials=trials,
+        seed=seed,
+        base_result=result,
+        params_path=None if scenario else params.source_path,
+        table_html=whatif_static,
+        live=interactive,
+    )
+)

@@ -1,0 +1,222 @@
+"""Save what-if levers as a scenario in the parameters file, keeping its comments and layout.
+
+The file is edited round-trip (ruamel.yaml): only ``scenarios.<name>`` changes. The would-be
+file is loaded with :func:`~alignlib.params.load_params` from a temporary copy next to the
+original (so relative data paths resolve) before the original is replaced atomically.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from alignlib.errors import InputError
+from alignlib.files import atomic_write_text
+
+if TYPE_CHECKING:
+    from alignlib.params import QuarterParams
+    from alignlib.whatif.engine import Levers
+
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
+LEADS_NOT_SAVED = (
+    "the lead volume is not a parameters key: the scenario plans the leads its target needs"
+)
+
+
+def overrides_from_levers(params: QuarterParams, levers: Levers) -> tuple[dict[str, Any], str]:
+    """The levers moved from the parameters' values, as ``scenarios.<name>.overrides``.
+
+    Parameters
+    ----------
+    params : QuarterParams
+        The base parameters.
+    levers : Levers
+        The panel's state.
+
+    Returns
+    -------
+    overrides : dict
+        Only what moved: ``target.bookings``, ``deal_size`` (mean, and the spread in
+        proportion), ``conversion_rates.<stage>``, ``lag_days.<stage>``,
+        ``channels.<name>.share`` (normalised, summing to 1 with the others) and
+        ``sla.lead_response_hours``.
+    skipped : str
+        What could not be saved, and why ("" when everything was).
+    """
+    from alignlib.whatif.engine import Levers
+
+    base = Levers.base(params)
+    out: dict[str, Any] = {}
+    if levers.target != base.target:
+        out["target"] = {"bookings": round(levers.target)}
+    if levers.deal_size != base.deal_size:
+        deal: dict[str, Any] = {"mean": round(levers.deal_size)}
+        if params.deal_size.spread > 0:
+            deal["spread"] = round(params.deal_size.spread * levers.deal_size / base.deal_size)
+        out["deal_size"] = deal
+    names = params.stage_names
+    rates = {
+        names[i]: round(r, 4)
+        for i, (r, b) in enumerate(zip(levers.rates, base.rates, strict=True))
+        if r != b
+    }
+    if rates:
+        out["conversion_rates"] = rates
+    if levers.lags != base.lags:
+        lags = params.lags
+        out["lag_days"] = {
+            names[i]: {"typical": round(v, 2), "spread": lags[i].spread}
+            for i, (v, b) in enumerate(zip(levers.lags, base.lags, strict=True))
+            if v != b
+        }
+    shares = _shares(params, levers, base)
+    if shares:
+        out["channels"] = {name: {"share": s} for name, s in shares.items()}
+    if levers.sla_hours is not None and levers.sla_hours != base.sla_hours:
+        out["sla"] = {"lead_response_hours": round(levers.sla_hours, 2)}
+    return out, (LEADS_NOT_SAVED if levers.leads is not None else "")
+
+
+def _shares(params: QuarterParams, levers: Levers, base: Levers) -> dict[str, float]:
+    """Channels whose normalised share moved, rounded to 4 decimals and summing to 1."""
+    if not levers.shares:
+        return {}
+    new = levers.normalised_shares
+    names = list(params.channels)
+    rounded = {n: round(s, 4) for n, s in zip(names, new, strict=True)}
+    moved = [n for n, s, b in zip(names, new, base.shares, strict=True) if abs(s - b) > 1e-9]
+    if not moved:
+        return {}
+    # the unmoved keep their file values; the rounding's residue goes to the largest moved
+    for n, b in zip(names, base.shares, strict=True):
+        if n not in moved:
+            rounded[n] = b
+    residue = 1.0 - sum(rounded.values())
+    largest = max(moved, key=lambda n: rounded[n])
+    rounded[largest] = round(rounded[largest] + residue, 6)
+    return {n: rounded[n] for n in moved}
+
+
+def _yaml() -> Any:
+    from ruamel.yaml import YAML
+
+    yaml = YAML()  # round trip: comments, key order, flow maps and quotes kept
+    yaml.preserve_quotes = True
+    yaml.width = 4096  # never re-wrap a long line
+    yaml.indent(mapping=2, sequence=4, offset=2)
+    return yaml
+
+
+def _commented(value: Any) -> Any:
+    """Plain dicts as ruamel maps; a map of scalars in flow style (``{mql: 0.5}``)."""
+    from ruamel.yaml.comments import CommentedMap
+
+    if not isinstance(value, Mapping):
+        return value
+    out = CommentedMap()
+    for key, item in value.items():
+        out[str(key)] = _commented(item)
+    if all(not isinstance(v, Mapping) for v in value.values()):
+        out.fa.set_flow_style()
+    return out
+
+
+def scenario_yaml(text: str, name: str, overrides: Mapping[str, Any], description: str) -> str:
+    """``text`` (a parameters file) with ``scenarios.<name>`` set, everything else as it was.
+
+    Parameters
+    ----------
+    text : str
+        The file's YAML.
+    name : str
+        Scenario name (replaced when it exists).
+    overrides : mapping
+        Its overrides.
+    description : str
+        What it assumes, in a sentence.
+
+    Returns
+    -------
+    str
+    """
+    from ruamel.yaml.comments import CommentedMap
+
+    yaml = _yaml()
+    data = yaml.load(text)
+    if not isinstance(data, CommentedMap):
+        raise InputError("the parameters file is not a YAML mapping")
+    scenarios = data.get("scenarios")
+    if not isinstance(scenarios, CommentedMap):
+        scenarios = CommentedMap()
+        data["scenarios"] = scenarios
+    entry = CommentedMap()
+    entry["description"] = description
+    entry["overrides"] = _commented(dict(overrides))
+    scenarios[name] = entry
+    buffer = io.StringIO()
+    yaml.dump(data, buffer)
+    return buffer.getvalue()
+
+
+def save_scenario(
+    params_path: str | Path,
+    name: str,
+    overrides: Mapping[str, Any],
+    description: str = "",
+) -> Path:
+    """Write ``scenarios.<name>`` (a description and overrides) into a parameters file.
+
+    Comments and layout are kept (round-trip YAML); a scenario of that name is replaced.
+    The new file is validated first: :func:`~alignlib.params.load_params` on a temporary
+    copy in the same folder, and the scenario applied; only then is the file replaced,
+    atomically. ``alignlib plan --scenario <name>`` and the next ``alignlib run`` show it.
+
+    Parameters
+    ----------
+    params_path : str or Path
+        The parameters file.
+    name : str
+        Scenario name: letters, digits, ``_`` and ``-`` (it names a CLI argument and
+        pages).
+    overrides : mapping
+        Keys of the parameters file and their new values, e.g.
+        ``{"target": {"bookings": 2_600_000}}`` (see :func:`overrides_from_levers`).
+    description : str
+        What the scenario assumes, in a sentence.
+
+    Returns
+    -------
+    Path
+        ``params_path``.
+
+    Raises
+    ------
+    InputError
+        A bad name, or no overrides.
+    ParamsError
+        The file with this scenario does not validate (nothing is written).
+    """
+    from alignlib.params import load_params
+
+    path = Path(params_path)
+    if not _NAME.match(name or ""):
+        raise InputError(
+            f"scenario name {name!r}: use letters, digits, '_' and '-' (up to 64, no spaces)"
+        )
+    if not overrides:
+        raise InputError("nothing to save: no lever moved from the plan")
+    text = path.read_text(encoding="utf-8")
+    new = scenario_yaml(text, name, overrides, description)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=path.suffix, dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            fh.write(new)
+        load_params(tmp).with_scenario(name)
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+    return atomic_write_text(path, new)
