@@ -10,9 +10,11 @@ PARAMS ?= $(filter-out %-warehouse.yaml,$(sort $(wildcard params/$(QUARTER)*.yam
 # Where params/*-warehouse.yaml read the DuckDB file (../outputs/crm.duckdb from params/).
 WAREHOUSE := outputs/crm.duckdb
 OUT    ?= outputs
+# `make whatif`: the what-if panel as a web page (Voila) on 127.0.0.1:$(PORT)
+PORT   ?= 8866
 
 .DEFAULT_GOAL := help
-.PHONY: help setup report weekly warehouse test test-fast lint format benchmark sample clean
+.PHONY: help setup report weekly warehouse whatif test test-fast lint format benchmark sample clean
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'
@@ -35,6 +37,9 @@ warehouse: $(STAMP) ## Write the sample into a DuckDB file (outputs/crm.duckdb) 
 
 weekly: $(STAMP) ## Render the weekly scorecard of each segment (WEEK=YYYY-MM-DD, default last full week)
 	$(BIN)/alignlib run $(PARAMS) --weekly $(if $(WEEK),--week-ending $(WEEK)) --out $(OUT)
+
+whatif: $(STAMP) ## Serve the what-if panel as a web page on http://127.0.0.1:$(PORT) (PORT=8866)
+	$(BIN)/voila notebooks/whatif_app.ipynb --no-browser --port=$(PORT) --Voila.ip=127.0.0.1 --strip_sources=True
 
 test: $(STAMP) ## Run the whole test suite (library, CLI, notebooks, browser)
 	$(BIN)/python -m pytest
