@@ -62,6 +62,7 @@ class WhatIfPanel:
             max=round(n * 2),
             step=max(1, round(n / 500)),
             description="Leads the quarter gets",
+            readout_format=",d",
             style=_LABEL,
             layout=layout,
             continuous_update=False,

@@ -74,7 +74,7 @@ def figure_cards(outcome: Outcome, params: QuarterParams) -> list[tuple[str, str
             "required_leads",
             "Leads needed",
             count(outcome.required_leads),
-            f"reverse funnel: {target} at {money_compact(lv.deal_size, cur)} a deal, "
+            f"reverse funnel: {target} at {money(lv.deal_size, cur)} a deal, "
             "back through each stage's rate and the channel mix",
         ),
         ("leads", "Leads the quarter gets", count(outcome.leads), leads_from),
