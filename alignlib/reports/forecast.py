@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -631,10 +632,10 @@ def backtest_scores_table(view: BacktestView) -> pd.DataFrame:
 
 
 #: Formats and headers of :func:`backtest_scores_table` for readers.
-SCORES_FORMATS = {
+SCORES_FORMATS: dict[str, Any] = {
     "inside_80": "text",
     "inside_50": "text",
-    "median_bias": "pct1",
+    "median_bias": partial(pct, decimals=1, signed=True),
     "median_miss": "money",
     "crps": "money",
 }
