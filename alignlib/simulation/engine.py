@@ -533,7 +533,9 @@ def _run_dask(
             # distributed says "missing port number" (ValueError) for a bad address
             raise InputError(f"scheduler {scheduler!r}: cannot connect ({exc})") from None
     try:
-        model_future = client.scatter(model, broadcast=True)
+        # a key of its own: two clients scattering the same model share a content-hashed key,
+        # and one releasing it can cancel the other's tasks ("lost dependencies")
+        model_future = client.scatter(model, broadcast=True, hash=False)
         futures = [
             client.submit(run_chunk, model_future, entropy, chunk, exact_below, pure=True)
             for chunk in chunks
