@@ -98,3 +98,26 @@ def test_the_batch_gets_only_the_static_form(params, report) -> None:
     )
     assert not isinstance(out, StaticPanel) and "<table>t</table>" in out.data
     assert isinstance(w.HTML(out.data), w.HTML)
+
+
+@pytest.mark.slow
+@pytest.mark.notebook
+def test_an_executed_app_notebook_keeps_the_static_form(tmp_path) -> None:
+    import nbformat
+    import papermill as pm
+
+    out = tmp_path / "whatif_app.ipynb"
+    pm.execute_notebook(
+        str(paths.PROJECT_ROOT / "notebooks" / "whatif_app.ipynb"),
+        str(out),
+        parameters={"trials": 500},
+        cwd=str(paths.PROJECT_ROOT / "notebooks"),
+        progress_bar=False,
+        kernel_name="python3",
+    )
+    outputs = [o for cell in nbformat.read(out, 4).cells for o in cell.get("outputs", [])]
+    data = [o["data"] for o in outputs if "data" in o]
+    panels = [d for d in data if WIDGET_MIME in d]
+    assert len(panels) == 1
+    assert "Volume needed per stage" in panels[0]["text/html"] and "<svg" in panels[0]["text/html"]
+    assert not any("VBox(children=" in d.get("text/plain", "") for d in data)
