@@ -5,7 +5,11 @@ Uniform priors, posteriors Beta(1 + conversions, 1 + n - conversions).
 space, shortest of its four equivalent forms) up to 2,000 leads per arm, and by adaptive
 quadrature of f_control(x) P(p_variant > x) on Boost's Beta functions above (error ~1e-14
 up to tens of millions of leads; the sum's betaln terms drift to ~1e-9 there).
-:func:`expected_loss` = E[max(p_control - p_variant, 0)] the same two ways.
+:func:`expected_loss` = E[max(p_control - p_variant, 0)] the same two ways. Beyond
+:data:`LIMIT_MIN_N` leads in an arm, where quadrature cannot resolve posteriors narrower
+than a double's spacing, their large-count limits: normal posteriors when every arm has
+at least :data:`NORMAL_MIN_EVENTS` conversions and non-conversions, else gamma limits of
+the rare side (exact in the limit, through the regularised incomplete Beta function).
 """
 
 from __future__ import annotations
@@ -68,8 +72,43 @@ def _quad_over(func: Callable[[float], float], a: float, b: float, extra: Sequen
     return value
 
 
+#: Above this many leads in an arm, the large-count limits replace quadrature.
+LIMIT_MIN_N: int = 100_000_000
+#: Conversions and non-conversions an arm needs for its posterior to count as normal.
+NORMAL_MIN_EVENTS: int = 10_000
+
+
 def _small(a_1: int, b_1: int, a_2: int, b_2: int) -> bool:
     return max(a_1 + b_1, a_2 + b_2) - 2 <= SUM_MAX_N
+
+
+def _huge(a_1: int, b_1: int, a_2: int, b_2: int) -> bool:
+    return max(a_1 + b_1, a_2 + b_2) - 2 > LIMIT_MIN_N
+
+
+def _normal(a: int, b: int) -> tuple[float, float]:
+    """Mean and variance of Beta(a, b)."""
+    n = a + b
+    return a / n, a * b / (n * n * (n + 1))
+
+
+def _limit_prob_greater(a_1: int, b_1: int, a_2: int, b_2: int) -> float:
+    """P(X_2 > X_1) for Beta posteriors of very many leads, by their large-count limits.
+
+    With many events on both sides the posteriors are normal. Otherwise the rare side is:
+    when non-conversions are few, 1 - X_k is close to Gamma(b_k) / (a_k + b_k), and
+    P(1 - X_2 < 1 - X_1) = P(G_2 < c G_1) = I_{c / (1 + c)}(b_2, b_1) with
+    c = (a_2 + b_2) / (a_1 + b_1); likewise for few conversions with the a's.
+    """
+    if min(a_1, b_1, a_2, b_2) >= NORMAL_MIN_EVENTS:
+        m_1, v_1 = _normal(a_1, b_1)
+        m_2, v_2 = _normal(a_2, b_2)
+        return float(stats.norm.sf(0.0, loc=m_2 - m_1, scale=math.sqrt(v_1 + v_2)))
+    c = (a_2 + b_2) / (a_1 + b_1)
+    if min(b_1, b_2) <= min(a_1, a_2):  # few non-conversions: compare 1 - X
+        return float(special.betainc(b_2, b_1, c / (1 + c)))
+    # few conversions: X_2 > X_1 <=> G_2 / n_2 > G_1 / n_1
+    return float(special.betainc(a_1, a_2, 1 / (1 + c)))
 
 
 def _prob_greater(
@@ -91,7 +130,9 @@ def _prob_greater(
         (b_2, lambda: 1.0 - _miller_sum(b_1, a_1, b_2, a_2)),
     ]
     _, evaluate = min(forms, key=lambda f: f[0])
-    if method == "sum" or (method == "auto" and _small(a_1, b_1, a_2, b_2)):
+    if method == "auto" and _huge(a_1, b_1, a_2, b_2):
+        value = _limit_prob_greater(a_1, b_1, a_2, b_2)
+    elif method == "sum" or (method == "auto" and _small(a_1, b_1, a_2, b_2)):
         value = evaluate()
     else:
         mean_2 = a_2 / (a_2 + b_2)
@@ -114,7 +155,12 @@ def _expected_shortfall(
     integral of f_1(x) E[(x - X_2)^+] with E[(x - X_2)^+] = x F_2(x) - m_2 F_2'(x).
     """
     m_1, m_2 = a_1 / (a_1 + b_1), a_2 / (a_2 + b_2)
-    if method == "sum" or (method == "auto" and _small(a_1, b_1, a_2, b_2)):
+    if method == "auto" and _huge(a_1, b_1, a_2, b_2):
+        # The size-biased identity with the large-count limit of each probability.
+        value = m_1 * _limit_prob_greater(a_2, b_2, a_1 + 1, b_1) - m_2 * _limit_prob_greater(
+            a_2 + 1, b_2, a_1, b_1
+        )
+    elif method == "sum" or (method == "auto" and _small(a_1, b_1, a_2, b_2)):
         value = m_1 * _prob_greater(a_2, b_2, a_1 + 1, b_1, "sum") - m_2 * _prob_greater(
             a_2 + 1, b_2, a_1, b_1, "sum"
         )

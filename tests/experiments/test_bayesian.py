@@ -135,3 +135,34 @@ def test_posterior_grid_integrates_to_one():
     x = grid["rate"].to_numpy()
     for col in ("control", "v2"):
         assert np.trapezoid(grid[col].to_numpy(), x) == pytest.approx(1, abs=1e-4)
+
+
+@pytest.mark.parametrize(
+    ("control", "variant"),
+    [
+        ((20_000_000, 50_000_000), (20_010_000, 50_000_000)),  # normal posteriors
+        ((49_999_990, 50_000_000), (49_999_985, 50_000_000)),  # few non-conversions
+        ((12, 50_000_000), (20, 50_000_000)),  # few conversions
+    ],
+)
+def test_large_count_limits_agree_with_quadrature_where_both_hold(control, variant):
+    from alignlib.experiments import bayesian
+
+    a1, b1 = 1 + control[0], 1 + control[1] - control[0]
+    a2, b2 = 1 + variant[0], 1 + variant[1] - variant[0]
+    exact = bayesian._prob_greater(a1, b1, a2, b2, "quad")
+    assert bayesian._limit_prob_greater(a1, b1, a2, b2) == pytest.approx(exact, abs=1e-6)
+
+
+def test_a_trillion_leads_are_answered_at_once_without_warnings():
+    import warnings
+
+    from alignlib.experiments import expected_loss, prob_beat_control
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        # Gamma limits: P(G_2 < G_1) with G_2 ~ Gamma(2), G_1 ~ Gamma(1) is exactly 1/4.
+        p = prob_beat_control((10**12, 10**12), (10**12 - 1, 10**12))
+        loss = expected_loss((10**12, 10**12), (10**12 - 1, 10**12))
+    assert p == pytest.approx(0.25, abs=1e-9)
+    assert 0 < loss < 1e-11
