@@ -14,9 +14,11 @@ see it):
   normalised table) + ``crm.load_spend`` + ``metrics.summarise`` (every metric,
   the forecast and actual-to-plan against the sample plan).
 
-Timings are wall-clock on a shared machine, so each side runs ``--repeat`` times,
-interleaved (bare, ours, [old], bare, ours, ...), and the best run of each counts:
-noise from other processes hits every side alike. ``--compare`` runs the same
+Timings are wall-clock and CPU (user + system of the child process, all its
+threads, from ``getrusage(RUSAGE_CHILDREN)``) on a shared machine, so each side
+runs ``--repeat`` times, interleaved (bare, ours, [old], bare, ours, ...), and the
+best run of each counts: noise from other processes hits every side alike, and
+CPU time is less disturbed by them than wall time. ``--compare`` runs the same
 pipeline from another source tree (e.g. ``git archive <commit> | tar -x -C DIR``)
 in the same loop, for a before/after ratio measured under the same load. Inside
 the alignlib process, the phases (imports, read, load, metrics) are timed too.
@@ -27,6 +29,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -40,9 +43,9 @@ BARE = "import sys, pyarrow.csv as c; c.read_csv(sys.argv[1])"
 
 PIPELINE = """
 import json, sys, time
-t0 = time.perf_counter()
+t0, c0 = time.perf_counter(), time.process_time()
 from alignlib import crm, metrics
-t_import = time.perf_counter()
+t_import, c_import = time.perf_counter(), time.process_time()
 plan_monthly = None
 try:
     from alignlib.params import load_params
@@ -52,19 +55,21 @@ try:
     plan_monthly = build_plan(load_params(DEFAULT_PARAMS)).monthly
 except Exception as exc:  # the plan is the lead's module: measure without it if it fails
     print(f"(actual-to-plan skipped: {exc})", file=sys.stderr)
-t_plan = time.perf_counter()
+t_plan, c_plan = time.perf_counter(), time.process_time()
 result = crm.load_hubspot(sys.argv[1], stage_mapping={"Sales Accepted Lead": "sal"})
 spend = crm.load_spend(sys.argv[2])
-t_load = time.perf_counter()
+t_load, c_load = time.perf_counter(), time.process_time()
 metrics.summarise(
     result.table, sys.argv[3], spend=spend, sla_hours=4, acceptance_hours=48,
     plan_monthly=plan_monthly,
 )
-t_metrics = time.perf_counter()
+t_metrics, c_metrics = time.perf_counter(), time.process_time()
 print(json.dumps({
     "imports": t_import - t0, "plan": t_plan - t_import, "load": t_load - t_plan,
     "metrics": t_metrics - t_load, "rows_read": result.rows_read,
     "accepted": result.accepted, "rejected": result.rejected,
+    "cpu": {"imports": c_import - c0, "plan": c_plan - c_import, "load": c_load - c_plan,
+            "metrics": c_metrics - c_load},
 }))
 """
 
@@ -83,16 +88,23 @@ def make_export(folder: Path, rows: int) -> tuple[Path, Path]:
     return path, spend
 
 
-def run_process(code: str, args: list[str], tree: Path | None = None) -> tuple[float, str]:
-    """Wall time of a fresh ``python -c code args`` (with ``tree`` first on the path)."""
+def _children_cpu() -> float:
+    """User + system seconds of the finished child processes so far."""
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
+def run_process(code: str, args: list[str], tree: Path | None = None) -> tuple[float, float, str]:
+    """Wall and CPU time of a fresh ``python -c code args`` (with ``tree`` first on the path)."""
     env = dict(os.environ)
     if tree is not None:
         env["PYTHONPATH"] = str(tree) + os.pathsep + env.get("PYTHONPATH", "")
+    cpu = _children_cpu()
     t = time.perf_counter()
     out = subprocess.run(
         [sys.executable, "-c", code, *args], env=env, capture_output=True, text=True, check=True
     )
-    return time.perf_counter() - t, out.stdout
+    return time.perf_counter() - t, _children_cpu() - cpu, out.stdout
 
 
 def main() -> None:
@@ -117,33 +129,54 @@ def main() -> None:
     pipeline_args = [str(path), str(spend_path), AS_OF]
     run_process(BARE, [str(path)])  # warm the page cache and the interpreter's files
     runs: dict[str, list[float]] = {k: [] for k in sides}
+    cpus: dict[str, list[float]] = {k: [] for k in sides}
     phases: dict[str, dict] = {}
     for _ in range(args.repeat):
         for side, tree in sides.items():
             if tree is None:
-                runs[side].append(run_process(BARE, [str(path)])[0])
+                wall, cpu, _out = run_process(BARE, [str(path)])
+                runs[side].append(wall)
+                cpus[side].append(cpu)
                 continue
-            wall, out = run_process(PIPELINE, pipeline_args, tree)
+            wall, cpu, out = run_process(PIPELINE, pipeline_args, tree)
             runs[side].append(wall)
+            cpus[side].append(cpu)
             inner = json.loads(out.strip().splitlines()[-1])
             if side not in phases or wall <= min(runs[side]):
                 phases[side] = inner
     best = {k: min(v) for k, v in runs.items()}
+    best_cpu = {k: min(v) for k, v in cpus.items()}
     r = phases["alignlib"]
     print(f"rows read {r['rows_read']:,}, accepted {r['accepted']:,}, rejected {r['rejected']:,}")
-    print(f"best of {args.repeat} (all runs: ", end="")
-    print("; ".join(f"{k} " + " ".join(f"{x:.2f}" for x in v) for k, v in runs.items()) + ")")
-    print(f"pyarrow.csv.read_csv, whole process : {best['bare']:6.2f} s")
+    for label, table in (("wall", runs), ("cpu", cpus)):
+        print(f"best of {args.repeat}, {label} (all runs: ", end="")
+        print("; ".join(f"{k} " + " ".join(f"{x:.2f}" for x in v) for k, v in table.items()) + ")")
+    print(
+        f"pyarrow.csv.read_csv, whole process : {best['bare']:6.2f} s wall, "
+        f"{best_cpu['bare']:6.2f} s cpu"
+    )
     for side in sides:
         if side == "bare":
             continue
         p = phases[side]
-        print(f"{side}, whole process{' ' * (21 - len(side))}: {best[side]:6.2f} s")
+        print(
+            f"{side}, whole process{' ' * (21 - len(side))}: {best[side]:6.2f} s wall, "
+            f"{best_cpu[side]:6.2f} s cpu"
+        )
         print(
             f"  imports {p['imports']:.2f} s, plan {p['plan']:.2f} s, "
-            f"load + validate {p['load']:.2f} s, metrics {p['metrics']:.2f} s"
+            f"load + validate {p['load']:.2f} s, metrics {p['metrics']:.2f} s (wall)"
         )
-        print(f"  ratio to bare read                : {best[side] / best['bare']:6.2f}x (aim: 4x)")
+        if "cpu" in p:
+            c = p["cpu"]
+            print(
+                f"  imports {c['imports']:.2f} s, plan {c['plan']:.2f} s, "
+                f"load + validate {c['load']:.2f} s, metrics {c['metrics']:.2f} s (cpu)"
+            )
+        print(
+            f"  ratio to bare read                : {best[side] / best['bare']:6.2f}x wall, "
+            f"{best_cpu[side] / best_cpu['bare']:6.2f}x cpu (aim: 4x)"
+        )
 
 
 if __name__ == "__main__":
