@@ -10,6 +10,7 @@ import pandas as pd
 
 from alignlib.errors import InputError
 from alignlib.metrics._table import sharing
+from alignlib.metrics._threads import one_blas_thread
 from alignlib.metrics.actual_to_plan import actual_to_plan
 from alignlib.metrics.conversion import (
     cohort_conversion,
@@ -75,9 +76,10 @@ def summarise(
             "trends": trends(table, as_of),
         }
         try:
-            out["forecast"] = forecast_volumes(
-                table, as_of, quarter=forecast_quarter, confidence=confidence
-            )
+            with one_blas_thread():  # its ETS fits are tiny: BLAS threads only add overhead
+                out["forecast"] = forecast_volumes(
+                    table, as_of, quarter=forecast_quarter, confidence=confidence
+                )
         except InputError:
             pass  # no complete month yet, or the quarter is over: nothing to forecast
         if sla_hours is not None:
