@@ -293,6 +293,17 @@ class SQLSource(_Model):
         return self
 
 
+#: Names the plan and metrics tables use for their own columns beside one column per stage;
+#: a stage cannot take one (its label, which pages print, can be anything).
+RESERVED_STAGE_NAMES = frozenset(
+    {
+        "label", "share", "leads", "cost_per_lead", "budget", "bookings", "deal_size",
+        "rate_to_won", "cac", "rate_source", "deal_size_source", "complete", "age_days",
+        "maturing", "month", "quarter", "total", "channel", "stage", "plan", "actual",
+        "variance", "attainment", "projected", "plan_total", "cohort",
+    }
+)  # fmt: skip
+
 #: The value that asks for a section to be learned from the actuals.
 FROM_ACTUALS = "from_actuals"
 #: Sections learned from the actuals when missing or ``from_actuals``.
@@ -1004,6 +1015,15 @@ def _cross_checks(p: QuarterParams) -> list[Problem]:
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:
         problems.append(Problem("stages", f"stage names repeat: {', '.join(duplicates)}"))
+    for i, name in enumerate(names):
+        if name in RESERVED_STAGE_NAMES:
+            problems.append(
+                Problem(
+                    f"stages.{i}.name",
+                    f"{name!r} names a column of the plan's tables; call the stage e.g. "
+                    f"'{name}_stage' (its label can still read {name.replace('_', ' ').title()!r})",
+                )
+            )
     transitions = names[:-1]
 
     def check_keys(section: str, keys: Mapping[str, Any], *, complete: bool) -> None:

@@ -502,3 +502,20 @@ def test_segment_cannot_be_a_relative_folder(params_dict, write_params, segment)
     params_dict["segment"] = segment
     with pytest.raises(ParamsError, match="segment.*must be a name"):
         load_params(write_params(params_dict))
+
+
+@pytest.mark.parametrize("name", ["leads", "budget", "complete", "label"])
+def test_a_stage_cannot_take_a_column_name_of_the_plan(params_dict, write_params, name):
+    params_dict["stages"] = [
+        {"name": name, "label": "Leads", "owner": "marketing"},
+        {"name": "won", "label": "Won", "owner": "sales"},
+    ]
+    params_dict["conversion_rates"] = {name: 0.1}
+    params_dict["lag_days"] = {}
+    params_dict["capacity"]["handoff_stage"] = "won"
+    params_dict["pipeline"]["stage"] = name
+    params_dict["scenarios"] = {}
+    with pytest.raises(ParamsError) as exc:
+        load_params(write_params(params_dict))
+    assert "stages.0.name" in _problems(exc)
+    assert f"call the stage e.g. '{name}_stage'" in _problems(exc)

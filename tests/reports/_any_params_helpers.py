@@ -28,6 +28,7 @@ import yaml
 from hypothesis import strategies as st
 
 from alignlib import paths
+from alignlib.params import RESERVED_STAGE_NAMES
 from alignlib.synthetic import SyntheticFunnel, synthetic_table, write_generic_export
 
 #: Names a revenue team uses, and names that only the pattern allows.
@@ -37,7 +38,7 @@ COMMON_NAMES = (
 )  # fmt: skip
 NAME = st.one_of(
     st.sampled_from(COMMON_NAMES), st.from_regex(r"[a-z][a-z0-9_]{0,11}", fullmatch=True)
-)
+).filter(lambda name: name not in RESERVED_STAGE_NAMES)
 LEARNABLE = ("conversion_rates", "lag_days", "deal_size", "channels")
 AS_OF = pd.Timestamp("2026-05-20")
 
