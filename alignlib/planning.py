@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from alignlib.errors import InputError
+from alignlib.format import stage_label
 from alignlib.targets import MONTH_DAYS, Seasonality, learned_growth, seasonality_index
 
 if TYPE_CHECKING:
@@ -524,10 +525,15 @@ class CapacityCheck:
                 f"there are {self.reps} ({self.reps_short} short)."
             )
         if self.exceeds_followup_capacity:
+            within = (
+                f"within the {self.sla_hours:g}-hour SLA"
+                if math.isfinite(self.sla_hours)
+                else "in a month"
+            )
             out.append(
-                f"{self.peak_handoffs_per_month:,.0f} {self.handoff_stage.upper()}s in the busiest "
-                f"month exceed the {self.followup_capacity_per_month:,.0f} sales can answer within "
-                f"the {self.sla_hours:g}-hour SLA."
+                f"{self.peak_handoffs_per_month:,.0f} {stage_label(self.handoff_stage)}s in the "
+                f"busiest month exceed the {self.followup_capacity_per_month:,.0f} sales can "
+                f"answer {within}."
             )
         return out
 

@@ -522,3 +522,15 @@ def test_without_growth_the_pacing_totals_are_the_plan(params_dict, write_params
     grown = build_plan(load_params(write_params(params_dict)))
     assert grown.monthly_targets["lead"].sum() > grown.funnel.leads
     assert "+30% a year" in grown.targets_note
+
+
+def test_follow_up_flag_without_an_sla_reads_per_month_not_nan_hours(params_dict, write_params):
+    from alignlib.planning import build_plan
+
+    del params_dict["sla"]
+    params_dict["capacity"]["responses_per_rep_per_day"] = 0.01  # far too few
+    plan = build_plan(load_params(write_params(params_dict)))
+    assert plan.capacity is not None
+    (flag,) = [m for m in plan.capacity.messages if "sales can answer" in m]
+    assert "nan" not in flag and flag.endswith("sales can answer in a month.")
+    assert "MQLs in the busiest month" in flag
