@@ -267,18 +267,33 @@ display.table(
 )
 
 # %% [markdown]
-# ## Sensitivity: which rate matters most
+# ## Sensitivity: what we do not know, and what we can change
 #
-# Each input moved on its own, holding the others: the longest bars are where alignment
-# work (faster follow-up, better qualification) pays most.
+# Two different questions, so two lists. **What we do not know**: each rate, the deal size
+# and the lead volume at the low and high end (P10, P90) of what the history allows.
+# **What we can change**: each plan input 10% lower and higher, one at a time; the longest
+# bars are where alignment work (faster follow-up, better qualification) pays most.
 
 # %%
-display.show(sim_charts.tornado_chart(sensitivity))
-
-# %%
+display.show(
+    sim_charts.tornado_chart(
+        sensitivity, "What we do not know: inputs at their P10 and P90", which="uncertainty"
+    )
+)
 display.table(
-    reports.sensitivity_table(sensitivity),
-    caption="Chance of hitting target when each input is lower / higher",
+    reports.sensitivity_table(sensitivity, "uncertainty"),
+    caption="Chance of hitting target with each input at the low / high end of its range",
+)
+
+# %%
+display.show(
+    sim_charts.tornado_chart(
+        sensitivity, "What we can change: each input 10% lower and higher", which="levers"
+    )
+)
+display.table(
+    reports.sensitivity_table(sensitivity, "levers"),
+    caption="Chance of hitting target when each plan input is 10% lower / higher",
 )
 
 # %% [markdown]

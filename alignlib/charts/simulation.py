@@ -7,6 +7,8 @@ reading quantiles off the simulated trials.
 
 from __future__ import annotations
 
+from typing import Literal
+
 import numpy as np
 from matplotlib.figure import Figure
 
@@ -73,9 +75,37 @@ def revenue_distribution_chart(
     return fig
 
 
-def tornado_chart(result: SensitivityResult, title: str | None = None) -> Figure:
-    """P(hit) when each input sits at its low and its high value, largest effect on top."""
-    rows = list(result.rows)[::-1]  # barh draws bottom-up; largest effect at the top
+def tornado_chart(
+    result: SensitivityResult,
+    title: str | None = None,
+    *,
+    which: Literal["all", "uncertainty", "levers"] = "all",
+) -> Figure:
+    """P(hit) when each input sits at its low and its high value, largest effect on top.
+
+    Parameters
+    ----------
+    result : SensitivityResult
+        From :func:`alignlib.simulation.sensitivity`.
+    title : str, optional
+        The chart's title.
+    which : {"all", "uncertainty", "levers"}
+        Every row, or only what we do not know (posterior P10/P90), or only what a plan
+        can change (each input -/+ the swing): the two questions are not comparable.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The chart.
+    """
+    chosen = {
+        "all": result.rows,
+        "uncertainty": result.uncertainty_rows,
+        "levers": result.lever_rows,
+    }[which]
+    rows = list(chosen)[::-1]  # barh draws bottom-up; largest effect at the top
+    if not rows:
+        rows = list(result.rows)[::-1]
     fig, ax = new_figure(
         title or "What moves the chance of hitting the target",
         width=8.5,

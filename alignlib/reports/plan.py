@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -268,9 +268,30 @@ def confidence_table(confidence_plan: Any, params: QuarterParams) -> pd.DataFram
     return out
 
 
-def sensitivity_table(sens: Any) -> pd.DataFrame:
-    """The sensitivity rows for reading: input, its low/base/high value, P(hit) low/high."""
-    frame = sens.to_frame()
+def sensitivity_table(
+    sens: Any, which: Literal["all", "uncertainty", "levers"] = "all"
+) -> pd.DataFrame:
+    """The sensitivity rows for reading: input, its low/base/high value, P(hit) low/high.
+
+    Parameters
+    ----------
+    sens : SensitivityResult
+        From :func:`alignlib.simulation.sensitivity`.
+    which : {"all", "uncertainty", "levers"}
+        Every row; what we do not know (each input at its posterior P10/P90); or what a
+        plan can change (each input -/+ the swing). Kept apart on the page because a
+        posterior range and a planning lever are not the same question.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per input, largest swing in P(hit) first.
+    """
+    frame = {
+        "all": sens.to_frame,
+        "uncertainty": lambda: sens.uncertainty,
+        "levers": lambda: sens.levers,
+    }[which]()
     rows = []
     for label, row in frame.iterrows():
         kind = {"deal_size": "money", "lead_volume": "count"}.get(row["kind"], "pct1")

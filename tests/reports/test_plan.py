@@ -70,3 +70,19 @@ def test_hourly_capacity_beside_the_monthly_check(params, plan) -> None:
     no_sla = build_plan(params.model_copy(update={"sla": None}))
     assert no_sla.capacity is not None and no_sla.capacity.hourly is None
     assert reports.hourly_capacity_table(no_sla).empty
+
+
+def test_sensitivity_tables_keep_uncertainty_and_levers_apart():
+    from alignlib.params import load_params
+    from alignlib.paths import DEFAULT_PARAMS
+    from alignlib.reports.plan import sensitivity_table
+    from alignlib.simulation import sensitivity_from_params
+
+    sens = sensitivity_from_params(load_params(DEFAULT_PARAMS), trials=2_000, seed=3)
+    uncertainty = sensitivity_table(sens, "uncertainty")
+    levers = sensitivity_table(sens, "levers")
+    # The same inputs, asked two different questions: a range of what the history allows,
+    # and a -/+10% move a plan could make.
+    assert set(uncertainty.index) == set(levers.index)
+    assert set(uncertainty["how"]).isdisjoint(levers["how"])
+    assert all("10%" in how for how in levers["how"])
