@@ -89,27 +89,56 @@ NAT = np.iinfo(np.int64).min
 
 def month_codes_of(values: np.ndarray) -> np.ndarray:
     """Months since 1970-01 for datetime64[s] values (-1 for NaT), via a per-day lookup."""
+    return _month_codes_and_range(values)[0]
+
+
+def _month_codes_and_range(values: np.ndarray) -> tuple[np.ndarray, tuple[int, int] | None]:
+    """(:func:`month_codes_of`, their lowest and highest code >= 0 or None if there is none)."""
     secs = values.view("int64")
     ok = secs != NAT
-    out = np.full(len(secs), -1, dtype=np.int64)
     if not ok.any():
-        return out
-    days = secs[ok] // 86400
-    lo, hi = int(days.min()), int(days.max())
+        return np.full(len(secs), -1, dtype=np.int64), None
+    days = secs // 86400  # NaT: far below every day
+    hi = int(days.max())
+    lo = int(np.min(days, where=ok, initial=hi))
     if hi - lo > 2_000_000:  # absurd date range: convert directly
+        out = np.full(len(secs), -1, dtype=np.int64)
         out[ok] = values[ok].astype("datetime64[M]").astype(np.int64)
-        return out
+        return out, _range_of(out)
     lut = np.arange(lo, hi + 1).astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
-    out[ok] = lut[days - lo]
-    return out
+    # Slot 0 of the table is NaT's -1: every value is one lookup, no masked gather/scatter.
+    padded = np.concatenate(([-1], lut))
+    out = padded[np.clip(days - (lo - 1), 0, None)]
+    if lut[0] >= 0:  # the lookup is sorted: its ends are the codes' range
+        return out, (int(lut[0]), int(lut[-1]))
+    return out, _range_of(out)  # dates before 1970 (negative codes) are not counted
+
+
+def _range_of(codes: np.ndarray) -> tuple[int, int] | None:
+    """(lowest, highest) code >= 0, or None if there is none."""
+    hi = int(codes.max()) if len(codes) else -1
+    if hi < 0:
+        return None
+    return int(np.where(codes >= 0, codes, hi).min()), hi
 
 
 def month_codes(table: pd.DataFrame, col: str) -> np.ndarray:
     """Month codes (months since 1970-01, -1 for a missing date) of a date column."""
+    return _month_codes_with_range(table, col)[0]
+
+
+def month_range(table: pd.DataFrame, col: str) -> tuple[int, int] | None:
+    """(lowest, highest) month code >= 0 of a date column, or None if it has none."""
+    return _month_codes_with_range(table, col)[1]
+
+
+def _month_codes_with_range(
+    table: pd.DataFrame, col: str
+) -> tuple[np.ndarray, tuple[int, int] | None]:
     return shared(
         table,
         ("month_codes", col),
-        lambda: month_codes_of(table[col].to_numpy(dtype="datetime64[s]")),
+        lambda: _month_codes_and_range(table[col].to_numpy(dtype="datetime64[s]")),
     )
 
 

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from alignlib.errors import InputError
-from alignlib.metrics._table import checked_stages, groups, month_codes, shared
+from alignlib.metrics._table import checked_stages, groups, month_codes, month_range, shared
 
 
 def stage_volumes(
@@ -91,12 +91,4 @@ def _stage_volumes(
 
 def _code_range(table: pd.DataFrame, col: str) -> tuple[int, int] | None:
     """(lowest, highest) month code >= 0 of a date column, or None if it has none."""
-
-    def compute() -> tuple[int, int] | None:
-        c = month_codes(table, col)
-        hi = int(c.max()) if len(c) else -1
-        if hi < 0:
-            return None
-        return int(np.where(c >= 0, c, hi).min()), hi
-
-    return shared(table, ("code_range", col), compute)
+    return month_range(table, col)
