@@ -40,8 +40,8 @@ _DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 def erlang_c(c: int, a: float | np.ndarray) -> Any:
     """Erlang C: the chance an arrival has to wait in an M/M/c queue.
 
-    Computed through the Erlang B recursion ``B(k) = a B(k-1) / (k + a B(k-1))``, which
-    stays finite for any ``c``; ``C = c B / (c - a (1 - B))``.
+    From Erlang B, ``B = poisson.pmf(c, a) / poisson.cdf(c, a)`` (in logs, so it stays
+    finite and costs the same for any ``c``); ``C = c B / (c - a (1 - B))``.
 
     Parameters
     ----------
@@ -61,17 +61,17 @@ def erlang_c(c: int, a: float | np.ndarray) -> Any:
     InputError
         ``c`` below 1 or a negative load.
     """
+    from scipy import stats
+
     if c < 1 or int(c) != c:
         raise InputError(f"servers must be a whole number of at least 1, got {c}")
     load = np.asarray(a, dtype=float)
     if (load < 0).any() or np.isnan(load).any():
         raise InputError("the offered load must be 0 or more")
-    b = np.ones_like(load)
-    for k in range(1, int(c) + 1):
-        b = load * b / (k + load * b)
     with np.errstate(divide="ignore", invalid="ignore"):
+        b = np.exp(stats.poisson.logpmf(int(c), load) - stats.poisson.logcdf(int(c), load))
         out = np.where(load < c, c * b / (c - load * (1 - b)), 1.0)
-    out = np.clip(out, 0.0, 1.0)
+    out = np.clip(np.nan_to_num(out, nan=0.0), 0.0, 1.0)
     return float(out) if out.ndim == 0 else out
 
 
@@ -518,7 +518,7 @@ def hourly_capacity(
 
 
 def _fewest(
-    compliance: Callable[[int], float], target: float, limit: float, most: int = 100_000
+    compliance: Callable[[int], float], target: float, limit: float, most: int = 2**40
 ) -> int | None:
     """The fewest reps whose ``compliance`` reaches ``target`` (None above ``limit``, its supremum)."""
     if target > limit - 1e-9:
