@@ -1,0 +1,557 @@
+"""The params file's schema: typed, frozen models of every section.
+
+:class:`QuarterParams` holds one quarter's parameters and their derived, read-only views;
+the other models are its sections. Models check what one section can check on its own;
+checks that span sections are in :mod:`alignlib.params.checks`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import pandas as pd
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    field_validator,
+    model_validator,
+)
+
+from alignlib.errors import ParamsError, Problem
+from alignlib.params.checks import shares_sum_to_one
+from alignlib.taxonomy import DEFAULT_STAGES, Stage
+
+
+class _Model(BaseModel):
+    # allow_inf_nan=False: .inf or .nan in a params file is an error at load, naming the key.
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False
+    )
+
+
+def _rate_from_scalar(value: Any) -> Any:
+    # A bare number is a rate; a mapping is {rate: x} or {converted: c, total: t}.
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return {"rate": value}
+    return value
+
+
+class RateSpec(_Model):
+    """A stage's conversion rate into the next stage: a rate, or historical counts.
+
+    Counts are read as evidence: the reverse funnel plans on ``converted / total``
+    and the simulation draws from Beta(1 + converted, 1 + total - converted).
+    """
+
+    fixed_rate: float | None = Field(None, alias="rate", gt=0, le=1)
+    converted: int | None = Field(None, ge=0)
+    total: int | None = Field(None, gt=0)
+
+    @model_validator(mode="after")
+    def _one_form(self) -> RateSpec:
+        has_counts = self.converted is not None or self.total is not None
+        if self.fixed_rate is not None and has_counts:
+            raise ValueError("give either rate or converted/total, not both")
+        if self.fixed_rate is None:
+            if self.converted is None or self.total is None:
+                raise ValueError("give a rate (e.g. 0.3) or both converted and total")
+            if self.converted > self.total:
+                raise ValueError(f"converted ({self.converted}) is more than total ({self.total})")
+            if self.converted == 0:
+                raise ValueError(f"0 of {self.total} converted: a zero rate cannot be planned on")
+        return self
+
+    @property
+    def rate(self) -> float:
+        """Point estimate used by the reverse funnel."""
+        if self.fixed_rate is not None:
+            return self.fixed_rate
+        assert self.converted is not None and self.total is not None
+        return self.converted / self.total
+
+    @property
+    def counts(self) -> tuple[int, int] | None:
+        """``(converted, total)`` when the rate was given as counts, else None."""
+        if self.converted is None or self.total is None:
+            return None
+        return (self.converted, self.total)
+
+    @property
+    def simulation_input(self) -> float | tuple[int, int]:
+        """What :func:`alignlib.simulation.simulate_funnel` takes for this rate."""
+        return self.counts if self.counts is not None else self.rate
+
+
+RateInput = Annotated[RateSpec, BeforeValidator(_rate_from_scalar)]
+
+
+class Lag(_Model):
+    """Days from entering a stage to entering the next: a typical value and its spread."""
+
+    typical: float = Field(ge=0)
+    spread: float = Field(0.0, ge=0)
+
+
+class DealSize(_Model):
+    """Average deal size (bookings per won deal) and its spread (standard deviation)."""
+
+    mean: float = Field(gt=0)
+    spread: float = Field(0.0, ge=0)
+
+
+class Target(_Model):
+    """The bookings target, how it is phased across the quarter's months, and growth.
+
+    ``growth`` is the expected year-over-year growth of volume (0.2 = +20%) that monthly
+    targets follow; None learns it from the actuals where they span a year.
+    """
+
+    bookings: float = Field(gt=0)
+    monthly_phasing: tuple[float, float, float] | None = None
+    growth: float | None = Field(None, gt=-1, le=10)
+
+    @field_validator("monthly_phasing")
+    @classmethod
+    def _phasing_sums_to_one(cls, value: tuple[float, ...] | None) -> tuple[float, ...] | None:
+        if value is not None and (problem := shares_sum_to_one(value)):
+            raise ValueError(problem)
+        return value
+
+
+class Channel(_Model):
+    """A lead source: its share of leads, its cost per lead and, optionally, its own funnel.
+
+    ``conversion_rates`` (any subset of the stages) and ``deal_size`` override the
+    blended funnel for this channel's leads; ``max_leads_per_month`` and ``min_share``
+    bound the mix optimiser.
+    """
+
+    label: str | None = None
+    cost_per_lead: float | None = Field(None, ge=0)
+    share: float = Field(ge=0, le=1)
+    conversion_rates: dict[str, RateInput] = Field(default_factory=dict)
+    deal_size: DealSize | None = None
+    max_leads_per_month: float | None = Field(None, gt=0)
+    min_share: float = Field(0.0, ge=0, le=1)
+
+
+class Pipeline(_Model):
+    """Pipeline coverage: pipeline value at ``stage`` as a multiple of the target.
+
+    ``stage`` defaults to ``opportunity`` when the funnel has it, else the stage before the
+    last.
+    """
+
+    coverage_target: float = Field(3.0, gt=0)
+    stage: str = "opportunity"
+
+
+class Capacity(_Model):
+    """Sales capacity for the planned volume.
+
+    ``handoff_stage`` (where sales takes over and the response SLA starts) defaults to
+    ``mql`` when the funnel has it, else its second stage.
+    """
+
+    reps: int = Field(gt=0)
+    opportunities_per_rep_per_month: float = Field(gt=0)
+    handoff_stage: str = "mql"
+    responses_per_rep_per_day: float = Field(gt=0)
+    working_days_per_month: float = Field(21, gt=0, le=31)
+    #: Working hours in a day: hand-offs arriving in them wait for a free rep (Erlang C).
+    working_hours_per_day: float = Field(8, gt=0, le=24)
+    #: Reps answering hand-offs at once (default: every rep).
+    responders: int | None = Field(None, gt=0)
+
+
+class Recycling(_Model):
+    """When a lead goes back to nurture, with which reasons, and when it may come back."""
+
+    reasons: dict[str, str] = Field(
+        default_factory=lambda: {
+            "bad_timing": "Interested, but not buying this quarter.",
+            "no_budget": "No budget allocated yet.",
+            "no_response": "No reply after the agreed follow-up attempts.",
+        }
+    )
+    attempts_before_recycling: int = Field(6, ge=1)
+    nurture_days: int = Field(90, ge=0)
+    return_criteria: str = (
+        "Re-scores above the MQL threshold, or asks for a demo or pricing, after nurture."
+    )
+
+
+class SLA(_Model):
+    """Service-level agreement between marketing and sales."""
+
+    lead_response_hours: float = Field(gt=0)
+    acceptance_hours: float = Field(48, gt=0)
+    #: Share of hand-offs to answer within the response time (the compliance target).
+    compliance_target: float = Field(0.9, gt=0, le=1)
+    recycling: Recycling = Recycling()
+
+
+class Scorecard(_Model):
+    """Thresholds of the weekly scorecard, as shares of plan to date.
+
+    A KPI at or above ``on_track`` of plan is on track, at or above ``at_risk`` is at risk,
+    below is behind. ``kpis`` picks and orders the KPIs shown (at most eight).
+    """
+
+    on_track: float = Field(0.95, gt=0)
+    at_risk: float = Field(0.85, gt=0)
+    kpis: tuple[str, ...] | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Scorecard:
+        if self.at_risk > self.on_track:
+            raise ValueError("at_risk must not be above on_track")
+        return self
+
+
+SourceFormat = Literal["hubspot", "hubspot_deals", "salesforce", "csv"]
+#: How dates are written: an order, or a strftime pattern (e.g. ``%d.%m.%Y %H:%M``).
+DateFormat = Annotated[str, Field(pattern=r"^(MDY|DMY|YMD|.*%.*)$")]
+
+
+class Deals(_Model):
+    """A deals or opportunities table joined onto the leads table.
+
+    ``key`` is the column of the deals file that holds the lead's ``id``; ``columns`` maps
+    canonical fields (``entered_<stage>``, ``close_date``, ``amount``, ``outcome``,
+    ``owner``, ...) to the deals file's columns.
+    """
+
+    file: Path
+    key: str
+    columns: dict[str, str] = Field(default_factory=dict)
+
+
+class SQLSource(_Model):
+    """A warehouse table or query read through SQLAlchemy instead of an export file.
+
+    ``url`` may name an environment variable (``${CRM_WAREHOUSE_URL}``); ``tables`` renames
+    the replicated objects (``lead``, ``opportunity``, ``opportunity_history``,
+    ``contact``, ``deal``) where the warehouse calls them otherwise.
+    """
+
+    url: str
+    table: str | None = None
+    query: str | None = None
+    schema_name: str | None = Field(None, alias="schema")
+    tables: dict[str, str] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _one_source(self) -> SQLSource:
+        if self.table is not None and self.query is not None:
+            raise ValueError("give a table or a query, not both")
+        return self
+
+
+class Actuals(_Model):
+    """Where the actuals are: CRM exports and the spend file (paths resolved on load)."""
+
+    crm_export: Path | None = None
+    format: SourceFormat = "hubspot"
+    opportunities: Path | None = None
+    leads: Path | None = None
+    deals: Deals | None = None
+    sql: SQLSource | None = None
+    spend: Path | None = None
+    stage_mapping: dict[str, str | None] = Field(default_factory=dict)
+    #: Outcome label -> won, lost or open (case and spaces ignored).
+    outcome_mapping: dict[str, Literal["won", "lost", "open"]] = Field(default_factory=dict)
+    columns: dict[str, str] = Field(default_factory=dict)
+    as_of: dt.date | None = None
+    date_format: DateFormat | None = None
+    decimal: Literal[",", "."] | None = None
+    encoding: str | None = None
+    delimiter: str | None = Field(None, min_length=1, max_length=1)
+    #: Largest plausible amount; larger ones are row problems.
+    max_amount: float = Field(1e9, gt=0)
+
+    @model_validator(mode="after")
+    def _a_source(self) -> Actuals:
+        files = (self.crm_export, self.leads, self.opportunities)
+        if self.sql is None and all(f is None for f in files):
+            raise ValueError(
+                "give crm_export (an export file; for salesforce: leads and/or opportunities)"
+                " or sql (a warehouse source)"
+            )
+        return self
+
+
+class ArmCounts(_Model):
+    """Conversions out of the leads assigned to one arm of an experiment."""
+
+    conversions: int = Field(ge=0)
+    n: int = Field(gt=0)
+
+    @model_validator(mode="after")
+    def _not_more_than_n(self) -> ArmCounts:
+        if self.conversions > self.n:
+            raise ValueError(f"conversions ({self.conversions}) are more than n ({self.n})")
+        return self
+
+
+class ExperimentSpec(_Model):
+    """An experiment that changes one stage's conversion rate."""
+
+    name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
+    stage: str
+    description: str = ""
+    control: ArmCounts | None = None
+    variants: dict[str, ArmCounts] = Field(default_factory=dict)
+    expected_shares: tuple[float, ...] | None = None
+    planned_n_per_arm: int | None = Field(None, gt=0)
+    export: Path | None = None
+
+    @field_validator("expected_shares")
+    @classmethod
+    def _shares_sum_to_one(cls, value: tuple[float, ...] | None) -> tuple[float, ...] | None:
+        if value is not None:
+            if any(s <= 0 for s in value):
+                raise ValueError("shares must be positive")
+            if problem := shares_sum_to_one(value):
+                raise ValueError(problem)
+        return value
+
+    @model_validator(mode="after")
+    def _counts_or_export(self) -> ExperimentSpec:
+        if self.export is None and (self.control is None or not self.variants):
+            raise ValueError("give control and variants counts, or an export file")
+        if self.expected_shares is not None:
+            if self.variants and len(self.expected_shares) != 1 + len(self.variants):
+                raise ValueError(
+                    f"expected_shares has {len(self.expected_shares)} entries for "
+                    f"{1 + len(self.variants)} arms (control first, then each variant)"
+                )
+        return self
+
+
+class VolumeSpread(_Model):
+    """Lead volume that varies more than Poisson: gamma-Poisson with this coefficient."""
+
+    cv: float = Field(ge=0, le=5)
+
+
+class Simulation(_Model):
+    """Monte Carlo settings.
+
+    ``lead_volume``: ``poisson``, ``fixed``, ``{cv: 0.1}`` (gamma-Poisson) or ``history``
+    (the month-to-month variation around trend in the actuals). None picks ``history``
+    when there are actuals, else ``poisson``.
+    """
+
+    trials: int = Field(100_000, ge=1)
+    seed: int | None = Field(2026, ge=0)
+    confidence: float = Field(0.8, gt=0, lt=1)
+    lead_volume: Literal["fixed", "poisson", "history"] | VolumeSpread | None = None
+
+
+class Scenario(_Model):
+    """A named set of overrides of the base values (validated as a whole file)."""
+
+    description: str = ""
+    overrides: dict[str, Any] = Field(default_factory=dict)
+
+
+_QUARTER_PATTERN = r"^\d{4}Q[1-4]$"
+
+
+class QuarterParams(_Model):
+    """Everything one quarter's plan, simulation and reports need.
+
+    Load with :func:`load_params`; build a scenario with :meth:`with_scenario`.
+    Rates and lags are keyed by the stage they convert *from*.
+    """
+
+    quarter: str = Field(pattern=_QUARTER_PATTERN)
+    segment: str = Field("all", pattern=r"^[A-Za-z0-9_.-]+$")
+    currency: str = Field("USD", pattern=r"^[A-Z]{3}$")
+    target: Target
+    stages: tuple[Stage, ...] = DEFAULT_STAGES
+    conversion_rates: dict[str, RateInput]
+    lag_days: dict[str, Lag] = Field(default_factory=dict)
+    deal_size: DealSize
+    channels: dict[str, Channel] = Field(default_factory=dict)
+    pipeline: Pipeline = Pipeline()
+    capacity: Capacity | None = None
+    sla: SLA | None = None
+    actuals: Actuals | None = None
+    experiments: tuple[ExperimentSpec, ...] = ()
+    simulation: Simulation = Simulation()
+    scorecard: Scorecard = Scorecard()
+    scenarios: dict[str, Scenario] = Field(default_factory=dict)
+    # Set by the loader, not by the file.
+    extends: str | None = None
+
+    _source_path: Path | None = PrivateAttr(None)
+    _raw: dict[str, Any] = PrivateAttr(default_factory=dict)
+    _lines: dict[str, int] = PrivateAttr(default_factory=dict)
+    _scenario_name: str | None = PrivateAttr(None)
+    _learned: Any = PrivateAttr(None)
+    _learned_keys: tuple[str, ...] = PrivateAttr(())
+
+    @field_validator("segment")
+    @classmethod
+    def _segment_is_a_folder_name(cls, value: str) -> str:
+        # It names a folder under outputs/: "." or ".." would leave the quarter's folder.
+        if value in (".", ".."):
+            raise ValueError("must be a name, not '.' or '..'")
+        return value
+
+    @model_validator(mode="before")
+    @classmethod
+    def _stage_defaults(cls, data: Any) -> Any:
+        # Defaults that depend on the funnel: the coverage stage and the hand-off stage.
+        if not isinstance(data, dict):
+            return data
+        names = _raw_stage_names(data.get("stages"))
+        if not names:
+            return data
+        data = dict(data)
+        pipeline = data.get("pipeline")
+        if pipeline is None or (isinstance(pipeline, dict) and "stage" not in pipeline):
+            stage = "opportunity" if "opportunity" in names[:-1] else names[max(len(names) - 2, 0)]
+            data["pipeline"] = {**(pipeline or {}), "stage": stage}
+        capacity = data.get("capacity")
+        if isinstance(capacity, dict) and "handoff_stage" not in capacity:
+            stage = "mql" if "mql" in names else names[min(1, len(names) - 1)]
+            data["capacity"] = {**capacity, "handoff_stage": stage}
+        return data
+
+    # -- derived, read-only views ---------------------------------------------------------
+    @property
+    def source_path(self) -> Path | None:
+        """The YAML file these parameters came from."""
+        return self._source_path
+
+    @property
+    def learned(self) -> Any:
+        """What the actuals taught (:class:`alignlib.history.FunnelHistory`), or None.
+
+        Set when a section was missing or ``from_actuals`` and was learned at load.
+        """
+        return self._learned
+
+    @property
+    def learned_keys(self) -> tuple[str, ...]:
+        """The sections learned from the actuals at load (empty when none)."""
+        return self._learned_keys
+
+    @property
+    def scenario_name(self) -> str | None:
+        """The scenario applied, or None for the base plan."""
+        return self._scenario_name
+
+    @property
+    def stage_names(self) -> tuple[str, ...]:
+        """Canonical stage names, top to bottom."""
+        return tuple(s.name for s in self.stages)
+
+    @property
+    def stage_labels(self) -> dict[str, str]:
+        """Canonical stage name -> printed label."""
+        return {s.name: s.label for s in self.stages}
+
+    @property
+    def transitions(self) -> tuple[str, ...]:
+        """The stages that convert into a next stage (every stage but the last)."""
+        return self.stage_names[:-1]
+
+    @property
+    def rates(self) -> list[float]:
+        """Point conversion rates, top to bottom (``len(stages) - 1`` of them)."""
+        return [self.conversion_rates[s].rate for s in self.transitions]
+
+    @property
+    def rate_inputs(self) -> list[float | tuple[int, int]]:
+        """Rates as the simulation takes them: a rate, or ``(converted, total)``."""
+        return [self.conversion_rates[s].simulation_input for s in self.transitions]
+
+    @property
+    def lags(self) -> list[Lag]:
+        """Stage-transition lags, top to bottom (zero where none were given)."""
+        return [self.lag_days.get(s, Lag(typical=0.0)) for s in self.transitions]
+
+    @property
+    def quarter_period(self) -> pd.Period:
+        """The quarter as a pandas Period."""
+        return pd.Period(self.quarter, freq="Q")
+
+    @property
+    def months(self) -> list[pd.Period]:
+        """The quarter's three months."""
+        q = self.quarter_period
+        return list(pd.period_range(q.asfreq("M", "start"), q.asfreq("M", "end"), freq="M"))
+
+    @property
+    def quarter_start(self) -> dt.date:
+        """First day of the quarter."""
+        return self.quarter_period.start_time.date()
+
+    @property
+    def quarter_end(self) -> dt.date:
+        """Last day of the quarter."""
+        return self.quarter_period.end_time.date()
+
+    @property
+    def phasing(self) -> tuple[float, float, float]:
+        """Share of bookings per month (equal thirds unless the file says otherwise)."""
+        return self.target.monthly_phasing or (1 / 3, 1 / 3, 1 / 3)
+
+    @property
+    def label(self) -> str:
+        """``2026Q4 · enterprise · conservative`` for titles and file names."""
+        parts = [self.quarter, self.segment]
+        if self._scenario_name:
+            parts.append(self._scenario_name)
+        return " · ".join(parts)
+
+    def with_scenario(self, name: str | None) -> QuarterParams:
+        """These parameters with scenario ``name``'s overrides applied (None: unchanged).
+
+        Raises
+        ------
+        ParamsError
+            If the scenario does not exist or its overrides do not validate.
+        """
+        if name is None:
+            return self
+        # Loading and validation build on this schema: imported here, not at the top.
+        from alignlib.params.load import _deep_merge
+        from alignlib.params.validate import _validate
+
+        path = self._source_path or Path("<params>")
+        if name not in self.scenarios:
+            known = ", ".join(self.scenarios) or "none defined"
+            raise ParamsError(
+                path, [Problem("scenarios", f"no scenario {name!r} (known: {known})")]
+            )
+        merged = _deep_merge(self._raw, self.scenarios[name].overrides)
+        params = _validate(merged, path, prefix=f"scenarios.{name}.overrides", lines=self._lines)
+        params._scenario_name = name
+        return params
+
+
+# -- loading ------------------------------------------------------------------------------
+
+
+def _raw_stage_names(stages: Any) -> list[str]:
+    """Stage names from a file's raw ``stages:`` list (the defaults when absent)."""
+    if stages is None:
+        return [s.name for s in DEFAULT_STAGES]
+    if not isinstance(stages, list | tuple):
+        return []
+    names = []
+    for s in stages:
+        name = s.get("name") if isinstance(s, dict) else getattr(s, "name", s)
+        if isinstance(name, str):
+            names.append(name)
+    return names
