@@ -18,18 +18,12 @@ from collections.abc import Iterator
 def one_blas_thread() -> Iterator[None]:
     """Within the block, BLAS libraries (OpenBLAS, MKL, ...) use one thread.
 
-    Uses :mod:`threadpoolctl` when it is installed; without it the block runs
-    unchanged (same results, only slower).
-
     Yields
     ------
     None
         Nothing: the limit holds inside the block and is lifted after it.
     """
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # optional: only speed depends on it
-        yield
-        return
+    from threadpoolctl import threadpool_limits  # imported here: only the forecast needs it
+
     with threadpool_limits(limits=1, user_api="blas"):
         yield
