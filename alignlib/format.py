@@ -167,7 +167,7 @@ def pct(value: Any, decimals: int = 0, *, signed: bool = False) -> str:
     return f"{v:{'+' if signed else ''}.{decimals}%}"
 
 
-def points(value: Any, *, signed: bool = False) -> str:
+def points(value: Any, *, signed: bool = False, decimals: int = 2) -> str:
     """A difference of two rates in percentage points: ``0.034`` -> ``3.40 pts``.
 
     Parameters
@@ -176,6 +176,8 @@ def points(value: Any, *, signed: bool = False) -> str:
         Difference of two fractions.
     signed : bool
         Write a ``+`` before positive differences.
+    decimals : int
+        Decimal places (0 for a sentence a person says: "fell 9 pts").
 
     Returns
     -------
@@ -185,9 +187,11 @@ def points(value: Any, *, signed: bool = False) -> str:
     if is_missing(value):
         return MISSING
     pts = 100 * float(value)
-    if 0 < pts < 0.005:
-        return "+<0.01 pts" if signed else "<0.01 pts"
-    return f"{pts:{'+' if signed else ''}.2f} pts"
+    smallest = 0.5 * 10.0**-decimals
+    if 0 < pts < smallest:
+        floor = f"<{10.0**-decimals:.{decimals}f}"
+        return f"+{floor} pts" if signed else f"{floor} pts"
+    return f"{pts:{'+' if signed else ''}.{decimals}f} pts"
 
 
 def p_value(p: Any) -> str:

@@ -203,3 +203,12 @@ def test_signed_forms_for_changes():
     assert fmt.money(12_000, signed=True) == "+$12,000"
     assert fmt.money(-12_000, signed=True) == "-$12,000"
     assert fmt.money(12_000) == "$12,000"
+
+
+def test_points_in_whole_points_for_sentences():
+    from alignlib import format as fmt
+
+    assert fmt.points(0.3227, decimals=0) == "32 pts"
+    assert fmt.points(-0.0772, signed=True, decimals=0) == "-8 pts"
+    assert fmt.points(0.001, decimals=0) == "<1 pts"
+    assert fmt.points(0.00001) == "<0.01 pts"

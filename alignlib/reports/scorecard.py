@@ -711,7 +711,8 @@ def _acceptance_changes(
         verb = "fell" if diff < 0 else "rose"
         text = (
             f"{fmt.stage_label(accepted)} acceptance from {_channel_label(params, name)} {verb} "
-            f"{fmt.points(abs(diff))} week over week ({fmt.pct(before)} -> {fmt.pct(now)})"
+            f"{fmt.points(abs(diff), decimals=0)} week over week "
+            f"({fmt.pct(before)} -> {fmt.pct(now)})"
         )
         points.append(
             text + (": review this week's rejected hand-offs with marketing." if diff < 0 else ".")
@@ -766,7 +767,8 @@ def _agenda(
     if p_hit is not None and p_hit.this_week is not None:
         change = ""
         if p_hit.last_week is not None:
-            change = f" ({fmt.points(p_hit.this_week - p_hit.last_week, signed=True)} on last week)"
+            moved = fmt.points(p_hit.this_week - p_hit.last_week, signed=True, decimals=0)
+            change = f" ({moved} on last week)"
         pacing.append(
             f"The landing forecast gives {fmt.pct(p_hit.this_week)} to hit the "
             f"{fmt.money_compact(params.target.bookings, cur)} target{change}"
