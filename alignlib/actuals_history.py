@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from alignlib.errors import AlignError
 
 if TYPE_CHECKING:
+    from alignlib.crm import IngestResult
     from alignlib.history import FunnelHistory
     from alignlib.params import QuarterParams
 
@@ -30,10 +31,13 @@ class ActualsHistory:
         The whole table: rates, monthly lead volume and its variation, deal sizes.
     by_channel : dict
         Channel -> its own history (:func:`alignlib.channel_funnels.learn_by_channel`).
+    ingest : IngestResult
+        What was read, for other lessons drawn from the same table (the hand-off pattern).
     """
 
     overall: FunnelHistory
     by_channel: dict[str, FunnelHistory]
+    ingest: IngestResult
 
 
 _CACHE: dict[tuple[Any, ...], ActualsHistory | None] = {}
@@ -53,7 +57,19 @@ def _files_of(value: Any) -> list[tuple[str, int, int]]:
     return out
 
 
-def _key(params: QuarterParams) -> tuple[Any, ...]:
+def actuals_key(params: QuarterParams) -> tuple[Any, ...]:
+    """What identifies a read of ``params.actuals``: the section, the funnel, the files' versions.
+
+    Parameters
+    ----------
+    params : QuarterParams
+        Validated parameters with an ``actuals`` section.
+
+    Returns
+    -------
+    tuple
+        A hashable key that changes when the section, the stages or a named file change.
+    """
     assert params.actuals is not None
     dumped = params.actuals.model_dump(mode="python")
     return (params.actuals.model_dump_json(), tuple(params.stage_names), tuple(_files_of(dumped)))
@@ -76,7 +92,7 @@ def actuals_history(params: QuarterParams) -> ActualsHistory | None:
     """
     if params.actuals is None:
         return None
-    key = _key(params)
+    key = actuals_key(params)
     with _LOCK:
         if key in _CACHE:
             return _CACHE[key]
@@ -93,7 +109,9 @@ def actuals_history(params: QuarterParams) -> ActualsHistory | None:
             else:
                 by_channel = {}
             history = ActualsHistory(
-                overall=learn(ingest.table, ingest.as_of, stages), by_channel=by_channel
+                overall=learn(ingest.table, ingest.as_of, stages),
+                by_channel=by_channel,
+                ingest=ingest,
             )
         except AlignError as exc:
             _PROBLEMS[key] = str(exc).splitlines()[0]
@@ -116,4 +134,4 @@ def actuals_problem(params: QuarterParams) -> str | None:
     """
     if params.actuals is None:
         return None
-    return _PROBLEMS.get(_key(params))
+    return _PROBLEMS.get(actuals_key(params))

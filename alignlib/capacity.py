@@ -16,7 +16,6 @@ opening is not modelled beyond that (so their figure is optimistic).
 from __future__ import annotations
 
 import math
-import os
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -25,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from alignlib.errors import AlignError, InputError
+from alignlib.errors import InputError
 from alignlib.format import pct
 
 if TYPE_CHECKING:
@@ -541,18 +540,6 @@ _PATTERNS: dict[tuple[Any, ...], HandoffPattern | None] = {}
 _LOCK = threading.Lock()
 
 
-def _files(value: Any) -> list[tuple[str, int, int]]:
-    """Every existing file a (nested) actuals section names, with its mtime and size."""
-    out: list[tuple[str, int, int]] = []
-    if isinstance(value, dict):
-        for v in value.values():
-            out += _files(v)
-    elif isinstance(value, str | os.PathLike) and os.path.isfile(value):
-        st = os.stat(value)
-        out.append((str(value), st.st_mtime_ns, st.st_size))
-    return out
-
-
 def params_pattern(params: QuarterParams, handoff_stage: str) -> HandoffPattern | None:
     """The hand-off pattern of a parameters file's actuals, read once per file version.
 
@@ -570,21 +557,19 @@ def params_pattern(params: QuarterParams, handoff_stage: str) -> HandoffPattern 
     """
     if params.actuals is None:
         return None
-    dumped = params.actuals.model_dump(mode="python")
-    key = (params.actuals.model_dump_json(), handoff_stage, tuple(_files(dumped)))
+    from alignlib.actuals_history import actuals_history, actuals_key
+
+    # The plan's own read of the actuals (one per file version), not a second one.
+    key = (actuals_key(params), handoff_stage)
     with _LOCK:
         if key not in _PATTERNS:
-            from alignlib import crm
-
+            history = actuals_history(params)
             pattern = None
-            try:
-                table = crm.load_actuals(params).table
+            if history is not None:
+                table = history.ingest.table
                 column = f"entered_{handoff_stage}"
                 if column in table.columns:
-                    responses = table.get("first_response")
-                    pattern = handoff_pattern(table[column], responses)
-            except AlignError:
-                pattern = None
+                    pattern = handoff_pattern(table[column], table.get("first_response"))
             _PATTERNS[key] = pattern
         return _PATTERNS[key]
 
