@@ -41,6 +41,8 @@ class ActualsHistory:
 
 
 _CACHE: dict[tuple[Any, ...], ActualsHistory | None] = {}
+# Reads made elsewhere (learning a small params file's gaps at load), handed over once.
+_READS: dict[tuple[Any, ...], IngestResult] = {}
 _PROBLEMS: dict[tuple[Any, ...], str] = {}
 _LOCK = threading.Lock()
 
@@ -75,6 +77,24 @@ def actuals_key(params: QuarterParams) -> tuple[Any, ...]:
     return (params.actuals.model_dump_json(), tuple(params.stage_names), tuple(_files_of(dumped)))
 
 
+def remember_read(params: QuarterParams, ingest: IngestResult) -> None:
+    """Hand over a read of ``params.actuals`` made elsewhere, so it is not read again.
+
+    Parameters
+    ----------
+    params : QuarterParams
+        Validated parameters whose ``actuals`` were read.
+    ingest : IngestResult
+        What :func:`alignlib.crm.load_actuals` returned for them.
+    """
+    if params.actuals is None:
+        return
+    key = actuals_key(params)
+    with _LOCK:
+        if key not in _CACHE:
+            _READS[key] = ingest
+
+
 def actuals_history(params: QuarterParams) -> ActualsHistory | None:
     """The history of ``params.actuals``, read once per file version and funnel.
 
@@ -102,7 +122,7 @@ def actuals_history(params: QuarterParams) -> ActualsHistory | None:
 
         history: ActualsHistory | None = None
         try:
-            ingest = crm.load_actuals(params)
+            ingest = _READS.pop(key, None) or crm.load_actuals(params)
             stages = tuple(params.stage_names)
             if "channel" in ingest.table.columns:
                 by_channel = learn_by_channel(ingest.table, ingest.as_of, stages)

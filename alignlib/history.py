@@ -408,8 +408,11 @@ def learned_sections(params: Any, keys: Sequence[str]) -> tuple[dict[str, Any], 
         When the actuals teach no rate for a stage or no deal size.
     """
     from alignlib import crm
+    from alignlib.actuals_history import remember_read
 
     ingest = crm.load_actuals(params)
+    # The plan reads the same actuals (same section, stages and files): it takes this read.
+    remember_read(params, ingest)
     stages = tuple(params.stage_names)
     history = learn(ingest.table, ingest.as_of, stages)
     sections: dict[str, Any] = {}
