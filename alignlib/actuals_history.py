@@ -139,6 +139,27 @@ def actuals_history(params: QuarterParams) -> ActualsHistory | None:
         return history
 
 
+def read_actuals(params: QuarterParams) -> IngestResult:
+    """The export ``params.actuals`` names: the plan's cached read when there is one.
+
+    Parameters
+    ----------
+    params : QuarterParams
+        Validated parameters with an ``actuals`` section.
+
+    Returns
+    -------
+    IngestResult
+        What :func:`alignlib.crm.load_actuals` reads; its errors are raised as it raises them.
+    """
+    history = actuals_history(params)
+    if history is not None:
+        return history.ingest
+    from alignlib import crm
+
+    return crm.load_actuals(params)
+
+
 def actuals_problem(params: QuarterParams) -> str | None:
     """Why :func:`actuals_history` gave None for actuals that exist (None when it did not).
 

@@ -97,7 +97,7 @@ def landing_view(
         Left out, with one line saying why, without actuals, when the actuals end before
         the quarter starts or after it ends, or when they cannot teach a forecast.
     """
-    from alignlib import crm
+    from alignlib.actuals_history import read_actuals
     from alignlib.forecast import landing
 
     currency = params.currency
@@ -108,7 +108,7 @@ def landing_view(
             currency,
         )
     try:
-        ingest = ingest if ingest is not None else crm.load_actuals(params)
+        ingest = ingest if ingest is not None else read_actuals(params)
     except AlignError as exc:
         reason = str(exc).splitlines()[0]
         return LandingView(

@@ -454,10 +454,11 @@ def actuals_view(params: QuarterParams, plan: QuarterPlan) -> ActualsView:
         return ActualsView(notes=("No actuals in the parameters file: plan only.",))
     import matplotlib.pyplot as plt
 
-    from alignlib import crm, metrics
+    from alignlib import metrics
+    from alignlib.actuals_history import read_actuals
     from alignlib.charts import plan as charts
 
-    ingest = crm.load_actuals(params)
+    ingest = read_actuals(params)  # the plan has read it already
     as_of = ingest.as_of
     table = ingest.table
     notes = [

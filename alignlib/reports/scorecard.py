@@ -936,12 +936,12 @@ def weekly_scorecard(
     WeeklyInputs
         The scorecard, the CRM table (None without actuals) and the plan.
     """
-    from alignlib import crm
+    from alignlib.actuals_history import read_actuals
     from alignlib.experiments import analyse_experiments
     from alignlib.planning import build_plan
 
     plan = build_plan(params)
-    ingest = crm.load_actuals(params) if params.actuals is not None else None
+    ingest = read_actuals(params) if params.actuals is not None else None
     table = ingest.table if ingest is not None else None
     as_of = ingest.as_of if ingest is not None else None
     if week_ending in (None, ""):
