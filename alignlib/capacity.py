@@ -16,7 +16,6 @@ opening is not modelled beyond that (so their figure is optimistic).
 from __future__ import annotations
 
 import math
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -536,12 +535,10 @@ def _fewest(
     return hi
 
 
-_PATTERNS: dict[tuple[Any, ...], HandoffPattern | None] = {}
-_LOCK = threading.Lock()
 
 
 def params_pattern(params: QuarterParams, handoff_stage: str) -> HandoffPattern | None:
-    """The hand-off pattern of a parameters file's actuals, read once per file version.
+    """The hand-off pattern of a parameters file's actuals, from their learned reading.
 
     Parameters
     ----------
@@ -557,21 +554,17 @@ def params_pattern(params: QuarterParams, handoff_stage: str) -> HandoffPattern 
     """
     if params.actuals is None:
         return None
-    from alignlib.actuals_history import actuals_history, actuals_key
+    from alignlib.learn import actuals_history
 
-    # The plan's own read of the actuals (one per file version), not a second one.
-    key = (actuals_key(params), handoff_stage)
-    with _LOCK:
-        if key not in _PATTERNS:
-            history = actuals_history(params)
-            pattern = None
-            if history is not None:
-                table = history.ingest.table
-                column = f"entered_{handoff_stage}"
-                if column in table.columns:
-                    pattern = handoff_pattern(table[column], table.get("first_response"))
-            _PATTERNS[key] = pattern
-        return _PATTERNS[key]
+    # The learned reading of the actuals, not a second read.
+    history = actuals_history(params)
+    if history is None:
+        return None
+    table = history.ingest.table
+    column = f"entered_{handoff_stage}"
+    if column not in table.columns:
+        return None
+    return handoff_pattern(table[column], table.get("first_response"))
 
 
 def hourly_capacity_for(params: QuarterParams, handoffs_per_month: float) -> HourlyCapacity | None:

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
+from scipy.optimize import brentq
 
 from alignlib.history import FunnelHistory, learn
 
@@ -168,7 +169,10 @@ def shrunk_counts(
 
 
 def learn_by_channel(
-    table: pd.DataFrame, as_of: pd.Timestamp | str, stage_names: Sequence[str]
+    table: pd.DataFrame,
+    as_of: pd.Timestamp | str,
+    stage_names: Sequence[str],
+    overall: FunnelHistory | None = None,
 ) -> dict[str, FunnelHistory]:
     """:func:`alignlib.history.learn` for each channel's contacts, on one maturity threshold.
 
@@ -180,13 +184,15 @@ def learn_by_channel(
         End of the history.
     stage_names : sequence of str
         The funnel.
+    overall : FunnelHistory, optional
+        What the whole table teaches, when already learned (its maturity threshold is used).
 
     Returns
     -------
     dict
         Channel -> what its contacts teach (channels without a name are left out).
     """
-    overall = learn(table, as_of, stage_names)
+    overall = overall if overall is not None else learn(table, as_of, stage_names)
     maturity = overall.maturity_days if math.isfinite(overall.maturity_days) else None
     out: dict[str, FunnelHistory] = {}
     channel = table["channel"]
@@ -207,9 +213,10 @@ def channel_funnels(
         Validated parameters; ``channels.<name>.conversion_rates`` and ``deal_size`` win.
     by_channel : Mapping[str, FunnelHistory], optional
         What each channel's own history teaches (:func:`learn_by_channel`); rates are
-        shrunk toward the blended rate across channels (:func:`shrunk_counts`), and
-        read as a lift over the pooled history applied to the params' blended rate (so
-        a scenario that changes a blended rate or the deal size moves every channel).
+        shrunk toward the blended rate across channels (:func:`shrunk_counts`), then
+        centred so that at the file's channel shares they average back to the params'
+        blended rates and deal size (a scenario that changes a blended rate, the deal
+        size or the mix moves every channel).
 
     Returns
     -------
@@ -222,20 +229,8 @@ def channel_funnels(
     learned: dict[str, dict[str, tuple[float, float]]] = {}
     for stage in transitions:
         counts = {name: h.rates[stage] for name, h in histories.items() if stage in h.rates}
-        shrunk = shrunk_counts(counts) if len(counts) >= 2 else {}
-        # A channel's history says how it differs from the blend; the params' blended rate
-        # (which a scenario may change) says where the blend is. So each learned rate is
-        # its lift over the pooled history applied to the params' rate (capped at 1).
-        pooled_total = sum(t for _, t in counts.values())
-        if shrunk and pooled_total > 0:
-            pooled = sum(c for c, _ in counts.values()) / pooled_total
-            scale = params.conversion_rates[stage].rate / pooled if pooled > 0 else 1.0
-            shrunk = {k: (min(c * scale, t), t) for k, (c, t) in shrunk.items()}
-        learned[stage] = shrunk
+        learned[stage] = shrunk_counts(counts) if len(counts) >= 2 else {}
     sizes = _shrunk_deal_sizes(histories)
-    grand = _grand_deal_size(histories)
-    if grand:
-        sizes = {k: v * params.deal_size.mean / grand for k, v in sizes.items()}
     out = []
     for name, ch in params.channels.items():
         rates = []
@@ -281,18 +276,89 @@ def channel_funnels(
                 min_share=ch.min_share,
             )
         )
-    return tuple(out)
+    return _centred(params, tuple(out))
 
 
-def _grand_deal_size(histories: Mapping[str, FunnelHistory]) -> float | None:
-    """The mean won amount over the channels whose own deal size is learned."""
-    known = [
-        h.deal_size
-        for h in histories.values()
-        if h.deal_size is not None and h.deal_size.n >= MIN_DEALS_FOR_CHANNEL_SIZE
-    ]
-    n = sum(d.n for d in known)
-    return sum(d.n * d.mean for d in known) / n if n and len(known) >= 2 else None
+def _centred(params: Any, funnels: tuple[ChannelFunnel, ...]) -> tuple[ChannelFunnel, ...]:
+    """Learned channel rates and deal sizes scaled so the mix averages back to the params.
+
+    What a channel's history teaches is how it differs from the others; the params say
+    where the blend is. At the params file's channel shares (:attr:`reference_shares`,
+    kept by scenarios, so a scenario that moves the mix moves the blend), stage by stage
+    the lead-weighted rates of the channels reproduce the blended rate
+    ``params.conversion_rates[stage]``, and the win-weighted deal sizes the blended
+    ``deal_size.mean``. Learned rates share one factor per stage (a rate capped at 1,
+    the factor found with :func:`scipy.optimize.brentq`); rates and sizes the params
+    give a channel are kept as written. When those alone overshoot the blend, the
+    learned ones keep their own history's rates.
+    """
+    reference = params.reference_shares
+    weights = np.array([max(float(reference.get(f.name, f.share)), 0.0) for f in funnels])
+    if not funnels or weights.sum() <= 0:
+        return funnels
+    volume = weights / weights.sum()
+    rates = [list(f.rates) for f in funnels]
+    for k, stage in enumerate(params.stage_names[:-1]):
+        learned = [i for i, f in enumerate(funnels) if f.rates[k].source == "actuals"]
+        if not learned:
+            volume = volume * np.array([r[k].rate for r in rates])
+            continue
+        target = params.conversion_rates[stage].rate * volume.sum()
+        fixed = sum(volume[i] * rates[i][k].rate for i in range(len(funnels)) if i not in learned)
+        own = np.array([rates[i][k].rate for i in learned])
+        mass = volume[learned]
+        scale = _scale_to(target - fixed, mass, own)
+        for j, i in enumerate(learned):
+            r = rates[i][k]
+            assert r.converted is not None and r.total is not None
+            converted = r.total if scale is None else min(r.converted * scale, r.total)
+            rates[i][k] = replace(r, converted=converted)
+        volume = volume * np.array([r[k].rate for r in rates])
+    wins = volume
+    deal = np.array([f.deal_size_mean for f in funnels])
+    learned = [i for i, f in enumerate(funnels) if f.deal_size_source == "actuals"]
+    size_factor = 1.0
+    if learned and wins.sum() > 0:
+        rest = sum(wins[i] * deal[i] for i in range(len(funnels)) if i not in learned)
+        own = float(sum(wins[i] * deal[i] for i in learned))
+        needed = params.deal_size.mean * wins.sum() - rest
+        if own > 0 and needed > 0:
+            size_factor = needed / own
+    return tuple(
+        replace(
+            f,
+            rates=tuple(rates[i]),
+            deal_size_mean=f.deal_size_mean * size_factor
+            if f.deal_size_source == "actuals"
+            else f.deal_size_mean,
+            deal_size_spread=f.deal_size_spread * size_factor
+            if f.deal_size_source == "actuals"
+            else f.deal_size_spread,
+        )
+        for i, f in enumerate(funnels)
+    )
+
+
+def _scale_to(needed: float, mass: np.ndarray, rates: np.ndarray) -> float | None:
+    """The factor ``s`` with ``sum(mass * min(s * rates, 1)) == needed``.
+
+    None means every rate is 1 (the blend converts everyone, or nothing less reaches it);
+    when ``needed`` is 0 or less (fixed rates already reach the blend) the factor is 1.
+    """
+    ceiling = float(mass.sum())
+    if needed >= ceiling * (1 - 1e-12):
+        return None
+    positive = rates > 0
+    if needed <= 0 or not positive.any():
+        return 1.0
+    top = 1.0 / float(rates[positive].min())
+
+    def gap(s: float) -> float:
+        return float((mass * np.minimum(s * rates, 1.0)).sum()) - needed
+
+    if gap(top) <= 0:
+        return None
+    return float(brentq(gap, 0.0, top, xtol=1e-15, rtol=4 * np.finfo(float).eps))
 
 
 def _shrunk_deal_sizes(histories: Mapping[str, FunnelHistory]) -> dict[str, float]:

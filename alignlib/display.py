@@ -273,6 +273,52 @@ def key_figures_html(figures: Mapping[str, Any], *, currency: str = "USD") -> st
     )
 
 
+def quarter_answer_html(numbers: Any) -> str:
+    """A page's opening: the quarter's answer in one line and at most five figures.
+
+    Parameters
+    ----------
+    numbers : QuarterNumbers
+        The quarter snapshot's headline.
+
+    Returns
+    -------
+    str
+        HTML: the sentence, then booked, most likely landing, chance, gap and data date.
+    """
+    from alignlib.format import money_compact, pct
+
+    cur = numbers.currency
+    if numbers.phase == "during":
+        chance = f"{pct(numbers.p_hit)} ({pct(numbers.p_hit_at_plan)} at plan time)"
+    elif numbers.phase == "after":
+        chance = "reached" if numbers.p_hit >= 1 else "missed"
+    else:
+        chance = pct(numbers.p_hit)
+    figures = [
+        ("Booked", money_compact(numbers.booked, cur)),
+        ("Most likely landing", money_compact(numbers.landing_p50, cur)),
+        (f"Chance of {money_compact(numbers.target, cur)}", chance),
+        ("Gap to target", money_compact(numbers.gap, cur)),
+        ("Data date", numbers.as_of_text),
+    ]
+    cards = "".join(
+        '<div class="al-figure" style="flex:1 1 120px;border:1px solid #e2e8f0;'
+        'border-radius:8px;padding:8px 12px;background:#f7fafc;">'
+        '<div style="font-size:12px;color:#4a5568;text-transform:uppercase;letter-spacing:.04em;">'
+        f"{html.escape(label)}</div>"
+        f'<div style="font-size:20px;font-weight:700;color:#1a202c;">{html.escape(value)}</div></div>'
+        for label, value in figures
+    )
+    return (
+        '<div class="al-answer" style="margin:4px 0 16px;">'
+        f'<p class="al-answer-line" style="font-size:16px;font-weight:600;margin:0 0 8px;">'
+        f"{html.escape(numbers.sentence())}</p>"
+        '<div class="al-key-figures" style="display:flex;flex-wrap:wrap;gap:10px;">'
+        f"{cards}</div></div>"
+    )
+
+
 def stage_definitions(stages: Sequence[Any]) -> Any:
     """The shared stage definitions as a table both teams read the same way.
 

@@ -385,8 +385,10 @@ def require_rates(history: FunnelHistory, stages: Sequence[str]) -> None:
 CHANNEL_MONTHS = 12
 
 
-def learned_sections(params: Any, keys: Sequence[str]) -> tuple[dict[str, Any], FunnelHistory]:
-    """Params sections learned from the actuals a parameters file names.
+def learned_sections(
+    params: Any, keys: Sequence[str], ingest: Any, history: FunnelHistory
+) -> dict[str, Any]:
+    """Params sections learned from what a parameters file's actuals teach.
 
     Parameters
     ----------
@@ -395,12 +397,16 @@ def learned_sections(params: Any, keys: Sequence[str]) -> tuple[dict[str, Any], 
         sections may hold stand-ins).
     keys : sequence of str
         Which of ``conversion_rates``, ``lag_days``, ``deal_size`` and ``channels`` to learn.
+    ingest : IngestResult
+        The actuals as read (:func:`alignlib.crm.load_actuals`).
+    history : FunnelHistory
+        What they teach (:func:`learn` on ``ingest.table``).
 
     Returns
     -------
-    tuple of (dict, FunnelHistory)
+    dict
         The sections as a params file would write them (rates as ``{converted, total}``
-        counts, so the simulation keeps their uncertainty), and what was learned.
+        counts, so the simulation keeps their uncertainty).
 
     Raises
     ------
@@ -408,13 +414,8 @@ def learned_sections(params: Any, keys: Sequence[str]) -> tuple[dict[str, Any], 
         When the actuals teach no rate for a stage or no deal size.
     """
     from alignlib import crm
-    from alignlib.actuals_history import remember_read
 
-    ingest = crm.load_actuals(params)
-    # The plan reads the same actuals (same section, stages and files): it takes this read.
-    remember_read(params, ingest)
     stages = tuple(params.stage_names)
-    history = learn(ingest.table, ingest.as_of, stages)
     sections: dict[str, Any] = {}
     if "conversion_rates" in keys:
         require_rates(history, stages[:-1])
@@ -439,7 +440,7 @@ def learned_sections(params: Any, keys: Sequence[str]) -> tuple[dict[str, Any], 
     if "channels" in keys:
         spend = crm.load_spend(params.actuals.spend) if params.actuals.spend else None
         sections["channels"] = channel_mix(ingest.table, history.as_of, stages[0], spend)
-    return sections, history
+    return sections
 
 
 def channel_mix(

@@ -28,7 +28,6 @@ from IPython.display import display as show
 from alignlib import batch, display, reports
 from alignlib.charts import experiments as echarts
 from alignlib.experiments import analyse_experiments
-from alignlib.planning import build_plan
 
 # %% tags=["parameters"]
 params_path: str = "../params/2026Q4.yaml"  # parameters file (relative to notebooks/ or params/)
@@ -36,23 +35,26 @@ trials: int = 20_000  # Monte Carlo trials for the revenue impact of each experi
 seed: Optional[int] = None  # random seed; None: use simulation.seed from the parameters file
 alpha: float = 0.05  # significance level of the tests and intervals
 correction: str = "holm"  # multiple-variant correction: holm, fdr_bh or none
+snapshot_path: str = ""  # the batch's quarter snapshot of this segment; empty: compute it here
 
 # %%
-params = reports.load_report_params(params_path)
-seed = params.simulation.seed if seed is None else seed
-plan = build_plan(params)
-readouts = analyse_experiments(
-    params,
-    alpha=alpha,
-    correction=correction,
-    monthly_volume=reports.quarter_monthly_volume(plan),
-)
+snap = reports.report_snapshot(params_path, snapshot_path, seed=seed)
+params, plan = snap.params, snap.plan
+seed = snap.seed
+if (alpha, correction) == (0.05, "holm"):
+    readouts = snap.require("readouts")  # the snapshot's readouts (the scorecard's too)
+else:
+    readouts = analyse_experiments(
+        params,
+        alpha=alpha,
+        correction=correction,
+        monthly_volume=reports.quarter_monthly_volume(plan),
+    )
 impacts = reports.experiment_impacts(params, readouts, trials=trials, seed=seed)
-batch.record_headline(
-    target=plan.target,
+batch.record_quarter(
+    snap.numbers,
     experiments=len(readouts),
     trustworthy=sum(r.trustworthy for r in readouts),
-    currency=plan.currency,
 )
 batch.record_table("experiments", reports.experiments_table(readouts), title="Experiment readouts")
 reports.optional_note(reports.experiments_note(params))

@@ -32,7 +32,6 @@ from alignlib.charts import forecast as forecast_charts
 from alignlib.charts import plan as charts
 from alignlib.charts import simulation as sim_charts
 from alignlib.format import count
-from alignlib.planning import build_plan
 from alignlib.reports import forecast as forecast_report
 from alignlib.reports import mix as mix_report
 from alignlib.whatif import whatif_panel
@@ -43,24 +42,18 @@ scenario: Optional[str] = None  # plan one scenario from the parameters file ins
 trials: int = 20_000  # Monte Carlo trials per simulation (the batch can pass more)
 seed: Optional[int] = None  # random seed; None: use simulation.seed from the parameters file
 interactive: bool = True  # live what-if widgets; the batch passes False (static table)
+snapshot_path: str = ""  # the batch's quarter snapshot of this segment; empty: compute it here
 
 # %%
-params = reports.load_report_params(params_path, scenario)
-seed = params.simulation.seed if seed is None else seed
-plan = build_plan(params)
+# The quarter computed once (the batch's snapshot, or here): every figure below reads it.
+snap = reports.report_snapshot(params_path, snapshot_path, scenario=scenario, seed=seed)
+params, plan, result = snap.params, snap.plan, snap.at_plan
+seed = snap.seed
+confidence_plan = snap.require("confidence_plan")
 omitted = reports.plan_omissions(params, plan)  # sections without inputs, and why
 owners = reports.stage_owners(params)
-result = sim.simulate_from_params(params, trials=trials, seed=seed)
-confidence_plan = sim.plan_from_params(params, trials=trials, seed=seed)
 sensitivity = sim.sensitivity_from_params(params, trials=trials, seed=seed)
-batch.record_headline(
-    target=plan.target,
-    p_hit=result.p_hit(plan.target),
-    required_leads=plan.funnel.leads,
-    budget=plan.budget,
-    confidence_leads=confidence_plan.leads,
-    currency=plan.currency,
-)
+batch.record_quarter(snap.numbers, confidence_leads=confidence_plan.leads)
 batch.record_table("plan", reports.plan_table(plan), title="Required volume by stage")
 batch.record_table("monthly_plan", reports.monthly_table(plan), title="Volume by stage and month")
 batch.record_table("channels", reports.channel_table(plan), title="Leads and budget by channel")
@@ -319,7 +312,7 @@ for caption, frame in actuals.tables:
 # created will still close in time.
 
 # %%
-landing = reports.landing_view(params, trials=trials, seed=seed)
+landing = snap.landing
 reports.optional_note(landing.message)
 
 # %%
@@ -412,7 +405,7 @@ whatif_static = (
 show(
     whatif_panel(
         params,
-        trials=trials,
+        trials=snap.trials,
         seed=seed,
         base_result=result,
         params_path=None if scenario else params.source_path,

@@ -28,14 +28,15 @@ from alignlib.reports import sla_agreement as sla
 
 # %% tags=["parameters"]
 params_path: str = "../params/2026Q4.yaml"  # parameters file of one segment
+snapshot_path: str = ""  # the batch's quarter snapshot of this segment; empty: compute it here
 
 # %%
-params = reports.load_report_params(params_path)
+snap = reports.report_snapshot(params_path, snapshot_path)
+params = snap.params
 agreement = sla.load_agreement(params)
 standing = agreement.standing
-batch.record_headline(
-    target=params.target.bookings,
-    currency=params.currency,
+batch.record_quarter(
+    snap.numbers,
     display=False,
     compliance=standing.compliance if standing else None,
     acceptance=standing.acceptance_rate if standing else None,

@@ -31,13 +31,13 @@ from alignlib.reports import forecast as forecast_report
 # %% tags=["parameters"]
 params_path: str = "../params/2026Q4.yaml"  # parameters file naming the CRM export (actuals)
 trials: int = 4_000  # Monte Carlo trials per past forecast in the backtest (at most 4,000)
+snapshot_path: str = ""  # the batch's quarter snapshot of this segment; empty: compute it here
 
 # %%
-params = reports.load_report_params(params_path)
+snap = reports.report_snapshot(params_path, snapshot_path)
+params = snap.params
 td = reports.trend_data(params)
-batch.record_headline(
-    target=params.target.bookings, currency=params.currency, **reports.trend_headline(td)
-)
+batch.record_quarter(snap.numbers, **reports.trend_headline(td))
 if td.shows("actuals"):
     batch.record_table("funnel", reports.funnel_table(td), title="Funnel from lead to won")
     batch.record_table(

@@ -21,6 +21,9 @@
 # funnel, experiments) with talking points drafted from the numbers.
 
 # %%
+# ruff: noqa: UP045  (papermill reads `Optional[...]` parameter types, not `X | None`)
+from typing import Optional
+
 from IPython.display import HTML
 
 from alignlib import batch, display, reports
@@ -30,19 +33,21 @@ from alignlib.reports import scorecard as sc
 # %% tags=["parameters"]
 params_path: str = "../params/2026Q4.yaml"  # parameters file of one segment (with actuals)
 week_ending: str = ""  # last day of the week (YYYY-MM-DD); empty: the export's last full week
-trials: int = 20_000  # simulated quarters per landing forecast (P(hit target))
+trials: Optional[int] = None  # simulated quarters; None: simulation.trials of the parameters file
+snapshot_path: str = ""  # the batch's quarter snapshot of this segment; empty: compute it here
 
 # %%
-params = reports.load_report_params(params_path)
-weekly = sc.weekly_scorecard(params, week_ending or None, trials=trials)
-card = weekly.scorecard
-batch.record_headline(
-    target=params.target.bookings, currency=params.currency, display=False, **card.headline()
+snap = reports.report_snapshot(
+    params_path, snapshot_path, trials=trials, week_ending=week_ending or None
 )
+params = snap.params
+weekly = sc.scorecard_inputs(snap)
+card = weekly.scorecard
+batch.record_quarter(snap.numbers, display=False, **card.headline())
 batch.record_table("scorecard", card.to_frame(), title="Weekly scorecard")
 
 # %% tags=["email"]
-HTML(sc.scorecard_html(card))
+HTML(display.quarter_answer_html(snap.numbers) + sc.scorecard_html(card))
 
 # %% tags=["email"]
 display.show(

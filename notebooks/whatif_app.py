@@ -32,10 +32,14 @@ from alignlib.whatif import whatif_panel
 
 # %% tags=["parameters"]
 params_path: str = "../params/2026Q4.yaml"  # parameters file (relative to notebooks/ or params/)
-trials: int = 20_000  # Monte Carlo trials: the quarterly plan's, so P(hit) starts at its headline
 seed: Optional[int] = None  # random seed; None: use simulation.seed from the parameters file
+snapshot_path: str = ""  # a batch's quarter snapshot of this segment; empty: compute it here
 
 # %%
-params = reports.load_report_params(params_path, None)
-panel = whatif_panel(params, trials=trials, seed=seed)
+# The panel starts from the quarter snapshot: its plan and its plan-time chance are the
+# quarterly plan's, on the same simulated quarters.
+snap = reports.report_snapshot(params_path, snapshot_path, seed=seed)
+panel = whatif_panel(
+    snap.params, trials=snap.trials, seed=snap.seed, base_result=snap.at_plan
+)
 display(panel)

@@ -4,11 +4,13 @@ per-channel rates recovered from a generator whose channels convert differently.
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from alignlib import channel_funnels as cf
+from alignlib.learn import learn_params
 from alignlib.params import load_params
 from alignlib.synthetic import SyntheticFunnel, synthetic_table
 
@@ -94,20 +96,63 @@ def test_channel_rates_learned_from_history_match_each_channels_truth(tmp_path):
         "  partners: {share: 0.2, cost_per_lead: 80, conversion_rates: {sql: 0.5}}\n"
     )
     table, params = _params_file(tmp_path, funnel, channels)
+    params = learn_params(params)
     by_channel = cf.learn_by_channel(table, "2025-12-20", funnel.stage_names)
     funnels = {f.name: f for f in cf.channel_funnels(params, by_channel)}
+    # Out of the first stage no channel's rate is given: each channel's own (shrunk)
+    # history, centred on a blend learned from the same history, is its truth.
     for name in ("events", "social"):
-        for rate, true in zip(funnels[name].rates, funnel.rates_for(name), strict=True):
-            assert rate.source == "actuals"
-            se = math.sqrt(true * (1 - true) / rate.total)
-            assert abs(rate.rate - true) < 5 * se + 0.01, (name, rate.stage)
-    # Params win where they give a channel's rate.
+        rate, true = funnels[name].rates[0], funnel.rates_for(name)[0]
+        assert rate.source == "actuals"
+        se = math.sqrt(true * (1 - true) / rate.total)
+        assert abs(rate.rate - true) < 5 * se + 0.01, name
+    # Params win where they give a channel's rate; the learned ones keep how they differ
+    # from each other and, with it, average back to the blended rate at the file's shares.
     partners = funnels["partners"]
     assert partners.rates[1].source == "params" and partners.rates[1].rate == 0.5
     assert partners.rates[0].source == "actuals"
+    events, social = funnels["events"].rates[1], funnels["social"].rates[1]
+    raw = {k: h.rates["sql"] for k, h in by_channel.items()}
+    shrunk = cf.shrunk_counts(raw)
+    assert events.rate / social.rate == pytest.approx(
+        (shrunk["events"][0] / shrunk["events"][1]) / (shrunk["social"][0] / shrunk["social"][1])
+    )
+    reach = {n: params.reference_shares[n] * f.rates[0].rate for n, f in funnels.items()}
+    blend = sum(reach[n] * f.rates[1].rate for n, f in funnels.items()) / sum(reach.values())
+    assert blend == pytest.approx(params.conversion_rates["sql"].rate, rel=1e-12)
     assert funnels["events"].rate_to_won > 4 * funnels["social"].rate_to_won
 
 
+def test_written_rates_and_deal_size_are_what_the_plan_uses(tmp_path):
+    """Target 3,000 at $1,000 a deal, 1 of 3 leads converting and the rest all: 9 leads.
+
+    The sample's channels are on, with what the sample's history teaches about how they
+    differ; at the file's shares they average back to the rates and deal size written.
+    """
+    import yaml
+
+    from alignlib.planning import build_plan
+    from alignlib.paths import PROJECT_ROOT
+
+    raw = yaml.safe_load((PROJECT_ROOT / "params" / "2026Q4.yaml").read_text(encoding="utf-8"))
+    raw["target"] = {"bookings": 3000}
+    raw["deal_size"] = {"mean": 1000, "spread": 300}
+    first, *rest = [s["name"] for s in raw["stages"]][:-1]
+    raw["conversion_rates"] = {first: {"converted": 1, "total": 3}} | {s: 1.0 for s in rest}
+    for key in ("crm_export", "spend"):
+        raw["actuals"][key] = str(PROJECT_ROOT / "data" / "sample" / Path(raw["actuals"][key]).name)
+    path = tmp_path / "2026Q4.yaml"
+    path.write_text(yaml.safe_dump(raw, sort_keys=False), encoding="utf-8")
+    params = learn_params(load_params(path))
+    plan = build_plan(params)
+    funnels = cf.channel_funnels(params, params.history.by_channel)
+    sources = {r.source for f in funnels for r in f.rates}
+    assert "actuals" in sources  # the channels do differ in the history
+    assert plan.funnel.required[0] == 9
+    assert plan.avg_deal_size == pytest.approx(1000)
+    assert plan.funnel.rates[0] == pytest.approx(1 / 3)
+    wins = plan.channels[plan.funnel.stages[-1]].sum()
+    assert plan.channels["bookings"].sum() == pytest.approx(1000 * wins)
 def test_channels_without_history_use_the_blended_funnel(params_dict, write_params):
     params_dict["channels"]["events"]["deal_size"] = {"mean": 40_000, "spread": 10_000}
     params = load_params(write_params(params_dict))

@@ -11,6 +11,7 @@ import pytest
 import yaml
 
 from alignlib.errors import ParamsError
+from alignlib.learn import learn_params
 from alignlib.params import load_params
 from alignlib.paths import DEFAULT_PARAMS, PARAMS_DIR
 
@@ -423,7 +424,7 @@ def test_small_file_learns_rates_lags_deal_size_and_channels(tmp_path):
         deal_size=30_000,
         channels={"partners": 0.25, "inbound": 0.75},
     )
-    p = load_params(_small_file(tmp_path, funnel))
+    p = learn_params(load_params(_small_file(tmp_path, funnel)))
     assert p.learned_keys == ("conversion_rates", "lag_days", "deal_size", "channels")
     converted, total = p.conversion_rates["opportunity"].counts
     assert total == p.learned.contacts > 0
@@ -443,7 +444,7 @@ def test_given_sections_win_and_from_actuals_learns_only_what_it_names(tmp_path)
 
     funnel = SyntheticFunnel(("mql", "sql", "won"), (0.5, 0.2), (5.0, 30.0), monthly_leads=300)
     extra = "deal_size: {mean: 12000}\nconversion_rates: from_actuals\nlag_days: {mql: {typical: 3}, sql: {typical: 20}}\nchannels: {web: {share: 1, cost_per_lead: 50}}\n"
-    p = load_params(_small_file(tmp_path, funnel, extra=extra))
+    p = learn_params(load_params(_small_file(tmp_path, funnel, extra=extra)))
     assert p.learned_keys == ("conversion_rates",)
     assert p.deal_size.mean == 12_000
     assert p.lag_days["mql"].typical == 3
@@ -494,7 +495,34 @@ def test_learning_from_actuals_that_teach_no_rate_is_a_clear_error(tmp_path):
     with pytest.raises(
         ParamsError, match="conversion_rates.*cannot be learned.*no conversion rate out of lead"
     ):
-        load_params(_small_file(tmp_path, funnel, months=3, start="2026-03-01"))
+        learn_params(load_params(_small_file(tmp_path, funnel, months=3, start="2026-03-01")))
+
+
+def test_loading_reads_no_data_and_learning_is_its_own_step(tmp_path, monkeypatch):
+    from alignlib import crm
+    from alignlib.synthetic import SyntheticFunnel
+
+    funnel = SyntheticFunnel(("mql", "sql", "won"), (0.5, 0.2), (5.0, 30.0), monthly_leads=300)
+    path = _small_file(tmp_path, funnel, extra="deal_size: {mean: 12000}\n")
+    reads = []
+    real = crm.load_actuals
+    monkeypatch.setattr(crm, "load_actuals", lambda p: reads.append(p) or real(p))
+    draft = load_params(path)
+    assert reads == []  # loading validated the file without reading the export
+    assert draft.pending_keys == ("conversion_rates", "lag_days", "channels")
+    assert not draft.is_learned and draft.history is None
+    learned = learn_params(draft)
+    assert len(reads) == 1
+    assert learned.pending_keys == () and learned.is_learned
+    assert learned.learned_keys == draft.pending_keys
+    assert learned.deal_size.mean == 12_000  # what the file wrote is kept
+    assert learned.history.ingest.accepted > 0
+    # learning again, planning and a scenario reuse the reading: no second read
+    from alignlib.planning import build_plan
+
+    assert learn_params(learned) is learned
+    build_plan(learned)
+    assert len(reads) == 1
 
 
 @pytest.mark.parametrize("segment", [".", ".."])

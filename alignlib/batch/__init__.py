@@ -26,6 +26,7 @@ from alignlib.batch.record import (
     TABLE_MIME,
     read_records,
     record_headline,
+    record_quarter,
     record_table,
     table_frame,
 )
@@ -61,6 +62,7 @@ __all__ = [
     "plan_jobs",
     "read_records",
     "record_headline",
+    "record_quarter",
     "record_table",
     "render_report",
     "run_batch",

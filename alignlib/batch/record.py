@@ -68,6 +68,42 @@ def record_headline(
     _display_bundle({HEADLINE_MIME: figures, "text/html": card, "text/plain": ""})
 
 
+def record_quarter(numbers: Any, *, display: bool = True, **extra: Any) -> None:
+    """Open a page with the quarter's answer and record the snapshot's headline for the batch.
+
+    Every report of a segment calls this with the same :class:`~alignlib.snapshot.QuarterNumbers`,
+    so the index, the summaries (``quarter_numbers``) and every page's opening agree.
+
+    Parameters
+    ----------
+    numbers : QuarterNumbers
+        The snapshot's headline.
+    display : bool
+        Show the answer (one line and five figures); ``False`` records silently.
+    **extra
+        Figures of this report only (recorded beside, not inside, ``quarter_numbers``).
+    """
+    from alignlib import display as disp
+
+    block = numbers.to_dict()
+    figures = {
+        # this report's own figures never replace the quarter's (they are named apart)
+        **{k: jsonable(v) for k, v in extra.items() if v is not None},
+        "target": block["target"],
+        "p_hit": block["p_hit"],
+        "p_hit_at_plan": block["p_hit_at_plan"],
+        "required_leads": block["required_leads"],
+        "budget": block["budget"],
+        "booked": block["booked"],
+        "landing_p50": block["landing_p50"],
+        "as_of": block["as_of"],
+        "quarter_numbers": block,
+        "currency": numbers.currency,
+    }
+    card = disp.quarter_answer_html(numbers) if display else ""
+    _display_bundle({HEADLINE_MIME: figures, "text/html": card, "text/plain": ""})
+
+
 def record_table(name: str, frame: Any, *, title: str | None = None) -> None:
     """Record a table for export as ``<name>.csv`` and a sheet of ``<report>.xlsx``.
 

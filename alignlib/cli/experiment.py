@@ -100,9 +100,11 @@ def run(args: argparse.Namespace) -> int:
     if args.params and (args.control or args.variant):
         raise InputError("give either a parameters file or --control/--variant counts, not both")
     if args.params:
+        from alignlib.learn import learn_params
+
         from alignlib.params import load_params
 
-        params = load_params(args.params)
+        params = learn_params(load_params(args.params))
         volumes = plan_monthly_volume(params)
         readouts = analyse_experiments(
             params,

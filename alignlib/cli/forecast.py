@@ -60,9 +60,11 @@ def run(args: argparse.Namespace) -> int:
     from alignlib.errors import InputError
     from alignlib.forecast import landing
     from alignlib.format import count, money, pct
+    from alignlib.learn import learn_params
+
     from alignlib.params import load_params
 
-    params = load_params(args.params)
+    params = learn_params(load_params(args.params))
     if args.trials is not None and args.trials < 1:
         raise InputError(f"--trials: {args.trials} must be >= 1")
     as_of = None

@@ -67,6 +67,8 @@ def run(args: argparse.Namespace) -> int:
     from alignlib.cli._output import heading, print_json, table
     from alignlib.errors import InputError
     from alignlib.format import count, money, pct, ratio, stage_label
+    from alignlib.learn import learn_params
+
     from alignlib.params import load_params
     from alignlib.planning import build_plan, compare_scenarios
 
@@ -74,7 +76,7 @@ def run(args: argparse.Namespace) -> int:
         raise InputError("--budget goes with --optimise-mix")
     if args.optimise_mix and args.compare:
         raise InputError("--optimise-mix plans one scenario: leave out --compare")
-    params = load_params(args.params)
+    params = learn_params(load_params(args.params))
     if args.optimise_mix:
         return _optimise_mix(params.with_scenario(args.scenario), args)
     if args.compare:

@@ -78,6 +78,7 @@ def run(args: argparse.Namespace) -> int:
     from alignlib.cli._output import heading, print_json, table
     from alignlib.errors import InputError
     from alignlib.format import count, money, pct
+    from alignlib.learn import learn_params
     from alignlib.params import load_params
     from alignlib.simulation import (
         DEFAULT_SEARCH_TRIALS,
@@ -93,7 +94,7 @@ def run(args: argparse.Namespace) -> int:
         result_bytes_per_trial,
     )
 
-    params = load_params(args.params).with_scenario(args.scenario)
+    params = learn_params(load_params(args.params)).with_scenario(args.scenario)
     trials = params.simulation.trials if args.trials is None else args.trials
     seed = params.simulation.seed if args.seed is None else args.seed
     confidence = params.simulation.confidence if args.confidence is None else args.confidence

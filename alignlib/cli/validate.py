@@ -38,12 +38,14 @@ def run(args: argparse.Namespace) -> int:
         The exit code.
     """
     from alignlib.errors import ParamsError
+    from alignlib.learn import learn_params
+
     from alignlib.params import load_params
 
     failed = 0
     for path in args.params:
         try:
-            p = load_params(path)
+            p = learn_params(load_params(path))
         except ParamsError as exc:
             failed += 1
             print(f"error: {exc}", file=sys.stderr)

@@ -1,4 +1,4 @@
-"""Sections a params file leaves to the actuals (missing or ``from_actuals``), learned at load."""
+"""Sections a params file leaves to the actuals (missing or ``from_actuals``); :mod:`alignlib.learn` fills them."""
 
 from __future__ import annotations
 
@@ -37,7 +37,11 @@ _STAND_INS: dict[str, Any] = {
 def _learn_gaps(
     raw: dict[str, Any], gaps: tuple[str, ...], path: Path, lines: Mapping[str, int]
 ) -> QuarterParams:
-    """Validate a file whose ``gaps`` are learned from its actuals."""
+    """Validate a file whose ``gaps`` are left to its actuals, reading no data.
+
+    The gaps hold stand-ins until :func:`alignlib.learn.learn_params` reads the actuals
+    and learns them (:attr:`QuarterParams.pending_keys` names them meanwhile).
+    """
     if not isinstance(raw.get("actuals"), dict):
         raise ParamsError(
             path,
@@ -54,18 +58,5 @@ def _learn_gaps(
     for key in gaps:
         draft_raw[key] = _STAND_INS[key](names)
     draft = _validate(draft_raw, path, prefix="", lines=lines)
-    from alignlib.errors import AlignError
-    from alignlib.history import learned_sections
-
-    try:
-        sections, history = learned_sections(draft, gaps)
-    except AlignError as exc:
-        where = ", ".join(gaps)
-        raise ParamsError(
-            path, [Problem(where, f"cannot be learned from the actuals: {exc}")]
-        ) from None
-    complete = {k: v for k, v in raw.items() if k not in gaps} | sections
-    params = _validate(complete, path, prefix="", lines=lines)
-    params._learned = history
-    params._learned_keys = gaps
-    return params
+    draft._pending_keys = gaps
+    return draft

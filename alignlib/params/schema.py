@@ -397,6 +397,13 @@ class QuarterParams(_Model):
     _scenario_name: str | None = PrivateAttr(None)
     _learned: Any = PrivateAttr(None)
     _learned_keys: tuple[str, ...] = PrivateAttr(())
+    # Sections left to the actuals that are not learned yet (stand-ins until
+    # :func:`alignlib.learn.learn_params` fills them), and what that step read.
+    _pending_keys: tuple[str, ...] = PrivateAttr(())
+    _history: Any = PrivateAttr(None)
+    _actuals_problem: str | None = PrivateAttr(None)
+    _is_learned: bool = PrivateAttr(False)
+    _reference_shares: dict[str, float] | None = PrivateAttr(None)
 
     @field_validator("segment")
     @classmethod
@@ -442,8 +449,47 @@ class QuarterParams(_Model):
 
     @property
     def learned_keys(self) -> tuple[str, ...]:
-        """The sections learned from the actuals at load (empty when none)."""
+        """The sections learned from the actuals (empty when none)."""
         return self._learned_keys
+
+    @property
+    def pending_keys(self) -> tuple[str, ...]:
+        """Sections the file leaves to the actuals that are not learned yet.
+
+        Loading reads no data: a file with ``from_actuals`` (or missing) sections holds
+        stand-ins for them until :func:`alignlib.learn.learn_params` runs.
+        """
+        return self._pending_keys
+
+    @property
+    def is_learned(self) -> bool:
+        """True once the actuals were read and learned from (or there are none to read)."""
+        return self.actuals is None or self._is_learned
+
+    @property
+    def history(self) -> Any:
+        """What :func:`alignlib.learn.learn_params` learned (:class:`~alignlib.learn.ActualsHistory`).
+
+        None before learning, without actuals, or when the actuals could not be read
+        (:attr:`actuals_problem` says why).
+        """
+        return self._history
+
+    @property
+    def reference_shares(self) -> dict[str, float]:
+        """Channel -> share of leads as the params file states them (before any scenario).
+
+        Channel differences learned from the actuals average back to the file's blended
+        rates and deal size at these shares; a scenario that moves the mix keeps them, so
+        its blend moves.
+        """
+        reference = self._reference_shares or {}
+        return {name: reference.get(name, ch.share) for name, ch in self.channels.items()}
+
+    @property
+    def actuals_problem(self) -> str | None:
+        """Why the actuals could not be read when learning (None when they were)."""
+        return self._actuals_problem
 
     @property
     def scenario_name(self) -> str | None:
@@ -537,6 +583,20 @@ class QuarterParams(_Model):
         merged = _deep_merge(self._raw, self.scenarios[name].overrides)
         params = _validate(merged, path, prefix=f"scenarios.{name}.overrides", lines=self._lines)
         params._scenario_name = name
+        params._reference_shares = self.reference_shares
+        # A scenario changes inputs, not what the actuals taught: it keeps the same reading
+        # (unless it points at other actuals, which are then learned on their own).
+        if params.actuals != self.actuals:
+            return params
+        for attr in (
+            "_learned",
+            "_learned_keys",
+            "_pending_keys",
+            "_history",
+            "_actuals_problem",
+            "_is_learned",
+        ):
+            setattr(params, attr, getattr(self, attr))
         return params
 
 

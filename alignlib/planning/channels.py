@@ -28,7 +28,7 @@ def plan_channel_funnels(params: QuarterParams) -> tuple[ChannelFunnel, ...]:
     -------
     tuple of ChannelFunnel
     """
-    from alignlib.actuals_history import actuals_history
+    from alignlib.learn import actuals_history
     from alignlib.channel_funnels import channel_funnels
 
     history = actuals_history(params)

@@ -17,7 +17,7 @@ from alignlib.planning.sales_capacity import CapacityCheck, capacity_check
 from alignlib.targets import Seasonality, learned_growth, seasonality_index
 
 if TYPE_CHECKING:
-    from alignlib.actuals_history import ActualsHistory
+    from alignlib.learn import ActualsHistory
     from alignlib.channel_funnels import ChannelFunnel
     from alignlib.params import QuarterParams
 
@@ -179,8 +179,8 @@ def build_plan(params: QuarterParams) -> QuarterPlan:
     Channels whose funnels differ from the blend (their own rates or deal size, in the
     params or learned from the actuals) make the plan a mix of funnels
     (:func:`mixed_reverse_funnel`); otherwise the blended reverse funnel. The actuals are
-    read once per file version (:func:`alignlib.actuals_history.actuals_history`), so a
-    plan per scenario or per what-if move stays cheap.
+    read once, by :func:`alignlib.learn.learn_params`; parameters learned already (and their
+    scenarios) are not read again, so a plan per scenario or per what-if move stays cheap.
 
     Parameters
     ----------
@@ -191,10 +191,11 @@ def build_plan(params: QuarterParams) -> QuarterPlan:
     -------
     QuarterPlan
     """
-    from alignlib.actuals_history import actuals_history, actuals_problem
+    from alignlib.learn import learn_params
 
+    params = learn_params(params)  # reads the actuals only if not learned already
     names = params.stage_names
-    history = actuals_history(params)
+    history = params.history
     funnels = plan_channel_funnels(params)
     funnel = plan_funnel(params, funnels)
     required = pd.Series(funnel.required, index=pd.Index(names, name="stage"))
@@ -240,7 +241,7 @@ def build_plan(params: QuarterParams) -> QuarterPlan:
 
     warnings = [coverage.message] if coverage.target_below_implied else []
     warnings += capacity.messages if capacity is not None else []
-    if history is None and (problem := actuals_problem(params)):
+    if history is None and (problem := params.actuals_problem):
         warnings.append(f"The actuals could not be read ({problem}): channels plan on the blend.")
     return QuarterPlan(
         quarter=params.quarter,

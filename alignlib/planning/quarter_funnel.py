@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from fractions import Fraction
 from typing import TYPE_CHECKING
@@ -37,12 +38,18 @@ def plan_funnel(params: QuarterParams, funnels: Sequence[ChannelFunnel] = ()) ->
     ReverseFunnel
     """
     names = params.stage_names
+    blend = reverse_funnel(params.target.bookings, params.deal_size.mean, names, plan_rates(params))
     differ = any(not f.converts_like_blend for f in funnels)
     if not differ or sum(f.share for f in funnels) <= 0:
-        return reverse_funnel(
-            params.target.bookings, params.deal_size.mean, names, plan_rates(params)
-        )
-    return mixed_reverse_funnel(params.target.bookings, names, [channel_input(f) for f in funnels])
+        return blend
+    mix = mixed_reverse_funnel(params.target.bookings, names, [channel_input(f) for f in funnels])
+    # At the file's shares the channels average back to the rates and deal size the file
+    # states (channel_funnels centres them): plan on those, exactly as written.
+    if all(
+        math.isclose(a, b, rel_tol=1e-9) for a, b in zip(mix.exact, blend.exact, strict=True)
+    ):
+        return blend
+    return mix
 
 
 def replan_funnel(
@@ -87,9 +94,10 @@ def replan_funnel(
         blend_i = blend[i]
         blend[i] = _exact(value)
         factors[i] = blend[i] / blend_i
+    blended = reverse_funnel(target, mean, names, blend)
     differ = any(not f.converts_like_blend for f in funnels)
     if not differ or sum(f.share for f in funnels) <= 0:
-        return reverse_funnel(target, mean, names, blend)
+        return blended
     size_factor = _exact(mean) / _exact(params.deal_size.mean)
     inputs = []
     for f in funnels:
@@ -101,4 +109,9 @@ def replan_funnel(
                 deal_size=_exact(f.deal_size_mean) * size_factor,
             )
         )
-    return mixed_reverse_funnel(target, names, inputs)
+    mix = mixed_reverse_funnel(target, names, inputs)
+    if all(
+        math.isclose(a, b, rel_tol=1e-9) for a, b in zip(mix.exact, blended.exact, strict=True)
+    ):
+        return blended
+    return mix

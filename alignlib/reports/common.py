@@ -13,6 +13,7 @@ from alignlib.format import count, pct
 
 if TYPE_CHECKING:
     from alignlib.params import QuarterParams
+    from alignlib.snapshot import QuarterSnapshot
 
 
 def resolve_params_path(params_path: str | Path) -> Path:
@@ -55,11 +56,48 @@ def resolve_params_path(params_path: str | Path) -> Path:
 
 
 def load_report_params(params_path: str | Path, scenario: str | None = None) -> QuarterParams:
-    """Load and validate a parameters file for a report, with an optional scenario applied."""
-    from alignlib.params import load_params
+    """Load, validate and learn a parameters file for a report, with an optional scenario applied."""
+    from alignlib.learn import load_learned
 
-    params = load_params(resolve_params_path(params_path))
-    return params.with_scenario(scenario) if scenario else params
+    return load_learned(resolve_params_path(params_path), scenario)
+
+
+def report_snapshot(
+    params_path: str | Path,
+    snapshot_path: str | Path | None = None,
+    *,
+    scenario: str | None = None,
+    trials: int | None = None,
+    seed: int | None = None,
+    week_ending: str | None = None,
+) -> QuarterSnapshot:
+    """The quarter snapshot a report renders from: the batch's, or computed here.
+
+    Parameters
+    ----------
+    params_path : str or Path
+        The parameters file (used when there is no snapshot to read).
+    snapshot_path : str or Path, optional
+        The snapshot the batch computed for this segment (its folder or file).
+    scenario : str, optional
+        Plan a scenario of the file instead of the base (computed here).
+    trials : int, optional
+        Simulated quarters; default the file's ``simulation.trials``.
+    seed : int, optional
+        Default the file's ``simulation.seed``.
+    week_ending : str, optional
+        The scorecard's week (default the data date's last full week).
+
+    Returns
+    -------
+    QuarterSnapshot
+    """
+    from alignlib.snapshot import load_snapshot, quarter_snapshot
+
+    if snapshot_path and not scenario:
+        return load_snapshot(snapshot_path)
+    params = load_report_params(params_path, scenario)
+    return quarter_snapshot(params, trials=trials, seed=seed, week_ending=week_ending or None)
 
 
 def stage_owners(params: QuarterParams) -> dict[str, str]:

@@ -97,7 +97,7 @@ def landing_view(
         Left out, with one line saying why, without actuals, when the actuals end before
         the quarter starts or after it ends, or when they cannot teach a forecast.
     """
-    from alignlib.actuals_history import read_actuals
+    from alignlib.learn import read_actuals
     from alignlib.forecast import landing
 
     currency = params.currency

@@ -455,7 +455,7 @@ def actuals_view(params: QuarterParams, plan: QuarterPlan) -> ActualsView:
     import matplotlib.pyplot as plt
 
     from alignlib import metrics
-    from alignlib.actuals_history import read_actuals
+    from alignlib.learn import read_actuals
     from alignlib.charts import plan as charts
 
     ingest = read_actuals(params)  # the plan has read it already

@@ -128,6 +128,8 @@ class Scorecard:
     agenda: tuple[AgendaItem, ...] = field(default=())
     has_data: bool = True
     message: str = ""
+    #: Last day of "quarter to date" (the snapshot's data date, or the week's end).
+    quarter_to: dt.date | None = None
 
     def kpi(self, key: str) -> Kpi | None:
         """The KPI named ``key``, or None when the scorecard does not show it.
@@ -305,12 +307,18 @@ class _Spans:
     qtd: tuple[pd.Timestamp, pd.Timestamp]
 
 
-def _spans(params: QuarterParams, week_ending: dt.date) -> _Spans:
+def _spans(
+    params: QuarterParams, week_ending: dt.date, quarter_to: dt.date | None = None
+) -> _Spans:
     end = pd.Timestamp(week_ending) + DAY
     start = end - 7 * DAY
     q_start = pd.Timestamp(params.quarter_start)
     q_end = pd.Timestamp(params.quarter_end) + DAY
-    return _Spans((start, end), (start - 7 * DAY, start), (q_start, max(q_start, min(end, q_end))))
+    # quarter to date runs to the data date when one is given: the same span as every page
+    qtd_end = end if quarter_to is None else pd.Timestamp(quarter_to) + DAY
+    return _Spans(
+        (start, end), (start - 7 * DAY, start), (q_start, max(q_start, min(qtd_end, q_end)))
+    )
 
 
 # ----------------------------------------------------------------------------------------
@@ -399,6 +407,7 @@ def build_scorecard(
     plan: QuarterPlan | None = None,
     p_hit: tuple[float | None, float | None] | None = None,
     readouts: Sequence[Any] = (),
+    quarter_to: dt.date | None = None,
 ) -> Scorecard:
     """The week's KPIs against plan and the agenda's talking points.
 
@@ -419,6 +428,9 @@ def build_scorecard(
         None leaves the KPI out.
     readouts : sequence of ExperimentReadout
         The experiments' readouts, for the agenda.
+    quarter_to : date, optional
+        Last day of "quarter to date" (the quarter snapshot's data date, so the
+        scorecard's bookings and wins to date are every page's); default the week's end.
 
     Returns
     -------
@@ -443,7 +455,7 @@ def build_scorecard(
             week_end = last_full_week(as_of_ts)
     else:
         week_end = pd.Timestamp(week_ending).date()
-    spans = _spans(params, week_end)
+    spans = _spans(params, week_end, quarter_to)
     thresholds = params.scorecard
     # "no data" in a week: the export ends before it, or nothing entered any stage in it
     if table is None or as_of_ts is None:
@@ -645,6 +657,7 @@ def build_scorecard(
         kpis=tuple(kpis),
         has_data=has_data and data,
         message=message,
+        quarter_to=(spans.qtd[1] - DAY).date(),
     )
     agenda = _agenda(card, params, table, spans, handoff, accepted, window, as_of_ts, readouts)
     return replace(card, agenda=agenda)
@@ -936,25 +949,44 @@ def weekly_scorecard(
     WeeklyInputs
         The scorecard, the CRM table (None without actuals) and the plan.
     """
-    from alignlib.actuals_history import read_actuals
-    from alignlib.experiments import analyse_experiments
-    from alignlib.planning import build_plan
+    from alignlib.learn import learn_params
+    from alignlib.snapshot import quarter_snapshot
 
-    plan = build_plan(params)
-    ingest = read_actuals(params) if params.actuals is not None else None
+    if not forecast:
+        from alignlib.experiments import analyse_experiments
+        from alignlib.planning import build_plan
+
+        params = learn_params(params)
+        plan = build_plan(params)
+        ingest = params.history.ingest if params.history is not None else None
+        table = ingest.table if ingest is not None else None
+        as_of = pd.Timestamp(ingest.as_of).date() if ingest is not None else None
+        readouts = analyse_experiments(params) if params.experiments else ()
+        card = build_scorecard(
+            params, table, as_of, week_ending or None, plan=plan, readouts=readouts, quarter_to=as_of
+        )
+        return WeeklyInputs(card, table, plan)
+    snapshot = quarter_snapshot(params, trials=trials, week_ending=week_ending)
+    return scorecard_inputs(snapshot)
+
+
+def scorecard_inputs(snapshot: Any) -> WeeklyInputs:
+    """The scorecard page's inputs from the quarter snapshot.
+
+    Parameters
+    ----------
+    snapshot : QuarterSnapshot
+        The segment's snapshot.
+
+    Returns
+    -------
+    WeeklyInputs
+        Its scorecard, the CRM table and the plan.
+    """
+    card = snapshot.require("scorecard")
+    ingest = snapshot.ingest
     table = ingest.table if ingest is not None else None
-    as_of = ingest.as_of if ingest is not None else None
-    if week_ending in (None, ""):
-        week_end = last_full_week(as_of) if as_of is not None else None
-    else:
-        week_end = pd.Timestamp(week_ending).date()
-    p_hit = None
-    if forecast and ingest is not None and week_end is not None:
-        p_hit = landing_p_hit(params, ingest, week_end, trials=trials)
-    readouts = analyse_experiments(params) if params.experiments else ()
-    card = build_scorecard(
-        params, table, as_of, week_end, plan=plan, p_hit=p_hit, readouts=readouts
-    )
+    plan = snapshot.plan
     return WeeklyInputs(card, table, plan)
 
 
@@ -996,7 +1028,15 @@ def scorecard_html(card: Scorecard) -> str:
     header = "".join(
         f'<th class="sc-th{" sc-num" if i else ""}"{right if i else left}>{_e(t)}</th>'
         for i, t in enumerate(
-            ("KPI", "This week", "Last week", "Quarter to date", "Plan to date", "Status")
+            (
+                "KPI",
+                "This week",
+                "Last week",
+                "Quarter to date"
+                + (f" (to {card.quarter_to.day} {card.quarter_to:%b})" if card.quarter_to else ""),
+                "Plan to date",
+                "Status",
+            )
         )
     )
     rows = []

@@ -110,7 +110,9 @@ def trend_data(params: QuarterParams) -> TrendData:
             "(`actuals:`), so it has nothing to show."
         )
         return TrendData(params, None, {}, next_quarter, {"actuals": reason})
-    ingest = crm.load_actuals(params)
+    from alignlib.learn import read_actuals
+
+    ingest = read_actuals(params)  # the learned reading: the export is not read again
     spend = crm.load_spend(params.actuals.spend) if params.actuals.spend else None
     sla = params.sla
     data = metrics.summarise(

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from alignlib.actuals_history import ActualsHistory, actuals_history
+from alignlib.learn import ActualsHistory, actuals_history, learn_params
 from alignlib.errors import InputError
 from alignlib.simulation.confidence import ConfidencePlan, plan_for_confidence
 from alignlib.simulation.engine import simulate_funnel
@@ -313,6 +313,7 @@ def model_from_params(
     -------
     FunnelModel
     """
+    params = learn_params(params)  # the actuals are read once, here or before
     if isinstance(leads, LeadVolume):
         volume = leads
     else:
@@ -447,6 +448,7 @@ def sensitivity_from_params(
     SensitivityResult
         With the deal size's sampling uncertainty when the actuals count its deals.
     """
+    params = learn_params(params)
     return sensitivity(
         model_from_params(params, leads=leads),
         target=params.target.bookings,

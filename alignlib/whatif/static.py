@@ -81,8 +81,8 @@ def figure_cards(outcome: Outcome, params: QuarterParams) -> list[tuple[str, str
         ("budget", "Marketing budget", budget, budget_from),
         (
             "p_hit",
-            "P(hit)",
-            pct(outcome.p_hit, 1),
+            "Chance of hitting target",
+            pct(outcome.p_hit),
             f"share of {count(outcome.trials)} simulated quarters booking {target} or more: {run}",
         ),
     ]
