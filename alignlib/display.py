@@ -273,13 +273,15 @@ def key_figures_html(figures: Mapping[str, Any], *, currency: str = "USD") -> st
     )
 
 
-def quarter_answer_html(numbers: Any) -> str:
+def quarter_answer_html(numbers: Any, *, compact: bool = False) -> str:
     """A page's opening: the quarter's answer in one line and at most five figures.
 
     Parameters
     ----------
     numbers : QuarterNumbers
         The quarter snapshot's headline.
+    compact : bool
+        The five figures on one line of text instead of cards (a one-page scorecard).
 
     Returns
     -------
@@ -302,6 +304,15 @@ def quarter_answer_html(numbers: Any) -> str:
         ("Gap to target", money_compact(numbers.gap, cur)),
         ("Data date", numbers.as_of_text),
     ]
+    if compact:
+        line = " · ".join(f"{label}: <b>{html.escape(value)}</b>" for label, value in figures)
+        return (
+            '<div class="al-answer" style="margin:0 0 8px;">'
+            '<p class="al-answer-line" style="font-size:15px;font-weight:600;margin:0 0 2px;">'
+            f"{html.escape(numbers.sentence())}</p>"
+            f'<p class="al-key-figures" style="font-size:13px;color:#4a5568;margin:0;">{line}</p>'
+            "</div>"
+        )
     cards = "".join(
         '<div class="al-figure" style="flex:1 1 120px;border:1px solid #e2e8f0;'
         'border-radius:8px;padding:8px 12px;background:#f7fafc;">'

@@ -119,6 +119,25 @@ class QuarterNumbers:
             out["budget"] = None
         return out
 
+    @classmethod
+    def from_dict(cls, block: dict[str, Any]) -> QuarterNumbers:
+        """The headline back from a summary's ``quarter_numbers`` block.
+
+        Parameters
+        ----------
+        block : dict
+            What :meth:`to_dict` wrote.
+
+        Returns
+        -------
+        QuarterNumbers
+        """
+        names = {f for f in cls.__dataclass_fields__}
+        values = {k: v for k, v in block.items() if k in names}
+        as_of = values.get("as_of")
+        values["as_of"] = dt.date.fromisoformat(as_of) if as_of else None
+        return cls(**values)
+
     @property
     def as_of_text(self) -> str:
         """The data date as pages write it (``19 Nov 2026``), or ``no actuals``."""

@@ -6,7 +6,7 @@
 #       extension: .py
 #       format_name: percent
 #       format_version: '1.3'
-#       jupytext_version: 1.19.6
+#       jupytext_version: 1.19.7
 #   kernelspec:
 #     display_name: alignlib (.venv)
 #     language: python
@@ -47,7 +47,7 @@ batch.record_quarter(snap.numbers, display=False, **card.headline())
 batch.record_table("scorecard", card.to_frame(), title="Weekly scorecard")
 
 # %% tags=["email"]
-HTML(display.quarter_answer_html(snap.numbers) + sc.scorecard_html(card))
+HTML(display.quarter_answer_html(snap.numbers, compact=True) + sc.scorecard_html(card))
 
 # %% tags=["email"]
 display.show(

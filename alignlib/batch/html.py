@@ -94,6 +94,10 @@ def export_html(
     return _insert_toc(body, failed=failed)
 
 
+#: Fewest sections a page has before it gets a contents box.
+MIN_TOC_SECTIONS = 2
+
+
 def _insert_toc(page: str, *, failed: bool = False) -> str:
     """Put the contents (and the failed-run notice) where the template left its marker.
 
@@ -110,6 +114,6 @@ def _insert_toc(page: str, *, failed: bool = False) -> str:
             '<p class="al-failed">This report failed to render completely; the error is '
             "shown where it happened. The last good version, if any, is unchanged.</p>"
         )
-    if items:
+    if len(items) >= MIN_TOC_SECTIONS:  # a contents box of one line is noise
         toc += '<nav class="al-toc"><h2>Contents</h2><ol>' + "".join(items) + "</ol></nav>"
     return page.replace(_TOC_MARKER, toc, 1)

@@ -20,7 +20,9 @@ from alignlib.format import format_value
 #: Headline figures the index page shows, in this order: (key, label, format kind).
 INDEX_FIGURES: tuple[tuple[str, str, str], ...] = (
     ("target", "Target", "money"),
-    ("p_hit", "P(hit target)", "pct"),
+    ("booked", "Booked", "money"),
+    ("landing_p50", "Most likely landing", "money"),
+    ("p_hit", "Chance of target", "pct"),
     ("required_leads", "Leads needed", "count"),
     ("budget", "Budget", "money"),
 )
@@ -118,6 +120,42 @@ def _row(entry: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def segment_answers(entries: list[dict[str, Any]]) -> list[dict[str, str]]:
+    """Each segment's answer in one line, from its reports' ``quarter_numbers``.
+
+    Every report of a segment carries the same block (one snapshot), so the first report
+    that rendered gives it.
+
+    Parameters
+    ----------
+    entries : list of dict
+        From :func:`collect_summaries`.
+
+    Returns
+    -------
+    list of dict
+        ``segment``, ``answer`` (the sentence every page opens with) and ``as_of``.
+    """
+    from alignlib.snapshot import QuarterNumbers
+
+    out: dict[str, dict[str, str]] = {}
+    for entry in entries:
+        block = (entry.get("headline") or {}).get("quarter_numbers")
+        segment = str(entry["segment"])
+        if entry.get("status") != "ok" or not block or segment in out:
+            continue
+        try:
+            numbers = QuarterNumbers.from_dict(block)
+        except (TypeError, ValueError):  # a summary from an older run
+            continue
+        out[segment] = {
+            "segment": segment,
+            "answer": numbers.sentence(),
+            "as_of": numbers.as_of_text,
+        }
+    return list(out.values())
+
+
 def write_index(quarter_dir: Path, quarter: str) -> Path:
     """Write ``<quarter_dir>/index.html`` listing every report found there.
 
@@ -146,6 +184,7 @@ def write_index(quarter_dir: Path, quarter: str) -> Path:
         quarter=quarter,
         figure_labels=[label for _key, label, _kind in INDEX_FIGURES],
         rows=[_row(e) for e in entries],
+        answers=segment_answers(entries),
         n_failed=sum(1 for e in entries if e.get("status") != "ok"),
     )
     return atomic_write_text(quarter_dir / "index.html", page)

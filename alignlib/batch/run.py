@@ -8,7 +8,7 @@ import sys
 import time
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -25,6 +25,7 @@ from alignlib.batch.publish import (
     remove_stale_staging,
 )
 from alignlib.batch.render import KERNEL_NAME, ensure_kernel, one_line, render_all
+from alignlib.batch.snapshots import compute_snapshots, publish_snapshot
 from alignlib.errors import AlignError, InputError
 from alignlib.params import load_params
 
@@ -291,6 +292,14 @@ def run_batch(
     for q in quarters:
         remove_stale_staging(out_root / q)
         stagings[q] = new_staging(out_root / q, run_id)
+    # One snapshot per parameters file, before any page renders: every report of the
+    # segment renders from it. (On a dask cluster the workers may not see this machine's
+    # staging folder: each notebook then computes the same snapshot from its file.)
+    snapshot_dirs: dict[Path, Path] = {}
+    if scheduler is None:
+        jobs, snapshot_dirs = _with_snapshots(
+            jobs, stagings, trials=trials, parameters=extra, workers=workers
+        )
     results: list[ReportResult] = []
     bar = tqdm(
         total=len(jobs), desc="reports", unit="report", disable=not progress, file=sys.stderr
@@ -323,6 +332,13 @@ def run_batch(
             bar.update(1)
             if result.status != "ok":
                 bar.write(f"failed: {result.key}: {result.error}", file=sys.stderr)
+        for job in jobs:
+            folder = snapshot_dirs.get(job.params_path) if job.params_path else None
+            if folder is not None and any(
+                r.status == "ok" for r in results if r.quarter == job.quarter and r.segment == job.segment
+            ):
+                publish_snapshot(folder, out_root / job.quarter / job.segment)
+                snapshot_dirs.pop(job.params_path)  # type: ignore[arg-type]
     finally:
         bar.close()
         for staging in stagings.values():
@@ -331,3 +347,52 @@ def run_batch(
     results.sort(key=lambda r: order[r.key])
     index_paths = tuple(write_index(out_root / q, q) for q in quarters)
     return BatchResult(tuple(results), index_paths, time.perf_counter() - start)
+
+
+def _with_snapshots(
+    jobs: list[ReportJob],
+    stagings: Mapping[str, Path],
+    *,
+    trials: int | None,
+    parameters: Mapping[str, Any],
+    workers: int | None,
+) -> tuple[list[ReportJob], dict[Path, Path]]:
+    """Compute each parameters file's snapshot once and point its jobs at it.
+
+    A file whose snapshot cannot be computed fails its reports with that one error
+    (they would each hit it again); the other files' reports are unaffected.
+
+    Returns
+    -------
+    tuple
+        The jobs (with ``snapshot_path`` or a setup error) and file -> staged snapshot.
+    """
+    files: dict[Path, Path] = {}
+    for job in jobs:
+        if job.setup_error is None and job.params_path is not None:
+            files.setdefault(
+                job.params_path, stagings[job.quarter] / "_snapshots" / job.segment
+            )
+    if not files:
+        return jobs, {}
+    week = parameters.get("week_ending")
+    outcomes = compute_snapshots(
+        list(files),
+        files,
+        trials=trials,
+        week_ending=str(week) if week else None,
+        workers=workers,
+    )
+    out = []
+    for job in jobs:
+        outcome = outcomes.get(job.params_path) if job.params_path else None
+        if outcome is None:
+            out.append(job)
+        elif outcome.error is not None:
+            out.append(replace(job, setup_error=outcome.error))
+        else:
+            out.append(
+                replace(job, parameters={**job.parameters, "snapshot_path": str(outcome.folder)})
+            )
+    ok = {path: o.folder for path, o in outcomes.items() if o.error is None}
+    return out, ok

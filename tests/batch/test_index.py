@@ -67,4 +67,37 @@ def test_index_escapes_every_value_and_links_the_last_good_version(tmp_path) -> 
 
 def test_index_of_an_empty_quarter(tmp_path) -> None:
     page = batch.write_index(tmp_path / "2026Q4", "2026Q4").read_text()
-    assert '<td colspan="8">No reports yet.</td>' in page
+    assert '<td colspan="10">No reports yet.</td>' in page
+
+
+def test_index_opens_each_segment_with_the_answer_its_pages_open_with(tmp_path) -> None:
+    from alignlib.snapshot import QuarterNumbers
+
+    quarter_dir = tmp_path / "2026Q4"
+    numbers = QuarterNumbers(
+        quarter="2026Q4",
+        segment="emea",
+        currency="EUR",
+        as_of=__import__("datetime").date(2026, 11, 19),
+        phase="during",
+        target=2_400_000,
+        booked=1_200_400,
+        wins=49,
+        landing_p10=2_100_000,
+        landing_p50=2_340_000,
+        landing_p90=2_560_000,
+        p_hit=0.36,
+        p_hit_at_plan=0.43,
+        required_leads=7318,
+        budget=676_915,
+    )
+    block = numbers.to_dict()
+    assert QuarterNumbers.from_dict(block) == numbers
+    head = {"quarter_numbers": block, "p_hit": 0.36, "booked": 1_200_400, "currency": "EUR"}
+    _publish(quarter_dir, batch.REPORTS[0], "emea", headline=head)
+    _publish(quarter_dir, batch.REPORTS[2], "emea", headline=head)
+    page = batch.write_index(quarter_dir, "2026Q4").read_text()
+    assert page.count(numbers.sentence().replace("€", "&euro;")) + page.count(numbers.sentence()) == 1
+    assert "36% chance" in numbers.sentence() and "43% at plan time" in numbers.sentence()
+    assert "Data as of 19 Nov 2026." in page
+    assert page.count(">36%<") == 2 and page.count(">€1,200,400<") == 2

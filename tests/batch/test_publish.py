@@ -125,7 +125,8 @@ def test_failed_rerun_keeps_the_good_report_and_good_rerun_clears_the_failure(tm
     seg = out / "2026Q4" / "alpha"
     kw = {"out_dir": out, "reports": (OK_REPORT,), "progress": False}
     assert batch.run_batch(params, **kw).ok
-    good = {p.name: p.read_bytes() for p in seg.iterdir()}
+    good = {str(p.relative_to(seg)): p.read_bytes() for p in seg.rglob("*") if p.is_file()}
+    assert "snapshot.json" in good  # the segment's one set of numbers, beside its pages
 
     result = batch.run_batch(params, parameters={"fail": True}, **kw)
     assert not result.ok
@@ -146,7 +147,7 @@ def test_interrupted_run_leaves_earlier_outputs_intact(tmp_path) -> None:
     out = tmp_path / "out"
     seg = out / "2026Q4" / "alpha"
     assert batch.run_batch(params, out_dir=out, reports=(OK_REPORT,), progress=False).ok
-    before = {p.name: p.read_bytes() for p in seg.iterdir()}
+    before = {str(p.relative_to(seg)): p.read_bytes() for p in seg.rglob("*") if p.is_file()}
     index_before = (out / "2026Q4" / "index.html").read_bytes()
 
     script = textwrap.dedent(
@@ -172,7 +173,7 @@ def test_interrupted_run_leaves_earlier_outputs_intact(tmp_path) -> None:
     finally:
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait(timeout=30)
-    after = {p.name: p.read_bytes() for p in seg.iterdir()}
+    after = {str(p.relative_to(seg)): p.read_bytes() for p in seg.rglob("*") if p.is_file()}
     assert after == before
     assert (out / "2026Q4" / "index.html").read_bytes() == index_before
     # SIGKILL left its staging folder behind; the next run removes it (its owner is gone)
