@@ -6,7 +6,7 @@
 #       extension: .py
 #       format_name: percent
 #       format_version: '1.3'
-#       jupytext_version: 1.19.6
+#       jupytext_version: 1.19.7
 #   kernelspec:
 #     display_name: alignlib (.venv)
 #     language: python
@@ -37,7 +37,7 @@ agreement = sla.load_agreement(params)
 standing = agreement.standing
 batch.record_quarter(
     snap.numbers,
-    display=False,
+    compact=True,
     compliance=standing.compliance if standing else None,
     acceptance=standing.acceptance_rate if standing else None,
 )

@@ -68,7 +68,9 @@ def record_headline(
     _display_bundle({HEADLINE_MIME: figures, "text/html": card, "text/plain": ""})
 
 
-def record_quarter(numbers: Any, *, display: bool = True, **extra: Any) -> None:
+def record_quarter(
+    numbers: Any, *, display: bool = True, compact: bool = False, **extra: Any
+) -> None:
     """Open a page with the quarter's answer and record the snapshot's headline for the batch.
 
     Every report of a segment calls this with the same :class:`~alignlib.snapshot.QuarterNumbers`,
@@ -80,6 +82,8 @@ def record_quarter(numbers: Any, *, display: bool = True, **extra: Any) -> None:
         The snapshot's headline.
     display : bool
         Show the answer (one line and five figures); ``False`` records silently.
+    compact : bool
+        The five figures as one line of text (printed pages with a page budget).
     **extra
         Figures of this report only (recorded beside, not inside, ``quarter_numbers``).
     """
@@ -100,7 +104,7 @@ def record_quarter(numbers: Any, *, display: bool = True, **extra: Any) -> None:
         "quarter_numbers": block,
         "currency": numbers.currency,
     }
-    card = disp.quarter_answer_html(numbers) if display else ""
+    card = disp.quarter_answer_html(numbers, compact=compact) if display else ""
     _display_bundle({HEADLINE_MIME: figures, "text/html": card, "text/plain": ""})
 
 
