@@ -305,10 +305,10 @@ def _centred(params: Any, funnels: tuple[ChannelFunnel, ...]) -> tuple[ChannelFu
             continue
         target = params.conversion_rates[stage].rate * volume.sum()
         fixed = sum(volume[i] * rates[i][k].rate for i in range(len(funnels)) if i not in learned)
-        own = np.array([rates[i][k].rate for i in learned])
+        own_rates = np.array([rates[i][k].rate for i in learned])
         mass = volume[learned]
-        scale = _scale_to(target - fixed, mass, own)
-        for j, i in enumerate(learned):
+        scale = _scale_to(target - fixed, mass, own_rates)
+        for i in learned:
             r = rates[i][k]
             assert r.converted is not None and r.total is not None
             converted = r.total if scale is None else min(r.converted * scale, r.total)
@@ -320,10 +320,10 @@ def _centred(params: Any, funnels: tuple[ChannelFunnel, ...]) -> tuple[ChannelFu
     size_factor = 1.0
     if learned and wins.sum() > 0:
         rest = sum(wins[i] * deal[i] for i in range(len(funnels)) if i not in learned)
-        own = float(sum(wins[i] * deal[i] for i in learned))
+        learned_mass = float(sum(wins[i] * deal[i] for i in learned))
         needed = params.deal_size.mean * wins.sum() - rest
-        if own > 0 and needed > 0:
-            size_factor = needed / own
+        if learned_mass > 0 and needed > 0:
+            size_factor = float(needed / learned_mass)
     return tuple(
         replace(
             f,

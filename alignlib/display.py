@@ -24,7 +24,13 @@ from alignlib.format import format_value, stage_label
 _NAME_RULES: tuple[tuple[str, str], ...] = (
     (r"(^|_)(p_hit|prob|probability|chance)(_|$)", "pct"),
     (r"(^|_)coverage(_|$)(?!.*(share|rate))", "ratio"),
-    (r"(rate|share|pct|percent|lift|growth|compliance|conversion|_vs_|mom|qoq|yoy|_to_)", "pct1"),
+    # "x_to_y" is a rate; "plan_to_date" and "actual_to_date" are counts to a date
+    (
+        r"(rate|share|pct|percent|lift|growth|compliance|conversion|_vs_|mom|qoq|yoy|_to_(?!date))",
+        "pct1",
+    ),
+    # people and deals are whole, whatever the plan's fractions: "742", never "742.40"
+    (r"(^|_)(leads|contacts|deals|wins|reps|count|volume|opportunities)(_|$)", "count"),
     (
         r"(cost|budget|revenue|bookings|amount|cac|deal_size|spend|value|pipeline|target|impact)",
         "money",

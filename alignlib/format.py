@@ -325,7 +325,7 @@ def format_value(value: Any, kind: str = "number", currency: str = "USD") -> str
     if kind == "p_value":
         return p_value(v)
     if kind == "number":
-        return f"{v:,.0f}" if v.is_integer() or abs(v) >= 1000 else f"{v:,.2f}"
+        return f"{v:,.0f}" if v.is_integer() or abs(v) >= 100 else f"{v:,.2f}"
     raise ValueError(f"unknown format kind {kind!r}; use one of {', '.join(KINDS)}")
 
 

@@ -112,7 +112,7 @@ def learn_params(params: QuarterParams, ingest: IngestResult | None = None) -> Q
     except AlignError as exc:
         if gaps:
             raise ParamsError(
-                path,
+                path or "<params>",
                 [Problem(", ".join(gaps), f"cannot be learned from the actuals: {exc}")],
             ) from None
         out = params.model_copy()
@@ -140,7 +140,8 @@ def _completed(
         sections = learned_sections(params, gaps, history.ingest, history.overall)
     except AlignError as exc:
         raise ParamsError(
-            path, [Problem(", ".join(gaps), f"cannot be learned from the actuals: {exc}")]
+            path or "<params>",
+            [Problem(", ".join(gaps), f"cannot be learned from the actuals: {exc}")],
         ) from None
     raw = {k: v for k, v in params._raw.items() if k not in gaps} | sections
     out = _validate(raw, path or Path("<params>"), prefix="", lines=params._lines)

@@ -329,9 +329,7 @@ class QuarterSnapshot:
                 "budget": plan.budget,
                 "mean_bookings_at_plan": float(self.at_plan.revenue.mean()),
             },
-            "landing": None
-            if self.landing.forecast is None
-            else self.landing.forecast.to_dict(),
+            "landing": None if self.landing.forecast is None else self.landing.forecast.to_dict(),
             "landing_message": self.landing.message,
             "problems": dict(self.problems),
         }
@@ -401,7 +399,7 @@ def load_snapshot(path: str | Path) -> QuarterSnapshot:
     if not file.is_file():
         raise InputError(f"{folder}: no quarter snapshot here ({SNAPSHOT_PICKLE} is missing)")
     # Written by this run's batch into its own staging folder (never a file from elsewhere).
-    snapshot = pickle.loads(file.read_bytes())  # noqa: S301
+    snapshot = pickle.loads(file.read_bytes())
     if not isinstance(snapshot, QuarterSnapshot):
         raise InputError(f"{file}: not a quarter snapshot")
     saved = json.loads((folder / SNAPSHOT_JSON).read_text(encoding="utf-8"))
@@ -520,7 +518,7 @@ def _numbers(
     revenue = at_plan.revenue
     p10, p50, p90 = (float(v) for v in pd.Series(revenue).quantile([0.1, 0.5, 0.9]))
     budget = None if not math.isfinite(plan.budget) else float(plan.budget)
-    common = {
+    common: dict[str, Any] = {
         "quarter": str(params.quarter),
         "segment": str(params.segment),
         "currency": params.currency,
@@ -627,4 +625,3 @@ def _scorecard(
         readouts=readouts,
         quarter_to=as_of,
     )
-

@@ -146,3 +146,24 @@ def html_escape(text: str) -> str:
     import html
 
     return html.escape(text)
+
+
+def test_counts_to_a_date_and_plan_volumes_never_read_as_percentages_or_fractions() -> None:
+    """Actual to plan counts ("436100.0%" once) and fractional leads ("742.40")."""
+    frame = pd.DataFrame(
+        {
+            "plan_total": [4361.0, 120.0],
+            "plan_to_date": [4743.0, 98.0],
+            "actual_to_date": [4512.0, 101.0],
+            "variance_to_date": [-231.0, 3.0],
+            "pacing_vs_plan": [0.951, 1.03],
+            "leads": [742.4, 284.81],
+            "mql": [742.4, 284.81],
+            "mql_to_sal": [0.571, 0.5],
+        },
+        index=pd.Index(["lead", "won"], name="stage"),
+    )
+    page = display.table(frame).to_html()
+    for text in ("4,361", "4,743", "4,512", "-231", "95.1%", "742", "285", "57.1%"):
+        assert f">{text}<" in page, text
+    assert "436100" not in page and "742.40" not in page and "284.81" not in page

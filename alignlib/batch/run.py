@@ -335,7 +335,9 @@ def run_batch(
         for job in jobs:
             folder = snapshot_dirs.get(job.params_path) if job.params_path else None
             if folder is not None and any(
-                r.status == "ok" for r in results if r.quarter == job.quarter and r.segment == job.segment
+                r.status == "ok"
+                for r in results
+                if r.quarter == job.quarter and r.segment == job.segment
             ):
                 publish_snapshot(folder, out_root / job.quarter / job.segment)
                 snapshot_dirs.pop(job.params_path)  # type: ignore[arg-type]
@@ -370,9 +372,7 @@ def _with_snapshots(
     files: dict[Path, Path] = {}
     for job in jobs:
         if job.setup_error is None and job.params_path is not None:
-            files.setdefault(
-                job.params_path, stagings[job.quarter] / "_snapshots" / job.segment
-            )
+            files.setdefault(job.params_path, stagings[job.quarter] / "_snapshots" / job.segment)
     if not files:
         return jobs, {}
     week = parameters.get("week_ending")

@@ -61,7 +61,6 @@ def run(args: argparse.Namespace) -> int:
     from alignlib.forecast import landing
     from alignlib.format import count, money, pct
     from alignlib.learn import learn_params
-
     from alignlib.params import load_params
 
     params = learn_params(load_params(args.params))

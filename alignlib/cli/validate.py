@@ -39,7 +39,6 @@ def run(args: argparse.Namespace) -> int:
     """
     from alignlib.errors import ParamsError
     from alignlib.learn import learn_params
-
     from alignlib.params import load_params
 
     failed = 0

@@ -17,8 +17,8 @@ from alignlib.planning.sales_capacity import CapacityCheck, capacity_check
 from alignlib.targets import Seasonality, learned_growth, seasonality_index
 
 if TYPE_CHECKING:
-    from alignlib.learn import ActualsHistory
     from alignlib.channel_funnels import ChannelFunnel
+    from alignlib.learn import ActualsHistory
     from alignlib.params import QuarterParams
 
 

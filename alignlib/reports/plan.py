@@ -455,8 +455,8 @@ def actuals_view(params: QuarterParams, plan: QuarterPlan) -> ActualsView:
     import matplotlib.pyplot as plt
 
     from alignlib import metrics
-    from alignlib.learn import read_actuals
     from alignlib.charts import plan as charts
+    from alignlib.learn import read_actuals
 
     ingest = read_actuals(params)  # the plan has read it already
     as_of = ingest.as_of

@@ -97,7 +97,9 @@ def test_index_opens_each_segment_with_the_answer_its_pages_open_with(tmp_path) 
     _publish(quarter_dir, batch.REPORTS[0], "emea", headline=head)
     _publish(quarter_dir, batch.REPORTS[2], "emea", headline=head)
     page = batch.write_index(quarter_dir, "2026Q4").read_text()
-    assert page.count(numbers.sentence().replace("€", "&euro;")) + page.count(numbers.sentence()) == 1
+    assert (
+        page.count(numbers.sentence().replace("€", "&euro;")) + page.count(numbers.sentence()) == 1
+    )
     assert "36% chance" in numbers.sentence() and "43% at plan time" in numbers.sentence()
     assert "Data as of 19 Nov 2026." in page
     assert page.count(">36%<") == 2 and page.count(">€1,200,400<") == 2

@@ -35,7 +35,9 @@ FUNNELS = {
         experiment_stage="lead",
         extra={"segment": "three"},
     ),
-    "two": Case(("mql", "won"), (0.2,), (20.0,), months=13, quarter="2026Q2", extra={"segment": "two"}),
+    "two": Case(
+        ("mql", "won"), (0.2,), (20.0,), months=13, quarter="2026Q2", extra={"segment": "two"}
+    ),
 }
 
 
