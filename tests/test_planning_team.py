@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from alignlib.params import SalesTeam
 from alignlib.planning.team import (
-    _add_months,
+    add_months,
     attainment_from_actuals,
     hire_share,
     hires_needed,
@@ -166,12 +166,12 @@ def test_hires_needed_close_every_gap_with_the_fewest_hires_at_the_latest_start(
         assert capacity_with(h.start, h.count) >= target - 1e-6
         # latest: a month later the same hires fall short; fewest: one fewer never closes it,
         # whenever they start (fully ramped by the quarter is the most a hire books in it)
-        assert capacity_with(_add_months(h.start, 1), h.count) < target
+        assert capacity_with(add_months(h.start, 1), h.count) < target
         for months_before in range(0, 24):
-            start = _add_months(dt.date(h.start.year, h.start.month, 1), -months_before)
+            start = add_months(dt.date(h.start.year, h.start.month, 1), -months_before)
             assert capacity_with(start, h.count - 1) < target
         assert h.start.day == 1
-        assert h.opens_by == _add_months(h.start, -2)
+        assert h.opens_by == add_months(h.start, -2)
 
 
 def test_no_hires_needed_when_the_team_carries_the_year():

@@ -233,7 +233,20 @@ class HireNeeded:
     gap: float
 
 
-def _add_months(day: dt.date, months: int) -> dt.date:
+def add_months(day: dt.date, months: int) -> dt.date:
+    """``day`` moved by whole ``months`` (the day of month kept, or the month's last day).
+
+    Parameters
+    ----------
+    day : datetime.date
+        The date.
+    months : int
+        Months to add (negative: earlier).
+
+    Returns
+    -------
+    datetime.date
+    """
     month0 = day.year * 12 + day.month - 1 + months
     year, month = divmod(month0, 12)
     last = calendar.monthrange(year, month + 1)[1]
@@ -294,7 +307,7 @@ def hires_needed(
             quarter=quarter,
             start=start,
             count=count,
-            opens_by=_add_months(start, -team.hiring_lead_months),
+            opens_by=add_months(start, -team.hiring_lead_months),
             gap=gap,
         )
         hires.append(needed)
