@@ -6,7 +6,7 @@
 #       extension: .py
 #       format_name: percent
 #       format_version: '1.3'
-#       jupytext_version: 1.19.6
+#       jupytext_version: 1.19.7
 #   kernelspec:
 #     display_name: alignlib (.venv)
 #     language: python
@@ -88,7 +88,7 @@ display.table(
         "ramped_reps": "ratio",
     },
     currency=plan.currency,
-    highlight={"gap": lambda v: v is not None and v == v and v > 0},
+    highlight=annual_report.gap_highlight(plan),
 )
 
 # %%

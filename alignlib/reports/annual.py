@@ -7,8 +7,9 @@ turns them into the tables and sentences the page displays.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -299,7 +300,7 @@ def year_sentence(plan: AnnualPlan) -> str:
     hires = sum(h.count for h in plan.hires_needed)
     return text + (
         f" The sales team as planned can carry {money(capacity, cur)}; "
-        f"{len(short)} quarter{'s' if len(short) > 1 else ''} fall short, "
+        f"{len(short)} quarter{'s fall' if len(short) > 1 else ' falls'} short, "
         f"and {hires} more hire{'s' if hires != 1 else ''} would close the gaps."
     )
 
@@ -330,6 +331,23 @@ def year_table(plan: AnnualPlan) -> pd.DataFrame:
     if plan.bookings_capacity is None:
         frame = frame.drop(columns=["bookings_capacity", "ramped_reps", "gap"])
     return frame
+
+
+def gap_highlight(plan: AnnualPlan) -> dict[str, Callable[[Any], bool]] | None:
+    """What :func:`year_table` flags: the quarters the team cannot carry.
+
+    Parameters
+    ----------
+    plan : AnnualPlan
+
+    Returns
+    -------
+    dict or None
+        ``{"gap": predicate}`` for :func:`alignlib.display.table`; None without a team.
+    """
+    if plan.bookings_capacity is None:
+        return None
+    return {"gap": lambda v: v is not None and bool(np.isfinite(v)) and v > 0}
 
 
 def hiring_table(view: AnnualView) -> pd.DataFrame:
