@@ -222,3 +222,22 @@ def test_no_won_deals_with_owners_teach_no_attainment():
     )
     assert attainment_from_actuals(table, pd.Timestamp("2026-07-01"), 100_000) is None
     assert attainment_from_actuals(table.iloc[:0], pd.Timestamp("2026-07-01"), 100_000) is None
+
+
+def test_hires_cannot_start_before_a_role_opened_today_could():
+    team = _team(reps=6, ramp=[0.5, 0.5, 0.5], hiring_lead_months=3)
+    targets = [2_000_000] * 4
+    free = hires_needed(team, 0.8, YEAR, targets, JAN)
+    assert free[0].start < dt.date(2027, 1, 1)  # unconstrained: ramped before Q1
+    # a role opened on 1 Jan starts 1 Apr at the soonest: Q1's gap stays, Q2 needs more
+    late = hires_needed(team, 0.8, YEAR, targets, JAN, earliest=dt.date(2027, 4, 1))
+    assert [h.quarter for h in late][0] == "2027Q2"
+    assert all(h.start >= dt.date(2027, 4, 1) for h in late)
+    # from 1 April at half productivity: 560,000 short needs ceil(560,000 / 120,000) = 5
+    assert late[0].count == 5 and late[0].start == dt.date(2027, 4, 1)
+    assert late[0].opens_by == dt.date(2027, 1, 1)
+    # a mid-month earliest day means the next month's first
+    mid = hires_needed(team, 0.8, YEAR, targets, JAN, earliest=dt.date(2027, 3, 15))
+    assert min(h.start for h in mid) == dt.date(2027, 4, 1)
+    # nothing can start in time for a quarter that ends first
+    assert hires_needed(team, 0.8, ("2027Q1",), [2_000_000], JAN, dt.date(2027, 4, 1)) == ()

@@ -22,6 +22,7 @@ from alignlib.planning.plan import QuarterPlan, build_plan
 from alignlib.planning.team import (
     HireNeeded,
     LearnedAttainment,
+    add_months,
     attainment_from_actuals,
     hires_needed,
     monthly_capacity,
@@ -396,7 +397,10 @@ def annual_plan(
       ``quota_per_rep / 3 x attainment x ramp share`` after attrition, from
       ``sales_team.reps`` counted in the params quarter's first month; a quarter is the
       sum of its months; ``gap = target - capacity``. The hires needed close the gaps in
-      order (:func:`alignlib.planning.team.hires_needed`).
+      order, the fewest at the latest start that does, none starting before a role
+      opened on the params quarter's first day could (``hiring_lead_months`` later;
+      :func:`alignlib.planning.team.hires_needed`); a gap no hire can close in time is
+      flagged in ``warnings``.
     * **The chance of the year**: the quarter's simulation model
       (:func:`alignlib.simulation.model_from_params`: rates drawn from their posteriors,
       lead volume as ``simulation.lead_volume`` says, lognormal deals, gamma lags, channel
@@ -470,19 +474,27 @@ def annual_plan(
     monthly_team = None
     warnings: list[str] = []
     if team is not None and attainment is not None and reference is not None:
-        needed = hires_needed(team, attainment, labels, [q.target for q in rows], reference)
+        # a role opened on the params quarter's first day starts a hiring lead time later
+        earliest = add_months(params.quarter_start, team.hiring_lead_months)
+        targets_q = [q.target for q in rows]
+        needed = hires_needed(team, attainment, labels, targets_q, reference, earliest)
         months = list(pd.period_range(f"{int(year)}-01", f"{int(year)}-12", freq="M"))
         monthly_team = monthly_capacity(team, attainment, months, reference)
-        with_needed = monthly_capacity(team, attainment, months, reference, [*team.hires, *needed])
+        all_hires = [*team.hires, *needed]
+        with_needed = monthly_capacity(team, attainment, months, reference, all_hires)
         monthly_team["ramped_reps_with_needed"] = with_needed["ramped_reps"]
         monthly_team["capacity_with_needed"] = with_needed["capacity"]
-        late = [h for h in needed if h.opens_by < params.quarter_start]
-        if late:
+        still_short = [
+            q.quarter
+            for q in rows
+            if q.target - quarter_capacity(team, attainment, q.quarter, reference, all_hires)[0]
+            > 1e-6 * max(q.target, 1.0)
+        ]
+        if still_short:
             warnings.append(
-                f"{sum(h.count for h in late)} of the hires needed should have had their roles "
-                f"open before {params.quarter_start:%d %b %Y} (the first by "
-                f"{min(h.opens_by for h in late):%d %b %Y}): those quarters' gaps stay open "
-                "unless hiring is faster than the lead time."
+                f"No hire can close the gap of {', '.join(still_short)}: a role opened on "
+                f"{params.quarter_start:%d %b %Y} starts {earliest:%d %b %Y} at the soonest "
+                f"({team.hiring_lead_months} months' hiring lead time)."
             )
 
     n_trials = params.simulation.trials if trials is None else trials

@@ -259,14 +259,16 @@ def hires_needed(
     quarters: Sequence[str],
     targets: Sequence[float],
     reference: pd.Period,
+    earliest: dt.date | None = None,
 ) -> tuple[HireNeeded, ...]:
-    """The hires that close each quarter's capacity gap, latest start dates first-fit.
+    """The hires that close each quarter's capacity gap, at the latest start that does.
 
     Quarters are taken in order; hires found for one quarter count toward the next ones
     (with their ramp and attrition). For a quarter still short by ``gap``, ``count`` is the
-    fewest hires that close it (each at the most a hire can book in that quarter: ramped
-    by its first day), and ``start`` the latest first-of-month at which that many still
-    close it.
+    fewest hires that close it, starting on the first of a month no sooner than
+    ``earliest`` (a role opened today starts a hiring lead time from now), and ``start``
+    the latest first-of-month at which that many still close it. A quarter that ends
+    before a hire can start has no hires (its gap stays).
 
     Parameters
     ----------
@@ -280,6 +282,8 @@ def hires_needed(
         Bookings target per quarter.
     reference : pandas.Period
         The month ``team.reps`` is counted in.
+    earliest : datetime.date, optional
+        The soonest a hire can start (None: any time, however early).
 
     Returns
     -------
@@ -289,18 +293,24 @@ def hires_needed(
     hires: list[Hire] = list(team.hires)
     out: list[HireNeeded] = []
     per_rep = team.quota_per_rep / 3.0 * attainment
+    soonest = None if earliest is None else _month(earliest) + int(earliest.day > 1)
     for quarter, target in zip(quarters, targets, strict=True):
         capacity, _ = quarter_capacity(team, attainment, quarter, reference, hires)
         gap = target - capacity
         if gap <= 1e-6 * max(target, 1.0):
             continue
         months = quarter_months(quarter)
-        first = months[0]
         # From fully ramped well before the quarter to its last month, by first-of-month.
-        earliest = first - (len(team.ramp) + 12)
-        starts = [(earliest + k).start_time.date() for k in range((months[-1] - earliest).n + 1)]
+        first = months[0] - (len(team.ramp) + 12)
+        if soonest is not None:
+            first = max(first, soonest)
+        if first > months[-1]:
+            continue
+        starts = [(first + k).start_time.date() for k in range((months[-1] - first).n + 1)]
         per_hire = [per_rep * sum(hire_share(team, s, m) for m in months) for s in starts]
-        best = max(per_hire)  # > 0: a hire started before the ramp's length is ramped
+        best = max(per_hire)
+        if best <= 0:  # only with a ramp of zeros through the quarter's last month
+            continue
         count = math.ceil(gap / best - 1e-9)
         start = max(s for s, c in zip(starts, per_hire, strict=True) if count * c >= gap - 1e-6)
         needed = HireNeeded(
