@@ -241,3 +241,31 @@ def test_hires_cannot_start_before_a_role_opened_today_could():
     assert min(h.start for h in mid) == dt.date(2027, 4, 1)
     # nothing can start in time for a quarter that ends first
     assert hires_needed(team, 0.8, ("2027Q1",), [2_000_000], JAN, dt.date(2027, 4, 1)) == ()
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    reps=st.integers(0, 8),
+    ramp=st.lists(st.sampled_from([0.0, 0.2, 0.5, 0.8, 1.0]), max_size=5),
+    attrition=st.sampled_from([0.0, 0.1, 0.35]),
+    targets=st.lists(st.floats(100_000, 4_000_000), min_size=4, max_size=4),
+)
+def test_needed_hires_are_the_fewest_at_the_latest_start_for_any_team(
+    reps, ramp, attrition, targets
+):
+    team = _team(reps=reps, ramp=ramp, attrition_per_year=attrition)
+    needed = hires_needed(team, 0.8, YEAR, targets, JAN)
+    hires = list(needed)
+    for quarter, target in zip(YEAR, targets, strict=True):
+        assert quarter_capacity(team, 0.8, quarter, JAN, hires)[0] >= target - 1e-6
+    for i, h in enumerate(needed):
+        earlier = hires[:i]
+        target = targets[YEAR.index(h.quarter)]
+
+        def capacity(start, count, earlier=earlier, quarter=h.quarter):
+            return quarter_capacity(team, 0.8, quarter, JAN, [*earlier, _Row(start, count)])[0]
+
+        assert capacity(add_months(h.start, 1), h.count) < target - 1e-6
+        first = quarter_months(h.quarter)[0].start_time.date()
+        for back in range(len(ramp) + 13):
+            assert capacity(add_months(first, -back), h.count - 1) < target - 1e-6
