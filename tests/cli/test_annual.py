@@ -80,3 +80,15 @@ def test_bad_trials_are_refused(params_dict, write_params, capsys):
     code = main(["annual", _file(params_dict, write_params), "--year", "2027", "--trials", "0"])
     assert code == 2
     assert "--trials: 0 must be a whole number > 0" in capsys.readouterr().err
+
+
+def test_validate_says_what_attainment_the_actuals_teach(capsys):
+    from alignlib.paths import DEFAULT_PARAMS
+
+    assert main(["validate", str(DEFAULT_PARAMS)]) == 0
+    out = capsys.readouterr().out
+    # the sample's nine owners booked $7,806,600 over the four quarters before 2026Q4
+    assert (
+        "sales_team.attainment: 72.3% learned from the actuals' bookings per owner "
+        "($7,806,600 over 36 owner-quarters, 2025Q4 to 2026Q3)"
+    ) in out
