@@ -260,7 +260,8 @@ class WhatIfEngine:
     Parameters
     ----------
     params : QuarterParams
-        Validated parameters (the base).
+        Validated parameters (the base); learned here when not learned yet
+        (:attr:`params` holds the learned copy).
     trials : int, optional
         Simulated quarters (default ``params.simulation.trials``); use the report's.
     seed : int, optional
@@ -278,10 +279,12 @@ class WhatIfEngine:
         seed: int | None = None,
         base_result: SimulationResult | None = None,
     ) -> None:
+        from alignlib.learn import learn_params
         from alignlib.planning import build_plan, plan_channel_funnels
         from alignlib.simulation import CommonRandomNumbers, model_from_params, simulate_funnel
         from alignlib.simulation.engine import root_entropy
 
+        params = learn_params(params)  # read once here: the plan, model and levers share it
         self.params = params
         self.trials = int(params.simulation.trials if trials is None else trials)
         self.seed = params.simulation.seed if seed is None else seed
