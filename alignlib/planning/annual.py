@@ -32,6 +32,7 @@ from alignlib.targets import MONTH_DAYS
 
 if TYPE_CHECKING:
     from alignlib.params import QuarterParams
+    from alignlib.planning.team import Hire
     from alignlib.simulation import SimulationResult
     from alignlib.targets import Seasonality
 
@@ -480,7 +481,7 @@ def annual_plan(
         needed = hires_needed(team, attainment, labels, targets_q, reference, earliest)
         months = list(pd.period_range(f"{int(year)}-01", f"{int(year)}-12", freq="M"))
         monthly_team = monthly_capacity(team, attainment, months, reference)
-        all_hires = [*team.hires, *needed]
+        all_hires: list[Hire] = [*team.hires, *needed]
         with_needed = monthly_capacity(team, attainment, months, reference, all_hires)
         monthly_team["ramped_reps_with_needed"] = with_needed["ramped_reps"]
         monthly_team["capacity_with_needed"] = with_needed["capacity"]
