@@ -50,6 +50,7 @@ REPORTS: tuple[ReportSpec, ...] = (
         paths.NOTEBOOKS_DIR / "sla_agreement.ipynb",
         stylesheets=_PRINTABLE,
     ),
+    ReportSpec("annual_plan", "Annual plan", paths.NOTEBOOKS_DIR / "annual_plan.ipynb"),
 )
 
 #: What ``alignlib run --weekly`` renders: the one-page scorecard (and its e-mail).

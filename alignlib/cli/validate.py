@@ -56,7 +56,29 @@ def run(args: argparse.Namespace) -> int:
         )
         if p.learned is not None:
             _print_learned(p)
+        if p.sales_team is not None and p.sales_team.attainment is None:
+            _print_attainment(p)
     return 2 if failed else 0
+
+
+def _print_attainment(params: Any) -> None:
+    """Say what attainment the actuals teach the team (or why they cannot)."""
+    from alignlib.errors import InputError
+    from alignlib.format import count, money, pct
+    from alignlib.planning.annual import team_attainment
+
+    try:
+        _, _, learned = team_attainment(params)
+    except InputError as exc:
+        print(f"  {exc}")
+        return
+    assert learned is not None
+    print(
+        f"  sales_team.attainment: {pct(learned.attainment, 1)} learned from the actuals' "
+        f"bookings per owner ({money(learned.bookings, params.currency)} over "
+        f"{count(learned.owner_quarters)} owner-quarters, {learned.quarters[0]} to "
+        f"{learned.quarters[-1]})"
+    )
 
 
 def _print_learned(params: Any) -> None:

@@ -171,6 +171,24 @@ def _cross_checks(p: QuarterParams) -> list[Problem]:
             problems.append(
                 Problem(f"scenarios.{name}.overrides", f"cannot override {', '.join(bad)}")
             )
+    team = p.sales_team
+    if team is not None and team.attainment is None and p.actuals is None:
+        problems.append(
+            Problem(
+                "sales_team.attainment",
+                "give the share of quota a ramped rep books (e.g. 0.8); without an actuals: "
+                "section there are no bookings per owner to learn it from",
+            )
+        )
+    own = p.targets.get(p.quarter)
+    if own is not None and abs(own - p.target.bookings) > 1e-6 * max(own, 1.0):
+        problems.append(
+            Problem(
+                f"targets.{p.quarter}",
+                f"{own:,.0f} differs from target.bookings ({p.target.bookings:,.0f}) for the "
+                "same quarter; give the quarter's target once",
+            )
+        )
     if not math.isfinite(p.target.bookings):
         problems.append(Problem("target.bookings", "must be a finite amount"))
     return problems

@@ -169,6 +169,43 @@ class Capacity(_Model):
     responders: int | None = Field(None, gt=0)
 
 
+class Hire(_Model):
+    """Planned hires: how many account executives start on one date."""
+
+    start: dt.date
+    count: int = Field(gt=0, le=10_000)
+
+
+class SalesTeam(_Model):
+    """The quota-carrying team that books the demand plan, and how it grows.
+
+    ``reps`` are today's ramped account executives; each books ``quota_per_rep`` a quarter
+    at full productivity, times ``attainment`` (the share of quota a ramped rep books;
+    learned from the actuals' bookings per owner when left out). A new hire works at
+    ``ramp[k]`` of full productivity in the k-th month after starting (1 after the ramp);
+    ``attrition_per_year`` of the team leaves in a year; a role opened today starts
+    ``hiring_lead_months`` later.
+    """
+
+    reps: int = Field(ge=0, le=100_000)
+    quota_per_rep: float = Field(gt=0)
+    attainment: float | None = Field(None, gt=0, le=3)
+    ramp: tuple[float, ...] = Field((), max_length=36)
+    attrition_per_year: float = Field(0.0, ge=0, lt=1)
+    hires: tuple[Hire, ...] = ()
+    hiring_lead_months: int = Field(3, ge=0, le=36)
+
+    @field_validator("ramp")
+    @classmethod
+    def _ramp_shares(cls, value: tuple[float, ...]) -> tuple[float, ...]:
+        bad = [f"{x:g}" for x in value if not 0 <= x <= 1]
+        if bad:
+            raise ValueError(
+                f"ramp shares are shares of full productivity, from 0 to 1 (got {', '.join(bad)})"
+            )
+        return value
+
+
 class Recycling(_Model):
     """When a lead goes back to nurture, with which reasons, and when it may come back."""
 
@@ -382,6 +419,11 @@ class QuarterParams(_Model):
     channels: dict[str, Channel] = Field(default_factory=dict)
     pipeline: Pipeline = Pipeline()
     capacity: Capacity | None = None
+    sales_team: SalesTeam | None = None
+    #: Bookings targets of other quarters (``2027Q1: 2600000``) for the annual plan.
+    targets: dict[
+        Annotated[str, Field(pattern=_QUARTER_PATTERN)], Annotated[float, Field(gt=0)]
+    ] = Field(default_factory=dict)
     sla: SLA | None = None
     actuals: Actuals | None = None
     experiments: tuple[ExperimentSpec, ...] = ()

@@ -20,8 +20,12 @@ One concept per module:
   the Erlang C queue itself is :mod:`alignlib.capacity`.
 - :mod:`~alignlib.planning.plan`: the whole quarter plan (:func:`build_plan`).
 - :mod:`~alignlib.planning.scenarios`: scenarios beside the base (:func:`compare_scenarios`).
+- :mod:`~alignlib.planning.team`: the sales team's bookings capacity (ramp, attrition, hires)
+  and the hires that close a gap (:func:`quarter_capacity`, :func:`hires_needed`).
+- :mod:`~alignlib.planning.annual`: the year, four quarters chained (:func:`annual_plan`).
 """
 
+from alignlib.planning.annual import AnnualPlan, AnnualQuarter, annual_plan
 from alignlib.planning.channels import (
     channel_input,
     channel_plan,
@@ -41,24 +45,31 @@ from alignlib.planning.plan import QuarterPlan, build_plan
 from alignlib.planning.quarter_funnel import plan_funnel, replan_funnel
 from alignlib.planning.sales_capacity import CapacityCheck, capacity_check
 from alignlib.planning.scenarios import compare_scenarios
+from alignlib.planning.team import HireNeeded, hires_needed, quarter_capacity
 
 __all__ = [
+    "AnnualPlan",
+    "AnnualQuarter",
     "CapacityCheck",
     "ChannelInput",
     "Coverage",
+    "HireNeeded",
     "QuarterPlan",
     "ReverseFunnel",
+    "annual_plan",
     "build_plan",
     "capacity_check",
     "channel_input",
     "channel_plan",
     "compare_scenarios",
     "coverage_check",
+    "hires_needed",
     "mixed_reverse_funnel",
     "monthly_phasing",
     "plan_channel_funnels",
     "plan_funnel",
     "plan_rates",
+    "quarter_capacity",
     "replan_funnel",
     "revenue_per_lead",
     "reverse_funnel",

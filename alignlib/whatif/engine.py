@@ -24,7 +24,7 @@ from alignlib.errors import InputError
 
 if TYPE_CHECKING:
     from alignlib.channel_funnels import ChannelFunnel
-    from alignlib.params import QuarterParams
+    from alignlib.params import QuarterParams, SalesTeam
     from alignlib.simulation import CommonRandomNumbers, FunnelModel, SimulationResult
 
 
@@ -49,6 +49,18 @@ class Levers:
         Leads the quarter gets; None: the leads follow the plan's requirement.
     sla_hours : float or None
         The response SLA in hours (None without an ``sla`` section).
+    reps : int or None
+        The sales team's ramped reps today (None without a ``sales_team``, or when its
+        attainment can be neither read nor learned: then no team lever applies).
+    attainment : float or None
+        Share of quota a ramped rep books (the file's, else the learned one).
+    ramp_months : int or None
+        Months to full productivity: the file's ramp at its own length, else a straight
+        ramp (``k / (n + 1)`` in month ``k``).
+    hires : tuple of int
+        Count of each of ``sales_team.hires``, in the file's order.
+    new_hires : int
+        Hires beyond those, starting on the quarter's first day.
     """
 
     target: float
@@ -58,6 +70,11 @@ class Levers:
     shares: tuple[float, ...] = ()
     leads: float | None = None
     sla_hours: float | None = None
+    reps: int | None = None
+    attainment: float | None = None
+    ramp_months: int | None = None
+    hires: tuple[int, ...] = ()
+    new_hires: int = 0
 
     @classmethod
     def base(cls, params: QuarterParams) -> Levers:
@@ -72,6 +89,8 @@ class Levers:
         -------
         Levers
         """
+        team = params.sales_team
+        attainment = _base_attainment(params)
         return cls(
             target=float(params.target.bookings),
             deal_size=float(params.deal_size.mean),
@@ -79,6 +98,10 @@ class Levers:
             lags=tuple(float(lag.typical) for lag in params.lags) if params.lag_days else (),
             shares=tuple(float(c.share) for c in params.channels.values()),
             sla_hours=None if params.sla is None else float(params.sla.lead_response_hours),
+            reps=None if team is None or attainment is None else team.reps,
+            attainment=attainment,
+            ramp_months=None if team is None or attainment is None else len(team.ramp),
+            hires=() if team is None or attainment is None else tuple(h.count for h in team.hires),
         )
 
     @property
@@ -86,6 +109,81 @@ class Levers:
         """The shares scaled to sum to 1 (unchanged when they are all 0)."""
         total = sum(self.shares)
         return tuple(s / total for s in self.shares) if total > 0 else self.shares
+
+
+def _base_attainment(params: QuarterParams) -> float | None:
+    """The team's attainment: the file's, else learned (None: no team, or not learnable)."""
+    team = params.sales_team
+    if team is None:
+        return None
+    if team.attainment is not None:
+        return float(team.attainment)
+    from alignlib.learn import learn_params
+    from alignlib.planning.annual import team_attainment
+
+    try:
+        return team_attainment(learn_params(params))[0]
+    except InputError:
+        return None
+
+
+def straight_ramp(months: int) -> tuple[float, ...]:
+    """A ramp of ``months`` months rising evenly to full productivity.
+
+    Parameters
+    ----------
+    months : int
+        Months before a hire is fully productive (0: from the first day).
+
+    Returns
+    -------
+    tuple of float
+        ``k / (months + 1)`` for ``k = 1 .. months``, to three decimals.
+    """
+    return tuple(round((k + 1) / (months + 1), 3) for k in range(months))
+
+
+def team_from_levers(params: QuarterParams, levers: Levers) -> SalesTeam | None:
+    """The ``sales_team`` the team levers describe (None when they do not apply).
+
+    Parameters
+    ----------
+    params : QuarterParams
+        The base parameters.
+    levers : Levers
+        The state.
+
+    Returns
+    -------
+    SalesTeam or None
+        Reps, attainment, ramp and hires as the levers say; planned hires moved to 0 are
+        dropped, new hires start on the quarter's first day.
+    """
+    team = params.sales_team
+    if team is None or levers.reps is None or levers.attainment is None:
+        return None
+    ramp = (
+        team.ramp
+        if levers.ramp_months == len(team.ramp)
+        else straight_ramp(levers.ramp_months or 0)
+    )
+    hires = [
+        h.model_copy(update={"count": n})
+        for h, n in zip(team.hires, levers.hires, strict=True)
+        if n > 0
+    ]
+    if levers.new_hires > 0:
+        from alignlib.params import Hire
+
+        hires.append(Hire(start=params.quarter_start, count=levers.new_hires))
+    return team.model_copy(
+        update={
+            "reps": levers.reps,
+            "attainment": levers.attainment,
+            "ramp": ramp,
+            "hires": tuple(hires),
+        }
+    )
 
 
 @dataclass(frozen=True)
@@ -114,6 +212,11 @@ class Outcome:
         Volume needed per stage (``stage`` label and ``required``), indexed by stage name.
     is_base : bool
         True when nothing the simulation reads moved (the report's own run).
+    bookings_capacity : float or None
+        What the sales team (as the team levers say) can book in the quarter (None
+        without a team).
+    ramped_reps : float or None
+        Its full-productivity headcount, averaged over the quarter's months.
     """
 
     levers: Levers
@@ -126,6 +229,15 @@ class Outcome:
     revenue: np.ndarray = field(repr=False)
     required: pd.DataFrame = field(repr=False)
     is_base: bool = False
+    bookings_capacity: float | None = None
+    ramped_reps: float | None = None
+
+    @property
+    def gap(self) -> float | None:
+        """``target - bookings_capacity`` (above 0: the team cannot carry it; None: no team)."""
+        if self.bookings_capacity is None:
+            return None
+        return self.levers.target - self.bookings_capacity
 
     @property
     def trials(self) -> int:
@@ -148,7 +260,8 @@ class WhatIfEngine:
     Parameters
     ----------
     params : QuarterParams
-        Validated parameters (the base).
+        Validated parameters (the base); learned here when not learned yet
+        (:attr:`params` holds the learned copy).
     trials : int, optional
         Simulated quarters (default ``params.simulation.trials``); use the report's.
     seed : int, optional
@@ -166,10 +279,12 @@ class WhatIfEngine:
         seed: int | None = None,
         base_result: SimulationResult | None = None,
     ) -> None:
+        from alignlib.learn import learn_params
         from alignlib.planning import build_plan, plan_channel_funnels
         from alignlib.simulation import CommonRandomNumbers, model_from_params, simulate_funnel
         from alignlib.simulation.engine import root_entropy
 
+        params = learn_params(params)  # read once here: the plan, model and levers share it
         self.params = params
         self.trials = int(params.simulation.trials if trials is None else trials)
         self.seed = params.simulation.seed if seed is None else seed
@@ -304,6 +419,7 @@ class WhatIfEngine:
         else:
             revenue = self._revenue(levers, leads, shares)
         p_hit = float(np.count_nonzero(revenue >= levers.target) / revenue.shape[0])
+        capacity, reps = self._capacity(levers)
         return Outcome(
             levers=levers,
             required_leads=required_leads,
@@ -315,7 +431,27 @@ class WhatIfEngine:
             revenue=revenue,
             required=required,
             is_base=is_base,
+            bookings_capacity=capacity,
+            ramped_reps=reps,
         )
+
+    def _capacity(self, levers: Levers) -> tuple[float | None, float | None]:
+        """The quarter's bookings capacity and ramped reps with the team levers."""
+        if levers.reps is None or levers.attainment is None:
+            return None, None
+        if levers.reps < 0 or levers.attainment <= 0 or (levers.ramp_months or 0) < 0:
+            raise InputError(
+                "reps and ramp months cannot be negative, and attainment must be positive"
+            )
+        if len(levers.hires) != len(self.base.hires) or min((*levers.hires, levers.new_hires)) < 0:
+            raise InputError(f"hires: one count (0 or more) per planned hire: {levers.hires}")
+        team = team_from_levers(self.params, levers)
+        if team is None:
+            return None, None
+        from alignlib.planning.team import quarter_capacity
+
+        reference = pd.Period(self.params.quarter_start, freq="M")
+        return quarter_capacity(team, levers.attainment, self.params.quarter, reference)
 
     def _revenue(self, levers: Levers, leads: float, shares: tuple[float, ...]) -> np.ndarray:
         """In-quarter bookings per trial on the common random numbers, mapped onto the base."""

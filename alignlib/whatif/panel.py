@@ -132,6 +132,48 @@ class WhatIfPanel:
                 continuous_update=False,
             )
         )
+        self.team: list[Any] = []
+        # the team's sliders (None without a sales team whose attainment is known)
+        self.reps: Any = None
+        self.attainment: Any = None
+        self.ramp_months: Any = None
+        self.new_hires: Any = None
+        self.hires: list[Any] = []
+        team = p.sales_team
+        if base.reps is not None and team is not None:
+
+            def int_slider(description: str, value: int, top: int) -> Any:
+                return w.IntSlider(
+                    value=value,
+                    min=0,
+                    max=top,
+                    description=description,
+                    style=_LABEL,
+                    layout=layout,
+                    continuous_update=False,
+                )
+
+            self.reps = int_slider("Ramped reps today", base.reps, max(2 * base.reps, 10))
+            self.attainment = w.FloatSlider(
+                value=base.attainment,
+                min=0.05,
+                max=max(1.5, float(base.attainment or 0) * 1.5),
+                step=0.01,
+                description="Attainment (share of quota)",
+                readout_format=".0%",
+                style=_LABEL,
+                layout=layout,
+                continuous_update=False,
+            )
+            self.ramp_months = int_slider("Months to ramp a new hire", base.ramp_months or 0, 12)
+            self.hires = [
+                int_slider(f"Hires starting {h.start:%d %b %Y}", h.count, max(3 * h.count, 10))
+                for h in team.hires
+            ]
+            self.new_hires = int_slider(
+                f"More hires starting {p.quarter_start:%d %b %Y}", 0, max(base.reps, 10)
+            )
+            self.team = [self.reps, self.attainment, self.ramp_months, *self.hires, self.new_hires]
         self.reset_button = w.Button(
             description="Reset to the plan", icon="undo", layout=w.Layout(width="180px")
         )
@@ -163,6 +205,13 @@ class WhatIfPanel:
                 "scenario, whose plan checks sales capacity against it.</small>"
             )
             tabs.append(("SLA", [self.sla, note]))
+        if self.team:
+            note = w.HTML(
+                "<small>The team does not change the odds (they are the demand plan's); it "
+                "changes the bookings the team can carry this quarter, and the gap. The "
+                "file's ramp is kept at its own length; another length ramps evenly.</small>"
+            )
+            tabs.append(("Sales team", [*self.team, note]))
         self.tabs = w.Tab(children=[w.VBox(children) for _, children in tabs])
         for i, (title, _) in enumerate(tabs):
             self.tabs.set_title(i, title)
@@ -189,6 +238,8 @@ class WhatIfPanel:
             slider.observe(self._changed, "value")
         if self.sla is not None:
             self.sla.observe(self._changed, "value")
+        for slider in self.team:
+            slider.observe(self._changed, "value")
         self.leads.observe(self._leads_moved, "value")
         self.follow.observe(self._changed, "value")
         self.reset_button.on_click(lambda _b: self.reset())
@@ -213,7 +264,20 @@ class WhatIfPanel:
             shares=tuple(float(s.value) for s in self.shares),
             leads=None if self.follow.value else float(self.leads.value),
             sla_hours=None if self.sla is None else float(self.sla.value),
+            **self._team_levers(),
         )
+
+    def _team_levers(self) -> dict[str, Any]:
+        """The team sliders' values as :class:`Levers` fields (none without a team)."""
+        if not self.team:
+            return {}
+        return {
+            "reps": int(self.reps.value),
+            "attainment": float(self.attainment.value),
+            "ramp_months": int(self.ramp_months.value),
+            "hires": tuple(int(s.value) for s in self.hires),
+            "new_hires": int(self.new_hires.value),
+        }
 
     def _leads_moved(self, _change: Any = None) -> None:
         if self._quiet:
@@ -278,6 +342,11 @@ class WhatIfPanel:
             s.value = v
         if self.sla is not None and base.sla_hours is not None:
             self.sla.value = base.sla_hours
+        if self.team:
+            self.reps.value, self.attainment.value = base.reps, base.attainment
+            self.ramp_months.value, self.new_hires.value = base.ramp_months, 0
+            for s, v in zip(self.hires, base.hires, strict=True):
+                s.value = v
         self.follow.value = True
         self._quiet = False
         return self.refresh()

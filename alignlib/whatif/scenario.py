@@ -43,8 +43,9 @@ def overrides_from_levers(params: QuarterParams, levers: Levers) -> tuple[dict[s
     overrides : dict
         Only what moved: ``target.bookings``, ``deal_size`` (mean, and the spread in
         proportion), ``conversion_rates.<stage>``, ``lag_days.<stage>``,
-        ``channels.<name>.share`` (normalised, summing to 1 with the others) and
-        ``sla.lead_response_hours``.
+        ``channels.<name>.share`` (normalised, summing to 1 with the others),
+        ``sla.lead_response_hours`` and ``sales_team`` (``reps``, ``attainment``,
+        ``ramp``, and ``hires`` as the whole list).
     skipped : str
         What could not be saved, and why ("" when everything was).
     """
@@ -79,7 +80,29 @@ def overrides_from_levers(params: QuarterParams, levers: Levers) -> tuple[dict[s
         out["channels"] = {name: {"share": s} for name, s in shares.items()}
     if levers.sla_hours is not None and levers.sla_hours != base.sla_hours:
         out["sla"] = {"lead_response_hours": round(levers.sla_hours, 2)}
+    team = _team_overrides(params, levers, base)
+    if team:
+        out["sales_team"] = team
     return out, (LEADS_NOT_SAVED if levers.leads is not None else "")
+
+
+def _team_overrides(params: QuarterParams, levers: Levers, base: Levers) -> dict[str, Any]:
+    """The team levers that moved, as ``sales_team`` overrides (hires as the whole list)."""
+    from alignlib.whatif.engine import team_from_levers
+
+    team = team_from_levers(params, levers)
+    if team is None:
+        return {}
+    out: dict[str, Any] = {}
+    if levers.reps != base.reps:
+        out["reps"] = team.reps
+    if levers.attainment != base.attainment:
+        out["attainment"] = round(float(levers.attainment or 0.0), 4)
+    if levers.ramp_months != base.ramp_months:
+        out["ramp"] = list(team.ramp)
+    if levers.hires != base.hires or levers.new_hires:
+        out["hires"] = [{"start": h.start.isoformat(), "count": h.count} for h in team.hires]
+    return out
 
 
 def _shares(params: QuarterParams, levers: Levers, base: Levers) -> dict[str, float]:

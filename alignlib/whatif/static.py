@@ -68,7 +68,7 @@ def figure_cards(outcome: Outcome, params: QuarterParams) -> list[tuple[str, str
         if outcome.is_base
         else "the report's simulated quarters with these levers (common random numbers)"
     )
-    return [
+    cards = [
         ("target", "Bookings target", money(lv.target, cur), "the target slider"),
         (
             "required_leads",
@@ -86,6 +86,19 @@ def figure_cards(outcome: Outcome, params: QuarterParams) -> list[tuple[str, str
             f"share of {count(outcome.trials)} simulated quarters booking {target} or more: {run}",
         ),
     ]
+    if outcome.bookings_capacity is not None and outcome.ramped_reps is not None:
+        gap = outcome.gap or 0.0
+        cards.append(
+            (
+                "bookings_capacity",
+                "Sales team can book",
+                money(outcome.bookings_capacity, cur),
+                f"{outcome.ramped_reps:.1f} ramped reps on average x quota / 3 a month x "
+                f"{pct(lv.attainment)} attainment; "
+                + (f"{money(gap, cur)} short of the target" if gap > 0 else "carries the target"),
+            )
+        )
+    return cards
 
 
 def cards_html(outcome: Outcome, params: QuarterParams) -> str:

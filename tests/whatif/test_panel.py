@@ -64,7 +64,7 @@ def test_moving_the_leads_slider_gives_these_leads_and_says_so(params, shown, re
 def test_levers_are_grouped_with_a_reset(params, shown, report) -> None:
     panel = shown.panel
     titles = [panel.tabs.get_title(i) for i in range(len(panel.tabs.children))]
-    assert titles == ["Target and deals", "Funnel rates", "Lags", "Channels", "SLA"]
+    assert titles == ["Target and deals", "Funnel rates", "Lags", "Channels", "SLA", "Sales team"]
     assert len(panel.rates) == len(panel.lags) == 5 and len(panel.shares) == 6
     for s in (*panel.rates, *panel.lags, *panel.shares, panel.target, panel.leads):
         assert s.style.description_width == "240px" and s.layout.width == "600px"
