@@ -63,7 +63,7 @@ display.flags([*view.notes, *plan.warnings], none_message="No flags: the team ca
 # ramped reps book at their attainment; the gap is the target it cannot carry.
 
 # %%
-display.note(annual_report.year_sentence(plan))
+display.note(f"Data as of {snap.numbers.as_of_text}. {annual_report.year_sentence(plan)}")
 
 # %%
 display.show(charts.year_chart(plan))

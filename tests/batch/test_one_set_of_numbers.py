@@ -84,7 +84,8 @@ def test_every_page_of_a_segment_shows_the_same_quarter(tmp_path, case) -> None:
     sentence = html.escape(numbers.sentence(), quote=False)
     for name in summaries:
         page = (seg_dir / f"{name}.html").read_text(encoding="utf-8")
-        assert sentence in page, f"{name} does not open with the quarter's answer"
+        if name != "annual_plan":  # the year's page opens with the year's answer
+            assert sentence in page, f"{name} does not open with the quarter's answer"
         assert numbers.as_of_text in page, f"{name} does not name its data date"
     index = (out / quarter / "index.html").read_text(encoding="utf-8")
     assert sentence in index
