@@ -11,11 +11,25 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-PROJECT_ROOT: Path = Path(__file__).resolve().parents[1]
+PACKAGE_DIR: Path = Path(__file__).resolve().parent
+#: The report notebooks ship inside the package (``notebooks/`` in a checkout links here).
+NOTEBOOKS_DIR: Path = PACKAGE_DIR / "notebooks"
+
+
+def _project_root() -> Path:
+    """The checkout the package runs from, or the working folder when it is installed.
+
+    A checkout has ``pyproject.toml`` beside the package; an installed package lives in
+    ``site-packages``, and a company's params and data are in the folder it runs in.
+    """
+    checkout = PACKAGE_DIR.parent
+    return checkout if (checkout / "pyproject.toml").is_file() else Path.cwd()
+
+
+PROJECT_ROOT: Path = _project_root()
 PARAMS_DIR: Path = PROJECT_ROOT / "params"
 DATA_DIR: Path = PROJECT_ROOT / "data"
 SAMPLE_DIR: Path = DATA_DIR / "sample"
-NOTEBOOKS_DIR: Path = PROJECT_ROOT / "notebooks"
 
 #: Environment variable that moves the outputs folder.
 OUTPUTS_ENV = "ALIGNLIB_OUTPUTS"
