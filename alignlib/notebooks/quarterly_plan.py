@@ -6,7 +6,7 @@
 #       extension: .py
 #       format_name: percent
 #       format_version: '1.3'
-#       jupytext_version: 1.19.6
+#       jupytext_version: 1.19.7
 #   kernelspec:
 #     display_name: alignlib (.venv)
 #     language: python
@@ -227,6 +227,9 @@ display.table(
     reports.simulation_summary(result, plan.target, plan.currency),
     caption=f"What the simulated quarters ({count(trials)} of them) look like",
 )
+
+# %%
+display.note(reports.plan_reach_note(result, plan))
 
 # %% [markdown]
 # ## A plan sized for confidence

@@ -39,7 +39,5 @@ snapshot_path: str = ""  # a batch's quarter snapshot of this segment; empty: co
 # The panel starts from the quarter snapshot: its plan and its plan-time chance are the
 # quarterly plan's, on the same simulated quarters.
 snap = reports.report_snapshot(params_path, snapshot_path, seed=seed)
-panel = whatif_panel(
-    snap.params, trials=snap.trials, seed=snap.seed, base_result=snap.at_plan
-)
+panel = whatif_panel(snap.params, trials=snap.trials, seed=snap.seed, base_result=snap.at_plan)
 display(panel)

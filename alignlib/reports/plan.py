@@ -5,6 +5,8 @@ Also the scenarios, the what-if view and actual-to-plan.
 
 from __future__ import annotations
 
+import math
+
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -178,6 +180,51 @@ def sla_table(params: QuarterParams) -> pd.DataFrame:
         )
     return pd.DataFrame(rows, columns=["service level", "within", "meaning"]).set_index(
         "service level"
+    )
+
+
+def plan_reach_note(result: Any, plan: Any) -> str:
+    """Whether the plan's own simulation books the target at the plan's leads, and why not.
+
+    The reverse funnel sizes the leads so that, on average, their wins book the target;
+    the timed simulation also moves deals across the quarter's edges: this quarter's leads
+    that close outside it, and deals carried in from the leads of the quarters around it
+    (those already arrived count at their actual volume). When the two differ by more than
+    the Monte Carlo error, the note says by how much and how many deals each way.
+
+    Parameters
+    ----------
+    result : SimulationResult
+        The quarter simulated at the plan's leads.
+    plan : QuarterPlan
+        The plan.
+
+    Returns
+    -------
+    str
+        One or two sentences.
+    """
+    cur = plan.currency
+    revenue = np.asarray(result.revenue, dtype=float)
+    mean = float(revenue.mean())
+    se = float(revenue.std(ddof=1) / math.sqrt(len(revenue))) if len(revenue) > 1 else 0.0
+    gap = mean - plan.target
+    head = (
+        f"At the plan's {count(plan.funnel.leads)} leads the simulated quarter books "
+        f"{money_compact(mean, cur)} on average"
+    )
+    if abs(gap) <= 3 * se or not result.has_lags:
+        return f"{head}: the target, within the simulation's error ({money_compact(se, cur)})."
+    deal = plan.avg_deal_size
+    outside = float(np.mean(result.revenue_after + result.revenue_before)) / deal
+    carried = float(np.mean(result.won_carried_in))
+    side = "below" if gap < 0 else "above"
+    return (
+        f"{head}, {money_compact(abs(gap), cur)} ({pct(abs(gap) / plan.target, 1)}) {side} the "
+        f"target. The plan counts on the quarter carrying in as many deals from the leads of "
+        f"the quarters around it as its own leads close outside it; the simulation carries in "
+        f"{carried:,.1f} deals (from the leads that actually arrived before the quarter, at "
+        f"their volume) while {outside:,.1f} of this quarter's deals close outside it."
     )
 
 

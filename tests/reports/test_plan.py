@@ -86,3 +86,29 @@ def test_sensitivity_tables_keep_uncertainty_and_levers_apart():
     assert set(uncertainty.index) == set(levers.index)
     assert set(uncertainty["how"]).isdisjoint(levers["how"])
     assert all("10%" in how for how in levers["how"])
+
+
+def test_the_plan_page_says_by_how_much_its_own_simulation_misses_the_target_and_why() -> None:
+    import numpy as np
+
+    from alignlib import paths, reports
+    from alignlib.format import money_compact
+    from alignlib.learn import load_learned
+    from alignlib.snapshot import quarter_snapshot
+
+    snap = quarter_snapshot(load_learned(paths.DEFAULT_PARAMS), trials=20_000)
+    result, plan = snap.at_plan, snap.plan
+    note = reports.plan_reach_note(result, plan)
+    mean, se = result.revenue.mean(), result.revenue.std(ddof=1) / np.sqrt(result.trials)
+    gap = mean - plan.target
+    assert f"books {money_compact(mean, plan.currency)} on average" in note
+    if abs(gap) > 3 * se:
+        assert money_compact(abs(gap), plan.currency) in note
+        assert f"carries in {result.won_carried_in.mean():,.1f} deals" in note
+        outside = (result.revenue_after + result.revenue_before).mean() / plan.avg_deal_size
+        assert f"{outside:,.1f} of this quarter's deals close outside it" in note
+        # the shortfall is the deals the carry-in lacks, to within the simulation's error
+        lacking = (outside - result.won_carried_in.mean()) * plan.avg_deal_size
+        assert abs(-gap - lacking) < 0.25 * abs(gap) + 4 * se
+    else:
+        assert "within the simulation's error" in note
