@@ -6,7 +6,6 @@ Also the scenarios, the what-if view and actual-to-plan.
 from __future__ import annotations
 
 import math
-
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
