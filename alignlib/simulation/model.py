@@ -10,6 +10,7 @@ replaced model is always consistent.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -590,9 +591,12 @@ class FunnelModel:
         """Labels ``"a→b"`` of each transition, from the top."""
         return [f"{a}→{b}" for a, b in zip(self.stages[:-1], self.stages[1:], strict=True)]
 
-    @property
+    @functools.cached_property
     def timing(self) -> Timing | None:
-        """Timing probabilities per month of lead arrival (``None`` without lags)."""
+        """Timing probabilities per month of lead arrival (``None`` without lags).
+
+        Computed once per model, kept on it (not in a module-level cache).
+        """
         if self.lags is None:
             return None
         assert self.quarter_days is not None

@@ -12,7 +12,6 @@ numerical convolution of the stage lag gammas on a fine grid (discretisation err
 
 from __future__ import annotations
 
-import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -272,14 +271,10 @@ class Timing:
     carry_left_out: float = 0.0
 
 
-@functools.lru_cache(maxsize=256)
 def timing(
     lags: tuple[Lag, ...], quarter_days: float, months: int, window_start: float, carry_in: bool
 ) -> Timing:
-    """The timing probabilities of a funnel, computed once per distinct set of inputs.
-
-    Cached: a model changed with ``dataclasses.replace`` (another deal size, another lead
-    volume with as many months) reuses them, and one with other lags recomputes them.
+    """The timing probabilities of a funnel (about 25 ms; each model computes them once).
 
     Parameters
     ----------
