@@ -535,8 +535,6 @@ def _fewest(
     return hi
 
 
-
-
 def params_pattern(params: QuarterParams, handoff_stage: str) -> HandoffPattern | None:
     """The hand-off pattern of a parameters file's actuals, from their learned reading.
 

@@ -310,9 +310,7 @@ class QuarterSnapshot:
                 "budget": plan.budget,
                 "mean_bookings_at_plan": float(self.at_plan.revenue.mean()),
             },
-            "landing": None
-            if self.landing.forecast is None
-            else self.landing.forecast.to_dict(),
+            "landing": None if self.landing.forecast is None else self.landing.forecast.to_dict(),
             "landing_message": self.landing.message,
             "problems": dict(self.problems),
         }
@@ -608,4 +606,3 @@ def _scorecard(
         readouts=readouts,
         quarter_to=as_of,
     )
-

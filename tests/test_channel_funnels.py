@@ -153,6 +153,8 @@ def test_written_rates_and_deal_size_are_what_the_plan_uses(tmp_path):
     assert plan.funnel.rates[0] == pytest.approx(1 / 3)
     wins = plan.channels[plan.funnel.stages[-1]].sum()
     assert plan.channels["bookings"].sum() == pytest.approx(1000 * wins)
+
+
 def test_channels_without_history_use_the_blended_funnel(params_dict, write_params):
     params_dict["channels"]["events"]["deal_size"] = {"mean": 40_000, "spread": 10_000}
     params = load_params(write_params(params_dict))

@@ -193,6 +193,27 @@ def stage_index(
     return canonical, pos[label_codes], unknown
 
 
+def outside_funnel(labels: pd.Series, position: np.ndarray, unknown: np.ndarray) -> np.ndarray:
+    """Rows whose stage label is known and mapped outside the company's funnel.
+
+    A HubSpot ``Subscriber`` (mapped to None) or a label of a stage this company does
+    not have: such a row is not a first-stage contact unless a date says it is.
+
+    Parameters
+    ----------
+    labels : pandas.Series
+        Stage labels as the export writes them.
+    position, unknown : numpy.ndarray
+        From :func:`stage_index`.
+
+    Returns
+    -------
+    numpy.ndarray
+        Boolean, one per row.
+    """
+    return (position < 0) & (labels != "").to_numpy(dtype=bool) & ~unknown
+
+
 def reached_stages(entered: pd.DataFrame, position: np.ndarray, n_stages: int) -> np.ndarray:
     """Reached = has the stage's date, a later stage's date, or a current stage at/past it.
 

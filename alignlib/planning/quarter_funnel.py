@@ -45,9 +45,7 @@ def plan_funnel(params: QuarterParams, funnels: Sequence[ChannelFunnel] = ()) ->
     mix = mixed_reverse_funnel(params.target.bookings, names, [channel_input(f) for f in funnels])
     # At the file's shares the channels average back to the rates and deal size the file
     # states (channel_funnels centres them): plan on those, exactly as written.
-    if all(
-        math.isclose(a, b, rel_tol=1e-9) for a, b in zip(mix.exact, blend.exact, strict=True)
-    ):
+    if all(math.isclose(a, b, rel_tol=1e-9) for a, b in zip(mix.exact, blend.exact, strict=True)):
         return blend
     return mix
 
@@ -110,8 +108,6 @@ def replan_funnel(
             )
         )
     mix = mixed_reverse_funnel(target, names, inputs)
-    if all(
-        math.isclose(a, b, rel_tol=1e-9) for a, b in zip(mix.exact, blended.exact, strict=True)
-    ):
+    if all(math.isclose(a, b, rel_tol=1e-9) for a, b in zip(mix.exact, blended.exact, strict=True)):
         return blended
     return mix

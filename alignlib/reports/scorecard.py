@@ -963,7 +963,13 @@ def weekly_scorecard(
         as_of = pd.Timestamp(ingest.as_of).date() if ingest is not None else None
         readouts = analyse_experiments(params) if params.experiments else ()
         card = build_scorecard(
-            params, table, as_of, week_ending or None, plan=plan, readouts=readouts, quarter_to=as_of
+            params,
+            table,
+            as_of,
+            week_ending or None,
+            plan=plan,
+            readouts=readouts,
+            quarter_to=as_of,
         )
         return WeeklyInputs(card, table, plan)
     snapshot = quarter_snapshot(params, trials=trials, week_ending=week_ending)
