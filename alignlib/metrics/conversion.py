@@ -289,3 +289,138 @@ def historical_counts(
         if total:
             out[a] = (int(m[b].sum()), total)
     return out
+
+
+@dataclass(frozen=True)
+class ConversionBy:
+    """Conversion from the first stage to won by a grouping, with the counts beside it.
+
+    Attributes
+    ----------
+    frame : DataFrame
+        Index the group (sorted by ``contacts``, largest first; months in order);
+        ``contacts`` (reached the first stage), ``won``, ``lost``, ``open``,
+        ``conversion`` (won / contacts), ``win_rate`` (won / (won + lost): NaN when
+        the table records no losses at all), ``won_with_amount`` (won deals whose
+        amount the export gives), ``won_amount`` and ``avg_won_deal`` (NaN: not in
+        the export, never 0).
+    by : str
+        What the groups are: a table column (``channel``, ``source``, ``owner``) or
+        ``month`` (the month each contact reached the first stage).
+    losses_recorded : bool
+        Whether any contact's outcome is ``lost``: without losses a "win rate of
+        closed deals" would be 100% whatever happened, so it is NaN.
+    amounts_recorded : bool
+        Whether any won contact has an amount.
+    """
+
+    frame: pd.DataFrame
+    by: str
+    losses_recorded: bool
+    amounts_recorded: bool
+
+    def to_frame(self) -> pd.DataFrame:
+        """The table by group."""
+        return self.frame
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form (NaN as null)."""
+        return {
+            "by": self.by,
+            "losses_recorded": self.losses_recorded,
+            "amounts_recorded": self.amounts_recorded,
+            "groups": records(self.frame),
+        }
+
+
+def conversion_by(
+    table: pd.DataFrame, by: str = "channel", *, stage_names: Sequence[str] | None = None
+) -> ConversionBy:
+    """Conversion by source, owner or month over every contact of the group.
+
+    The denominator is every contact that reached the first stage (not only the
+    closed deals), so a file that records wins but no losses (Olist's closed deals)
+    still gives each source its true conversion. A blank group is ``(none)``.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Normalised CRM table.
+    by : str
+        ``channel``, ``source``, ``owner`` (any text column of the table) or
+        ``month`` (month of the first stage's date; contacts without one are left
+        out of the months).
+    stage_names : sequence of str, optional
+        Stages to use, top to bottom (default: all of the table's).
+
+    Returns
+    -------
+    ConversionBy
+        An empty frame (same columns) for an empty table.
+
+    Raises
+    ------
+    InputError
+        ``by`` is neither ``month`` nor a column of the table.
+    """
+    stages = checked_stages(table, stage_names)
+    first = stages[0]
+    outcome = table["outcome"]
+    won = (outcome == "won").to_numpy(dtype=bool, na_value=False)
+    lost = (outcome == "lost").to_numpy(dtype=bool, na_value=False)
+    is_open = (outcome == "open").to_numpy(dtype=bool, na_value=False)
+    contacts = table[f"reached_{first}"].to_numpy(dtype=bool)
+    amount = table["amount"].to_numpy(dtype=float)
+    if by == "month":
+        month = table[f"entered_{first}"].dt.to_period("M")
+        keep = month.notna().to_numpy()
+        key = month
+    elif by in table.columns:
+        key = pd.Series(table[by].astype("str").fillna("(none)").to_numpy(), index=table.index)
+        key = key.where(key.str.strip() != "", "(none)")
+        keep = np.ones(len(table), dtype=bool)
+    else:
+        raise InputError(f"conversion by {by!r}: not a column of the table, nor 'month'")
+    in_funnel = contacts & keep
+    won_amount = np.where(won & np.isfinite(amount), amount, np.nan)
+    parts = pd.DataFrame(
+        {
+            "key": key.to_numpy()[in_funnel],
+            "contacts": 1,
+            "won": won[in_funnel].astype(int),
+            "lost": lost[in_funnel].astype(int),
+            "open": is_open[in_funnel].astype(int),
+            "won_with_amount": np.isfinite(won_amount[in_funnel]).astype(int),
+            "won_amount": won_amount[in_funnel],
+        }
+    )
+    counts = ["contacts", "won", "lost", "open", "won_with_amount"]
+    grouped = parts.groupby("key", sort=True)
+    out = grouped[counts].sum().astype(int)
+    # min_count=1: a group with no amount at all sums to NaN (not in the export), not 0.
+    out["won_amount"] = grouped["won_amount"].sum(min_count=1)
+    if by != "month":
+        out = out.sort_values(["contacts", "won"], ascending=False, kind="stable")
+    losses_recorded = bool(lost.any())
+    amounts_recorded = bool(np.isfinite(won_amount).any())
+    out["conversion"] = out["won"] / out["contacts"].where(out["contacts"] > 0)
+    closed = out["won"] + out["lost"]
+    out["win_rate"] = (out["won"] / closed.where(closed > 0)) if losses_recorded else np.nan
+    out["avg_won_deal"] = out["won_amount"] / out["won_with_amount"].where(
+        out["won_with_amount"] > 0
+    )
+    out = out[
+        [
+            "contacts",
+            "won",
+            "conversion",
+            "lost",
+            "open",
+            "win_rate",
+            "won_with_amount",
+            "won_amount",
+            "avg_won_deal",
+        ]
+    ].astype({"win_rate": float})
+    out.index.name = by
+    return ConversionBy(out, by, losses_recorded, amounts_recorded)

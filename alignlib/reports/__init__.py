@@ -56,6 +56,8 @@ from alignlib.reports.plan import (
 )
 from alignlib.reports.trend import (
     TrendData,
+    channel_trend_formats,
+    channel_trend_note,
     channel_trend_table,
     cohort_table,
     data_note,
@@ -81,6 +83,8 @@ __all__ = [
     "as_frame",
     "backtest_view",
     "channel_table",
+    "channel_trend_formats",
+    "channel_trend_note",
     "channel_trend_table",
     "cohort_table",
     "confidence_sentence",
