@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from alignlib.crm.labels import fold_channels
 from alignlib.crm.problems import PROBLEM_COLUMNS, Problems, RowProblem
 from alignlib.crm.read import arrow_text, malformed_rows
 from alignlib.crm.rejects import rejected_rows
@@ -238,7 +239,7 @@ def assemble(
         "row": np.arange(len(ids)) + offset,
         "created": _datetimes(created),
         "source": text_column(source),
-        "channel": text_column(channel),
+        "channel": text_column(fold_channels(channel)),
         "owner": text_column(owner),
         "lead_status": text_column(lead_status),
         "stage": text_column(stage),
