@@ -368,6 +368,42 @@ def settle_funnel(
     )
 
 
+def settle_frame(table: pd.DataFrame, stage_names: Sequence[str]) -> pd.DataFrame:
+    """:func:`settle_funnel` over a normalised table (after a deals table is joined).
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        A normalised table (:func:`table_columns`).
+    stage_names : sequence of str
+        The company's stages.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy with stages, outcomes and dates settled (the table itself when already so).
+    """
+    names = [
+        "created",
+        "outcome",
+        "close_date",
+        *[f"entered_{s}" for s in stage_names],
+        *[f"reached_{s}" for s in stage_names],
+    ]
+    columns: dict[str, Any] = {c: table[c].to_numpy() for c in names}
+    columns["outcome"] = table["outcome"].astype(object).to_numpy()
+    # Rows outside the funnel reached nothing: they stay out.
+    columns["_outside"] = ~np.logical_or.reduce(
+        [table[f"reached_{s}"].to_numpy(dtype=bool) for s in stage_names]
+    )
+    settle_funnel(columns, stage_names)
+    out = table.copy()
+    for c in names:
+        if c.startswith(("entered_", "reached_")) or c == "close_date":
+            out[c] = columns[c]
+    return out
+
+
 def undated_outcome_problems(settled: Settled, probs: Problems, ids: Any) -> None:
     """One kept problem each for the won and the lost outcomes without any date.
 

@@ -238,7 +238,16 @@ def quarterly_table(td: TrendData, quarters: int = 6) -> pd.DataFrame:
     q = tr.quarterly.tail(quarters)
     labels = td.params.stage_labels
     out = q[list(td.stages)].T.astype(float)
-    out.columns = [f"{p}{'' if q.loc[p, 'complete'] else ' (to date)'}" for p in q.index]
+    current = td.as_of.to_period("Q")
+
+    def name(p: pd.Period) -> str:
+        # Only the quarter the export was taken in is "to date"; an earlier one that
+        # is short of months is where the export starts.
+        if q.loc[p, "complete"]:
+            return str(p)
+        return f"{p} (to date)" if p == current else f"{p} (partial: the export starts in it)"
+
+    out.columns = [name(p) for p in q.index]
     out.index = [labels.get(s, s) for s in out.index]
     out.index.name = "stage"
     last_complete = [p for p in q.index if q.loc[p, "complete"]]

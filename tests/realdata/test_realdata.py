@@ -301,10 +301,33 @@ def test_olist_trend_table_by_source(params_files, olist_raw):
     assert "records no lost deals" in reports.channel_trend_note(td)
     # both files named, not only the deals file
     assert "olist_mqls.csv + olist_closed_deals.csv" in reports.data_note(td)
+    # "(to date)" only on the quarter of the data date; the first quarter is partial
+    quarters = reports.quarterly_table(td, quarters=12).columns
+    first = olist_raw["first_contact"].min().to_period("Q")  # 2017Q2, from 14 June
+    assert [c for c in quarters if "to date" in c] == [f"{td.as_of.to_period('Q')} (to date)"]
+    assert f"{first} (partial: the export starts in it)" in quarters
 
 
-def test_olist_validate_learns_from_the_joined_deals(params_files, olist_raw, capsys):
+def test_olist_validate_learns_from_the_joined_deals(params_files, olist_raw, olist, capsys):
+    """The data date is the latest date in either file (deals are won until November
+    2018, the last MQL came in May); cohorts older than the P90 time to win teach."""
     from alignlib.cli import main
+    from alignlib.learn import learn_params
+    from alignlib.params import load_params
 
+    won_on = pd.to_datetime(olist_raw["won_date"], format="%d-%m-%Y %H:%M")
+    as_of = max(olist_raw["first_contact"].max(), won_on.max()).normalize()
+    assert olist.as_of == as_of == pd.Timestamp("2018-11-14")
+    days = ((won_on - olist_raw["first_contact"]).dt.total_seconds() / 86_400).dropna()
+    maturity = float(np.quantile(days.clip(lower=0), 0.9))
+    month_end = (
+        olist_raw["first_contact"].dt.to_period("M").dt.to_timestamp(how="end").dt.normalize()
+    )
+    matured = (as_of - month_end).dt.days >= maturity
+    rate = learn_params(load_params(params_files["olist"])).conversion_rates["mql"]
+    assert (rate.converted, rate.total) == (
+        int((matured & olist_raw["won"]).sum()),
+        int(matured.sum()),
+    )
     assert main(["validate", str(params_files["olist"])]) == 0
     assert "ok:" in capsys.readouterr().out
