@@ -162,9 +162,10 @@ if td.shows("actuals"):
                 "win_rate": "Win rate of closed deals",
             },
             currency=params.currency,
+            missing=reports.CHANNEL_TREND_MISSING,
         )
     )
-    display.note(reports.channel_trend_note(td))
+    show(display.note(reports.channel_trend_note(td)))
 td.left_out("costs")
 
 # %% [markdown]

@@ -146,3 +146,16 @@ def html_escape(text: str) -> str:
     import html
 
     return html.escape(text)
+
+
+def test_a_column_says_what_its_missing_cells_mean():
+    """Issue 20: an amount the export does not give reads "not in the export", never $0."""
+    import pandas as pd
+
+    from alignlib import display
+    from alignlib.format import NOT_IN_EXPORT
+
+    frame = pd.DataFrame({"won": [3, 0], "avg_won_deal": [float("nan"), 1200.0]}, index=["a", "b"])
+    html = display.table(frame, missing={"avg_won_deal": NOT_IN_EXPORT}).to_html()
+    assert html.count(NOT_IN_EXPORT) == 1 and "1,200" in html
+    assert NOT_IN_EXPORT not in display.table(frame).to_html()  # default: a dash

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from alignlib.format import format_value, pct, stage_label
+from alignlib.format import NOT_IN_EXPORT, format_value, pct, stage_label
 from alignlib.reports.common import (
     as_frame,
     handoff_stage,
@@ -324,15 +324,12 @@ def channel_trend_table(td: TrendData) -> pd.DataFrame:
 
 
 def channel_trend_formats(td: TrendData) -> dict[str, Any]:
-    """Formats for :func:`channel_trend_table`: a missing deal size is "not in the export"."""
-    currency = td.params.currency
+    """Formats for :func:`channel_trend_table`: counts as counts, the average won deal as money."""
+    return {"contacts": "count", "won": "count", "lost": "count", "avg_won_deal": "money"}
 
-    def deal(v: Any) -> str:
-        if v is None or pd.isna(v):
-            return "not in the export"
-        return format_value(v, "money", currency)
 
-    return {"contacts": "count", "won": "count", "lost": "count", "avg_won_deal": deal}
+#: Columns of :func:`channel_trend_table` whose missing cells mean "the export has none".
+CHANNEL_TREND_MISSING = {"avg_won_deal": NOT_IN_EXPORT}
 
 
 def channel_trend_note(td: TrendData) -> str:
