@@ -14,7 +14,9 @@ from alignlib.errors import InputError
 from alignlib.metrics._table import (
     NAT,
     checked_stages,
+    groups,
     month_codes,
+    month_range,
     records,
     shared,
     transition_names,
@@ -365,44 +367,66 @@ def conversion_by(
     """
     stages = checked_stages(table, stage_names)
     first = stages[0]
-    outcome = table["outcome"]
-    won = (outcome == "won").to_numpy(dtype=bool, na_value=False)
-    lost = (outcome == "lost").to_numpy(dtype=bool, na_value=False)
-    is_open = (outcome == "open").to_numpy(dtype=bool, na_value=False)
+    from alignlib.metrics.won_lost import _outcome_kinds
+
+    # One code per contact for its outcome and one for its group, counted by bincount
+    # (a million-row table in a fraction of a second, as won_lost does).
+    kind = _outcome_kinds(table["outcome"], ("won", "lost", "open"))
+    won = kind == 0
+    lost = kind == 1
     contacts = table[f"reached_{first}"].to_numpy(dtype=bool)
     amount = table["amount"].to_numpy(dtype=float)
     if by == "month":
-        month = table[f"entered_{first}"].dt.to_period("M")
-        keep = month.notna().to_numpy()
-        key = month
+        codes = month_codes(table, f"entered_{first}")
+        span = month_range(table, f"entered_{first}")
+        lo, hi = span if span is not None else (0, -1)
+        in_funnel = contacts & (codes >= 0)
+        group = np.where(in_funnel, codes - lo, 0)
+        k = hi - lo + 1
+        first_month = pd.Period(year=1970 + lo // 12, month=lo % 12 + 1, freq="M")
+        index: pd.Index = pd.period_range(first_month, periods=max(k, 0), freq="M")
     elif by in table.columns:
-        key = pd.Series(table[by].astype("str").fillna("(none)").to_numpy(), index=table.index)
-        key = key.where(key.str.strip() != "", "(none)")
-        keep = np.ones(len(table), dtype=bool)
+        cats = groups(table, by)
+        names = [str(c) for c in cats.categories]
+        group = np.asarray(cats.codes, dtype=np.int64)
+        if "" in names:  # a blank value is no group of its own: "(none)", as a missing one
+            if "(none)" not in names:
+                names.append("(none)")
+            group = np.where(group == names.index(""), names.index("(none)"), group)
+        in_funnel = contacts & (group >= 0)
+        k = len(names)
+        index = pd.Index(names, dtype=object)
     else:
         raise InputError(f"conversion by {by!r}: not a column of the table, nor 'month'")
-    in_funnel = contacts & keep
-    won_amount = np.where(won & np.isfinite(amount), amount, np.nan)
-    parts = pd.DataFrame(
+    k = max(k, 0)
+    g = group[in_funnel]
+
+    def per_group(mask: np.ndarray | None = None, weights: np.ndarray | None = None) -> np.ndarray:
+        sel = g if mask is None else g[mask[in_funnel]]
+        w = None if weights is None else weights[in_funnel][mask[in_funnel]]
+        return np.bincount(sel, weights=w, minlength=k)[:k]
+
+    has_amount = won & np.isfinite(amount)
+    out = pd.DataFrame(
         {
-            "key": key.to_numpy()[in_funnel],
-            "contacts": 1,
-            "won": won[in_funnel].astype(int),
-            "lost": lost[in_funnel].astype(int),
-            "open": is_open[in_funnel].astype(int),
-            "won_with_amount": np.isfinite(won_amount[in_funnel]).astype(int),
-            "won_amount": won_amount[in_funnel],
-        }
+            "contacts": per_group().astype(int),
+            "won": per_group(won).astype(int),
+            "lost": per_group(lost).astype(int),
+            "open": per_group(kind == 2).astype(int),
+            "won_with_amount": per_group(has_amount).astype(int),
+        },
+        index=index,
     )
-    counts = ["contacts", "won", "lost", "open", "won_with_amount"]
-    grouped = parts.groupby("key", sort=True)
-    out = grouped[counts].sum().astype(int)
-    # min_count=1: a group with no amount at all sums to NaN (not in the export), not 0.
-    out["won_amount"] = grouped["won_amount"].sum(min_count=1)
+    # A group with no amount at all is NaN (not in the export), not 0.
+    total = per_group(has_amount, np.where(has_amount, amount, 0.0))
+    out["won_amount"] = np.where(out["won_with_amount"] > 0, total, np.nan)
+    out = out.loc[out["contacts"] > 0]
     if by != "month":
-        out = out.sort_values(["contacts", "won"], ascending=False, kind="stable")
+        out = out.sort_index(kind="stable").sort_values(
+            ["contacts", "won"], ascending=False, kind="stable"
+        )
+    amounts_recorded = bool(has_amount.any())
     losses_recorded = bool(lost.any())
-    amounts_recorded = bool(np.isfinite(won_amount).any())
     out["conversion"] = out["won"] / out["contacts"].where(out["contacts"] > 0)
     closed = out["won"] + out["lost"]
     out["win_rate"] = (out["won"] / closed.where(closed > 0)) if losses_recorded else np.nan
