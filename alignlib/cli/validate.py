@@ -39,7 +39,6 @@ def run(args: argparse.Namespace) -> int:
     """
     from alignlib.errors import ParamsError
     from alignlib.learn import learn_params
-
     from alignlib.params import load_params
 
     failed = 0
@@ -67,8 +66,8 @@ def _print_learned(params: Any) -> None:
     learned = params.learned
     print(
         f"  learned from the actuals as of {learned.as_of.date()} "
-        f"({count(learned.contacts)} contacts in matured cohorts, older than "
-        f"{learned.maturity_days:.0f} days): {', '.join(params.learned_keys)}"
+        f"({count(learned.contacts)} contacts in {learned.cohorts_note()}): "
+        f"{', '.join(params.learned_keys)}"
     )
     if "conversion_rates" in params.learned_keys:
         for stage, (converted, total) in learned.rates.items():
