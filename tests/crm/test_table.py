@@ -276,3 +276,81 @@ def test_settled_funnel_invariants_on_generated_shapes(tmp_path_factory):
         assert r.reached()[stages[-1]] == want_won
 
     check()
+
+
+def _every_format():
+    """Each fixture export, loaded through its own format (the funnel settled in finish)."""
+    from tests.crm.test_hubspot_deals import MAPPING, STAGES
+
+    yield "hubspot", crm.load_hubspot(FIX / "hubspot_small.csv", stage_mapping=SAL_MAPPING)
+    yield (
+        "hubspot_deals",
+        crm.load_hubspot_deals(
+            FIX / "hubspot_deals_small.csv", stage_names=STAGES, stage_mapping=MAPPING
+        ),
+    )
+    yield (
+        "salesforce",
+        crm.load_salesforce(
+            FIX / "salesforce_leads_small.csv", FIX / "salesforce_opportunities_small.csv"
+        ),
+    )
+    yield (
+        "salesforce opportunities",
+        crm.load_export(
+            FIX / "salesforce_report_opportunity_only.csv",
+            "salesforce",
+            stage_names=("opportunity", "won"),
+            outcome_mapping={"Engaging": "open"},
+        ),
+    )
+    from tests.crm.test_deals import DEAL_COLUMNS
+    from tests.crm.test_deals import STAGES as DEAL_STAGES
+
+    # the generic file's outcome column and no entered_won: the outcome alone says won
+    yield (
+        "csv",
+        crm.load_csv(
+            FIX / "generic_small.csv",
+            {
+                "id": "contact_id",
+                "created": "created_at",
+                "outcome": "result",
+                "source": "utm_source",
+            },
+        ),
+    )
+    # leads with no stage date of their own, a deals file saying the outcome by its stage
+    leads = crm.load_csv(
+        FIX / "deals_leads.csv", {"id": "lead_id", "created": "created_at"}, stage_names=DEAL_STAGES
+    )
+    yield "csv + deals", crm.join_deals(leads, FIX / "deals_deals.csv", "lead", DEAL_COLUMNS)
+
+
+SAL_MAPPING = {"Sales Accepted Lead": "sal"}
+
+
+def test_every_format_settles_outcomes_and_the_first_stage_alike():
+    """Issue 20: in every format a won outcome reaches every stage (the last on its close
+    date when it has no date of its own), and every row in the funnel reaches the first
+    stage, on its created date unless a stage date says otherwise."""
+    seen = []
+    for name, r in _every_format():
+        t, stages = r.table, r.stage_names
+        first, last = stages[0], stages[-1]
+        won = (t["outcome"] == "won").to_numpy(dtype=bool, na_value=False)
+        assert won.any(), name
+        assert (t[f"reached_{last}"].to_numpy(dtype=bool) == won).all(), name
+        for s in stages:
+            assert t.loc[won, f"reached_{s}"].all(), (name, s)
+        dated = won & t["close_date"].notna().to_numpy()
+        assert t.loc[dated, f"entered_{last}"].notna().all(), name
+        in_funnel = t[[f"reached_{s}" for s in stages]].any(axis=1).to_numpy()
+        assert t.loc[in_funnel, f"reached_{first}"].all(), name
+        has_created = in_funnel & t["created"].notna().to_numpy()
+        later = t[[f"entered_{s}" for s in stages[1:]]].min(axis=1)
+        first_date = t[f"entered_{first}"]
+        ok = first_date.notna() & ((first_date <= t["created"]) | (first_date <= later))
+        assert ok[has_created].all(), name
+        seen.append(name)
+    assert len(seen) == 6
