@@ -26,8 +26,9 @@ from alignlib.metrics.trends import trends
 from alignlib.metrics.velocity import velocity
 from alignlib.metrics.won_lost import won_lost
 
-#: The groupings :func:`summarise` computes conversion by (``conversion_by_<name>``).
-CONVERSION_GROUPS = ("channel", "source", "owner", "month")
+#: The groupings :func:`summarise` computes conversion by (``conversion_by_<name>``); any
+#: other column: :func:`~alignlib.metrics.conversion_by` itself.
+CONVERSION_GROUPS = ("channel", "owner", "month")
 
 
 def summarise(
