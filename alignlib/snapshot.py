@@ -263,7 +263,7 @@ class QuarterSnapshot:
 
         out = {
             "plan": reports.plan_table(self.plan),
-            "monthly_plan": reports.monthly_table(self.plan),
+            "monthly_plan": reports.monthly_table(self.plan, self.as_of),
             "channels": reports.channel_table(self.plan),
         }
         if self.landing.forecast is not None:
@@ -380,7 +380,7 @@ def load_snapshot(path: str | Path) -> QuarterSnapshot:
     if not file.is_file():
         raise InputError(f"{folder}: no quarter snapshot here ({SNAPSHOT_PICKLE} is missing)")
     # Written by this run's batch into its own staging folder (never a file from elsewhere).
-    snapshot = pickle.loads(file.read_bytes())  # noqa: S301
+    snapshot = pickle.loads(file.read_bytes())
     if not isinstance(snapshot, QuarterSnapshot):
         raise InputError(f"{file}: not a quarter snapshot")
     saved = json.loads((folder / SNAPSHOT_JSON).read_text(encoding="utf-8"))
