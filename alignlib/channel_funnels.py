@@ -308,7 +308,7 @@ def _centred(params: Any, funnels: tuple[ChannelFunnel, ...]) -> tuple[ChannelFu
         own = np.array([rates[i][k].rate for i in learned])
         mass = volume[learned]
         scale = _scale_to(target - fixed, mass, own)
-        for j, i in enumerate(learned):
+        for i in learned:
             r = rates[i][k]
             assert r.converted is not None and r.total is not None
             converted = r.total if scale is None else min(r.converted * scale, r.total)

@@ -131,8 +131,8 @@ def test_written_rates_and_deal_size_are_what_the_plan_uses(tmp_path):
     """
     import yaml
 
-    from alignlib.planning import build_plan
     from alignlib.paths import PROJECT_ROOT
+    from alignlib.planning import build_plan
 
     raw = yaml.safe_load((PROJECT_ROOT / "params" / "2026Q4.yaml").read_text(encoding="utf-8"))
     raw["target"] = {"bookings": 3000}

@@ -52,7 +52,6 @@ def run(args: argparse.Namespace) -> int:
     from alignlib.forecast import backtest, calibration
     from alignlib.format import money, pct
     from alignlib.learn import learn_params
-
     from alignlib.params import load_params
 
     params = learn_params(load_params(args.params))

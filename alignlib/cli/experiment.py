@@ -101,7 +101,6 @@ def run(args: argparse.Namespace) -> int:
         raise InputError("give either a parameters file or --control/--variant counts, not both")
     if args.params:
         from alignlib.learn import learn_params
-
         from alignlib.params import load_params
 
         params = learn_params(load_params(args.params))

@@ -68,7 +68,6 @@ def run(args: argparse.Namespace) -> int:
     from alignlib.errors import InputError
     from alignlib.format import count, money, pct, ratio, stage_label
     from alignlib.learn import learn_params
-
     from alignlib.params import load_params
     from alignlib.planning import build_plan, compare_scenarios
 

@@ -28,8 +28,8 @@ def plan_channel_funnels(params: QuarterParams) -> tuple[ChannelFunnel, ...]:
     -------
     tuple of ChannelFunnel
     """
-    from alignlib.learn import actuals_history
     from alignlib.channel_funnels import channel_funnels
+    from alignlib.learn import actuals_history
 
     history = actuals_history(params)
     return channel_funnels(params, None if history is None else history.by_channel)

@@ -97,8 +97,8 @@ def landing_view(
         Left out, with one line saying why, without actuals, when the actuals end before
         the quarter starts or after it ends, or when they cannot teach a forecast.
     """
-    from alignlib.learn import read_actuals
     from alignlib.forecast import landing
+    from alignlib.learn import read_actuals
 
     currency = params.currency
     if params.actuals is None:

@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from alignlib.learn import ActualsHistory, actuals_history, learn_params
 from alignlib.errors import InputError
+from alignlib.learn import ActualsHistory, actuals_history, learn_params
 from alignlib.simulation.confidence import ConfidencePlan, plan_for_confidence
 from alignlib.simulation.engine import simulate_funnel
 from alignlib.simulation.model import (
