@@ -425,7 +425,7 @@ def test_channels_with_their_own_funnels_change_the_plan(params_dict, write_para
 
 def test_plan_reads_the_actuals_once(tmp_path, monkeypatch):
     from alignlib import crm
-    from alignlib.actuals_history import actuals_history
+    from alignlib.learn import actuals_history, learn_params
     from alignlib.synthetic import SyntheticFunnel, synthetic_table, write_generic_export
 
     funnel = SyntheticFunnel(
@@ -453,13 +453,14 @@ def test_plan_reads_the_actuals_once(tmp_path, monkeypatch):
         + mapping,
         encoding="utf-8",
     )
-    params = load_params(path)
     calls = []
     real = crm.load_actuals
     monkeypatch.setattr(crm, "load_actuals", lambda p: calls.append(1) or real(p))
+    params = learn_params(load_params(path))  # loading reads nothing; learning reads once
+    assert len(calls) == 1
     base = build_plan(params)
     table_ = compare_scenarios(params)
-    assert len(calls) <= 1 and actuals_history(params) is not None
+    assert len(calls) == 1 and actuals_history(params) is not None
     assert (base.channels["rate_source"] == "actuals").all()
     # Events convert ~4x better: moving share into them needs fewer leads.
     assert table_.loc["required_lead", "events_heavy vs base"] < -0.2 * base.funnel.leads
