@@ -86,6 +86,7 @@ def table(
     index: bool = True,
     labels: Mapping[str, str] | None = None,
     highlight: Mapping[str, Callable[[Any], bool]] | None = None,
+    missing: Mapping[str, str] | None = None,
 ) -> Any:
     """A formatted, read-only view of a table for reports.
 
@@ -107,6 +108,9 @@ def table(
         Column -> header text. Unnamed snake_case headers are turned into words.
     highlight : mapping, optional
         Column -> predicate; cells where it is true are shown in red bold (flags).
+    missing : mapping, optional
+        Column -> what its missing cells read as (default an em dash), e.g.
+        :data:`alignlib.format.NOT_IN_EXPORT` for an amount the export does not give.
 
     Returns
     -------
@@ -135,6 +139,10 @@ def table(
     shown.index = shown.index.set_names([_escape_name(n) for n in shown.index.names])
     shown.columns = shown.columns.set_names([_escape_name(n) for n in shown.columns.names])
     styler = shown.style.format(fmt, na_rep="—")
+    for col, text in (missing or {}).items():
+        shown_col = (labels or {}).get(col, _label(col))
+        if shown_col in fmt:
+            styler = styler.format(fmt[shown_col], subset=[shown_col], na_rep=html.escape(text))
     styler = styler.format_index(escape="html", axis=0).format_index(escape="html", axis=1)
     styles = [
         {

@@ -20,6 +20,8 @@ import pandas as pd
 
 #: What a missing value reads as on a page.
 MISSING = "—"
+#: What a figure the export has no data for reads as (an amount never given is not $0).
+NOT_IN_EXPORT = "not in the export"
 
 _SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥"}
 

@@ -90,6 +90,10 @@ class FunnelHistory:
         Month-to-month variation of that volume around its log-linear trend (the
         standard deviation of the log residuals); None with fewer than
         :data:`MIN_MONTHS_FOR_VARIATION` complete months.
+    undated : bool
+        True when the rates come from every contact because the last stage is reached
+        only by outcomes without a date (a 0/1 ``Converted`` column): no cohort can be
+        judged mature, and no lag into the last stage is learned.
     """
 
     as_of: pd.Timestamp
@@ -101,6 +105,7 @@ class FunnelHistory:
     deal_size: LearnedDealSize | None
     monthly_volume: pd.Series = field(repr=False)
     volume_cv: float | None
+    undated: bool = False
 
     def rate(self, stage: str) -> float | None:
         """Point conversion rate out of ``stage`` (None when nothing was learned).
@@ -146,7 +151,14 @@ class FunnelHistory:
             },
             "monthly_volume": {str(k): int(v) for k, v in self.monthly_volume.items()},
             "volume_cv": self.volume_cv,
+            "undated": self.undated,
         }
+
+    def cohorts_note(self) -> str:
+        """Which contacts the rates come from, for a sentence ("... contacts in ...")."""
+        if self.undated:
+            return "every cohort: the outcomes carry no dates, so none can be judged mature"
+        return f"matured cohorts, older than {self.maturity_days:.0f} days"
 
 
 def learn(
@@ -190,6 +202,19 @@ def learn(
     matured_months = cohorts.matured.index
     created_month = table["created"].dt.to_period("M")
     matured = created_month.isin(matured_months).to_numpy(dtype=bool)
+    last = stages[-1]
+    undated = bool(
+        not np.isfinite(cohorts.maturity_days)
+        and len(table)
+        and (
+            table[f"reached_{last}"].to_numpy(dtype=bool)
+            & table[f"entered_{last}"].isna().to_numpy()
+        ).any()
+    )
+    if undated:
+        # Outcomes without dates (a 0/1 Converted column): the rate needs no timing,
+        # so every contact teaches it, as the export records its outcome today.
+        matured = np.ones(len(table), dtype=bool)
     rates: dict[str, tuple[int, int]] = {}
     lags: dict[str, LearnedLag] = {}
     for a, b in zip(stages[:-1], stages[1:], strict=True):
@@ -216,6 +241,7 @@ def learn(
         deal_size=learn_deal_size(table),
         monthly_volume=(volume := monthly_volume(table, as_of_ts, stages[0])),
         volume_cv=volume_variation(volume),
+        undated=undated,
     )
 
 

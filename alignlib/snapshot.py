@@ -282,7 +282,7 @@ class QuarterSnapshot:
 
         out = {
             "plan": reports.plan_table(self.plan),
-            "monthly_plan": reports.monthly_table(self.plan),
+            "monthly_plan": reports.monthly_table(self.plan, self.as_of),
             "channels": reports.channel_table(self.plan),
         }
         if self.landing.forecast is not None:

@@ -39,7 +39,7 @@ def learned_growth(volume: pd.Series) -> float | None:
     -------
     float or None
         ``0.2`` for +20% a year; None with fewer than :data:`MIN_MONTHS_FOR_GROWTH`
-        months or no volume in the earlier window.
+        months, or no volume in the earlier or in the recent window.
     """
     values = volume.to_numpy(dtype=float)
     n = len(values)
@@ -48,7 +48,9 @@ def learned_growth(volume: pd.Series) -> float | None:
     k = min(12, n - 12)
     recent = float(values[n - k :].sum())
     earlier = float(values[n - k - 12 : n - 12].sum())
-    if earlier <= 0:
+    if earlier <= 0 or recent <= 0:
+        # No volume in the recent window is an export whose leads stop (a leads file
+        # that ends before the deals file it is joined with), not a -100% growth.
         return None
     return recent / earlier - 1.0
 

@@ -167,3 +167,16 @@ def test_counts_to_a_date_and_plan_volumes_never_read_as_percentages_or_fraction
     for text in ("4,361", "4,743", "4,512", "-231", "95.1%", "742", "285", "57.1%"):
         assert f">{text}<" in page, text
     assert "436100" not in page and "742.40" not in page and "284.81" not in page
+
+
+def test_a_column_says_what_its_missing_cells_mean():
+    """Issue 20: an amount the export does not give reads "not in the export", never $0."""
+    import pandas as pd
+
+    from alignlib import display
+    from alignlib.format import NOT_IN_EXPORT
+
+    frame = pd.DataFrame({"won": [3, 0], "avg_won_deal": [float("nan"), 1200.0]}, index=["a", "b"])
+    html = display.table(frame, missing={"avg_won_deal": NOT_IN_EXPORT}).to_html()
+    assert html.count(NOT_IN_EXPORT) == 1 and "1,200" in html
+    assert NOT_IN_EXPORT not in display.table(frame).to_html()  # default: a dash

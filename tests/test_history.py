@@ -142,3 +142,51 @@ def test_any_funnel_shape_learns_rates_within_zero_and_one(stages, seed, months)
     for lag in learned.lags.values():
         assert lag.typical >= 0 and lag.spread >= 0 and lag.n > 0
     assert learned.to_dict()["stages"] == list(names)
+
+
+def test_outcomes_without_dates_teach_the_rate_from_every_contact(tmp_path):
+    """Issue 20: a lead file whose 0/1 Converted column is the outcome, with no date for it:
+    no cohort can be judged mature, so the rate (won / every lead) is learned from all."""
+    import numpy as np
+
+    from alignlib import crm
+    from alignlib.history import learn
+
+    rng = np.random.default_rng(4)
+    n = 300
+    converted = (rng.random(n) < 0.385).astype(int)
+    created = pd.Timestamp("2025-01-01") + pd.to_timedelta(rng.integers(0, 400, n), unit="D")
+    path = tmp_path / "leads.csv"
+    pd.DataFrame(
+        {
+            "id": [f"p{i}" for i in range(n)],
+            "created": created.strftime("%Y-%m-%d"),
+            "Converted": converted,
+        }
+    ).to_csv(path, index=False)
+    r = crm.load_csv(
+        path,
+        {"id": "id", "created": "created", "outcome": "Converted"},
+        stage_names=("lead", "won"),
+        outcome_mapping={"1": "won", "0": "lost"},
+    )
+    h = learn(r.table, r.as_of, ("lead", "won"))
+    assert h.undated and h.rates == {"lead": (int(converted.sum()), n)}
+    assert h.contacts == n and "lead" not in h.lags
+    assert "outcomes carry no dates" in h.cohorts_note()
+    # the same file with won dates: cohorts are judged by maturity again
+    dated = tmp_path / "dated.csv"
+    frame = pd.read_csv(path)
+    frame["won_on"] = np.where(
+        converted == 1, (created + pd.Timedelta(days=20)).strftime("%Y-%m-%d"), ""
+    )
+    frame.to_csv(dated, index=False)
+    r2 = crm.load_csv(
+        dated,
+        {"id": "id", "created": "created", "outcome": "Converted", "close_date": "won_on"},
+        stage_names=("lead", "won"),
+        outcome_mapping={"1": "won", "0": "lost"},
+    )
+    h2 = learn(r2.table, r2.as_of, ("lead", "won"))
+    assert not h2.undated and h2.lags["lead"].typical == pytest.approx(20.0)
+    assert h2.contacts < n  # the youngest cohorts are still maturing

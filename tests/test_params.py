@@ -547,3 +547,28 @@ def test_a_stage_cannot_take_a_column_name_of_the_plan(params_dict, write_params
         load_params(write_params(params_dict))
     assert "stages.0.name" in _problems(exc)
     assert f"call the stage e.g. '{name}_stage'" in _problems(exc)
+
+
+def test_label_mappings_take_yaml_numbers_and_booleans_as_the_labels_written(
+    params_dict, write_params
+):
+    """Issue 20: `{1: won, 0: lost}` for a 0/1 Converted column, `{yes: won, no: lost}` for
+    a Yes/No one: YAML reads numbers and booleans, the export's labels are text."""
+    from alignlib.params import load_params
+
+    params_dict["actuals"] = {"crm_export": "x.csv", "format": "csv"}
+    (write_params("").parent / "x.csv").write_text("id,created\n")
+
+    def mappings(lines: str):
+        a = load_params(write_params(yaml.safe_dump(params_dict, sort_keys=False) + lines))
+        return a.actuals.outcome_mapping, a.actuals.stage_mapping
+
+    outcome, stage = mappings(
+        "  outcome_mapping: {1: won, 0: lost, 2.0: open}\n  stage_mapping: {7: lead}\n"
+    )
+    assert outcome == {"1": "won", "0": "lost", "2": "open"} and stage == {"7": "lead"}
+    outcome, _ = mappings("  outcome_mapping: {yes: won, No: lost}\n")
+    assert outcome == {
+        **dict.fromkeys(("true", "yes", "y", "on"), "won"),
+        **dict.fromkeys(("false", "no", "n", "off"), "lost"),
+    }

@@ -62,6 +62,11 @@ def test_growth_compares_the_last_year_with_the_one_before():
     expected = short.iloc[12:].sum() / short.iloc[:3].sum() - 1
     assert learned_growth(short) == pytest.approx(expected)
     assert learned_growth(short.iloc[:12]) is None
+    # Issue 20: leads that stop (Olist's MQLs end in May, its deals go on to November)
+    # are no -100% growth to plan with: nothing is learned.
+    stopped = short.copy()
+    stopped.iloc[12:] = 0
+    assert learned_growth(stopped) is None
 
 
 def test_targets_without_growth_add_up_to_the_required_volumes():

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import matplotlib.pyplot as plt
+import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, PercentFormatter
@@ -21,6 +25,55 @@ NEUTRAL = "#4a5568"
 ACCENT = "#2f855a"
 WARN = "#c53030"
 PALETTE = ["#2b6cb0", "#c05621", "#2f855a", "#6b46c1", "#b7791f", "#319795", "#d53f8c", "#4a5568"]
+
+#: A chart shows at most this many channels; the rest are one "Other" (tables keep them all).
+MOST_CHANNELS = len(PALETTE) - 1
+#: A channel below this share of the whole is drawn in "Other" too.
+SMALL_SHARE = 0.02
+
+
+def chart_groups(
+    shares: pd.Series,
+    labels: Mapping[Any, str],
+    most: int = MOST_CHANNELS,
+    small: float = SMALL_SHARE,
+) -> tuple[pd.Series, dict[Any, str]]:
+    """Shares for a chart: the largest channels, the small ones summed into one "Other".
+
+    Twenty-two channels, ten of them at 0.0%, crowd a legend and repeat its colours; a
+    table keeps every channel, a chart shows the few that matter and says how many
+    it grouped.
+
+    Parameters
+    ----------
+    shares : pandas.Series
+        Channel -> share (or any non-negative size), in the order to draw.
+    labels : mapping
+        Channel -> label.
+    most : int
+        Most channels shown on their own.
+    small : float
+        Share of the total below which a channel goes to "Other".
+
+    Returns
+    -------
+    tuple
+        (shares with the grouped channels summed under the key ``"_other"``, in the
+        original order then "Other" last; channel -> label, with "Other (n channels)").
+    """
+    total = float(shares.sum())
+    if len(shares) <= 1 or total <= 0:
+        return shares, dict(labels)
+    ranked = shares.sort_values(ascending=False, kind="stable")
+    keep = set(ranked.index[:most]) & set(shares.index[shares / total >= small])
+    grouped = [c for c in shares.index if c not in keep]
+    if len(grouped) < 2:  # one channel alone is shown as itself
+        return shares, dict(labels)
+    out = shares[[c for c in shares.index if c in keep]].copy()
+    out["_other"] = float(shares[grouped].sum())
+    names = {c: labels.get(c, str(c)) for c in out.index if c != "_other"}
+    names["_other"] = f"Other ({len(grouped)} channels)"
+    return out, names
 
 
 def currency_axis(ax: Axes, axis: str = "y", currency: str = "USD") -> None:

@@ -21,6 +21,7 @@ from alignlib.charts._format import (
     PALETTE,
     SALES,
     WARN,
+    chart_groups,
     currency_axis,
     new_figure,
     percent_axis,
@@ -100,6 +101,7 @@ def monthly_leads_chart(plan: QuarterPlan) -> Figure:
     labels = plan.channels["label"]
     if shares.empty:  # no channels: one bar of all leads
         shares, labels = pd.Series({"all": 1.0}), pd.Series({"all": "All channels"})
+    shares, labels = chart_groups(shares, dict(labels))  # the plan's table keeps them all
     fig, ax = new_figure(f"New leads needed per month, by channel{_title_suffix(plan)}")
     x = np.arange(len(leads))
     bottom = np.zeros(len(leads))

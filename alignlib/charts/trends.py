@@ -185,14 +185,21 @@ def channel_chart(
     labels: Mapping[str, str] | None = None,
     currency: str = "USD",
 ) -> Figure:
-    """By source: cost per customer (CAC) and win rate of opportunities, side by side."""
+    """By source: cost per customer (CAC) and conversion to won, side by side.
+
+    ``won_lost`` is a :func:`alignlib.metrics.conversion_by` frame (its ``conversion``:
+    won of every contact of the source) or, as before, a ``won_lost`` by-group frame
+    (its ``win_rate`` of closed deals, meaningful only when losses are recorded).
+    """
     channels = list(costs.index)
     names = [(labels or {}).get(c, str(c).replace("_", " ")) for c in channels]
     fig, (ax1, ax2) = plt.subplots(
         1, 2, figsize=(10, 0.45 * len(channels) + 1.8), layout="constrained"
     )
     fig.suptitle(
-        "By source: what a customer costs and how often opportunities win",
+        "By source: what a customer costs and how often contacts win"
+        if "conversion" in won_lost
+        else "By source: what a customer costs and how often opportunities win",
         x=0.01,
         ha="left",
         fontsize=13,
@@ -208,10 +215,15 @@ def channel_chart(
         if np.isfinite(v):
             ax1.text(v, yi, f" {money_compact(v, currency)}", va="center", fontsize=9)
     ax1.set_xlim(0, np.nanmax(cac) * 1.35 if np.isfinite(cac).any() else 1)
-    rate = won_lost["win_rate"].reindex(channels).to_numpy(dtype=float)
+    rate_col, rate_title = (
+        ("conversion", "Won of every contact")
+        if "conversion" in won_lost
+        else ("win_rate", "Opportunity win rate")
+    )
+    rate = won_lost[rate_col].reindex(channels).to_numpy(dtype=float)
     ax2.barh(y, rate, color=SALES, height=0.6)
     ax2.set_yticks(y, [""] * len(y))
-    ax2.set_title("Opportunity win rate", fontsize=10, loc="left")
+    ax2.set_title(rate_title, fontsize=10, loc="left")
     percent_axis(ax2, "x")
     for yi, v in zip(y, rate, strict=True):
         if np.isfinite(v):

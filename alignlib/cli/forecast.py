@@ -59,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
     from alignlib.cli._output import heading, print_json, table
     from alignlib.errors import InputError
     from alignlib.forecast import landing
-    from alignlib.format import count, money, pct
+    from alignlib.format import money, pct
     from alignlib.learn import learn_params
     from alignlib.params import load_params
 
@@ -88,11 +88,7 @@ def run(args: argparse.Namespace) -> int:
     table(frame, dict.fromkeys(frame.columns, "money"), currency=cur)
     if result.target is not None and result.p_hit is not None:
         print(f"\nTarget {money(result.target, cur)}: P(hit) = {pct(result.p_hit)}")
-    print(
-        f"{count(result.booked_deals)} deals booked so far; "
-        f"{count(result.open_deals)} open with a chance to win inside the quarter; "
-        f"leads still to come from the {result.volume_source}."
-    )
+    print(_what_is_left(result, cur))
     if len(result.deals):
         heading("Open deals that matter most (amount x win chance)")
         deals = result.deals.set_index("id")
@@ -102,3 +98,33 @@ def run(args: argparse.Namespace) -> int:
             currency=cur,
         )
     return 0
+
+
+def _what_is_left(result: object, currency: str) -> str:
+    """The sentence under the table, saying what its rows hold (never more than they do)."""
+    from alignlib.format import count, money
+
+    booked = f"{count(result.booked_deals)} deals booked"
+    if result.as_of >= result.quarter_end:
+        return (
+            f"{booked} in {result.quarter}, which ended before the data date: the landing is "
+            "what was booked, nothing is still to come."
+        )
+    parts = [f"{booked} so far"]
+    if result.open_deals:
+        parts.append(
+            f"{count(result.open_deals)} open with a chance to win inside the quarter "
+            f"({money(result.open_pipeline.mean, currency)} on average)"
+        )
+    else:
+        parts.append("no open deal with a chance to win inside the quarter")
+    if result.not_yet_created.mean > 0:
+        parts.append(
+            f"leads still to come (the {result.volume_source}'s volume) add "
+            f"{money(result.not_yet_created.mean, currency)} on average"
+        )
+    else:
+        parts.append(
+            f"no lead still to come (the {result.volume_source}'s volume) closes inside the quarter"
+        )
+    return "; ".join(parts) + "."

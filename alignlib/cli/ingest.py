@@ -73,6 +73,7 @@ def _share(text: str) -> float:
 
 def handler(args: argparse.Namespace) -> int:
     """Load, validate, write rejects, print the summary (or, with --suggest, the draft)."""
+    import math
     import sys
 
     from alignlib.cli._output import heading, print_json
@@ -149,6 +150,9 @@ def handler(args: argparse.Namespace) -> int:
     outcomes = outcome_counts(result)
     won = won_amount(result)
     currency = params.currency if params is not None else "USD"
+    learning = _learning(params, result)
+    if learning is not None and learning["problem"]:
+        code = 2
 
     if args.json:
         out = result.to_dict()
@@ -157,9 +161,13 @@ def handler(args: argparse.Namespace) -> int:
         out["won_amount"] = won
         out["rejected_share"] = rejected_share(result)
         out["ok"] = judged.ok
+        if learning is not None:
+            out["learning"] = learning
         print_json(out)
         if not judged.ok:
             print(f"ingest: {judged.reason}", file=sys.stderr)
+        if learning is not None and learning["problem"]:
+            print(f"ingest: {learning['problem']}", file=sys.stderr)
         return code
 
     print(f"{result.source} ({result.format}), as of {result.as_of:%Y-%m-%d}")
@@ -170,7 +178,8 @@ def handler(args: argparse.Namespace) -> int:
     )
     print(
         f"outcomes: won {count(outcomes['won'])}, lost {count(outcomes['lost'])}, "
-        f"open {count(outcomes['open'])}   won amount {money(won, currency)}"
+        f"open {count(outcomes['open'])}   won amount "
+        f"{'not in the export' if math.isnan(won) else money(won, currency)}"
     )
     heading("Contacts reaching each stage")
     reached = result.reached()
@@ -193,6 +202,40 @@ def handler(args: argparse.Namespace) -> int:
             print(f"  ... and {len(groups) - _SHOWN_GROUPS:,} more kinds (use --json for all)")
     if rejects_path:
         print(f"\nRejected rows (personal data, do not share): {rejects_path}")
+    if learning is not None:
+        heading("Learning from these rows")
+        if learning["problem"]:
+            print(f"  cannot learn: {learning['problem']}")
+        elif learning["learned"]:
+            print(f"  learned: {', '.join(learning['learned'])}")
+        else:
+            print("  nothing to learn: the params file gives every section")
     if not judged.ok:
         print(f"ingest: {judged.reason}", file=sys.stderr)
+    if learning is not None and learning["problem"]:
+        print(f"ingest: {learning['problem']}", file=sys.stderr)
     return code
+
+
+def _learning(params: object, result: object) -> dict[str, object] | None:
+    """What learning from the rows just read gives: the sections learned, or its problem.
+
+    The read is shown whatever this says: a user fixing the mapping sees the rows
+    accepted and rejected and the stages reached even when the rows cannot teach the
+    params what they leave to the actuals. None without params or without actuals.
+    """
+    from alignlib.errors import ParamsError
+    from alignlib.learn import learn_params
+
+    if params is None or getattr(params, "actuals", None) is None:
+        return None
+    try:
+        learned = learn_params(params, result)
+    except ParamsError as exc:
+        problems = "; ".join(str(p) for p in exc.problems)
+        return {"ok": False, "learned": [], "problem": f"{exc.path}: {problems}"}
+    return {
+        "ok": learned.actuals_problem is None,
+        "learned": list(learned.learned_keys),
+        "problem": learned.actuals_problem,
+    }

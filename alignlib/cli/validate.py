@@ -88,8 +88,8 @@ def _print_learned(params: Any) -> None:
     learned = params.learned
     print(
         f"  learned from the actuals as of {learned.as_of.date()} "
-        f"({count(learned.contacts)} contacts in matured cohorts, older than "
-        f"{learned.maturity_days:.0f} days): {', '.join(params.learned_keys)}"
+        f"({count(learned.contacts)} contacts in {learned.cohorts_note()}): "
+        f"{', '.join(params.learned_keys)}"
     )
     if "conversion_rates" in params.learned_keys:
         for stage, (converted, total) in learned.rates.items():

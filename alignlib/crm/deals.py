@@ -37,7 +37,7 @@ from alignlib.crm.problems import PROBLEM_COLUMNS, Problems
 from alignlib.crm.read import ReadOptions, first_present, read_raw, require, text
 from alignlib.crm.rejects import rejected_rows
 from alignlib.crm.salesforce import SALESFORCE_OPEN_STAGES
-from alignlib.crm.table import IngestResult
+from alignlib.crm.table import IngestResult, settle_frame
 from alignlib.errors import DataError, InputError
 from alignlib.format import count
 
@@ -295,12 +295,22 @@ def join_deals(
     all_rejects = (
         pd.concat([result.rejects, rejects], ignore_index=True) if len(rejects) else result.rejects
     )
+    joined = settle_frame(joined, stage_names)
+    as_of = result.as_of
+    if result.as_of_source == "latest date":
+        # The export's date is the latest date in either file: deals won after the
+        # last lead came in are not "after the data date".
+        dates = ["created", *[f"entered_{s}" for s in stage_names], "close_date"]
+        latest = max((joined[c].max() for c in dates if joined[c].notna().any()), default=pd.NaT)
+        if pd.notna(latest) and latest.normalize() > as_of:
+            as_of = latest.normalize()
     out = dataclasses.replace(
         result,
         table=joined,
         problems_frame=problems[PROBLEM_COLUMNS].reset_index(drop=True),
         rejects=all_rejects.reset_index(drop=True),
         source=f"{result.source} + {path}",
+        as_of=as_of,
     )
     return labels_note.explain(out)
 

@@ -18,6 +18,7 @@ from alignlib.crm.labels import (
     channels,
     opportunity_index,
     outcome_index,
+    outside_funnel,
     reached_stages,
     stage_index,
 )
@@ -197,6 +198,7 @@ def load_csv(
         first_response=first_response,
         offset=offset,
         stage_names=stage_names,
+        outside=outside_funnel(labels, position, unknown),
     )
     result = finish(
         path=path,

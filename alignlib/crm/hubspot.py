@@ -19,6 +19,7 @@ from alignlib.crm.labels import (
     opportunity_index,
     outcome_index,
     outcomes,
+    outside_funnel,
     reached_stages,
     stage_index,
 )
@@ -265,6 +266,7 @@ def load_hubspot(
         first_response=first_response,
         offset=2,
         stage_names=stage_names,
+        outside=outside_funnel(labels, position, unknown),
     )
     result = finish(
         path=path,

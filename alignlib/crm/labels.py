@@ -193,6 +193,27 @@ def stage_index(
     return canonical, pos[label_codes], unknown
 
 
+def outside_funnel(labels: pd.Series, position: np.ndarray, unknown: np.ndarray) -> np.ndarray:
+    """Rows whose stage label is known and mapped outside the company's funnel.
+
+    A HubSpot ``Subscriber`` (mapped to None) or a label of a stage this company does
+    not have: such a row is not a first-stage contact unless a date says it is.
+
+    Parameters
+    ----------
+    labels : pandas.Series
+        Stage labels as the export writes them.
+    position, unknown : numpy.ndarray
+        From :func:`stage_index`.
+
+    Returns
+    -------
+    numpy.ndarray
+        Boolean, one per row.
+    """
+    return (position < 0) & (labels != "").to_numpy(dtype=bool) & ~unknown
+
+
 def reached_stages(entered: pd.DataFrame, position: np.ndarray, n_stages: int) -> np.ndarray:
     """Reached = has the stage's date, a later stage's date, or a current stage at/past it.
 
@@ -239,6 +260,8 @@ def opportunity_index(stage_names: Sequence[str]) -> int:
 def channels(source: pd.Series, mapping: Mapping[str, str]) -> pd.Series:
     """Source -> channel; a source that already is a channel name keeps it; else "other".
 
+    Sources match the mapping exactly first, then ignoring case and spacing.
+
     Parameters
     ----------
     source : pandas.Series
@@ -252,10 +275,45 @@ def channels(source: pd.Series, mapping: Mapping[str, str]) -> pd.Series:
         Channel per row, on ``source``'s index.
     """
     cats, source_codes = codes(source)
-    own = set(mapping.values())
-    names = [mapping.get(c, c if c in own else OTHER_CHANNEL) for c in cats]
+    own = {normalise_label(v): v for v in mapping.values()}
+    norm = normalised(mapping)
+    names = [
+        mapping.get(c, norm.get(normalise_label(c), own.get(normalise_label(c), OTHER_CHANNEL)))
+        for c in cats
+    ]
     out = pick([*names, OTHER_CHANNEL], source_codes)
     out.index = source.index
+    return out
+
+
+def fold_channels(channel: pd.Series) -> pd.Series:
+    """Channel labels that differ only in case or spacing made one ("Google", "google ").
+
+    The spelling most rows use names the channel (ties: the first in sorted order), so
+    a file without such clashes keeps its labels exactly as written.
+
+    Parameters
+    ----------
+    channel : pandas.Series
+        Channel per row (text; missing stays missing).
+
+    Returns
+    -------
+    pandas.Series
+        ``str`` dtype, on ``channel``'s index.
+    """
+    cats, label_codes = codes(channel)
+    keys = [normalise_label(c) for c in cats]
+    if len(set(keys)) == len(keys):
+        return channel
+    rows = np.bincount(label_codes, minlength=len(cats) + 1)
+    best: dict[str, int] = {}
+    for i in sorted(range(len(cats)), key=cats.__getitem__):
+        k = keys[i]
+        if k not in best or rows[i] > rows[best[k]]:
+            best[k] = i
+    out = pick([cats[best[k]] for k in keys] + [None], label_codes)
+    out.index = channel.index
     return out
 
 

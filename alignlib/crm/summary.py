@@ -40,7 +40,7 @@ def outcome_counts(result: IngestResult) -> dict[str, int]:
 
 
 def won_amount(result: IngestResult) -> float:
-    """Sum of the amounts of accepted won rows (missing amounts count as nothing).
+    """Sum of the amounts of accepted won rows (a row without an amount adds nothing).
 
     Parameters
     ----------
@@ -50,11 +50,15 @@ def won_amount(result: IngestResult) -> float:
     Returns
     -------
     float
-        The won amount; 0.0 when nothing is won.
+        The won amount; 0.0 when nothing is won; NaN (not in the export, never 0)
+        when rows are won but none of them has an amount.
     """
     t = result.table
     won = (t["outcome"] == "won").to_numpy(dtype=bool, na_value=False)
-    return float(np.nansum(t["amount"].to_numpy(dtype=float)[won]))
+    amounts = t["amount"].to_numpy(dtype=float)[won]
+    if won.any() and not np.isfinite(amounts).any():
+        return float("nan")
+    return float(np.nansum(amounts))
 
 
 def rejected_share(result: IngestResult) -> float:

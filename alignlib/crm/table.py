@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from alignlib.crm.labels import fold_channels
 from alignlib.crm.problems import PROBLEM_COLUMNS, Problems, RowProblem
 from alignlib.crm.read import arrow_text, malformed_rows
 from alignlib.crm.rejects import rejected_rows
@@ -198,6 +199,7 @@ def assemble(
     offset: int,
     stage_names: Sequence[str],
     recycle_statuses: frozenset[str] = RECYCLE_STATUSES,
+    outside: np.ndarray | None = None,
 ) -> dict[str, Any]:
     """The normalised table's columns over every row read (numpy, or pyarrow for text).
 
@@ -221,18 +223,23 @@ def assemble(
         The company's stages.
     recycle_statuses : frozenset of str
         Lead statuses that mean "returned to nurture".
+    outside : numpy.ndarray, optional
+        True where the row's stage label places it outside the funnel (a HubSpot
+        subscriber): :func:`settle_funnel` does not make it a first-stage contact.
+        Default: no row is outside.
 
     Returns
     -------
     dict
-        Column name -> numpy or pyarrow array, every row read.
+        Column name -> numpy or pyarrow array, every row read (and ``_outside``,
+        which :func:`finish` takes out).
     """
     data: dict[str, Any] = {
         "id": text_column(ids),
         "row": np.arange(len(ids)) + offset,
         "created": _datetimes(created),
         "source": text_column(source),
-        "channel": text_column(channel),
+        "channel": text_column(fold_channels(channel)),
         "owner": text_column(owner),
         "lead_status": text_column(lead_status),
         "stage": text_column(stage),
@@ -249,7 +256,178 @@ def assemble(
         recycled=lead_status.isin(recycle_statuses).to_numpy(),
         disqualified=lead_status.isin(DISQUALIFIED_STATUSES).to_numpy(),
     )
+    data["_outside"] = (
+        np.zeros(len(ids), dtype=bool) if outside is None else np.asarray(outside, dtype=bool)
+    )
     return data
+
+
+@dataclass(frozen=True)
+class Settled:
+    """What :func:`settle_funnel` found: the outcomes it could not place in time.
+
+    Attributes
+    ----------
+    won_undated, lost_undated : numpy.ndarray
+        Row positions of won (lost) rows with neither a close date nor a last-stage
+        date: counted for rates, not for lags, months or bookings by date.
+    """
+
+    won_undated: np.ndarray
+    lost_undated: np.ndarray
+
+
+def _outcome_is(outcome: Any, label: str) -> np.ndarray:
+    """Boolean mask of ``outcome == label`` for a pyarrow, pandas or numpy column."""
+    if isinstance(outcome, np.ndarray | pd.Series):
+        return (pd.Series(outcome, dtype="object") == label).to_numpy(dtype=bool)
+    import pyarrow.compute as pc
+
+    return pc.fill_null(pc.equal(outcome, label), False).to_numpy(zero_copy_only=False)
+
+
+def settle_funnel(
+    columns: dict[str, Any],
+    stage_names: Sequence[str],
+    kept: np.ndarray | None = None,
+) -> Settled:
+    """Make stages, outcomes and dates agree, the same way for every source format.
+
+    Run once over the assembled columns (:func:`finish`) and again after a deals
+    table is joined (:func:`alignlib.crm.deals.join_deals`), in place:
+
+    - every row reaches the first stage (unless its stage label places it outside
+      the funnel and it reached nothing), on its created date when it has no date
+      of its own for the stage; a later stage's earlier date wins over the created
+      date, so the funnel order holds;
+    - a won outcome reaches every stage, the last on its close date (a last-stage
+      date without a close date becomes the close date);
+    - a lost outcome keeps its close date as the date it was lost (there is no
+      lost stage).
+
+    Parameters
+    ----------
+    columns : dict
+        Column name -> array, as :func:`assemble` builds them (``_outside`` optional);
+        the ``entered_``, ``reached_`` and ``close_date`` arrays are replaced.
+    stage_names : sequence of str
+        The company's stages, top to bottom.
+    kept : numpy.ndarray, optional
+        Rows still accepted (the undated outcomes are counted among these only).
+
+    Returns
+    -------
+    Settled
+        The won and lost rows with no date at all.
+    """
+    n = len(columns["created"])
+    kept = np.ones(n, dtype=bool) if kept is None else kept
+    first, last = stage_names[0], stage_names[-1]
+    won = _outcome_is(columns["outcome"], "won")
+    lost = _outcome_is(columns["outcome"], "lost") & ~won
+    outside = np.asarray(columns.get("_outside", np.zeros(n, dtype=bool)), dtype=bool)
+    nat = np.datetime64("NaT", "s")
+
+    def dates(name: str) -> np.ndarray:
+        return np.asarray(columns[name], dtype="datetime64[s]").copy()
+
+    close = dates("close_date")
+    last_date = dates(f"entered_{last}")
+    last_date = np.where(won & np.isnat(last_date), close, last_date)
+    close = np.where(won & np.isnat(close), last_date, close)
+    columns[f"entered_{last}"] = last_date
+    columns["close_date"] = close
+
+    reached_any = np.zeros(n, dtype=bool)
+    for s in stage_names:
+        reached = np.asarray(columns[f"reached_{s}"], dtype=bool) | won
+        columns[f"reached_{s}"] = reached
+        reached_any |= reached
+    first_reached = reached_any | ~outside
+    columns[f"reached_{first}"] = first_reached
+
+    entered_first = dates(f"entered_{first}")
+    earliest_later = np.full(n, nat)
+    for s in stage_names[1:]:
+        later = np.asarray(columns[f"entered_{s}"], dtype="datetime64[s]")
+        earliest_later = np.where(
+            np.isnat(earliest_later) | (later < earliest_later), later, earliest_later
+        )
+    created = np.asarray(columns["created"], dtype="datetime64[s]")
+    fill = np.where(
+        np.isnat(created) | (~np.isnat(earliest_later) & (earliest_later < created)),
+        earliest_later,
+        created,
+    )
+    entered_first = np.where(first_reached & np.isnat(entered_first), fill, entered_first)
+    columns[f"entered_{first}"] = entered_first
+    no_date = np.isnat(close) & kept
+    return Settled(
+        won_undated=np.flatnonzero(won & no_date & np.isnat(last_date)),
+        lost_undated=np.flatnonzero(lost & no_date),
+    )
+
+
+def settle_frame(table: pd.DataFrame, stage_names: Sequence[str]) -> pd.DataFrame:
+    """:func:`settle_funnel` over a normalised table (after a deals table is joined).
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        A normalised table (:func:`table_columns`).
+    stage_names : sequence of str
+        The company's stages.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy with stages, outcomes and dates settled (the table itself when already so).
+    """
+    names = [
+        "created",
+        "outcome",
+        "close_date",
+        *[f"entered_{s}" for s in stage_names],
+        *[f"reached_{s}" for s in stage_names],
+    ]
+    columns: dict[str, Any] = {c: table[c].to_numpy() for c in names}
+    columns["outcome"] = table["outcome"].astype(object).to_numpy()
+    # Rows outside the funnel reached nothing: they stay out.
+    columns["_outside"] = ~np.logical_or.reduce(
+        [table[f"reached_{s}"].to_numpy(dtype=bool) for s in stage_names]
+    )
+    settle_funnel(columns, stage_names)
+    out = table.copy()
+    for c in names:
+        if c.startswith(("entered_", "reached_")) or c == "close_date":
+            out[c] = columns[c]
+    return out
+
+
+def undated_outcome_problems(settled: Settled, probs: Problems, ids: Any) -> None:
+    """One kept problem each for the won and the lost outcomes without any date.
+
+    Parameters
+    ----------
+    settled : Settled
+        From :func:`settle_funnel`.
+    probs : Problems
+        The file's problems (the first such row is named, with its count).
+    ids : array
+        Each row's id (the value shown).
+    """
+    for what, rows in (("won", settled.won_undated), ("lost", settled.lost_undated)):
+        if not len(rows):
+            continue
+        probs.add(
+            rows[:1],
+            "outcome",
+            f"{len(rows):,} {what} outcome(s) have no close date (nor a {what} date): "
+            "counted in conversion and win rates, not placed in a month, lag or "
+            "bookings by date",
+            [str(ids[int(rows[0])])],
+            action="kept",
+        )
 
 
 def keep_rows(values: Any, keep: np.ndarray) -> Any:
@@ -384,6 +562,10 @@ def finish(
     IngestResult
     """
     drop, line_of = _malformed(raw, probs, drop, table)
+    table = dict(table)
+    settled = settle_funnel(table, stage_names, ~drop)
+    table.pop("_outside", None)
+    undated_outcome_problems(settled, probs, table["id"])
     frame = probs.frame()
     if line_of is not None:
         frame["row"] = line_of(frame["_pos"].to_numpy())

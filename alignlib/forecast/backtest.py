@@ -38,6 +38,7 @@ from alignlib.forecast.new_leads import simulate_plan_time
 from alignlib.forecast.scoring import Distribution, crps, inside, pit
 from alignlib.forecast.volume import volume_from_history
 from alignlib.history import learn, learn_deal_size, table_as_of
+from alignlib.simulation import DealSize
 
 if TYPE_CHECKING:
     from alignlib.crm.table import IngestResult
@@ -278,6 +279,7 @@ def backtest_table(
     targets: Mapping[str, float] | None = None,
     min_history_months: int = MIN_HISTORY_MONTHS,
     currency: str = "USD",
+    deal_size: DealSize | None = None,
 ) -> Backtest:
     """Backtest every past quarter of a normalised table (see the module's description).
 
@@ -305,6 +307,9 @@ def backtest_table(
         See :func:`backtest_quarters`.
     currency : str
         For printing.
+    deal_size : DealSize, optional
+        Used only when no won deal in the whole table has an amount (the params'
+        ``deal_size``): it values the forecasts and each won deal of the actual.
 
     Returns
     -------
@@ -327,7 +332,11 @@ def backtest_table(
     carries = not_won & np.isfinite(amounts) & (amounts > 0)
     own_amounts = set(table.loc[carries, "stage"].dropna().astype(str))
     overall_deal = learn_deal_size(table)
+    # An export without any amount: the params' deal size values every won deal.
+    given = deal_size if overall_deal is None else None
     fallback = overall_deal.mean if overall_deal is not None else None
+    if fallback is None and given is not None:
+        fallback = given.mean
     rows: list[dict[str, Any]] = []
     skipped: list[dict[str, str]] = []
     names = (PLAN_POINT, *(f"week {w}" for w in points))
@@ -343,7 +352,7 @@ def backtest_table(
         try:
             forecasts: list[tuple[str, pd.Timestamp, np.ndarray]] = []
             seen, history = _history_at(table, q_start, stages)
-            base = model_from_history(history, quarter_days)
+            base = model_from_history(history, quarter_days, given)
             plan = simulate_plan_time(
                 base, volume_from_history(history), q_start, q_end, trials=trials, seed=seed
             )
@@ -354,7 +363,7 @@ def backtest_table(
                     continue
                 if cut != q_start:
                     seen, history = _history_at(table, cut, stages)
-                    base = model_from_history(history, quarter_days)
+                    base = model_from_history(history, quarter_days, given)
                 f = landing_from_table(
                     seen,
                     cut - pd.Timedelta(days=1),
@@ -482,7 +491,15 @@ def backtest(
         seed=0 if seed_value is None else seed_value,
         targets=targets,
         currency=params.currency,
+        deal_size=_written_deal_size(params),
     )
+
+
+def _written_deal_size(params: QuarterParams) -> DealSize | None:
+    """The params file's own ``deal_size`` (None when it leaves it to the actuals)."""
+    if params.deal_size is None or "deal_size" in (*params.pending_keys, *params.learned_keys):
+        return None  # a placeholder until learned, or learned from the very amounts
+    return DealSize(params.deal_size.mean, params.deal_size.spread)
 
 
 __all__ = ["DEFAULT_LANDING_TRIALS", "Backtest", "PointScore", "backtest", "backtest_table"]

@@ -119,7 +119,9 @@ class LandingForecast:
         return out
 
 
-def model_from_history(history: FunnelHistory, quarter_days: float) -> FunnelModel:
+def model_from_history(
+    history: FunnelHistory, quarter_days: float, deal_size: DealSize | None = None
+) -> FunnelModel:
     """The funnel a history teaches: rates as counts, lags, deal size (leads set later).
 
     Parameters
@@ -128,6 +130,9 @@ def model_from_history(history: FunnelHistory, quarter_days: float) -> FunnelMod
         What the actuals taught.
     quarter_days : float
         Length of the quarter.
+    deal_size : DealSize, optional
+        The deal size to use when the history has no won deal with an amount (the
+        params' ``deal_size`` for an export without amounts).
 
     Returns
     -------
@@ -137,12 +142,18 @@ def model_from_history(history: FunnelHistory, quarter_days: float) -> FunnelMod
     Raises
     ------
     InputError
-        When a transition has no rate or no won deal has an amount.
+        When a transition has no rate, or no won deal has an amount and no
+        ``deal_size`` is given.
     """
     stages = history.stage_names
     require_rates(history, stages[:-1])
-    if history.deal_size is None:
-        raise InputError("no won deal with an amount before this date: no deal size to learn")
+    if history.deal_size is not None:
+        deal_size = DealSize(history.deal_size.mean, history.deal_size.spread)
+    elif deal_size is None:
+        raise InputError(
+            "no won deal with an amount before this date: no deal size to learn "
+            "(give deal_size in the params file)"
+        )
     lags = [
         Lag(history.lags[s].typical, history.lags[s].spread) if s in history.lags else Lag(0.0)
         for s in stages[:-1]
@@ -152,7 +163,7 @@ def model_from_history(history: FunnelHistory, quarter_days: float) -> FunnelMod
         leads=1,
         stages=stages,
         rates=[history.rates[s] for s in stages[:-1]],
-        deal_size=DealSize(history.deal_size.mean, history.deal_size.spread),
+        deal_size=deal_size,
         lags=lags if timed else None,
         quarter_days=quarter_days if timed else None,
     )

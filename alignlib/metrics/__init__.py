@@ -24,7 +24,9 @@ from alignlib.metrics._table import stages_of, transition_names
 from alignlib.metrics.actual_to_plan import ActualToPlan, actual_to_plan
 from alignlib.metrics.conversion import (
     CohortConversion,
+    ConversionBy,
     cohort_conversion,
+    conversion_by,
     funnel,
     historical_counts,
     period_conversion,
@@ -42,6 +44,7 @@ from alignlib.metrics.won_lost import WonLost, won_lost
 __all__ = [
     "ActualToPlan",
     "CohortConversion",
+    "ConversionBy",
     "Costs",
     "Forecast",
     "SLAReport",
@@ -50,6 +53,7 @@ __all__ = [
     "WonLost",
     "actual_to_plan",
     "cohort_conversion",
+    "conversion_by",
     "costs",
     "forecast_series",
     "forecast_volumes",

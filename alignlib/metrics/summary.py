@@ -14,6 +14,7 @@ from alignlib.metrics._threads import one_blas_thread
 from alignlib.metrics.actual_to_plan import actual_to_plan
 from alignlib.metrics.conversion import (
     cohort_conversion,
+    conversion_by,
     funnel,
     historical_counts,
     period_conversion,
@@ -24,6 +25,10 @@ from alignlib.metrics.sla import sla
 from alignlib.metrics.trends import trends
 from alignlib.metrics.velocity import velocity
 from alignlib.metrics.won_lost import won_lost
+
+#: The groupings :func:`summarise` computes conversion by (``conversion_by_<name>``); any
+#: other column: :func:`~alignlib.metrics.conversion_by` itself.
+CONVERSION_GROUPS = ("channel", "owner", "month")
 
 
 def summarise(
@@ -73,6 +78,8 @@ def summarise(
             "historical_counts": historical_counts(table, as_of),
             "velocity": velocity(table),
             "won_lost": won_lost(table),
+            # Over every contact of the group: right whether or not losses are recorded.
+            **{f"conversion_by_{by}": conversion_by(table, by) for by in CONVERSION_GROUPS},
             "trends": trends(table, as_of),
         }
         try:

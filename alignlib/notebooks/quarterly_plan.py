@@ -55,7 +55,9 @@ owners = reports.stage_owners(params)
 sensitivity = sim.sensitivity_from_params(params, trials=trials, seed=seed)
 batch.record_quarter(snap.numbers, confidence_leads=confidence_plan.leads)
 batch.record_table("plan", reports.plan_table(plan), title="Required volume by stage")
-batch.record_table("monthly_plan", reports.monthly_table(plan), title="Volume by stage and month")
+batch.record_table(
+    "monthly_plan", reports.monthly_table(plan, snap.as_of), title="Volume by stage and month"
+)
 batch.record_table("channels", reports.channel_table(plan), title="Leads and budget by channel")
 display.flags(plan.warnings, none_message="No flags: coverage and capacity fit the plan.")
 
@@ -107,7 +109,9 @@ display.show(charts.monthly_leads_chart(plan))
 display.show(charts.monthly_stages_chart(plan, owners))
 
 # %%
-display.table(reports.monthly_table(plan), caption="Volume entering each stage, by month")
+display.table(
+    reports.monthly_table(plan, snap.as_of), caption="Volume entering each stage, by month"
+)
 
 # %% [markdown]
 # ## Channels, budget and cost per stage

@@ -6,7 +6,7 @@
 #       extension: .py
 #       format_name: percent
 #       format_version: '1.3'
-#       jupytext_version: 1.19.6
+#       jupytext_version: 1.19.7
 #   kernelspec:
 #     display_name: alignlib (.venv)
 #     language: python
@@ -145,7 +145,7 @@ if td.shows("costs"):
     display.show(
         charts.channel_chart(
             td.metrics["costs"].by_channel,
-            td.metrics["won_lost"].by_group,
+            td.metrics["conversion_by_channel"].frame,
             td.channel_labels(),
             params.currency,
         )
@@ -154,11 +154,18 @@ if td.shows("actuals"):
     show(
         display.table(
             reports.channel_trend_table(td),
+            reports.channel_trend_formats(td),
             caption="By source, all history",
-            labels={"cac": "Cost per customer (CAC)"},
+            labels={
+                "cac": "Cost per customer (CAC)",
+                "conversion": "Conversion to won",
+                "win_rate": "Win rate of closed deals",
+            },
             currency=params.currency,
+            missing=reports.CHANNEL_TREND_MISSING,
         )
     )
+    show(display.note(reports.channel_trend_note(td)))
 td.left_out("costs")
 
 # %% [markdown]

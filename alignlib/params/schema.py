@@ -290,6 +290,21 @@ class SQLSource(_Model):
         return self
 
 
+#: The labels a YAML boolean key may have been written as.
+_BOOL_LABELS = {True: ("true", "yes", "y", "on"), False: ("false", "no", "n", "off")}
+
+
+def _label_key(key: Any) -> Any:
+    """A label mapping's number key as text: ``1`` -> ``"1"``, ``1.0`` -> ``"1"``."""
+    if isinstance(key, int):
+        return str(key)
+    if isinstance(key, float) and key.is_integer():
+        return str(int(key))
+    if isinstance(key, float):
+        return str(key)
+    return key
+
+
 class Actuals(_Model):
     """Where the actuals are: CRM exports and the spend file (paths resolved on load)."""
 
@@ -311,6 +326,20 @@ class Actuals(_Model):
     delimiter: str | None = Field(None, min_length=1, max_length=1)
     #: Largest plausible amount; larger ones are row problems.
     max_amount: float = Field(1e9, gt=0)
+
+    @field_validator("stage_mapping", "outcome_mapping", mode="before")
+    @classmethod
+    def _labels_as_written(cls, value: Any) -> Any:
+        # YAML reads `{1: won, 0: lost}` (a 0/1 Converted column) with number keys; the
+        # export's labels are text, so the key is the label as it is written there.
+        if not isinstance(value, dict):
+            return value
+        out: dict[Any, Any] = {}
+        for k, v in value.items():
+            # YAML 1.1 reads yes/no, on/off and true/false alike: each spelling is a label.
+            keys = _BOOL_LABELS[k] if isinstance(k, bool) else (_label_key(k),)
+            out.update(dict.fromkeys(keys, v))
+        return out
 
     @model_validator(mode="after")
     def _a_source(self) -> Actuals:

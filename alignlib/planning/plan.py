@@ -243,6 +243,8 @@ def build_plan(params: QuarterParams) -> QuarterPlan:
     warnings += capacity.messages if capacity is not None else []
     if history is None and (problem := params.actuals_problem):
         warnings.append(f"The actuals could not be read ({problem}): channels plan on the blend.")
+    if history is not None and (past := past_months(monthly, history.ingest.as_of)):
+        warnings.append(past)
     return QuarterPlan(
         quarter=params.quarter,
         segment=params.segment,
@@ -276,6 +278,36 @@ def _monthly_volume(params: QuarterParams, history: ActualsHistory | None) -> pd
     if history is not None and len(history.overall.monthly_volume):
         return history.overall.monthly_volume
     return None
+
+
+def past_months(monthly: pd.DataFrame, as_of: pd.Timestamp) -> str | None:
+    """The flag for plan months over before the data date (leads no one can still buy).
+
+    Parameters
+    ----------
+    monthly : pandas.DataFrame
+        The plan's volume per month (``Period[M]`` index) and stage.
+    as_of : pandas.Timestamp
+        The actuals' data date.
+
+    Returns
+    -------
+    str or None
+        None when every month with volume is the data date's month or later.
+    """
+    current = pd.Timestamp(as_of).to_period("M")
+    first_stage = monthly.columns[0]
+    past = [m for m in monthly.index if m < current and monthly.loc[m, first_stage] > 0]
+    if not past:
+        return None
+    span = past[0].strftime("%b %Y") + (
+        f" to {past[-1].strftime('%b %Y')}" if len(past) > 1 else ""
+    )
+    return (
+        f"{len(past)} month(s) of the plan ({span}) ended before the data date "
+        f"{pd.Timestamp(as_of):%d %b %Y}: the {first_stage} volume planned for them can no "
+        "longer arrive; the monthly table marks them (past)."
+    )
 
 
 def _growth(params: QuarterParams, volume: pd.Series | None) -> tuple[float, str]:

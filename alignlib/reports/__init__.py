@@ -56,7 +56,10 @@ from alignlib.reports.plan import (
     whatif_view,
 )
 from alignlib.reports.trend import (
+    CHANNEL_TREND_MISSING,
     TrendData,
+    channel_trend_formats,
+    channel_trend_note,
     channel_trend_table,
     cohort_table,
     data_note,
@@ -82,6 +85,9 @@ __all__ = [
     "as_frame",
     "backtest_view",
     "channel_table",
+    "CHANNEL_TREND_MISSING",
+    "channel_trend_formats",
+    "channel_trend_note",
     "channel_trend_table",
     "cohort_table",
     "confidence_sentence",

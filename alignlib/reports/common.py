@@ -183,9 +183,14 @@ def learned_note(params: QuarterParams) -> str | None:
         return None
     words = [_LEARNED_WORDS.get(k, k.replace("_", " ")) for k in params.learned_keys]
     what = words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+    cohorts = (
+        history.cohorts_note()
+        if history.undated
+        else f"cohorts older than {history.maturity_days:.0f} days"
+    )
     return (
-        f"{what[0].upper()}{what[1:]} learned from {count(history.contacts)} contacts in cohorts "
-        f"older than {history.maturity_days:.0f} days, as of {history.as_of:%Y-%m-%d}."
+        f"{what[0].upper()}{what[1:]} learned from {count(history.contacts)} contacts in "
+        f"{cohorts}, as of {history.as_of:%Y-%m-%d}."
     )
 
 

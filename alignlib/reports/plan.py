@@ -82,15 +82,24 @@ def plan_table(plan: QuarterPlan) -> pd.DataFrame:
     return out
 
 
-def monthly_table(plan: QuarterPlan) -> pd.DataFrame:
+def monthly_table(plan: QuarterPlan, as_of: pd.Timestamp | None = None) -> pd.DataFrame:
     """Volume entering each stage per month (rounded up), stages as rows, months as columns.
 
-    Months before the quarter are marked ``(before)`` so readers see the lead time.
+    Months before the quarter are marked ``(before)`` so readers see the lead time; with
+    the actuals' data date ``as_of``, months over before it are marked ``(past)``: their
+    leads can no longer arrive.
     """
     table = plan.monthly_table()
     first = pd.Period(plan.quarter, freq="Q").asfreq("M", "start")
+    current = None if as_of is None else pd.Timestamp(as_of).to_period("M")
+
+    def label_of(label: str, period: pd.Period) -> str:
+        if current is not None and period < current:
+            return f"{label} (past)"
+        return f"{label} (before)" if period < first else label
+
     labels = [
-        f"{label} (before)" if period < first else label
+        label_of(label, period)
         for label, period in zip(table.index, plan.monthly.index, strict=True)
     ]
     out = table.T

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from alignlib.format import format_value, pct, stage_label
+from alignlib.format import NOT_IN_EXPORT, format_value, pct, stage_label
 from alignlib.reports.common import (
     as_frame,
     handoff_stage,
@@ -160,8 +160,10 @@ def data_note(td: TrendData) -> str:
     if ing is None:
         return td.omitted["actuals"]
     learned = learned_note(td.params)
+    # A leads file with a deals file joined is "leads.csv + deals.csv": name both.
+    files = " + ".join(Path(part).name for part in str(ing.source).split(" + "))
     return (
-        f"From the {ing.format} export {Path(ing.source).name} as of {td.as_of:%d %b %Y}: "
+        f"From the {ing.format} export {files} as of {td.as_of:%d %b %Y}: "
         f"{ing.accepted:,} contacts ({rejected_note(ing)}). Names and emails never leave the "
         "export: every figure here is an aggregate." + (f" {learned}" if learned else "")
     )
@@ -236,7 +238,16 @@ def quarterly_table(td: TrendData, quarters: int = 6) -> pd.DataFrame:
     q = tr.quarterly.tail(quarters)
     labels = td.params.stage_labels
     out = q[list(td.stages)].T.astype(float)
-    out.columns = [f"{p}{'' if q.loc[p, 'complete'] else ' (to date)'}" for p in q.index]
+    current = td.as_of.to_period("Q")
+
+    def name(p: pd.Period) -> str:
+        # Only the quarter the export was taken in is "to date"; an earlier one that
+        # is short of months is where the export starts.
+        if q.loc[p, "complete"]:
+            return str(p)
+        return f"{p} (to date)" if p == current else f"{p} (partial: the export starts in it)"
+
+    out.columns = [name(p) for p in q.index]
     out.index = [labels.get(s, s) for s in out.index]
     out.index.name = "stage"
     last_complete = [p for p in q.index if q.loc[p, "complete"]]
@@ -272,30 +283,70 @@ def velocity_table(td: TrendData) -> pd.DataFrame:
 
 
 def channel_trend_table(td: TrendData) -> pd.DataFrame:
-    """By source: spend, leads, customers, cost per lead / MQL / customer and win rate."""
+    """By source: contacts, won and conversion over every contact, then cost and deal size.
+
+    Conversion is won / every contact of the source that reached the first stage
+    (:func:`alignlib.metrics.conversion_by`), with the counts beside it. The win
+    rate of closed deals is a column only when the export records losses (without
+    them it would read 100% for every source); an average won deal the export has
+    no amount for is NaN (shown "not in the export"), never 0.
+    """
     costs = td.metrics.get("costs")
-    wl = td.metrics["won_lost"].by_group
+    conv = td.metrics["conversion_by_channel"]
+    by = conv.frame
     labels = td.channel_labels()
-    first, won = td.stages[0], td.stages[-1]
-    if costs is None:
-        base = pd.DataFrame(index=wl.index)
-    else:
-        by = costs.by_channel
-        cols = {
-            "spend": by["spend"],
-            "leads": by[first],
-            "customers": by[won],
-            "cost_per_lead": by[f"cost_per_{first}"],
-        }
-        if len(td.stages) > 1 and f"cost_per_{td.stages[1]}" in by:
-            cols[f"cost_per_{td.stages[1]}"] = by[f"cost_per_{td.stages[1]}"]
-        cols["cac"] = by["cac"]
-        base = pd.DataFrame(cols)
-    base["win_rate"] = wl["win_rate"].reindex(base.index)
-    base["avg_won_deal"] = wl["avg_won_deal"].reindex(base.index)
+    first = td.stages[0]
+    index = list(by.index)
+    if costs is not None:
+        index += [c for c in costs.by_channel.index if c not in by.index]
+    base = pd.DataFrame(
+        {
+            "contacts": by["contacts"].reindex(index).fillna(0).astype(int),
+            "won": by["won"].reindex(index).fillna(0).astype(int),
+            "conversion": by["conversion"].reindex(index),
+        },
+        index=index,
+    )
+    if costs is not None:
+        c = costs.by_channel.reindex(index)
+        base["spend"] = c["spend"]
+        base[f"cost_per_{first}"] = c[f"cost_per_{first}"]
+        if len(td.stages) > 1 and f"cost_per_{td.stages[1]}" in c:
+            base[f"cost_per_{td.stages[1]}"] = c[f"cost_per_{td.stages[1]}"]
+        base["cac"] = c["cac"]
+    if conv.losses_recorded:
+        base["lost"] = by["lost"].reindex(index).fillna(0).astype(int)
+        base["win_rate"] = by["win_rate"].reindex(index)
+    base["avg_won_deal"] = by["avg_won_deal"].reindex(index)
     base.index = [labels.get(c, str(c)) for c in base.index]
     base.index.name = "source"
     return base
+
+
+def channel_trend_formats(td: TrendData) -> dict[str, Any]:
+    """Formats for :func:`channel_trend_table`: counts as counts, the average won deal as money."""
+    return {"contacts": "count", "won": "count", "lost": "count", "avg_won_deal": "money"}
+
+
+#: Columns of :func:`channel_trend_table` whose missing cells mean "the export has none".
+CHANNEL_TREND_MISSING = {"avg_won_deal": NOT_IN_EXPORT}
+
+
+def channel_trend_note(td: TrendData) -> str:
+    """What the by-source table counts, and what it cannot show for this export."""
+    conv = td.metrics["conversion_by_channel"]
+    first = stage_label(td.stages[0])
+    parts = [
+        f"Conversion is won / every {first} of the source (counts beside it), not won / "
+        "closed deals."
+    ]
+    if not conv.losses_recorded:
+        parts.append(
+            "The export records no lost deals, so a win rate of closed deals is not shown."
+        )
+    if not conv.amounts_recorded:
+        parts.append("The export has no amount for its won deals: deal size is not in it.")
+    return " ".join(parts)
 
 
 def sla_owner_table(td: TrendData) -> pd.DataFrame:

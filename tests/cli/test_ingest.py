@@ -282,3 +282,70 @@ def test_suggest_guesses_unknown_labels_and_marks_them(tmp_path, capsys):
     code, out, _ = _run([FIX / "generic_small.csv", "--suggest"], capsys)
     assert "format: csv" in out and 'id: "contact_id"' in out and 'amount: "deal_value"' in out
     assert '"maybe": open  # check' in out
+
+
+# ------------------------------------------ issue 20: the read is shown when learning fails
+
+_LEARN_PARAMS = """\
+quarter: 2026Q2
+stages:
+  - {{name: lead, label: Lead, owner: marketing}}
+  - {{name: won, label: Won, owner: sales}}
+target:
+  bookings: 100000
+deal_size: {{mean: 1000, spread: 100}}
+actuals:
+  crm_export: {export}
+  format: csv
+  columns: {{id: id, created: created{more}}}
+"""
+
+
+def _learn_case(tmp_path, won: bool) -> tuple[Path, Path]:
+    export = tmp_path / "leads.csv"
+    rows = ["id,created,result"]
+    rows += [
+        f"L{i},2025-{1 + i % 9:02d}-{1 + i % 27:02d},{'won' if won and i % 3 == 0 else 'lost'}"
+        for i in range(60)
+    ]
+    rows.append("L1,2025-01-02,won")  # a repeated id: rejected
+    export.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    params = tmp_path / "p.yaml"
+    more = ", outcome: result, close_date: created" if won else ""
+    params.write_text(_LEARN_PARAMS.format(export=export, more=more), encoding="utf-8")
+    return export, params
+
+
+def test_ingest_params_shows_the_read_then_names_the_learning_problem(tmp_path, capsys):
+    from alignlib.cli import main
+
+    export, params = _learn_case(tmp_path, won=False)
+    rejects = str(tmp_path / "r.rejects-contains-personal-data.csv")
+    code = main(["ingest", str(export), "--params", str(params), "--rejects", rejects])
+    captured = capsys.readouterr()
+    assert code == 2
+    assert "accepted 60" in captured.out and "rejected 1" in captured.out
+    assert "Contacts reaching each stage" in captured.out
+    assert "cannot learn:" in captured.out and "conversion_rates" in captured.out
+    assert "cannot be learned from the actuals" in captured.err
+    code = main(["ingest", str(export), "--params", str(params), "--json", "--rejects", rejects])
+    captured = capsys.readouterr()
+    out = json.loads(captured.out)
+    assert code == 2 and out["accepted"] == 60 and out["reached"] == {"lead": 60, "won": 0}
+    assert out["learning"]["ok"] is False and "conversion_rates" in out["learning"]["problem"]
+
+
+def test_ingest_params_says_what_it_learned(tmp_path, capsys):
+    from alignlib.cli import main
+
+    export, params = _learn_case(tmp_path, won=True)
+    rejects = str(tmp_path / "r.rejects-contains-personal-data.csv")
+    code = main(["ingest", str(export), "--params", str(params), "--json", "--rejects", rejects])
+    out = json.loads(capsys.readouterr().out)
+    assert code == 0, out["learning"]
+    assert out["learning"] == {
+        "ok": True,
+        "learned": ["conversion_rates", "lag_days", "channels"],
+        "problem": None,
+    }
+    assert out["reached"]["won"] == out["outcomes"]["won"] == 20

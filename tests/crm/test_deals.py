@@ -137,3 +137,33 @@ def test_hubspot_deals_file_joined_onto_contacts_without_a_mapping(tmp_path):
     assert t.loc[ids[0], "outcome"] == "won" and t.loc[ids[0], "amount"] == 12_000
     assert t.loc[ids[1], "outcome"] == "lost"
     assert t.loc[ids[2], "outcome"] == "open" and t.loc[ids[2], "reached_opportunity"]
+
+
+def test_deals_won_after_the_last_lead_move_the_data_date(tmp_path):
+    """Issue 20 (Olist's shape): a closed-deals file with only a won date, joined on the
+    lead id; the export's date is the latest date in either file, and every won lead
+    reaches won on its won date."""
+    leads = tmp_path / "mqls.csv"
+    leads.write_text("mql_id,first_contact\nm1,15-01-2026\nm2,16-01-2026\nm3,17-01-2026\n")
+    deals = tmp_path / "closed.csv"
+    deals.write_text("mql_id,won_date\nm1,20-03-2026 10:00\nm3,02-02-2026 09:30\n")
+    r = crm.load_csv(
+        leads, {"id": "mql_id", "created": "first_contact"}, stage_names=("mql", "won")
+    )
+    assert r.as_of == pd.Timestamp("2026-01-17")
+    joined = crm.join_deals(r, deals, "mql_id", {"entered_won": "won_date"})
+    assert joined.as_of == pd.Timestamp("2026-03-20")
+    t = joined.table.set_index("id")
+    assert t["reached_won"].to_dict() == {"m1": True, "m2": False, "m3": True}
+    assert t.loc["m1", "entered_won"] == pd.Timestamp("2026-03-20 10:00")
+    assert t["outcome"].fillna("").to_dict() == {"m1": "won", "m2": "", "m3": "won"}
+    assert t["reached_mql"].all()
+    given = crm.load_csv(
+        leads,
+        {"id": "mql_id", "created": "first_contact"},
+        stage_names=("mql", "won"),
+        as_of="2026-04-01",
+    )
+    assert crm.join_deals(given, deals, "mql_id", {"entered_won": "won_date"}).as_of == (
+        pd.Timestamp("2026-04-01")
+    )

@@ -87,8 +87,11 @@ def test_unknown_outcomes_are_one_problem_each_with_count_and_mapping_line(tmp_p
         {"id": [f"d{i}" for i in range(n)], "created": "2026-01-05", "result": labels}
     ).to_csv(path, index=False)
     r = crm.load_csv(path, {"id": "id", "created": "created", "outcome": "result"})
-    probs = r.problems_frame
+    probs = r.problems_frame[r.problems_frame["action"] == "rejected"]
     assert len(probs) == 2  # one per unknown label, not one per row
+    # the outcomes carry no date: said once each for won and lost, rows kept
+    kept = r.problems_frame[r.problems_frame["action"] == "kept"]
+    assert kept["reason"].str.contains("have no close date").tolist() == [True, True]
     n_eng = int((labels == "Engaging").sum())
     n_pro = int((labels == "Prospecting").sum())
     reasons = set(probs["reason"])
@@ -108,7 +111,7 @@ def test_unknown_outcomes_are_one_problem_each_with_count_and_mapping_line(tmp_p
         {"id": "id", "created": "created", "outcome": "result"},
         outcome_mapping={" engaging ": "open", "PROSPECTING": "open"},
     )
-    assert mapped.rejected == 0 and mapped.problems_frame.empty
+    assert mapped.rejected == 0 and (mapped.problems_frame["action"] == "kept").all()
     counts = mapped.table["outcome"].value_counts().to_dict()
     assert counts["open"] == n_eng + n_pro
     assert counts["won"] == int((labels == "won").sum())
@@ -128,3 +131,32 @@ def test_unknown_lead_status_reported_once_with_its_count(tmp_path):
     assert p["reason"].startswith(
         "unknown lead status 'Nurturing' on 40 rows: add  stage_mapping: {\"Nurturing\": <stage>}"
     )
+
+
+def test_channels_differing_only_in_case_or_spacing_are_one(tmp_path):
+    """Issue 20: "Google", "google" and "Google " are one channel, named as most rows write it."""
+    from alignlib.crm.labels import channels, fold_channels
+
+    values = ["Google", "google", "Google ", "Bing", None, "Google", "GOOGLE"]
+    got = fold_channels(pd.Series(values, dtype="str"))
+    assert got.iloc[[0, 1, 2, 3, 5, 6]].tolist() == ["Google"] * 3 + ["Bing"] + ["Google"] * 2
+    assert pd.isna(got.iloc[4])
+    # a tie: the first spelling in sorted order
+    assert fold_channels(pd.Series(["web", "Web"], dtype="str")).tolist() == ["Web", "Web"]
+    clean = pd.Series(["a", "B"], dtype="str")
+    assert fold_channels(clean) is clean  # nothing to fold: the labels as written
+
+    path = tmp_path / "leads.csv"
+    sources = ["google", "Google", "google", "Paid  Search", "paid search", "paid search"]
+    pd.DataFrame({"id": list("abcdef"), "created": "2026-01-05", "src": sources}).to_csv(
+        path, index=False
+    )
+    r = crm.load_csv(path, {"id": "id", "created": "created", "source": "src"})
+    assert r.table["channel"].value_counts().to_dict() == {"google": 3, "paid search": 3}
+    assert r.table["source"].tolist() == sources  # the source keeps what the file says
+    # a mapping matches any case and spacing
+    out = channels(
+        pd.Series(["PAID SEARCH", "paid  search", "Referral"], dtype="str"),
+        {"Paid Search": "paid_search"},
+    )
+    assert out.tolist() == ["paid_search", "paid_search", "other"]

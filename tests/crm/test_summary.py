@@ -66,3 +66,18 @@ def test_verdict_no_row_accepted_and_too_many_rejected(tmp_path):
     assert not v.ok and v.reason == "no row accepted: all 1 rows rejected"
     path.write_text("id,created,result\n")
     assert verdict(crm.load_csv(path, cols)).reason == "no rows in the export"
+
+
+def test_won_amount_is_not_in_the_export_when_no_won_row_has_one(tmp_path):
+    """Issue 20: wins without amounts are NaN (not in the export), never $0."""
+    import math
+
+    path = tmp_path / "leads.csv"
+    path.write_text("id,created,result\na,2026-01-05,won\nb,2026-01-06,lost\n")
+    r = crm.load_csv(path, {"id": "id", "created": "created", "outcome": "result"})
+    assert math.isnan(won_amount(r))
+    path.write_text("id,created,result\na,2026-01-05,open\n")
+    assert (
+        won_amount(crm.load_csv(path, {"id": "id", "created": "created", "outcome": "result"}))
+        == 0.0
+    )

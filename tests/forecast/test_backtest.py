@@ -107,3 +107,29 @@ def test_known_process_many_quarters_cover_80_percent():
     _assert_calibrated(rows, ["plan", "week 0", "week 4", "week 8"])
     pits = rows.loc[rows["point"] == "week 8", "pit"].to_numpy()
     assert np.histogram(pits, bins=5, range=(0, 1))[0].min() > 5
+
+
+def test_an_export_without_amounts_backtests_on_the_params_deal_size(tmp_path):
+    """Issue 20: no amount in the export, `deal_size` in the params: no quarter is skipped
+    for "no won deal with an amount"; each won deal books the params' mean."""
+    funnel = SyntheticFunnel(("opportunity", "won"), (0.3,), (40.0,), monthly_leads=200)
+    path = small_params_file(tmp_path, funnel)
+    lines = [ln for ln in path.read_text().splitlines() if not ln.strip().startswith("amount:")]
+    without = tmp_path / "no_amounts.yaml"
+    without.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    skipped = backtest(load_params(without), trials=500)
+    assert skipped.quarters == 0
+    assert skipped.skipped["reason"].str.contains("no won deal with an amount").all()
+
+    without.write_text(
+        "\n".join(lines) + "\ndeal_size: {mean: 1000, spread: 0}\n", encoding="utf-8"
+    )
+    result = backtest(load_params(without), trials=500)
+    assert result.quarters == 3  # as with amounts: 2025Q3, 2025Q4, 2026Q1
+    won_col = next(ln.split(":", 1)[1].strip() for ln in lines if "entered_won:" in ln)
+    export = pd.read_csv(tmp_path / "export.csv", dtype=str, keep_default_na=False)
+    won_on = pd.to_datetime(export[won_col].replace("", None), format="mixed")
+    for quarter, actual in result.rows.groupby("quarter")["actual"].first().items():
+        q = pd.Period(quarter, freq="Q")
+        won = int(((won_on >= q.start_time) & (won_on <= q.end_time)).sum())
+        assert actual == pytest.approx(1000.0 * won)

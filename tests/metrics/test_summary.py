@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 from alignlib import crm, metrics
+from alignlib.metrics.summary import CONVERSION_GROUPS
 
 
 def test_summarise_on_sample_has_no_personal_data():
@@ -84,6 +85,7 @@ def test_summarise_equals_each_metric_on_its_own():
         "historical_counts": metrics.historical_counts(t, as_of),
         "velocity": metrics.velocity(t),
         "won_lost": metrics.won_lost(t),
+        **{f"conversion_by_{by}": metrics.conversion_by(t, by) for by in CONVERSION_GROUPS},
         "trends": metrics.trends(t, as_of),
         "forecast": metrics.forecast_volumes(t, as_of),
         "sla": metrics.sla(t, as_of, 4, acceptance_hours=48),

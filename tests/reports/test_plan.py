@@ -112,3 +112,20 @@ def test_the_plan_page_says_by_how_much_its_own_simulation_misses_the_target_and
         assert abs(-gap - lacking) < 0.25 * abs(gap) + 4 * se
     else:
         assert "within the simulation's error" in note
+
+
+def test_monthly_table_and_flags_mark_months_past_the_data_date(plan) -> None:
+    """Issue 20: a plan for a quarter the export's date has passed says so."""
+    import pandas as pd
+
+    from alignlib.planning.plan import past_months
+
+    as_of = pd.Timestamp("2026-11-19")
+    table = reports.monthly_table(plan, as_of)
+    past = [c for c in table.columns if c.endswith("(past)")]
+    months = [p for p in plan.monthly.index if p < as_of.to_period("M")]
+    assert past == [f"{p:%b %Y} (past)" for p in months]
+    assert "Nov 2026" in table.columns and "Dec 2026" in table.columns
+    flag = past_months(plan.monthly, as_of)
+    assert flag is not None and flag.startswith(f"{len(months)} month(s) of the plan")
+    assert past_months(plan.monthly, pd.Timestamp("2020-01-01")) is None
