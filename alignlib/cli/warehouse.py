@@ -38,7 +38,7 @@ def handler(args: argparse.Namespace) -> int:
     if not into.strip():
         raise InputError("--into: give a DuckDB file or a database URL")
     written = load_sample(args.folder, into)
-    shown = masked(into) if "://" in into else into
+    shown = masked(into)
     for t in written:
         print(f"{t.schema + '.' + t.table:36s} {t.rows:>9,} rows")
     print(f"written to {shown}")

@@ -301,6 +301,7 @@ def join_deals(
         problems_frame=problems[PROBLEM_COLUMNS].reset_index(drop=True),
         rejects=all_rejects.reset_index(drop=True),
         source=f"{result.source} + {path}",
+        source_name=f"{result.source_name} + {Path(path).name}" if result.source_name else "",
     )
     return labels_note.explain(out)
 

@@ -7,9 +7,10 @@ objects as ELT tools replicate them (:mod:`alignlib.crm.replicated`).
 
 The URL may name environment variables (``${CRM_WAREHOUSE_URL}``, expanded at connect
 time); a relative DuckDB path is read from the parameters file's folder. No message
-ever shows a password: every one names the URL as
-``make_url(url).render_as_string(hide_password=True)``, and driver errors are caught
-and re-raised as :class:`~alignlib.errors.DataError` with the masked URL.
+ever shows a credential: every one names the URL through
+:func:`alignlib.redact.masked_url` (password, token and password query parameters
+masked), and driver errors are caught and re-raised as
+:class:`~alignlib.errors.DataError` with the masked URL and the driver's reason scrubbed.
 """
 
 from __future__ import annotations
@@ -78,7 +79,7 @@ def expand_env(value: str, *, params_path: str | Path, key: str = f"{KEY}.url") 
 
 
 def masked(url: str | sa.URL) -> str:
-    """The URL as it may be shown: the password replaced by ``***``.
+    """The URL as it may be shown: :func:`alignlib.redact.masked_url`.
 
     Parameters
     ----------
@@ -88,15 +89,12 @@ def masked(url: str | sa.URL) -> str:
     Returns
     -------
     str
-        ``make_url(url).render_as_string(hide_password=True)``; a string that does not
-        parse is not shown at all.
+        The user name, host, port, database and harmless query parameters; every
+        password, token or other credential replaced by ``***``.
     """
-    from sqlalchemy.engine import make_url
+    from alignlib.redact import masked_url
 
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except Exception:
-        return "(a URL that does not parse: not shown)"
+    return masked_url(url)
 
 
 def resolve_url(sql: SQLSource, params_path: str | Path) -> sa.URL:
@@ -123,8 +121,16 @@ def resolve_url(sql: SQLSource, params_path: str | Path) -> sa.URL:
     """
     from sqlalchemy.engine import make_url
 
+    from alignlib.redact import has_raw_at
+
     params_path = Path(params_path)
     text_url = expand_env(sql.url, params_path=params_path)
+    if has_raw_at(text_url):
+        raise DataError(
+            params_path,
+            f"{KEY}.url: the user name or password holds a raw '@' ({masked(text_url)}): "
+            "write it as %40",
+        )
     try:
         url = make_url(text_url)
     except Exception:
@@ -148,12 +154,11 @@ def resolve_url(sql: SQLSource, params_path: str | Path) -> sa.URL:
     return url
 
 
-def _clean(message: str, url: sa.URL) -> str:
-    """A driver message's first line, without the URL's password or its unmasked form."""
-    line = next((ln.strip() for ln in str(message).splitlines() if ln.strip()), "")
-    secret = url.password
-    if secret:
-        line = line.replace(str(secret), "***")
+def _clean(message: str, url: sa.URL | str) -> str:
+    """A driver message's first line, without any of the URL's secrets or its unmasked form."""
+    from alignlib.redact import scrub
+
+    line = next((ln.strip() for ln in scrub(str(message), url).splitlines() if ln.strip()), "")
     return line[:300]
 
 
@@ -173,6 +178,10 @@ class Warehouse:
     def __init__(self, url: sa.URL, params_path: str | Path, schema: str | None = None):
         self.url = url
         self.masked = masked(url)
+        #: How pages name the database: its kind, never its URL.
+        self.kind = {"duckdb": "DuckDB", "postgresql": "PostgreSQL"}.get(
+            url.get_backend_name(), url.get_backend_name()
+        )
         self.params_path = Path(params_path)
         self.schema = schema
         self._conn: Any = None
@@ -644,5 +653,7 @@ def _load_rows(params: QuarterParams, wh: Warehouse) -> IngestResult:
             result = load_csv(path, a.columns, **kw)
     except DataError as exc:
         raise _relabel(exc, display, wh, key) from None
-    result = dataclasses.replace(result, source=f"{display} in {wh.masked}")
+    result = dataclasses.replace(
+        result, source=f"{display} in {wh.masked}", source_name=f"{display} ({wh.kind})"
+    )
     return with_soft_deletes(result, deleted)

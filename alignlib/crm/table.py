@@ -89,6 +89,9 @@ class IngestResult:
         Where ``as_of`` comes from: ``params`` (given), ``latest date`` (the latest
         plausible date in the export) or ``file date`` (no dates: the file's
         modification date), for reports to state.
+    source_name : str
+        How pages name the source when ``source`` is not a file: a warehouse table
+        and the kind of database, never its URL (see :attr:`source_label`).
     """
 
     table: pd.DataFrame
@@ -103,6 +106,17 @@ class IngestResult:
     format: str
     rejects: pd.DataFrame = field(repr=False)
     as_of_source: str = "params"
+    source_name: str = ""
+
+    @property
+    def source_label(self) -> str:
+        """The source as a page names it: file names, or a table and the kind of database.
+
+        Never a path's folders nor a URL (a URL may carry credentials).
+        """
+        if self.source_name:
+            return self.source_name
+        return " + ".join(Path(p.strip()).name for p in self.source.split(" + "))
 
     @property
     def problems(self) -> list[RowProblem]:

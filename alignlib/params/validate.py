@@ -20,6 +20,7 @@ from alignlib.params.checks import _cross_checks
 from alignlib.params.problems import MAX_LISTED_PROBLEMS, _capped, _join, _line_suffix
 from alignlib.params.schema import QuarterParams
 from alignlib.params.yaml_source import printable_key
+from alignlib.redact import scrub
 
 
 def _validate(
@@ -70,7 +71,8 @@ def _problem_from_pydantic(
             and kind not in ("model_type", "dict_type")
             and not isinstance(err["input"], dict | list)
         ):
-            message += f" (got {err['input']!r})"
+            # A URL may carry a password: never quote one unmasked.
+            message += f" (got {scrub(repr(err['input']))})"
     return Problem(_join(prefix, location) + _line_suffix(lines, prefix, location), message)
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -161,7 +160,7 @@ def data_note(td: TrendData) -> str:
         return td.omitted["actuals"]
     learned = learned_note(td.params)
     return (
-        f"From the {ing.format} export {Path(ing.source).name} as of {td.as_of:%d %b %Y}: "
+        f"From the {ing.format} export {ing.source_label} as of {td.as_of:%d %b %Y}: "
         f"{ing.accepted:,} contacts ({rejected_note(ing)}). Names and emails never leave the "
         "export: every figure here is an aggregate." + (f" {learned}" if learned else "")
     )
