@@ -226,6 +226,10 @@ class Warehouse:
             connect_args["read_only"] = True
         elif kind == "postgresql":
             connect_args["connect_timeout"] = 10
+            # Every transaction of the session read-only, from the first statement on
+            # (kept beside any ``options`` the URL gives).
+            given = str(self.url.query.get("options", "") or "")
+            connect_args["options"] = f"{given} -c default_transaction_read_only=on".strip()
         try:
             # hide_parameters: a failed statement's parameters (contact data) never
             # reach a message.
@@ -244,12 +248,19 @@ class Warehouse:
             raise self.fail(f"{KEY}.url", "unknown kind of database", exc) from None
         try:
             self._conn = engine.connect()
+            if kind == "postgresql":
+                # One read-only transaction for the whole read, never committed. It has
+                # run a query before any of the user's, so no statement of theirs can
+                # make it read-write (SET TRANSACTION must come before any query).
+                self._conn.execute(sa.text("SET TRANSACTION READ ONLY"))
+                self._conn.execute(sa.text("SELECT 1"))
         except Exception as exc:
             engine.dispose()
             raise self.fail(f"{KEY}.url", "could not connect", exc) from None
         try:
             yield self
         finally:
+            self._conn.rollback()
             self._conn.close()
             self._conn = None
             engine.dispose()
@@ -349,7 +360,14 @@ class Warehouse:
             Shaped like :func:`~alignlib.crm.read.read_raw`'s output; ``attrs["mtime"]``
             is the time of the read (the "file date" of an export).
         """
-        result = self.execute(stmt, key)
+        import sqlalchemy as sa
+
+        if isinstance(stmt, sa.TextClause):
+            return self._read_query(stmt.text, key)
+        return self._frame(self.execute(stmt, key), key)
+
+    def _frame(self, result: Any, key: str) -> pd.DataFrame:
+        """A SQLAlchemy result as a raw table (see :meth:`read`)."""
         names = list(result.keys())
         try:
             if self.url.get_backend_name() == "duckdb":
@@ -370,6 +388,55 @@ class Warehouse:
         except Exception as exc:
             raise self.fail(key, "could not be read", exc) from None
         frame = pd.DataFrame(columns, index=pd.RangeIndex(n_rows))
+        frame.attrs["mtime"] = time.time()
+        return frame
+
+    def _read_query(self, query: str, key: str) -> pd.DataFrame:
+        """The rows of the user's ``query:``: one SELECT statement, in the read-only transaction.
+
+        PostgreSQL runs it as a prepared statement (the extended protocol takes exactly
+        one statement: ``SELECT ...; DROP TABLE ...; COMMIT`` is refused by the server);
+        DuckDB's parser counts the statements and names their kind first.
+        """
+        import sqlalchemy as sa
+
+        kind = self.url.get_backend_name()
+        if kind == "duckdb":
+            import duckdb
+
+            try:
+                statements = duckdb.extract_statements(query)
+            except Exception as exc:
+                raise self.fail(key, "could not be read", exc) from None
+            if len(statements) != 1:
+                raise self.fail(
+                    key, f"must be one SELECT statement, not {len(statements)} statements"
+                )
+            found = statements[0].type.name
+            if found != "SELECT":
+                raise self.fail(key, f"must be one SELECT statement, not a {found} statement")
+        if kind != "postgresql":
+            return self._frame(self.execute(sa.text(query), key), key)
+        driver = self._conn.connection.driver_connection
+        try:
+            with driver.cursor() as cur:
+                cur.execute(query, prepare=True)
+                if cur.description is None:
+                    raise self.fail(key, "must be one SELECT statement (it returned no rows)")
+                names = [d.name for d in cur.description]
+                rows = cur.fetchall()
+        except DataError:
+            raise
+        except Exception as exc:
+            what = "could not be read"
+            if "multiple commands" in str(exc):
+                what = "must be one SELECT statement, not several"
+            elif "read-only transaction" in str(exc):
+                what = "tried to write (sources are read in a read-only transaction)"
+            raise self.fail(key, what, exc) from None
+        by_column = list(zip(*rows, strict=True)) if rows else [() for _ in names]
+        columns = {n: as_text(v) for n, v in zip(names, by_column, strict=True)}
+        frame = pd.DataFrame(columns, index=pd.RangeIndex(len(rows)))
         frame.attrs["mtime"] = time.time()
         return frame
 
