@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from alignlib.cli._args import check_output_file
 
@@ -106,7 +107,20 @@ def handler(args: argparse.Namespace) -> int:
 
     # before reading anything: a bad rejects path is one line, and nothing is half-written
     rejects_target = args.rejects or default_rejects_path(args.file, outputs_dir() / "ingest")
-    check_output_file(rejects_target, "--rejects" if args.rejects else "rejects file")
+    inputs: list[tuple[str, str | Path | None]] = [
+        ("the export", args.file),
+        ("the opportunities export", args.opportunities),
+        ("the parameters file", args.params),
+    ]
+    if actuals is not None:
+        inputs += [
+            ("the opportunities export", actuals.opportunities),
+            ("the deals file", actuals.deals.file if actuals.deals else None),
+            ("the spend file", actuals.spend),
+        ]
+    check_output_file(
+        rejects_target, "--rejects" if args.rejects else "rejects file", inputs=inputs
+    )
     stage_names = DEFAULT_STAGE_NAMES if params is None else params.stage_names
     fmt = args.format
     as_of = args.as_of
