@@ -117,6 +117,7 @@ def learn_params(params: QuarterParams, ingest: IngestResult | None = None) -> Q
             ) from None
         out = params.model_copy()
         out._actuals_problem = str(exc).splitlines()[0]
+        out._actuals_error = exc
         out._is_learned = True
         return out
     if not gaps:
@@ -186,6 +187,10 @@ def read_actuals(params: QuarterParams) -> IngestResult:
     history = actuals_history(params)
     if history is not None:
         return history.ingest
+    if params.is_learned and params._actuals_error is not None:
+        # The learning step read them and they could not be used: the same error, not
+        # a second read that a figure could then be computed from.
+        raise params._actuals_error
     from alignlib import crm
 
     return crm.load_actuals(params)

@@ -201,3 +201,43 @@ def check_output_file(
     if not os.access(target, os.W_OK | (0 if target is p else os.X_OK)):
         raise InputError(f"{option} {p}: not writable")
     return p
+
+
+def share(text: str) -> float:
+    """A share from ``0.5`` or ``50%``, in [0, 1] (an ``argparse`` type).
+
+    Parameters
+    ----------
+    text : str
+        As typed.
+
+    Returns
+    -------
+    float
+    """
+    raw = text.strip()
+    try:
+        value = float(raw[:-1]) / 100 if raw.endswith("%") else float(raw)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a share (use 0.5 or 50%)") from None
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not between 0 and 1 (0% and 100%)")
+    return value
+
+
+def add_max_rejected(parser: argparse.ArgumentParser) -> None:
+    """``--max-rejected SHARE``: the rejected-share limit of every verb that reads actuals.
+
+    Parameters
+    ----------
+    parser : argparse.ArgumentParser
+        The verb's parser.
+    """
+    parser.add_argument(
+        "--max-rejected",
+        type=share,
+        default=None,
+        metavar="SHARE",
+        help="largest rejected share of the export (and of any stage) before exiting 2, "
+        "as 0.5 or 50%% (default: the file's actuals.max_rejected, else 50%%)",
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from alignlib.cli._args import check_output_file
+from alignlib.cli._args import check_output_file, share
 
 #: Problem groups printed (one line each: field, reason, count); --json has every problem.
 _SHOWN_GROUPS = 40
@@ -45,7 +45,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--as-of", help="date the export was taken (default: latest date in it)")
     p.add_argument(
         "--max-rejected",
-        type=_share,
+        type=share,
         default=None,
         metavar="SHARE",
         help="largest rejected share before exiting 2, as 0.5 or 50%% (default: 50%%)",
@@ -60,18 +60,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(func=handler)
 
 
-def _share(text: str) -> float:
-    """A share from ``0.5`` or ``50%``, in [0, 1]."""
-    raw = text.strip()
-    try:
-        value = float(raw[:-1]) / 100 if raw.endswith("%") else float(raw)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a share (use 0.5 or 50%)") from None
-    if not 0 <= value <= 1:
-        raise argparse.ArgumentTypeError(f"{text!r} is not between 0 and 1 (0% and 100%)")
-    return value
-
-
 def handler(args: argparse.Namespace) -> int:
     """Load, validate, write rejects, print the summary (or, with --suggest, the draft)."""
     import sys
@@ -84,6 +72,7 @@ def handler(args: argparse.Namespace) -> int:
         outcome_counts,
         problem_groups,
         rejected_share,
+        usability_problems,
         verdict,
         won_amount,
     )
@@ -157,8 +146,14 @@ def handler(args: argparse.Namespace) -> int:
     rejects_path = None
     if result.rejected:
         rejects_path = write_rejects(result, rejects_target)
-    max_rejected = DEFAULT_MAX_REJECTED if args.max_rejected is None else args.max_rejected
+    max_rejected = args.max_rejected
+    if max_rejected is None:
+        max_rejected = actuals.max_rejected if actuals is not None else DEFAULT_MAX_REJECTED
+    # The same limits every verb that reads actuals holds them to (crm.check_usable).
+    problems = usability_problems(result, max_rejected)
     judged = verdict(result, max_rejected)
+    if judged.ok and problems:
+        judged = type(judged)(False, "; ".join(problems))
     code = 0 if judged.ok else 2
     outcomes = outcome_counts(result)
     won = won_amount(result)

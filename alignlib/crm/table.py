@@ -92,6 +92,9 @@ class IngestResult:
     source_name : str
         How pages name the source when ``source`` is not a file: a warehouse table
         and the kind of database, never its URL (see :attr:`source_label`).
+    rejected_reached : dict
+        Stage -> rejected rows that had reached it (what the rejections removed from
+        each stage; :func:`alignlib.crm.summary.stage_losses`).
     """
 
     table: pd.DataFrame
@@ -107,6 +110,7 @@ class IngestResult:
     rejects: pd.DataFrame = field(repr=False)
     as_of_source: str = "params"
     source_name: str = ""
+    rejected_reached: Mapping[str, int] = field(default_factory=dict)
 
     @property
     def source_label(self) -> str:
@@ -451,6 +455,11 @@ def finish(
         format=fmt,
         rejects=rejects.reset_index(drop=True),
         as_of_source=as_of_source,
+        rejected_reached={
+            s: int(np.asarray(table[f"reached_{s}"], dtype=bool)[drop].sum())
+            for s in stage_names
+            if f"reached_{s}" in table
+        },
     )
 
 
