@@ -292,8 +292,14 @@ def run_batch(
         remove_stale_staging(out_root / q)
         stagings[q] = new_staging(out_root / q, run_id)
     results: list[ReportResult] = []
+    # Inside the CLI, stderr escapes control characters; the bar's own "\r" goes to the
+    # terminal itself (``raw``): it prints counts and report names, never file values.
     bar = tqdm(
-        total=len(jobs), desc="reports", unit="report", disable=not progress, file=sys.stderr
+        total=len(jobs),
+        desc="reports",
+        unit="report",
+        disable=not progress,
+        file=getattr(sys.stderr, "raw", sys.stderr),
     )
     try:
         for job, rendered in render_all(
