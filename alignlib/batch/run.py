@@ -273,6 +273,28 @@ def run_batch(
     InputError
         For bad arguments or parameters files that cannot be planned (see :func:`plan_jobs`).
     """
+    if isinstance(scheduler, str):
+        # Connected before any work: an address that does not answer is one line at once
+        # (the address, how long it tried and why), not an OSError after the snapshots.
+        from alignlib.simulation.engine import connect_scheduler
+
+        client = connect_scheduler(scheduler)
+        try:
+            return run_batch(
+                params_paths,
+                out_dir=out_dir,
+                quarter=quarter,
+                workers=workers,
+                scheduler=client,
+                trials=trials,
+                reports=reports,
+                parameters=parameters,
+                kernel_name=kernel_name,
+                progress=progress,
+                debug=debug,
+            )
+        finally:
+            client.close()
     from tqdm.auto import tqdm
 
     start = time.perf_counter()
