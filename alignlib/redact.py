@@ -161,7 +161,10 @@ def url_secrets(url: object) -> list[str]:
     if parts is not None:
         _scheme, userinfo, _hostpath, query = parts
         if userinfo is not None and ":" in userinfo:
-            found.append(userinfo.partition(":")[2])
+            password = userinfo.partition(":")[2]
+            found.append(password)
+            # A driver that split at the first raw "@" names the tail as part of a host.
+            found += [piece for piece in password.split("@") if len(piece) >= 3]
         found += [m.group(3) for m in _QUERY_PAIR.finditer(text) if is_secret_name(m.group(2))]
         if "#" in query:
             found.append(query.partition("#")[2])

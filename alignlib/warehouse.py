@@ -342,8 +342,15 @@ def write_sqlalchemy(
     import sqlalchemy as sa
 
     from alignlib.crm.sql import _clean, expand_env, masked
+    from alignlib.redact import has_raw_at
 
-    url_obj = sa.engine.make_url(expand_env(url, params_path="--into", key=""))
+    text = expand_env(url, params_path="--into", key="")
+    if has_raw_at(text):
+        raise DataError(
+            "--into",
+            f"{masked(text)}: the user name or password holds a raw '@': write it as %40",
+        )
+    url_obj = sa.engine.make_url(text)
     if url_obj.drivername == "postgresql":
         url_obj = url_obj.set(drivername="postgresql+psycopg")
     engine = sa.create_engine(url_obj, poolclass=sa.pool.NullPool, hide_parameters=True)

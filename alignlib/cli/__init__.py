@@ -25,6 +25,7 @@ from collections.abc import Sequence
 from alignlib import __version__
 from alignlib.cli._args import join_dash_values
 from alignlib.errors import AlignError
+from alignlib.redact import scrub
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -111,7 +112,8 @@ def _main(argv: Sequence[str] | None) -> int:
         return 130
     except AlignError as exc:
         _traceback(debug)
-        print(f"error: {exc}", file=sys.stderr)
+        # A path or value the user gave may be a URL with a password in it.
+        print(f"error: {scrub(str(exc))}", file=sys.stderr)
         return 2
     except BrokenPipeError:
         # the reader went away (`alignlib ... | head`): nothing left to tell anyone
@@ -127,7 +129,7 @@ def _main(argv: Sequence[str] | None) -> int:
         return 1
     except OSError as exc:
         _traceback(debug)
-        print(f"error: {_os_error_text(exc)}", file=sys.stderr)
+        print(f"error: {scrub(_os_error_text(exc))}", file=sys.stderr)
         return 2
     except Exception as exc:
         _traceback(debug)
