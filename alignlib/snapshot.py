@@ -310,9 +310,7 @@ class QuarterSnapshot:
                 "budget": plan.budget,
                 "mean_bookings_at_plan": float(self.at_plan.revenue.mean()),
             },
-            "landing": None
-            if self.landing.forecast is None
-            else self.landing.forecast.to_dict(),
+            "landing": None if self.landing.forecast is None else self.landing.forecast.to_dict(),
             "landing_message": self.landing.message,
             "problems": dict(self.problems),
         }
@@ -467,10 +465,17 @@ def quarter_snapshot(
         problems["readouts"] = str(exc).splitlines()[0]
     numbers = _numbers(params, plan, at_plan, landing, ingest)
     scorecard = None
-    try:
-        scorecard = _scorecard(params, plan, ingest, numbers, landing, readouts, week_ending, n)
-    except AlignError as exc:
-        problems["scorecard"] = str(exc).splitlines()[0]
+    unusable = params.actuals is not None and params.actuals_problem and history is None
+    if unusable:
+        # The file names actuals that could not be used (too many rows rejected, a stage
+        # emptied): a scorecard of "no data" would read as a quiet week. The plan pages
+        # still show the plan, and say why the actuals are left out.
+        problems["scorecard"] = f"the actuals cannot be used: {params.actuals_problem}"
+    else:
+        try:
+            scorecard = _scorecard(params, plan, ingest, numbers, landing, readouts, week_ending, n)
+        except AlignError as exc:
+            problems["scorecard"] = str(exc).splitlines()[0]
     return QuarterSnapshot(
         params=params,
         numbers=numbers,
@@ -608,4 +613,3 @@ def _scorecard(
         readouts=readouts,
         quarter_to=as_of,
     )
-

@@ -121,3 +121,38 @@ def test_an_export_without_closed_deals_cannot_be_forecast(exports, capsys):
         assert main([verb, str(path)]) == 2, verb
         err = capsys.readouterr().err
         assert "win rates cannot be learned" in err and "open_only.csv" in err
+
+
+def test_run_holds_the_limit_in_the_snapshot_it_computes(exports, monkeypatch):
+    """``run --weekly`` reads the quarter snapshot: no "no data" scorecard from unusable actuals."""
+    from alignlib.errors import InputError
+    from alignlib.learn import load_learned
+    from alignlib.snapshot import quarter_snapshot
+
+    monkeypatch.delenv("ALIGNLIB_MAX_REJECTED", raising=False)
+    snap = quarter_snapshot(load_learned(exports["one_id"]), trials=200)
+    with pytest.raises(InputError, match="the actuals cannot be used: .*of rows rejected"):
+        snap.require("scorecard")
+    ok = quarter_snapshot(load_learned(exports["most_won"]), trials=200)
+    assert ok.require("scorecard") is not None
+    monkeypatch.setenv("ALIGNLIB_MAX_REJECTED", "0.01")  # as `run --max-rejected 1%` sets it
+    strict = quarter_snapshot(load_learned(exports["most_won"]), trials=200)
+    with pytest.raises(InputError, match="above --max-rejected 1%"):
+        strict.require("scorecard")
+
+
+def test_run_passes_max_rejected_to_what_it_starts(monkeypatch, tmp_path):
+    import os
+    from types import SimpleNamespace
+
+    seen = {}
+
+    def fake_batch(*args, **kwargs):
+        seen["limit"] = os.environ.get("ALIGNLIB_MAX_REJECTED")
+        return SimpleNamespace(ok=True, failed=[], summary=lambda: "ok", to_dict=lambda: {})
+
+    monkeypatch.delenv("ALIGNLIB_MAX_REJECTED", raising=False)
+    monkeypatch.setattr("alignlib.batch.run_batch", fake_batch)
+    args = ["run", str(paths.PARAMS_DIR / "2026Q4.yaml"), "--out", str(tmp_path), "--weekly"]
+    assert main([*args, "--max-rejected", "5%"]) == 0
+    assert seen["limit"] == "0.05" and "ALIGNLIB_MAX_REJECTED" not in os.environ
