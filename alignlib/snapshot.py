@@ -16,7 +16,7 @@ import datetime as dt
 import json
 import math
 import pickle
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -603,7 +603,9 @@ def _scorecard(
             params, ingest, as_of - dt.timedelta(days=7), trials=min(trials, LANDING_TRIALS)
         )
         p_hit = (numbers.p_hit, None if week_before is None else week_before[0])
-    return build_scorecard(
+    from alignlib.crm.summary import losses_note
+
+    card = build_scorecard(
         params,
         table,
         as_of,
@@ -613,3 +615,6 @@ def _scorecard(
         readouts=readouts,
         quarter_to=as_of,
     )
+    if ingest is None or not ingest.rejected:
+        return card
+    return replace(card, rejections=losses_note(ingest))

@@ -134,7 +134,11 @@ def test_run_holds_the_limit_in_the_snapshot_it_computes(exports, monkeypatch):
     with pytest.raises(InputError, match="the actuals cannot be used: .*of rows rejected"):
         snap.require("scorecard")
     ok = quarter_snapshot(load_learned(exports["most_won"]), trials=200)
-    assert ok.require("scorecard") is not None
+    card = ok.require("scorecard")
+    assert "579 of the 608 that reached won" in card.rejections
+    from alignlib.reports.scorecard import scorecard_html
+
+    assert "579 of the 608 that reached won" in scorecard_html(card)  # the page and e-mail
     monkeypatch.setenv("ALIGNLIB_MAX_REJECTED", "0.01")  # as `run --max-rejected 1%` sets it
     strict = quarter_snapshot(load_learned(exports["most_won"]), trials=200)
     with pytest.raises(InputError, match="above --max-rejected 1%"):
