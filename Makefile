@@ -38,6 +38,7 @@ warehouse: $(STAMP) ## Write the sample into a DuckDB file (outputs/crm.duckdb) 
 weekly: $(STAMP) ## Render the weekly scorecard of each segment (WEEK=YYYY-MM-DD, default last full week)
 	$(BIN)/alignlib run $(PARAMS) --weekly $(if $(WEEK),--week-ending $(WEEK)) --out $(OUT)
 
+# voila.json (read from this folder) allows only the served host and origin: no DNS rebinding.
 whatif: $(STAMP) ## Serve the what-if panel as a web page on http://127.0.0.1:$(PORT) (PORT=8866)
 	$(BIN)/voila notebooks/whatif_app.ipynb --no-browser --port=$(PORT) --Voila.ip=127.0.0.1 --strip_sources=True
 

@@ -54,4 +54,6 @@ class DataError(AlignError):
 
     def __init__(self, path: str | Path, message: str):
         self.path = Path(path)
+        #: What was wrong, without the path.
+        self.reason = message
         super().__init__(f"{self.path}: {message}")

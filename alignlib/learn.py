@@ -117,6 +117,7 @@ def learn_params(params: QuarterParams, ingest: IngestResult | None = None) -> Q
             ) from None
         out = params.model_copy()
         out._actuals_problem = str(exc).splitlines()[0]
+        out._actuals_error = exc
         out._is_learned = True
         return out
     if not gaps:
@@ -187,6 +188,10 @@ def read_actuals(params: QuarterParams) -> IngestResult:
     history = actuals_history(params)
     if history is not None:
         return history.ingest
+    if params.is_learned and params._actuals_error is not None:
+        # The learning step read them and they could not be used: the same error, not
+        # a second read that a figure could then be computed from.
+        raise params._actuals_error
     from alignlib import crm
 
     return crm.load_actuals(params)
@@ -214,4 +219,29 @@ def load_learned(path: str | Path, scenario: str | None = None) -> QuarterParams
     """
     from alignlib.params import load_params
 
-    return learn_params(load_params(path)).with_scenario(scenario)
+    return learn_params(load_params(path).with_max_rejected(max_rejected_from_env())).with_scenario(
+        scenario
+    )
+
+
+#: ``alignlib run --max-rejected`` reaches the report kernels and snapshot workers it starts
+#: through the environment they inherit (as ``ALIGNLIB_OUTPUTS`` does).
+MAX_REJECTED_ENV = "ALIGNLIB_MAX_REJECTED"
+
+
+def max_rejected_from_env() -> float | None:
+    """The rejected-share limit ``alignlib run --max-rejected`` set, or None.
+
+    Returns
+    -------
+    float or None
+        None when unset, blank or not a share in [0, 1] (the file's limit then holds).
+    """
+    import os
+
+    text = os.environ.get(MAX_REJECTED_ENV, "").strip()
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    return value if 0 <= value <= 1 else None

@@ -16,7 +16,7 @@ import datetime as dt
 import json
 import math
 import pickle
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -484,10 +484,17 @@ def quarter_snapshot(
         problems["readouts"] = str(exc).splitlines()[0]
     numbers = _numbers(params, plan, at_plan, landing, ingest)
     scorecard = None
-    try:
-        scorecard = _scorecard(params, plan, ingest, numbers, landing, readouts, week_ending, n)
-    except AlignError as exc:
-        problems["scorecard"] = str(exc).splitlines()[0]
+    unusable = params.actuals is not None and params.actuals_problem and history is None
+    if unusable:
+        # The file names actuals that could not be used (too many rows rejected, a stage
+        # emptied): a scorecard of "no data" would read as a quiet week. The plan pages
+        # still show the plan, and say why the actuals are left out.
+        problems["scorecard"] = f"the actuals cannot be used: {params.actuals_problem}"
+    else:
+        try:
+            scorecard = _scorecard(params, plan, ingest, numbers, landing, readouts, week_ending, n)
+        except AlignError as exc:
+            problems["scorecard"] = str(exc).splitlines()[0]
     return QuarterSnapshot(
         params=params,
         numbers=numbers,
@@ -615,7 +622,9 @@ def _scorecard(
             params, ingest, as_of - dt.timedelta(days=7), trials=min(trials, LANDING_TRIALS)
         )
         p_hit = (numbers.p_hit, None if week_before is None else week_before[0])
-    return build_scorecard(
+    from alignlib.crm.summary import losses_note
+
+    card = build_scorecard(
         params,
         table,
         as_of,
@@ -625,3 +634,6 @@ def _scorecard(
         readouts=readouts,
         quarter_to=as_of,
     )
+    if ingest is None or not ingest.rejected:
+        return card
+    return replace(card, rejections=losses_note(ingest))

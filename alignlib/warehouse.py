@@ -13,11 +13,17 @@ database SQLAlchemy reaches, e.g. PostgreSQL) in three schemas:
 
 Values keep the exports' text (the sample's broken rows stay broken, so every path
 finds the same problems); the readers take typed columns as well.
+
+A load writes only the tables it owns (the ones listed above), in one transaction, and
+says which of them it replaced; every other table of the database is left as it was. A
+path that exists and is not a DuckDB database (a text file, the export itself) is refused.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,11 +54,15 @@ class LoadedTable:
         Where it is.
     rows : int
         Rows written.
+    replaced_rows : int or None
+        Rows of the table this load replaced; None when there was none.
     """
 
     schema: str
     table: str
     rows: int
+    #: Rows the table held before this load replaced it (None: it did not exist).
+    replaced_rows: int | None = None
 
 
 def replicated_contact(export: pd.DataFrame) -> pd.DataFrame:
@@ -185,8 +195,43 @@ def sample_tables(folder: str | Path) -> dict[tuple[str, str], pd.DataFrame]:
     return tables
 
 
-def write_duckdb(tables: Mapping[tuple[str, str], pd.DataFrame], path: str | Path) -> None:
-    """Write tables into a new DuckDB file (atomically: the old file stays until it is done).
+#: Where DuckDB's file header holds its magic bytes.
+_DUCKDB_MAGIC = (8, b"DUCK")
+
+
+def is_duckdb_file(path: str | Path) -> bool:
+    """Whether ``path`` is a DuckDB database file (by its header, not its name).
+
+    Parameters
+    ----------
+    path : str or Path
+
+    Returns
+    -------
+    bool
+        False for anything else: a text file, a CSV export, an empty file, a FIFO.
+    """
+    import stat
+
+    try:
+        st = Path(path).stat()
+        if not stat.S_ISREG(st.st_mode):
+            return False
+        with open(path, "rb") as fh:
+            head = fh.read(16)
+    except OSError:
+        return False
+    offset, magic = _DUCKDB_MAGIC
+    return head[offset : offset + len(magic)] == magic
+
+
+def write_duckdb(
+    tables: Mapping[tuple[str, str], pd.DataFrame], path: str | Path
+) -> dict[tuple[str, str], int]:
+    """Write tables into a DuckDB file: a new one atomically, an existing one in one transaction.
+
+    A new file is written beside its name and moved into place when complete. In an
+    existing DuckDB file only ``tables`` are replaced; every other table stays.
 
     Parameters
     ----------
@@ -194,27 +239,85 @@ def write_duckdb(tables: Mapping[tuple[str, str], pd.DataFrame], path: str | Pat
         ``(schema, table)`` -> rows (text columns become VARCHAR, flags BOOLEAN).
     path : str or Path
         The DuckDB file.
+
+    Returns
+    -------
+    dict
+        ``(schema, table)`` -> rows it held, for each table that was replaced.
+
+    Raises
+    ------
+    DataError
+        ``path`` exists and is not a DuckDB database, or cannot be written.
     """
     import duckdb
 
     from alignlib.files import atomic_path
 
+    path = Path(path)
+    if os.path.lexists(path):
+        if path.is_dir():
+            raise DataError(path, "--into: is a folder; give a DuckDB file name")
+        if not is_duckdb_file(path):
+            raise DataError(
+                path,
+                "--into: exists and is not a DuckDB database; it is left as it is "
+                "(give a new file name, or an existing DuckDB file)",
+            )
+        try:
+            con = duckdb.connect(str(path))
+        except Exception as exc:
+            raise DataError(path, f"--into: could not open: {str(exc).splitlines()[0]}") from None
+        try:
+            con.execute("BEGIN TRANSACTION")
+            replaced = _fill_duckdb(con, tables)
+            con.execute("COMMIT")
+            con.execute("CHECKPOINT")
+        except Exception as exc:
+            with contextlib.suppress(Exception):  # nothing of this load is kept
+                con.execute("ROLLBACK")
+            raise DataError(path, f"--into: could not write: {str(exc).splitlines()[0]}") from None
+        finally:
+            con.close()
+        return replaced
     with atomic_path(path) as tmp:
         tmp.unlink()  # DuckDB creates its own file
         con = duckdb.connect(str(tmp))
         try:
-            for (schema, name), frame in tables.items():
-                con.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
-                con.register("frame", frame)
-                con.execute(f'CREATE TABLE "{schema}"."{name}" AS SELECT * FROM frame')
-                con.unregister("frame")
+            _fill_duckdb(con, tables)
             con.execute("CHECKPOINT")
         finally:
             con.close()
         Path(f"{tmp}.wal").unlink(missing_ok=True)
+    return {}
 
 
-def write_sqlalchemy(tables: Mapping[tuple[str, str], pd.DataFrame], url: str) -> None:
+def _fill_duckdb(
+    con: Any, tables: Mapping[tuple[str, str], pd.DataFrame]
+) -> dict[tuple[str, str], int]:
+    """Create or replace each table; the rows each replaced table held."""
+    replaced: dict[tuple[str, str], int] = {}
+    for (schema, name), frame in tables.items():
+        con.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
+        exists = con.execute(
+            "SELECT count(*) FROM information_schema.tables "
+            "WHERE table_schema = ? AND table_name = ?",
+            [schema, name],
+        ).fetchall()[0][0]
+        if exists:
+            replaced[schema, name] = int(
+                con.execute(f'SELECT count(*) FROM "{schema}"."{name}"').fetchall()[0][0]
+            )
+            con.execute(f'DROP TABLE "{schema}"."{name}"')
+        con.register("frame", frame)
+        con.execute(f'CREATE TABLE "{schema}"."{name}" AS SELECT * FROM frame')
+        con.unregister("frame")
+    return replaced
+
+
+def write_sqlalchemy(
+    tables: Mapping[tuple[str, str], pd.DataFrame], url: str
+) -> dict[tuple[str, str], int]:
     """Write tables into a database SQLAlchemy reaches (replacing tables of the same names).
 
     PostgreSQL through psycopg is filled with ``COPY``; other databases with inserts.
@@ -226,6 +329,11 @@ def write_sqlalchemy(tables: Mapping[tuple[str, str], pd.DataFrame], url: str) -
     url : str
         Database URL (``${VAR}`` expanded).
 
+    Returns
+    -------
+    dict
+        ``(schema, table)`` -> rows it held, for each table that was replaced.
+
     Raises
     ------
     DataError
@@ -234,15 +342,25 @@ def write_sqlalchemy(tables: Mapping[tuple[str, str], pd.DataFrame], url: str) -
     import sqlalchemy as sa
 
     from alignlib.crm.sql import _clean, expand_env, masked
+    from alignlib.redact import has_raw_at
 
-    url_obj = sa.engine.make_url(expand_env(url, params_path="--into", key=""))
+    text = expand_env(url, params_path="--into", key="")
+    if has_raw_at(text):
+        raise DataError(
+            "--into",
+            f"{masked(text)}: the user name or password holds a raw '@': write it as %40",
+        )
+    url_obj = sa.engine.make_url(text)
     if url_obj.drivername == "postgresql":
         url_obj = url_obj.set(drivername="postgresql+psycopg")
     engine = sa.create_engine(url_obj, poolclass=sa.pool.NullPool, hide_parameters=True)
+    replaced: dict[tuple[str, str], int] = {}
     try:
         with engine.begin() as conn:
             for (schema, name), frame in tables.items():
-                _write_one(conn, schema, name, frame)
+                before = _write_one(conn, schema, name, frame)
+                if before is not None:
+                    replaced[schema, name] = before
     except DataError:
         raise
     except Exception as exc:
@@ -252,9 +370,11 @@ def write_sqlalchemy(tables: Mapping[tuple[str, str], pd.DataFrame], url: str) -
         ) from None
     finally:
         engine.dispose()
+    return replaced
 
 
-def _write_one(conn: Any, schema: str, name: str, frame: pd.DataFrame) -> None:
+def _write_one(conn: Any, schema: str, name: str, frame: pd.DataFrame) -> int | None:
+    """Create or replace one table; the rows it held when it was replaced, else None."""
     import sqlalchemy as sa
 
     def sql_type(s: pd.Series) -> Any:
@@ -267,6 +387,9 @@ def _write_one(conn: Any, schema: str, name: str, frame: pd.DataFrame) -> None:
     conn.execute(sa.schema.CreateSchema(schema, if_not_exists=True))
     meta = sa.MetaData(schema=schema)
     table = sa.Table(name, meta, *[sa.Column(c, sql_type(frame[c])) for c in frame.columns])
+    before = None
+    if sa.inspect(conn).has_table(name, schema=schema):
+        before = int(conn.execute(sa.text(f'SELECT count(*) FROM "{schema}"."{name}"')).scalar())
     table.drop(conn, checkfirst=True)
     table.create(conn)
     rows = frame.astype(object).where(frame.notna(), None).itertuples(index=False, name=None)
@@ -280,6 +403,7 @@ def _write_one(conn: Any, schema: str, name: str, frame: pd.DataFrame) -> None:
         records = [dict(zip(frame.columns, r, strict=True)) for r in rows]
         if records:
             conn.execute(table.insert(), records)
+    return before
 
 
 def load_sample(folder: str | Path, into: str | Path) -> list[LoadedTable]:
@@ -296,7 +420,13 @@ def load_sample(folder: str | Path, into: str | Path) -> list[LoadedTable]:
     Returns
     -------
     list of LoadedTable
-        What was written, table by table.
+        What was written, table by table, with the rows of each table it replaced.
+
+    Raises
+    ------
+    DataError
+        ``into`` exists and is not a DuckDB database (it is left as it is), or the
+        database cannot be reached or written.
     """
     from alignlib.crm.sql import expand_env
 
@@ -305,7 +435,7 @@ def load_sample(folder: str | Path, into: str | Path) -> list[LoadedTable]:
     if target.startswith("duckdb:///"):
         target = target.removeprefix("duckdb:///")
     if "://" in target:
-        write_sqlalchemy(tables, target)
+        replaced = write_sqlalchemy(tables, target)
     else:
-        write_duckdb(tables, target)
-    return [LoadedTable(s, t, len(f)) for (s, t), f in tables.items()]
+        replaced = write_duckdb(tables, target)
+    return [LoadedTable(s, t, len(f), replaced.get((s, t))) for (s, t), f in tables.items()]

@@ -602,8 +602,10 @@ def _render_dask(
     from distributed import Client
     from distributed import as_completed as dask_completed
 
+    from alignlib.simulation.engine import connect_scheduler
+
     own = not isinstance(scheduler, Client)
-    client: Any = Client(scheduler) if own else scheduler
+    client: Any = connect_scheduler(str(scheduler)) if own else scheduler
     try:
         futures = {
             client.submit(

@@ -274,6 +274,28 @@ def run_batch(
     InputError
         For bad arguments or parameters files that cannot be planned (see :func:`plan_jobs`).
     """
+    if isinstance(scheduler, str):
+        # Connected before any work: an address that does not answer is one line at once
+        # (the address, how long it tried and why), not an OSError after the snapshots.
+        from alignlib.simulation.engine import connect_scheduler
+
+        client = connect_scheduler(scheduler)
+        try:
+            return run_batch(
+                params_paths,
+                out_dir=out_dir,
+                quarter=quarter,
+                workers=workers,
+                scheduler=client,
+                trials=trials,
+                reports=reports,
+                parameters=parameters,
+                kernel_name=kernel_name,
+                progress=progress,
+                debug=debug,
+            )
+        finally:
+            client.close()
     from tqdm.auto import tqdm
 
     start = time.perf_counter()
@@ -301,8 +323,14 @@ def run_batch(
             jobs, stagings, trials=trials, parameters=extra, workers=workers
         )
     results: list[ReportResult] = []
+    # Inside the CLI, stderr escapes control characters; the bar's own "\r" goes to the
+    # terminal itself (``raw``): it prints counts and report names, never file values.
     bar = tqdm(
-        total=len(jobs), desc="reports", unit="report", disable=not progress, file=sys.stderr
+        total=len(jobs),
+        desc="reports",
+        unit="report",
+        disable=not progress,
+        file=getattr(sys.stderr, "raw", sys.stderr),
     )
     try:
         for job, rendered in render_all(

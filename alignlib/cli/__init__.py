@@ -8,7 +8,8 @@ handler ``func(args) -> int``. Handlers import heavy modules lazily so that
 No traceback reaches a user: errors they can act on (:class:`alignlib.errors.AlignError`)
 and file-system errors (the path and the reason) print one line and exit 2, Ctrl-C prints
 "interrupted" and exits 130, and anything else is a bug: its type only (the message could
-quote data) and exit 1. ``--debug`` prints the traceback as well.
+quote data) and exit 1. ``--debug`` prints the traceback as well. Nothing printed can
+drive the terminal: control characters are shown as escapes (:mod:`._terminal`).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from collections.abc import Sequence
 from alignlib import __version__
 from alignlib.cli._args import join_dash_values
 from alignlib.errors import AlignError
+from alignlib.redact import scrub
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -81,6 +83,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         0 ok; 1 failed checks or an internal error; 2 bad input, a path problem or a usage
         error; 130 interrupted (Ctrl-C).
     """
+    from alignlib.cli._terminal import PrintableStream
+
+    # Values from exports reach the terminal as text, never as its commands.
+    saved = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = PrintableStream(sys.stdout), PrintableStream(sys.stderr)
+    try:
+        return _main(argv)
+    finally:
+        sys.stdout, sys.stderr = saved
+
+
+def _main(argv: Sequence[str] | None) -> int:
     args_in = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args_in[: args_in.index("--") if "--" in args_in else None]
     try:
@@ -98,7 +112,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except AlignError as exc:
         _traceback(debug)
-        print(f"error: {exc}", file=sys.stderr)
+        # A path or value the user gave may be a URL with a password in it.
+        print(f"error: {scrub(str(exc))}", file=sys.stderr)
         return 2
     except BrokenPipeError:
         # the reader went away (`alignlib ... | head`): nothing left to tell anyone
@@ -114,7 +129,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except OSError as exc:
         _traceback(debug)
-        print(f"error: {_os_error_text(exc)}", file=sys.stderr)
+        print(f"error: {scrub(_os_error_text(exc))}", file=sys.stderr)
         return 2
     except Exception as exc:
         _traceback(debug)

@@ -142,8 +142,30 @@ def check_output_folder(path: str | Path, option: str) -> Path:
     return p
 
 
-def check_output_file(path: str | Path, option: str) -> Path:
-    """Refuse an output file that is a folder, sits under a file, or cannot be written.
+def same_file(a: str | Path, b: str | Path) -> bool:
+    """Whether two paths name one file (through links, ``..`` and hard links).
+
+    Parameters
+    ----------
+    a, b : str or Path
+        Paths; either may not exist yet.
+
+    Returns
+    -------
+    bool
+    """
+    try:
+        if os.path.exists(a) and os.path.exists(b):
+            return os.path.samefile(a, b)
+    except OSError:
+        pass
+    return Path(a).resolve() == Path(b).resolve()
+
+
+def check_output_file(
+    path: str | Path, option: str, *, inputs: Sequence[tuple[str, str | Path | None]] = ()
+) -> Path:
+    """Refuse an output file that is a folder, sits under a file, cannot be written, or is an input.
 
     Parameters
     ----------
@@ -151,6 +173,9 @@ def check_output_file(path: str | Path, option: str) -> Path:
         The file (it need not exist yet).
     option : str
         The option named in errors (``--rejects``).
+    inputs : sequence of (str, path or None)
+        ``(what, path)`` of every file the command reads: writing one of them would
+        replace the data being read (``ingest X --rejects X``).
 
     Returns
     -------
@@ -164,6 +189,9 @@ def check_output_file(path: str | Path, option: str) -> Path:
     p = Path(path)
     if str(path).strip() == "" or str(path).endswith(("/", os.sep)):
         raise InputError(f"{option}: give a file name, not {str(path)!r}")
+    for what, given in inputs:
+        if given is not None and str(given).strip() and same_file(p, given):
+            raise InputError(f"{option} {p} is {what} this command reads; write it to another file")
     if p.is_dir():
         raise InputError(f"{option} {p} is a folder; give a file name inside it")
     existing = _nearest_existing(p.parent)
@@ -173,3 +201,43 @@ def check_output_file(path: str | Path, option: str) -> Path:
     if not os.access(target, os.W_OK | (0 if target is p else os.X_OK)):
         raise InputError(f"{option} {p}: not writable")
     return p
+
+
+def share(text: str) -> float:
+    """A share from ``0.5`` or ``50%``, in [0, 1] (an ``argparse`` type).
+
+    Parameters
+    ----------
+    text : str
+        As typed.
+
+    Returns
+    -------
+    float
+    """
+    raw = text.strip()
+    try:
+        value = float(raw[:-1]) / 100 if raw.endswith("%") else float(raw)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a share (use 0.5 or 50%)") from None
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not between 0 and 1 (0% and 100%)")
+    return value
+
+
+def add_max_rejected(parser: argparse.ArgumentParser) -> None:
+    """``--max-rejected SHARE``: the rejected-share limit of every verb that reads actuals.
+
+    Parameters
+    ----------
+    parser : argparse.ArgumentParser
+        The verb's parser.
+    """
+    parser.add_argument(
+        "--max-rejected",
+        type=share,
+        default=None,
+        metavar="SHARE",
+        help="largest rejected share of the export (and of any stage) before exiting 2, "
+        "as 0.5 or 50%% (default: the file's actuals.max_rejected, else 50%%)",
+    )

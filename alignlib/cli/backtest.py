@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import argparse
 
+from alignlib.cli._args import add_max_rejected
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``backtest`` verb and its options.
@@ -30,6 +32,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--trials", type=int, help="simulated quarters per forecast (default 10,000)"
     )
     parser.add_argument("--seed", type=int, help="random seed (default: the file's)")
+    add_max_rejected(parser)
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.set_defaults(func=run)
 
@@ -54,17 +57,29 @@ def run(args: argparse.Namespace) -> int:
     from alignlib.learn import learn_params
     from alignlib.params import load_params
 
-    params = learn_params(load_params(args.params))
+    params = learn_params(load_params(args.params).with_max_rejected(args.max_rejected))
     if args.trials is not None and args.trials < 1:
         raise InputError(f"--trials: {args.trials} must be >= 1")
-    result = backtest(params, trials=args.trials, seed=args.seed)
+    from alignlib.crm.summary import losses_note, stage_losses
+    from alignlib.forecast.landing import require_actuals
+    from alignlib.learn import read_actuals
+
+    require_actuals(params, "backtest")
+    ingest = read_actuals(params)  # the learned reading (its limits already held)
+    result = backtest(params, trials=args.trials, seed=args.seed, ingest=ingest)
     if args.json:
         out = result.to_dict()
         out["calibration"] = calibration(result).to_dict()
+        out["rejected"] = {
+            "rows": ingest.rejected,
+            "by_stage": {x.stage: x.rejected for x in stage_losses(ingest)},
+        }
         print_json(out)
         return 0
     cur = params.currency
     print(f"Backtest of {result.quarters} past quarters ({params.label})")
+    if note := losses_note(ingest):
+        print(f"From the export as read: {note} (`alignlib ingest` lists why).")
     if len(result.rows):
         rows = result.rows.assign(as_of=result.rows["as_of"].dt.strftime("%Y-%m-%d"))
         shown = rows[["quarter", "point", "as_of", "p10", "p50", "p90", "actual", "pit"]]

@@ -7,6 +7,9 @@ hitting the target.
 from __future__ import annotations
 
 import argparse
+from typing import Any
+
+from alignlib.cli._args import add_max_rejected
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -37,6 +40,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default="plan",
         help="leads still to come: the plan's volume (default) or the history's trend",
     )
+    add_max_rejected(parser)
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.set_defaults(func=run)
 
@@ -63,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
     from alignlib.learn import learn_params
     from alignlib.params import load_params
 
-    params = learn_params(load_params(args.params))
+    params = learn_params(load_params(args.params).with_max_rejected(args.max_rejected))
     if args.trials is not None and args.trials < 1:
         raise InputError(f"--trials: {args.trials} must be >= 1")
     as_of = None
@@ -72,9 +76,22 @@ def run(args: argparse.Namespace) -> int:
             as_of = pd.Timestamp(args.as_of)
         except (ValueError, TypeError):
             raise InputError(f"--as-of: {args.as_of!r} is not a date (YYYY-MM-DD)") from None
-    result = landing(params, as_of, trials=args.trials, seed=args.seed, volume=args.volume)
+    from alignlib.crm.summary import losses_note, stage_losses
+    from alignlib.forecast.landing import require_actuals
+    from alignlib.learn import read_actuals
+
+    require_actuals(params, "forecast")
+    ingest = read_actuals(params)  # the learned reading (its limits already held)
+    result = landing(
+        params, as_of, trials=args.trials, seed=args.seed, volume=args.volume, ingest=ingest
+    )
     if args.json:
-        print_json(result.to_dict())
+        out = result.to_dict()
+        out["rejected"] = {
+            "rows": ingest.rejected,
+            "by_stage": {x.stage: x.rejected for x in stage_losses(ingest)},
+        }
+        print_json(out)
         return 0
     cur = params.currency
     print(
@@ -89,6 +106,8 @@ def run(args: argparse.Namespace) -> int:
     if result.target is not None and result.p_hit is not None:
         print(f"\nTarget {money(result.target, cur)}: P(hit) = {pct(result.p_hit)}")
     print(_what_is_left(result, cur))
+    if note := losses_note(ingest):
+        print(f"From the export as read: {note} (`alignlib ingest` lists why).")
     if len(result.deals):
         heading("Open deals that matter most (amount x win chance)")
         deals = result.deals.set_index("id")
@@ -100,7 +119,7 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _what_is_left(result: object, currency: str) -> str:
+def _what_is_left(result: Any, currency: str) -> str:
     """The sentence under the table, saying what its rows hold (never more than they do)."""
     from alignlib.format import count, money
 

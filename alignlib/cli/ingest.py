@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+from typing import Any
+from pathlib import Path
 
-from alignlib.cli._args import check_output_file
+from alignlib.cli._args import check_output_file, share
 
 #: Problem groups printed (one line each: field, reason, count); --json has every problem.
 _SHOWN_GROUPS = 40
@@ -44,7 +46,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--as-of", help="date the export was taken (default: latest date in it)")
     p.add_argument(
         "--max-rejected",
-        type=_share,
+        type=share,
         default=None,
         metavar="SHARE",
         help="largest rejected share before exiting 2, as 0.5 or 50%% (default: 50%%)",
@@ -57,18 +59,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=handler)
-
-
-def _share(text: str) -> float:
-    """A share from ``0.5`` or ``50%``, in [0, 1]."""
-    raw = text.strip()
-    try:
-        value = float(raw[:-1]) / 100 if raw.endswith("%") else float(raw)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a share (use 0.5 or 50%)") from None
-    if not 0 <= value <= 1:
-        raise argparse.ArgumentTypeError(f"{text!r} is not between 0 and 1 (0% and 100%)")
-    return value
 
 
 def handler(args: argparse.Namespace) -> int:
@@ -84,6 +74,7 @@ def handler(args: argparse.Namespace) -> int:
         outcome_counts,
         problem_groups,
         rejected_share,
+        usability_problems,
         verdict,
         won_amount,
     )
@@ -107,7 +98,20 @@ def handler(args: argparse.Namespace) -> int:
 
     # before reading anything: a bad rejects path is one line, and nothing is half-written
     rejects_target = args.rejects or default_rejects_path(args.file, outputs_dir() / "ingest")
-    check_output_file(rejects_target, "--rejects" if args.rejects else "rejects file")
+    inputs: list[tuple[str, str | Path | None]] = [
+        ("the export", args.file),
+        ("the opportunities export", args.opportunities),
+        ("the parameters file", args.params),
+    ]
+    if actuals is not None:
+        inputs += [
+            ("the opportunities export", actuals.opportunities),
+            ("the deals file", actuals.deals.file if actuals.deals else None),
+            ("the spend file", actuals.spend),
+        ]
+    check_output_file(
+        rejects_target, "--rejects" if args.rejects else "rejects file", inputs=inputs
+    )
     stage_names = DEFAULT_STAGE_NAMES if params is None else params.stage_names
     fmt = args.format
     as_of = args.as_of
@@ -144,8 +148,14 @@ def handler(args: argparse.Namespace) -> int:
     rejects_path = None
     if result.rejected:
         rejects_path = write_rejects(result, rejects_target)
-    max_rejected = DEFAULT_MAX_REJECTED if args.max_rejected is None else args.max_rejected
+    max_rejected = args.max_rejected
+    if max_rejected is None:
+        max_rejected = actuals.max_rejected if actuals is not None else DEFAULT_MAX_REJECTED
+    # The same limits every verb that reads actuals holds them to (crm.check_usable).
+    problems = usability_problems(result, max_rejected)
     judged = verdict(result, max_rejected)
+    if judged.ok and problems:
+        judged = type(judged)(False, "; ".join(problems))
     code = 0 if judged.ok else 2
     outcomes = outcome_counts(result)
     won = won_amount(result)
@@ -217,7 +227,7 @@ def handler(args: argparse.Namespace) -> int:
     return code
 
 
-def _learning(params: object, result: object) -> dict[str, object] | None:
+def _learning(params: Any, result: Any) -> dict[str, Any] | None:
     """What learning from the rows just read gives: the sections learned, or its problem.
 
     The read is shown whatever this says: a user fixing the mapping sees the rows

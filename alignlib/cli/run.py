@@ -7,8 +7,9 @@ import datetime as dt
 import json
 import re
 import sys
+from typing import Any
 
-from alignlib.cli._args import check_output_folder, scheduler_address
+from alignlib.cli._args import add_max_rejected, check_output_folder, scheduler_address
 
 
 def _positive_int(text: str) -> int:
@@ -97,6 +98,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--kernel", default=None, help="Jupyter kernel name (default: alignlib)")
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    add_max_rejected(p)
     p.add_argument("--json", action="store_true", help="print one JSON object with the results")
     p.set_defaults(func=handler)
 
@@ -121,6 +123,27 @@ def handler(args: argparse.Namespace) -> int:
                 f"unknown report(s) {', '.join(unknown)}; choose from {', '.join(known)}"
             )
         reports = tuple(known[n] for n in args.report)
+    import os
+
+    from alignlib.learn import MAX_REJECTED_ENV
+
+    # The reports' kernels and the snapshot workers inherit it (they load the files).
+    saved = os.environ.get(MAX_REJECTED_ENV)
+    if args.max_rejected is not None:
+        os.environ[MAX_REJECTED_ENV] = repr(float(args.max_rejected))
+    try:
+        return _run(args, reports, parameters)
+    finally:
+        if saved is None:
+            os.environ.pop(MAX_REJECTED_ENV, None)
+        else:
+            os.environ[MAX_REJECTED_ENV] = saved
+
+
+def _run(args: argparse.Namespace, reports: Any, parameters: Any) -> int:
+    """Run the batch and print what it did."""
+    from alignlib import batch
+
     result = batch.run_batch(
         args.params,
         out_dir=args.out,

@@ -76,6 +76,7 @@ def run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from alignlib.cli._output import heading, print_json, table
+    from alignlib.cli._terminal import progress_stream
     from alignlib.errors import InputError
     from alignlib.format import count, money, pct
     from alignlib.learn import learn_params
@@ -128,7 +129,7 @@ def run(args: argparse.Namespace) -> int:
         total=trials,
         unit="trial",
         unit_scale=True,
-        file=sys.stderr,
+        file=progress_stream(sys.stderr),
         disable=None if trials >= 500_000 else True,
         desc="simulating",
     ) as bar:

@@ -38,8 +38,13 @@ def handler(args: argparse.Namespace) -> int:
     if not into.strip():
         raise InputError("--into: give a DuckDB file or a database URL")
     written = load_sample(args.folder, into)
-    shown = masked(into) if "://" in into else into
+    shown = masked(into)
     for t in written:
-        print(f"{t.schema + '.' + t.table:36s} {t.rows:>9,} rows")
-    print(f"written to {shown}")
+        was = "" if t.replaced_rows is None else f"   (replaced: it held {t.replaced_rows:,} rows)"
+        print(f"{t.schema + '.' + t.table:36s} {t.rows:>9,} rows{was}")
+    n_replaced = sum(t.replaced_rows is not None for t in written)
+    print(
+        f"written to {shown}: {len(written)} tables, {n_replaced} of them replaced; "
+        "no other table was touched"
+    )
     return 0

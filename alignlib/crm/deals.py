@@ -311,6 +311,7 @@ def join_deals(
         rejects=all_rejects.reset_index(drop=True),
         source=f"{result.source} + {path}",
         as_of=as_of,
+        source_name=f"{result.source_name} + {Path(path).name}" if result.source_name else "",
     )
     return labels_note.explain(out)
 

@@ -124,7 +124,19 @@ def load_actuals(params: QuarterParams) -> IngestResult:
     InputError
         The parameters have no ``actuals`` section, or it names no export file
         and no SQL source.
+    DataError
+        Figures from what was read would mislead: more than ``actuals.max_rejected``
+        of the rows (or of one stage's) rejected, or a stage that lost every row
+        (:func:`alignlib.crm.summary.check_usable`). ``alignlib ingest`` still shows it.
     """
+    from alignlib.crm.summary import check_usable
+
+    result = _load_actuals(params)
+    assert params.actuals is not None  # _load_actuals raised otherwise
+    return check_usable(result, params.actuals.max_rejected)
+
+
+def _load_actuals(params: QuarterParams) -> IngestResult:
     a = params.actuals
     if a is None:
         raise InputError(f"{params.source_path}: no actuals section: nothing to load")

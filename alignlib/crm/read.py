@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -12,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import pandas as pd
 
 from alignlib.errors import DataError
+from alignlib.files import check_regular_file, open_regular
 
 if TYPE_CHECKING:
     from alignlib.params import Actuals
@@ -256,6 +258,8 @@ def read_raw(path: str | Path, options: ReadOptions | None = None) -> pd.DataFra
         raise DataError(path, "file not found")
     if path.is_dir():
         raise DataError(path, "is a folder, not a file")
+    # A FIFO hangs the reader and a device (/dev/zero, /dev/urandom) never ends.
+    check_regular_file(path, what="a CRM export (a CSV or Parquet file)")
     try:
         if path.suffix.lower() in PARQUET_SUFFIXES:
             df = pd.read_parquet(path)
@@ -294,7 +298,7 @@ def _read_csv(path: Path, options: ReadOptions) -> pd.DataFrame:
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
-    with open(path, "rb") as fh:
+    with open_regular(path, what="a CRM export (a CSV or Parquet file)") as fh:
         head_bytes = fh.read(HEAD_BYTES)
     if not head_bytes.strip(b"\xef\xbb\xbf\xff\xfe\r\n\t ,;"):
         raise DataError(path, "the file is empty (no header row)")
@@ -302,6 +306,19 @@ def _read_csv(path: Path, options: ReadOptions) -> pd.DataFrame:
     if encoding.lower().replace("_", "-") in ("utf-8", "utf8", "utf-8-sig"):
         encoding = "utf8"  # pyarrow's own decoder; any other name goes through Python's codecs
     head = head_bytes.decode("utf-8-sig" if encoding == "utf8" else encoding, errors="ignore")
+    # Checked before the whole file is parsed: a file of zeros (a sparse file, a disk
+    # image) would otherwise be read as one endless header into memory.
+    if "\x00" in head:
+        raise DataError(
+            path,
+            f"holds NUL bytes in its first {HEAD_BYTES // 1024} kB: not a text export "
+            "(a UTF-16 export needs its byte-order mark, or set actuals.encoding)",
+        )
+    if not re.search(r"[\r\n]", head) and len(head_bytes) == HEAD_BYTES:
+        raise DataError(
+            path,
+            f"no end of the header line in its first {HEAD_BYTES // 1024} kB: not a CSV export",
+        )
     delimiter = options.delimiter or detect_delimiter(head)
     header = next(csv.reader(head.splitlines()[:1] or [""], delimiter=delimiter), None)
     if header and header[0].startswith("\ufeff"):

@@ -295,7 +295,9 @@ def _hubspot(params: QuarterParams, wh: Warehouse, tables: Mapping[str, str]) ->
         )
     except DataError as exc:
         raise _said(exc, name, wh, f"{KEY}.tables.contact") from None
-    result = dataclasses.replace(result, source=f"{name} in {wh.masked}")
+    result = dataclasses.replace(
+        result, source=f"{name} in {wh.masked}", source_name=f"{name} ({wh.kind})"
+    )
     return with_soft_deletes(result, deleted)
 
 
@@ -357,7 +359,9 @@ def _salesforce(params: QuarterParams, wh: Warehouse, tables: Mapping[str, str])
         key = f"{KEY}.tables.lead" if str(exc.path) == lead_name else f"{KEY}.tables.opportunity"
         raise _said(exc, str(exc.path), wh, key) from None
     names = " + ".join(n for n, r in ((lead_name, lead_raw), (opp_name, opp_raw)) if r is not None)
-    result = dataclasses.replace(result, source=f"{names} in {wh.masked}")
+    result = dataclasses.replace(
+        result, source=f"{names} in {wh.masked}", source_name=f"{names} ({wh.kind})"
+    )
     return with_soft_deletes(result, deleted)
 
 

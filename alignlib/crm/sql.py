@@ -7,9 +7,10 @@ objects as ELT tools replicate them (:mod:`alignlib.crm.replicated`).
 
 The URL may name environment variables (``${CRM_WAREHOUSE_URL}``, expanded at connect
 time); a relative DuckDB path is read from the parameters file's folder. No message
-ever shows a password: every one names the URL as
-``make_url(url).render_as_string(hide_password=True)``, and driver errors are caught
-and re-raised as :class:`~alignlib.errors.DataError` with the masked URL.
+ever shows a credential: every one names the URL through
+:func:`alignlib.redact.masked_url` (password, token and password query parameters
+masked), and driver errors are caught and re-raised as
+:class:`~alignlib.errors.DataError` with the masked URL and the driver's reason scrubbed.
 """
 
 from __future__ import annotations
@@ -78,7 +79,7 @@ def expand_env(value: str, *, params_path: str | Path, key: str = f"{KEY}.url") 
 
 
 def masked(url: str | sa.URL) -> str:
-    """The URL as it may be shown: the password replaced by ``***``.
+    """The URL as it may be shown: :func:`alignlib.redact.masked_url`.
 
     Parameters
     ----------
@@ -88,15 +89,12 @@ def masked(url: str | sa.URL) -> str:
     Returns
     -------
     str
-        ``make_url(url).render_as_string(hide_password=True)``; a string that does not
-        parse is not shown at all.
+        The user name, host, port, database and harmless query parameters; every
+        password, token or other credential replaced by ``***``.
     """
-    from sqlalchemy.engine import make_url
+    from alignlib.redact import masked_url
 
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except Exception:
-        return "(a URL that does not parse: not shown)"
+    return masked_url(url)
 
 
 def resolve_url(sql: SQLSource, params_path: str | Path) -> sa.URL:
@@ -123,8 +121,16 @@ def resolve_url(sql: SQLSource, params_path: str | Path) -> sa.URL:
     """
     from sqlalchemy.engine import make_url
 
+    from alignlib.redact import has_raw_at
+
     params_path = Path(params_path)
     text_url = expand_env(sql.url, params_path=params_path)
+    if has_raw_at(text_url):
+        raise DataError(
+            params_path,
+            f"{KEY}.url: the user name or password holds a raw '@' ({masked(text_url)}): "
+            "write it as %40",
+        )
     try:
         url = make_url(text_url)
     except Exception:
@@ -148,12 +154,11 @@ def resolve_url(sql: SQLSource, params_path: str | Path) -> sa.URL:
     return url
 
 
-def _clean(message: str, url: sa.URL) -> str:
-    """A driver message's first line, without the URL's password or its unmasked form."""
-    line = next((ln.strip() for ln in str(message).splitlines() if ln.strip()), "")
-    secret = url.password
-    if secret:
-        line = line.replace(str(secret), "***")
+def _clean(message: str, url: sa.URL | str) -> str:
+    """A driver message's first line, without any of the URL's secrets or its unmasked form."""
+    from alignlib.redact import scrub
+
+    line = next((ln.strip() for ln in scrub(str(message), url).splitlines() if ln.strip()), "")
     return line[:300]
 
 
@@ -173,6 +178,10 @@ class Warehouse:
     def __init__(self, url: sa.URL, params_path: str | Path, schema: str | None = None):
         self.url = url
         self.masked = masked(url)
+        #: How pages name the database: its kind, never its URL.
+        self.kind = {"duckdb": "DuckDB", "postgresql": "PostgreSQL"}.get(
+            url.get_backend_name(), url.get_backend_name()
+        )
         self.params_path = Path(params_path)
         self.schema = schema
         self._conn: Any = None
@@ -217,6 +226,10 @@ class Warehouse:
             connect_args["read_only"] = True
         elif kind == "postgresql":
             connect_args["connect_timeout"] = 10
+            # Every transaction of the session read-only, from the first statement on
+            # (kept beside any ``options`` the URL gives).
+            given = str(self.url.query.get("options", "") or "")
+            connect_args["options"] = f"{given} -c default_transaction_read_only=on".strip()
         try:
             # hide_parameters: a failed statement's parameters (contact data) never
             # reach a message.
@@ -235,12 +248,19 @@ class Warehouse:
             raise self.fail(f"{KEY}.url", "unknown kind of database", exc) from None
         try:
             self._conn = engine.connect()
+            if kind == "postgresql":
+                # One read-only transaction for the whole read, never committed. It has
+                # run a query before any of the user's, so no statement of theirs can
+                # make it read-write (SET TRANSACTION must come before any query).
+                self._conn.execute(sa.text("SET TRANSACTION READ ONLY"))
+                self._conn.execute(sa.text("SELECT 1"))
         except Exception as exc:
             engine.dispose()
             raise self.fail(f"{KEY}.url", "could not connect", exc) from None
         try:
             yield self
         finally:
+            self._conn.rollback()
             self._conn.close()
             self._conn = None
             engine.dispose()
@@ -340,7 +360,14 @@ class Warehouse:
             Shaped like :func:`~alignlib.crm.read.read_raw`'s output; ``attrs["mtime"]``
             is the time of the read (the "file date" of an export).
         """
-        result = self.execute(stmt, key)
+        import sqlalchemy as sa
+
+        if isinstance(stmt, sa.TextClause):
+            return self._read_query(stmt.text, key)
+        return self._frame(self.execute(stmt, key), key)
+
+    def _frame(self, result: Any, key: str) -> pd.DataFrame:
+        """A SQLAlchemy result as a raw table (see :meth:`read`)."""
         names = list(result.keys())
         try:
             if self.url.get_backend_name() == "duckdb":
@@ -361,6 +388,55 @@ class Warehouse:
         except Exception as exc:
             raise self.fail(key, "could not be read", exc) from None
         frame = pd.DataFrame(columns, index=pd.RangeIndex(n_rows))
+        frame.attrs["mtime"] = time.time()
+        return frame
+
+    def _read_query(self, query: str, key: str) -> pd.DataFrame:
+        """The rows of the user's ``query:``: one SELECT statement, in the read-only transaction.
+
+        PostgreSQL runs it as a prepared statement (the extended protocol takes exactly
+        one statement: ``SELECT ...; DROP TABLE ...; COMMIT`` is refused by the server);
+        DuckDB's parser counts the statements and names their kind first.
+        """
+        import sqlalchemy as sa
+
+        kind = self.url.get_backend_name()
+        if kind == "duckdb":
+            import duckdb
+
+            try:
+                statements = duckdb.extract_statements(query)
+            except Exception as exc:
+                raise self.fail(key, "could not be read", exc) from None
+            if len(statements) != 1:
+                raise self.fail(
+                    key, f"must be one SELECT statement, not {len(statements)} statements"
+                )
+            found = statements[0].type.name
+            if found != "SELECT":
+                raise self.fail(key, f"must be one SELECT statement, not a {found} statement")
+        if kind != "postgresql":
+            return self._frame(self.execute(sa.text(query), key), key)
+        driver = self._conn.connection.driver_connection
+        try:
+            with driver.cursor() as cur:
+                cur.execute(query, prepare=True)
+                if cur.description is None:
+                    raise self.fail(key, "must be one SELECT statement (it returned no rows)")
+                names = [d.name for d in cur.description]
+                rows = cur.fetchall()
+        except DataError:
+            raise
+        except Exception as exc:
+            what = "could not be read"
+            if "multiple commands" in str(exc):
+                what = "must be one SELECT statement, not several"
+            elif "read-only transaction" in str(exc):
+                what = "tried to write (sources are read in a read-only transaction)"
+            raise self.fail(key, what, exc) from None
+        by_column = list(zip(*rows, strict=True)) if rows else [() for _ in names]
+        columns = {n: as_text(v) for n, v in zip(names, by_column, strict=True)}
+        frame = pd.DataFrame(columns, index=pd.RangeIndex(len(rows)))
         frame.attrs["mtime"] = time.time()
         return frame
 
@@ -644,5 +720,7 @@ def _load_rows(params: QuarterParams, wh: Warehouse) -> IngestResult:
             result = load_csv(path, a.columns, **kw)
     except DataError as exc:
         raise _relabel(exc, display, wh, key) from None
-    result = dataclasses.replace(result, source=f"{display} in {wh.masked}")
+    result = dataclasses.replace(
+        result, source=f"{display} in {wh.masked}", source_name=f"{display} ({wh.kind})"
+    )
     return with_soft_deletes(result, deleted)

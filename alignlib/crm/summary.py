@@ -149,3 +149,179 @@ def verdict(result: IngestResult, max_rejected: float = DEFAULT_MAX_REJECTED) ->
             f"above --max-rejected {pct(max_rejected, 0)}",
         )
     return Verdict(True)
+
+
+@dataclass(frozen=True)
+class StageLoss:
+    """What the rejections removed from one stage.
+
+    Attributes
+    ----------
+    stage : str
+        The stage.
+    rejected : int
+        Rejected rows that had reached it.
+    accepted : int
+        Accepted rows that reached it.
+    """
+
+    stage: str
+    rejected: int
+    accepted: int
+
+    @property
+    def share(self) -> float:
+        """Rejected over all rows that had reached the stage (0.0 when none had)."""
+        total = self.rejected + self.accepted
+        return self.rejected / total if total else 0.0
+
+
+def stage_losses(result: IngestResult) -> list[StageLoss]:
+    """The stages rejected rows had reached, top to bottom (stages that lost none left out).
+
+    Parameters
+    ----------
+    result : IngestResult
+        What a loader read.
+
+    Returns
+    -------
+    list of StageLoss
+    """
+    reached = result.reached()
+    return [
+        StageLoss(s, int(result.rejected_reached.get(s, 0)), int(reached.get(s, 0)))
+        for s in result.stage_names
+        if result.rejected_reached.get(s, 0)
+    ]
+
+
+def losses_note(result: IngestResult) -> str:
+    """How many rows the rejections removed, and from which stages, in one phrase.
+
+    Parameters
+    ----------
+    result : IngestResult
+        What a loader read.
+
+    Returns
+    -------
+    str
+        ``"677 rows rejected, among them 579 of the 608 that reached won (95.2%)"``;
+        ``""`` when nothing was rejected.
+    """
+    from alignlib.format import pct
+
+    if not result.rejected:
+        return ""
+    losses = stage_losses(result)
+    parts = [
+        f"{x.rejected:,} of the {x.rejected + x.accepted:,} that reached {x.stage} "
+        f"({pct(x.share, 1)})"
+        for x in losses
+    ]
+    lead = f"{result.rejected:,} row{'s' if result.rejected != 1 else ''} rejected"
+    return lead + (f", among them {'; '.join(parts)}" if parts else "")
+
+
+def usability_problems(
+    result: IngestResult, max_rejected: float = DEFAULT_MAX_REJECTED
+) -> list[str]:
+    """Why figures computed from ``result`` would mislead (empty when they would not).
+
+    The rejected share of the export is held to ``max_rejected`` (as ``alignlib
+    ingest`` holds it); a stage whose rows were all rejected is a problem whatever the
+    limit: its figures would be zeros. A stage that lost only part of its rows is not
+    refused: the figures computed from it say so (:func:`losses_note`).
+
+    Parameters
+    ----------
+    result : IngestResult
+        What a loader read.
+    max_rejected : float
+        Largest acceptable rejected share, in [0, 1].
+
+    Returns
+    -------
+    list of str
+    """
+    problems = []
+    judged = verdict(result, max_rejected)
+    if not judged.ok:
+        problems.append(judged.reason)
+    for x in stage_losses(result):
+        if x.accepted == 0:
+            problems.append(
+                f"every one of the {x.rejected:,} rows that reached {x.stage} was rejected: "
+                f"its figures would be zeros"
+            )
+    return problems
+
+
+def check_usable(result: IngestResult, max_rejected: float = DEFAULT_MAX_REJECTED) -> IngestResult:
+    """``result``, or an error when figures computed from it would mislead.
+
+    Parameters
+    ----------
+    result : IngestResult
+        What a loader read.
+    max_rejected : float
+        Largest acceptable rejected share (``actuals.max_rejected``, ``--max-rejected``).
+
+    Returns
+    -------
+    IngestResult
+        ``result`` itself.
+
+    Raises
+    ------
+    DataError
+        Naming the source, each problem (:func:`usability_problems`), and how to see
+        why rows were rejected.
+    """
+    from alignlib.errors import DataError
+
+    problems = usability_problems(result, max_rejected)
+    if problems:
+        raise DataError(
+            result.source,
+            "; ".join(problems)
+            + " (`alignlib ingest` lists why rows were rejected; actuals.max_rejected or "
+            "--max-rejected sets the limit)",
+        )
+    return result
+
+
+def require_closed_history(result: IngestResult, what: str) -> IngestResult:
+    """``result``, or an error when it holds no closed deal to learn win rates from.
+
+    Parameters
+    ----------
+    result : IngestResult
+        What a loader read.
+    what : str
+        What needs the win rates (``the forecast``), for the message.
+
+    Returns
+    -------
+    IngestResult
+        ``result`` itself.
+
+    Raises
+    ------
+    DataError
+        No row won (reached the last stage) and none lost: an export of open
+        opportunities only. Without it every open deal would be worth 0.
+    """
+    from alignlib.errors import DataError
+
+    outcomes = outcome_counts(result)
+    won = max(outcomes["won"], int(result.reached().get(result.stage_names[-1], 0)))
+    if won == 0 and outcomes["lost"] == 0:
+        raise DataError(
+            result.source,
+            f"no closed deal (won or lost) among the {result.accepted:,} rows used "
+            f"({outcomes['open']:,} open): win rates cannot be learned, so {what} cannot "
+            "value the open pipeline; export the closed history too",
+        )
+    return result

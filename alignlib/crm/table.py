@@ -90,6 +90,12 @@ class IngestResult:
         Where ``as_of`` comes from: ``params`` (given), ``latest date`` (the latest
         plausible date in the export) or ``file date`` (no dates: the file's
         modification date), for reports to state.
+    source_name : str
+        How pages name the source when ``source`` is not a file: a warehouse table
+        and the kind of database, never its URL (see :attr:`source_label`).
+    rejected_reached : dict
+        Stage -> rejected rows that had reached it (what the rejections removed from
+        each stage; :func:`alignlib.crm.summary.stage_losses`).
     """
 
     table: pd.DataFrame
@@ -104,6 +110,18 @@ class IngestResult:
     format: str
     rejects: pd.DataFrame = field(repr=False)
     as_of_source: str = "params"
+    source_name: str = ""
+    rejected_reached: Mapping[str, int] = field(default_factory=dict)
+
+    @property
+    def source_label(self) -> str:
+        """The source as a page names it: file names, or a table and the kind of database.
+
+        Never a path's folders nor a URL (a URL may carry credentials).
+        """
+        if self.source_name:
+            return self.source_name
+        return " + ".join(Path(p.strip()).name for p in self.source.split(" + "))
 
     @property
     def problems(self) -> list[RowProblem]:
@@ -619,6 +637,11 @@ def finish(
         format=fmt,
         rejects=rejects.reset_index(drop=True),
         as_of_source=as_of_source,
+        rejected_reached={
+            s: int(np.asarray(table[f"reached_{s}"], dtype=bool)[drop].sum())
+            for s in stage_names
+            if f"reached_{s}" in table
+        },
     )
 
 

@@ -56,6 +56,9 @@ class ExperimentCounts:
 def _read_table(path: Path) -> pd.DataFrame:
     if not path.exists():
         raise DataError(path, "experiment export not found")
+    from alignlib.files import check_regular_file
+
+    check_regular_file(path, what="an experiment export (CSV, Parquet or Excel)")
     suffix = path.suffix.lower()
     try:
         if suffix in {".csv", ".txt"}:

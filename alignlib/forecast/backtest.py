@@ -479,7 +479,10 @@ def backtest(
     from alignlib import crm
 
     require_actuals(params, "backtest")
+    from alignlib.crm.summary import require_closed_history
+
     ingest = ingest if ingest is not None else crm.load_actuals(params)
+    require_closed_history(ingest, "the backtest")
     seed_value = params.simulation.seed if seed is None else seed
     return backtest_table(
         ingest.table,

@@ -370,7 +370,10 @@ def landing(
     require_actuals(params, "forecast")
     if volume not in ("plan", "history"):
         raise InputError(f"volume: {volume!r} must be 'plan' or 'history'")
+    from alignlib.crm.summary import require_closed_history
+
     ingest = ingest if ingest is not None else crm.load_actuals(params)
+    require_closed_history(ingest, "the forecast")
     as_of_ts = pd.Timestamp(ingest.as_of if as_of is None else as_of).normalize()
     stages = tuple(params.stage_names)
     base = model_from_params(params, carry_in=False)

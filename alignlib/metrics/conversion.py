@@ -403,7 +403,9 @@ def conversion_by(
 
     def per_group(mask: np.ndarray | None = None, weights: np.ndarray | None = None) -> np.ndarray:
         sel = g if mask is None else g[mask[in_funnel]]
-        w = None if weights is None else weights[in_funnel][mask[in_funnel]]
+        w = None
+        if weights is not None:
+            w = weights[in_funnel] if mask is None else weights[in_funnel][mask[in_funnel]]
         return np.bincount(sel, weights=w, minlength=k)[:k]
 
     has_amount = won & np.isfinite(amount)

@@ -128,10 +128,10 @@ def _cross_checks(p: QuarterParams) -> list[Problem]:
         a = p.actuals
         for key in ("crm_export", "opportunities", "leads", "spend"):
             value = getattr(a, key)
-            if value is not None and not Path(value).exists():
-                problems.append(Problem(f"actuals.{key}", f"file not found: {value}"))
-        if a.deals is not None and not Path(a.deals.file).exists():
-            problems.append(Problem("actuals.deals.file", f"file not found: {a.deals.file}"))
+            if value is not None and (wrong := _data_file_problem(value)):
+                problems.append(Problem(f"actuals.{key}", wrong))
+        if a.deals is not None and (wrong := _data_file_problem(a.deals.file)):
+            problems.append(Problem("actuals.deals.file", wrong))
         for key, value in [
             *(("columns." + k, k) for k in a.columns),
             *(("deals.columns." + k, k) for k in (a.deals.columns if a.deals else {})),
@@ -162,8 +162,8 @@ def _cross_checks(p: QuarterParams) -> list[Problem]:
                     f"{exp.stage!r} is not a stage that converts into a next one ({', '.join(transitions)})",
                 )
             )
-        if exp.export is not None and not Path(exp.export).exists():
-            problems.append(Problem(f"{where}.export", f"file not found: {exp.export}"))
+        if exp.export is not None and (wrong := _data_file_problem(exp.export)):
+            problems.append(Problem(f"{where}.export", wrong))
 
     for name, scenario in p.scenarios.items():
         bad = sorted(set(scenario.overrides) & {"quarter", "segment", "scenarios", "extends"})
@@ -192,3 +192,21 @@ def _cross_checks(p: QuarterParams) -> list[Problem]:
     if not math.isfinite(p.target.bookings):
         problems.append(Problem("target.bookings", "must be a finite amount"))
     return problems
+
+
+def _data_file_problem(value: str | Path) -> str:
+    """What is wrong with a data file the parameters name ("" when it is a regular file).
+
+    A FIFO hangs a reader and a device (``/dev/zero``) never ends: both are refused at
+    load, before anything reads them.
+    """
+    from alignlib.errors import DataError
+    from alignlib.files import check_regular_file
+
+    if not Path(value).exists():
+        return f"file not found: {value}"
+    try:
+        check_regular_file(value, what="a data file (CSV or Parquet)")
+    except DataError as exc:
+        return f"{value} {exc.reason}"
+    return ""

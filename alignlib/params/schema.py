@@ -326,6 +326,9 @@ class Actuals(_Model):
     delimiter: str | None = Field(None, min_length=1, max_length=1)
     #: Largest plausible amount; larger ones are row problems.
     max_amount: float = Field(1e9, gt=0)
+    #: Largest share of rejected rows (of the export, and of each stage) before figures
+    #: computed from it are refused (``alignlib ingest --max-rejected`` holds the same).
+    max_rejected: float = Field(0.5, ge=0, le=1)
 
     @field_validator("stage_mapping", "outcome_mapping", mode="before")
     @classmethod
@@ -473,6 +476,7 @@ class QuarterParams(_Model):
     _pending_keys: tuple[str, ...] = PrivateAttr(())
     _history: Any = PrivateAttr(None)
     _actuals_problem: str | None = PrivateAttr(None)
+    _actuals_error: Any = PrivateAttr(None)
     _is_learned: bool = PrivateAttr(False)
     _reference_shares: dict[str, float] | None = PrivateAttr(None)
 
@@ -631,6 +635,31 @@ class QuarterParams(_Model):
             parts.append(self._scenario_name)
         return " · ".join(parts)
 
+    def with_max_rejected(self, share: float | None) -> QuarterParams:
+        """These parameters with ``actuals.max_rejected`` set (``--max-rejected``; None: unchanged).
+
+        Set before learning: the limit is applied when the actuals are read, and every
+        scenario keeps it (they keep the same reading).
+
+        Parameters
+        ----------
+        share : float or None
+            In [0, 1].
+
+        Returns
+        -------
+        QuarterParams
+        """
+        if share is None or self.actuals is None:
+            return self
+        out = self.model_copy(
+            update={"actuals": self.actuals.model_copy(update={"max_rejected": float(share)})}
+        )
+        raw = dict(self._raw)
+        raw["actuals"] = {**dict(raw.get("actuals") or {}), "max_rejected": float(share)}
+        out._raw = raw
+        return out
+
     def with_scenario(self, name: str | None) -> QuarterParams:
         """These parameters with scenario ``name``'s overrides applied (None: unchanged).
 
@@ -665,6 +694,7 @@ class QuarterParams(_Model):
             "_pending_keys",
             "_history",
             "_actuals_problem",
+            "_actuals_error",
             "_is_learned",
         ):
             setattr(params, attr, getattr(self, attr))

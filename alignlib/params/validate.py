@@ -19,7 +19,8 @@ from alignlib.errors import ParamsError, Problem
 from alignlib.params.checks import _cross_checks
 from alignlib.params.problems import MAX_LISTED_PROBLEMS, _capped, _join, _line_suffix
 from alignlib.params.schema import QuarterParams
-from alignlib.params.yaml_source import printable_key
+from alignlib.params.yaml_source import printable_key, shown_key
+from alignlib.redact import scrub
 
 
 def _validate(
@@ -51,7 +52,9 @@ def _problem_from_pydantic(
 ) -> Problem:
     # Pydantic adds the union/validator branch names to loc; keep only the key path.
     loc = [str(p) for p in err["loc"] if not str(p).startswith(("function-", "tagged-union"))]
-    location = printable_key(".".join(loc))
+    # The line is looked up by the real keys; a key that is not a plain name is not shown.
+    line = _line_suffix(lines, prefix, printable_key(".".join(loc)))
+    location = ".".join(shown_key(p) for p in loc)
     kind = err.get("type", "")
     if kind == "extra_forbidden":
         key = loc[-1] if loc else ""
@@ -70,8 +73,9 @@ def _problem_from_pydantic(
             and kind not in ("model_type", "dict_type")
             and not isinstance(err["input"], dict | list)
         ):
-            message += f" (got {err['input']!r})"
-    return Problem(_join(prefix, location) + _line_suffix(lines, prefix, location), message)
+            # A URL may carry a password: never quote one unmasked.
+            message += f" (got {scrub(repr(err['input']))})"
+    return Problem(_join(prefix, location) + line, message)
 
 
 def _allowed_keys(loc: list[str]) -> list[str]:

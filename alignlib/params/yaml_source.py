@@ -2,6 +2,9 @@
 
 Stricter than YAML itself: a key given twice in one mapping and control characters in
 keys or values are problems, not silently accepted.
+
+A file that is not a parameters file (``extends: /etc/shadow``) is refused whole, and no
+problem quotes anything from it: not its keys, not its values, not the text YAML choked on.
 """
 
 from __future__ import annotations
@@ -13,8 +16,13 @@ from typing import Any
 
 import yaml
 
-from alignlib.errors import ParamsError, Problem
+from alignlib.errors import DataError, ParamsError, Problem
+from alignlib.files import read_bounded_text
 from alignlib.params.problems import _capped
+
+#: The largest parameters file read (the shipped ones are a few kB; a learned one with
+#: every scenario well under 1 MB). Checked before reading: ``/dev/zero`` never fills memory.
+MAX_PARAMS_BYTES = 4 * 1024**2
 
 # C0 and C1 control characters (tab, newline and carriage return are allowed in texts).
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
@@ -89,6 +97,58 @@ def _control_problem(path: str, text: str, lines: Mapping[str, int], what: str) 
     return Problem(where, f"the {what} holds a control character ({code}); remove it")
 
 
+#: A key shown in a problem as it is: a name a person typed (a stage, a channel, a typo of
+#: a parameters key). Anything else (``root:$6$...``, a line of some other file) is not.
+_PLAIN_KEY = re.compile(r"^[A-Za-z0-9_][\w .()&+'/-]{0,63}$")
+
+#: What a key that is not a plain name is shown as.
+HIDDEN_KEY = "<key not shown>"
+
+
+def shown_key(key: object) -> str:
+    """One key as a problem may show it: a plain name as is, anything else hidden.
+
+    Parameters
+    ----------
+    key : object
+        One key (not a dotted path).
+
+    Returns
+    -------
+    str
+        ``key`` when it is a plain name (letters, digits, spaces, ``_ - . ( ) & + ' /``;
+        at most 64 characters), else :data:`HIDDEN_KEY`.
+    """
+    text = str(key)
+    return text if _PLAIN_KEY.match(text) and not _CONTROL.search(text) else HIDDEN_KEY
+
+
+def looks_like_params(data: Mapping[Any, Any]) -> bool:
+    """Whether a mapping read from a file is a parameters file at all (any known top-level key).
+
+    Parameters
+    ----------
+    data : mapping
+        The file's top-level mapping.
+
+    Returns
+    -------
+    bool
+        False for a file none of whose top-level keys is a parameters key: its keys
+        and values are then never quoted.
+    """
+    from alignlib.params.schema import QuarterParams
+
+    known = set(QuarterParams.model_fields)
+    return any(isinstance(k, str) and k in known for k in data)
+
+
+def _yaml_reason(text: str) -> str:
+    """A YAML error's reason without the text it quotes (the file may not be params)."""
+    # Keep a quoted single character ("found character '\t'"): it helps and reveals nothing.
+    return re.sub(r"'[^']{2,}'|\"[^\"]{2,}\"", "'...'", text)
+
+
 def printable_key(path: str) -> str:
     """A key path safe to print: control characters shown as hex escapes.
 
@@ -112,7 +172,9 @@ def _read_yaml(path: Path) -> tuple[dict[str, Any], dict[str, int]]:
     if path.is_dir():
         raise ParamsError(path, [Problem("", "is a folder, not a YAML file")])
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_bounded_text(path, MAX_PARAMS_BYTES, what="a parameters file")
+    except DataError as exc:
+        raise ParamsError(path, [Problem("", exc.reason)]) from None
     except UnicodeDecodeError as exc:
         raise ParamsError(
             path,
@@ -129,6 +191,7 @@ def _read_yaml(path: Path) -> tuple[dict[str, Any], dict[str, int]]:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         what = getattr(exc, "problem", None) or getattr(exc, "reason", None) or str(exc)
+        what = _yaml_reason(str(what))
         if isinstance(exc, yaml.reader.ReaderError):
             line = text.count("\n", 0, exc.position) + 1
             where, what = f"line {line}", f"character U+{exc.character:04X} is not allowed"
@@ -136,20 +199,34 @@ def _read_yaml(path: Path) -> tuple[dict[str, Any], dict[str, int]]:
     finally:
         if loader is not None:
             loader.dispose()
+    if data is None:
+        raise ParamsError(path, [Problem("", "file is empty")])
+    if not isinstance(data, dict):
+        raise ParamsError(path, [Problem("", "must be a mapping of keys to values at the top")])
+    if data and not looks_like_params(data):
+        # Not ours (another program's file, or an `extends:` pointing anywhere): say so,
+        # and quote nothing of it.
+        raise ParamsError(
+            path,
+            [
+                Problem(
+                    "",
+                    f"is not a parameters file: none of its {len(data):,} top-level keys is "
+                    "a parameters key (quarter, target, conversion_rates, ...); its "
+                    "contents are not shown",
+                )
+            ],
+        )
     if loader.duplicates:
         problems = [
             Problem(
                 f"line {second}",
-                f"key {printable_key(str(key))!r} is given twice (lines {first} and {second});"
+                f"key {shown_key(key)!r} is given twice (lines {first} and {second});"
                 " YAML would silently keep the second",
             )
             for key, first, second in loader.duplicates
         ]
         raise ParamsError(path, _capped(problems))
-    if data is None:
-        raise ParamsError(path, [Problem("", "file is empty")])
-    if not isinstance(data, dict):
-        raise ParamsError(path, [Problem("", "must be a mapping of keys to values at the top")])
     lines = _key_lines(node)
     if problems := _control_character_problems(data, lines):
         raise ParamsError(path, _capped(problems))

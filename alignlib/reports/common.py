@@ -210,10 +210,19 @@ def rejected_note(ingest: Any) -> str:
     """
     if not ingest.rejected:
         return f"all {count(ingest.accepted)} rows used"
+    from alignlib.crm.summary import stage_losses
+
     share = ingest.rejected / ingest.rows_read if ingest.rows_read else float("nan")
+    # Which stages the rejections emptied, so a low figure is read as what it is.
+    losses = [
+        f"{count(x.rejected)} of the {count(x.rejected + x.accepted)} that reached {x.stage}"
+        for x in stage_losses(ingest)
+    ]
+    among = f", among them {'; '.join(losses)}" if losses else ""
     return (
         f"{count(ingest.accepted)} of {count(ingest.rows_read)} rows used, "
-        f"{count(ingest.rejected)} rejected ({pct(share, 1)}; `alignlib ingest` lists why)"
+        f"{count(ingest.rejected)} rejected ({pct(share, 1)}{among}; `alignlib ingest` "
+        "lists why)"
     )
 
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
@@ -517,7 +516,7 @@ def actuals_view(params: QuarterParams, plan: QuarterPlan) -> ActualsView:
     as_of = ingest.as_of
     table = ingest.table
     notes = [
-        f"Actuals from the {ingest.format} export {Path(ingest.source).name} as of "
+        f"Actuals from the {ingest.format} export {ingest.source_label} as of "
         f"{as_of:%d %b %Y}: {rejected_note(ingest)}."
     ]
     # Pace against the quarter's monthly targets (every quarter running this plan),

@@ -130,6 +130,9 @@ class Scorecard:
     message: str = ""
     #: Last day of "quarter to date" (the snapshot's data date, or the week's end).
     quarter_to: dt.date | None = None
+    #: What the export's rejected rows removed, and from which stages ("" when none
+    #: were): every figure of the card is computed after them.
+    rejections: str = ""
 
     def kpi(self, key: str) -> Kpi | None:
         """The KPI named ``key``, or None when the scorecard does not show it.
@@ -1027,6 +1030,11 @@ def scorecard_html(card: Scorecard) -> str:
         + "</p>"
     )
     notice = f'<p class="sc-notice">{_e(card.message)}</p>' if card.message else ""
+    if card.rejections:
+        notice += (
+            f'<p class="sc-notice">From the export as read: {_e(card.rejections)} '
+            "(<code>alignlib ingest</code> lists why).</p>"
+        )
     widths = ("40%", "11%", "11%", "13%", "13%", "12%")
     cols = "".join(f'<col style="width:{w}">' for w in widths)
     # text-align as an attribute too: the notebook theme's `:not(...) td` rule outranks classes

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -160,10 +159,10 @@ def data_note(td: TrendData) -> str:
     if ing is None:
         return td.omitted["actuals"]
     learned = learned_note(td.params)
-    # A leads file with a deals file joined is "leads.csv + deals.csv": name both.
-    files = " + ".join(Path(part).name for part in str(ing.source).split(" + "))
+    # A leads file with a deals file joined is "leads.csv + deals.csv": source_label names
+    # both (and a database source by its table, never its URL).
     return (
-        f"From the {ing.format} export {files} as of {td.as_of:%d %b %Y}: "
+        f"From the {ing.format} export {ing.source_label} as of {td.as_of:%d %b %Y}: "
         f"{ing.accepted:,} contacts ({rejected_note(ing)}). Names and emails never leave the "
         "export: every figure here is an aggregate." + (f" {learned}" if learned else "")
     )

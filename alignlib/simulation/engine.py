@@ -510,6 +510,50 @@ def _run_threads(
     pool.shutdown(wait=True)
 
 
+#: How long connecting to a dask scheduler may take before the run stops (a scheduler
+#: that is up answers in well under a second).
+CONNECT_TIMEOUT_S = 5.0
+
+
+def connect_scheduler(address: str, *, timeout_s: float = CONNECT_TIMEOUT_S) -> Any:
+    """A dask.distributed client of the scheduler at ``address``, or a clear error.
+
+    Parameters
+    ----------
+    address : str
+        E.g. ``tcp://127.0.0.1:8786``.
+    timeout_s : float
+        How long to try.
+
+    Returns
+    -------
+    distributed.Client
+
+    Raises
+    ------
+    InputError
+        Naming the address, how long it tried and why it failed (``connection
+        refused``, a timeout, a bad address).
+    """
+    import re
+
+    try:
+        from distributed import Client
+    except ImportError as exc:  # pragma: no cover - distributed is a dependency
+        raise InputError(f"dask.distributed is needed for a cluster run: {exc}") from None
+    try:
+        return Client(address, timeout=f"{timeout_s:g}s")
+    except (OSError, ValueError, TypeError) as exc:
+        # distributed's own message says "timed out"; the cause says why (refused, no route)
+        texts = [str(e).strip() for e in (exc.__cause__, exc) if e is not None]
+        text = next((t for t in texts if t), "no answer")
+        reason = re.sub(r"^\[Errno \d+\]\s*", "", text.rsplit(": ", 1)[-1]).strip()
+        raise InputError(
+            f"--scheduler {address}: cannot connect within {timeout_s:g} s: "
+            f"{reason[:1].lower() + reason[1:]}"
+        ) from None
+
+
 def _run_dask(
     model: FunnelModel,
     entropy: int,
@@ -521,17 +565,12 @@ def _run_dask(
 ) -> None:
     """Submit one task per chunk to a dask.distributed cluster; store results as they arrive."""
     try:
-        from distributed import Client
         from distributed import as_completed as dask_as_completed
     except ImportError as exc:  # pragma: no cover - distributed is a dependency
         raise InputError(f"dask.distributed is needed for a cluster run: {exc}") from None
     own = client is None
     if own:
-        try:
-            client = Client(scheduler, timeout="20s")
-        except (OSError, ValueError, TypeError) as exc:
-            # distributed says "missing port number" (ValueError) for a bad address
-            raise InputError(f"scheduler {scheduler!r}: cannot connect ({exc})") from None
+        client = connect_scheduler(str(scheduler))
     try:
         # a key of its own: two clients scattering the same model share a content-hashed key,
         # and one releasing it can cancel the other's tasks ("lost dependencies")

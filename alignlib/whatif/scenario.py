@@ -3,26 +3,34 @@
 The file is edited round-trip (ruamel.yaml): only ``scenarios.<name>`` changes. The would-be
 file is loaded with :func:`~alignlib.params.load_params` from a temporary copy next to the
 original (so relative data paths resolve) before the original is replaced atomically.
+
+The write goes through a symlink to its target, keeps the file's mode and owner (a
+parameters file can hold a warehouse URL), and holds an exclusive lock (``fcntl.flock``)
+on the file from the read to the replace, so two saves at once both land.
 """
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import re
 import tempfile
-from collections.abc import Mapping
+import time
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from alignlib.errors import InputError
-from alignlib.files import atomic_write_text
+from alignlib.errors import InputError, ParamsError, Problem
 
 if TYPE_CHECKING:
     from alignlib.params import QuarterParams
     from alignlib.whatif.engine import Levers
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
+
+#: How long a save waits for another save of the same file to finish.
+LOCK_TIMEOUT_S = 30.0
 LEADS_NOT_SAVED = (
     "the lead volume is not a parameters key: the scenario plans the leads its target needs"
 )
@@ -135,15 +143,34 @@ def _yaml() -> Any:
     return yaml
 
 
+def _text(value: Any) -> Any:
+    """A string that the parameters reader would read back as something else, quoted.
+
+    ``yes``, ``no``, ``on``, ``off``, ``null``, ``1_000`` and ``2026-01-01`` are a bool,
+    None, an int and a date to a YAML 1.1 reader; written plainly they would not come
+    back as the text they are. Other values pass unchanged.
+    """
+    if not isinstance(value, str):
+        return value
+    import yaml
+    from ruamel.yaml.scalarstring import DoubleQuotedScalarString
+
+    try:
+        same = yaml.safe_load(f"k: {value}") == {"k": value} and "\n" not in value
+    except yaml.YAMLError:
+        same = False
+    return value if same else DoubleQuotedScalarString(value)
+
+
 def _commented(value: Any) -> Any:
     """Plain dicts as ruamel maps; a map of scalars in flow style (``{mql: 0.5}``)."""
     from ruamel.yaml.comments import CommentedMap
 
     if not isinstance(value, Mapping):
-        return value
+        return _text(value)
     out = CommentedMap()
     for key, item in value.items():
-        out[str(key)] = _commented(item)
+        out[_text(str(key))] = _commented(item)
     if all(not isinstance(v, Mapping) for v in value.values()):
         out.fa.set_flow_style()
     return out
@@ -178,9 +205,11 @@ def scenario_yaml(text: str, name: str, overrides: Mapping[str, Any], descriptio
         scenarios = CommentedMap()
         data["scenarios"] = scenarios
     entry = CommentedMap()
-    entry["description"] = description
+    entry["description"] = _text(description)
     entry["overrides"] = _commented(dict(overrides))
-    scenarios[name] = entry
+    for old in [k for k in scenarios if str(k) == name]:  # replaced, however it was quoted
+        del scenarios[old]
+    scenarios[_text(name)] = entry
     buffer = io.StringIO()
     yaml.dump(data, buffer)
     return buffer.getvalue()
@@ -220,11 +249,14 @@ def save_scenario(
     Raises
     ------
     InputError
-        A bad name, or no overrides.
+        A bad name, no overrides, a file that is not a regular file, or another save
+        holding the file for longer than :data:`LOCK_TIMEOUT_S`.
     ParamsError
-        The file with this scenario does not validate (nothing is written).
+        The file with this scenario does not validate (nothing is written); the error
+        names ``params_path``, never a temporary file.
     """
-    from alignlib.params import load_params
+    from alignlib.files import check_regular_file, read_bounded_text
+    from alignlib.params.yaml_source import MAX_PARAMS_BYTES
 
     path = Path(params_path)
     if not _NAME.match(name or ""):
@@ -233,13 +265,98 @@ def save_scenario(
         )
     if not overrides:
         raise InputError("nothing to save: no lever moved from the plan")
-    text = path.read_text(encoding="utf-8")
-    new = scenario_yaml(text, name, overrides, description)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=path.suffix, dir=path.parent)
+    # A symlink is written through: its target gets the scenario, the link stays a link.
+    target = Path(os.path.realpath(path))
+    try:
+        check_regular_file(target, what="a parameters file")
+    except Exception as exc:
+        raise InputError(f"{path}: {getattr(exc, 'reason', exc)}") from None
+    with _locked(target, shown=path):
+        text = read_bounded_text(target, MAX_PARAMS_BYTES, what="a parameters file")
+        new = scenario_yaml(text, name, overrides, description)
+        _replace(target, new, name, shown=path)
+    return path
+
+
+@contextlib.contextmanager
+def _locked(target: Path, *, shown: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``target`` (the file as it is now) for the block.
+
+    The file is replaced by a new inode on save: a lock won on the old one is let go
+    and taken again on the new, so two saves never read the same version.
+    """
+    import fcntl
+
+    deadline = time.monotonic() + LOCK_TIMEOUT_S
+    while True:
+        fd = os.open(target, os.O_RDONLY | getattr(os, "O_NOCTTY", 0))
+        try:
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() > deadline:
+                        raise InputError(
+                            f"{shown}: another save is still writing it "
+                            f"(waited {LOCK_TIMEOUT_S:.0f} s); try again"
+                        ) from None
+                    time.sleep(0.05)
+            try:
+                current = os.stat(target)
+            except FileNotFoundError:
+                current = None
+            if current is not None and current.st_ino == os.fstat(fd).st_ino:
+                yield
+                return
+        finally:
+            os.close(fd)  # lets the lock go
+
+
+def _replace(target: Path, new: str, name: str, *, shown: Path) -> None:
+    """Validate ``new`` as ``target``'s text with scenario ``name``, then put it in place.
+
+    Mode and owner are the old file's. Where the owner cannot be given to a new file
+    (not root, someone else's file that is group-writable), the file is rewritten in
+    place instead: same inode, so the same owner, mode and links.
+    """
+    from alignlib.params import load_params
+
+    old = os.stat(target)
+    fd, tmp_name = tempfile.mkstemp(
+        prefix=f".{target.stem}-", suffix=target.suffix, dir=target.parent
+    )
+    tmp = Path(tmp_name)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
             fh.write(new)
-        load_params(tmp).with_scenario(name)
+        try:
+            load_params(tmp).with_scenario(name)
+        except ParamsError as exc:
+            raise _as_users(exc, tmp, shown) from None
+        os.chmod(tmp, old.st_mode & 0o7777)
+        in_place = False
+        if (old.st_uid, old.st_gid) != (os.stat(tmp).st_uid, os.stat(tmp).st_gid):
+            try:
+                os.chown(tmp, old.st_uid, old.st_gid)
+            except PermissionError:
+                in_place = True
+        if in_place:
+            with open(target, "r+", encoding="utf-8", newline="") as fh:
+                fh.write(new)
+                fh.truncate()
+                fh.flush()
+                os.fsync(fh.fileno())
+        else:
+            os.replace(tmp, target)
     finally:
-        Path(tmp).unlink(missing_ok=True)
-    return atomic_write_text(path, new)
+        tmp.unlink(missing_ok=True)
+
+
+def _as_users(exc: ParamsError, tmp: Path, shown: Path) -> ParamsError:
+    """The validation error of the temporary copy, said of the user's file."""
+    problems = [
+        Problem(p.location, p.message.replace(str(tmp), str(shown)).replace(tmp.name, shown.name))
+        for p in exc.problems
+    ]
+    return ParamsError(shown if exc.path == tmp else exc.path, problems)

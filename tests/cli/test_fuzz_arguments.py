@@ -34,6 +34,7 @@ from alignlib.cli import build_parser, main
 from tests.conftest import VALID_PARAMS
 
 FIXTURES = Path(__file__).parents[1] / "fixtures"
+SAMPLE = Path(__file__).parents[2] / "data" / "sample"
 #: Every verb the CLI has (a new verb is fuzzed without editing this file).
 VERBS = tuple(
     next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction)).choices
@@ -51,7 +52,16 @@ def workspace(tmp_path_factory):
     (root / "folder").mkdir()
     (root / "a_file").write_text("not a folder")
     shutil.copy(FIXTURES / "crm" / "hubspot_small.csv", root / "export.csv")
+    shutil.copy(
+        FIXTURES / "crm" / "hubspot_small.csv", root / "x.rejects-contains-personal-data.csv"
+    )
     (root / "latin1.csv").write_bytes("Record ID,First Name\n1,Ren\xe9e\n".encode("latin-1"))
+    # issue 21's shapes: another program's file, files that never end or hang, a link
+    (root / "shadow").write_text("root:$6$SecretTail$x:19000:0:99999:7:::\n" * 3)
+    os.mkfifo(root / "fifo")
+    (root / "extends_zero.yaml").write_text("extends: /dev/zero\n")
+    (root / "extends_shadow.yaml").write_text(f"extends: {root / 'shadow'}\n")
+    (root / "link.yaml").symlink_to(root / "valid.yaml")
     old = Path.cwd()
     os.chdir(root)
     yield root
@@ -70,6 +80,13 @@ PATHS = (
     "export.csv",
     "latin1.csv",
     "x.rejects-contains-personal-data.csv",
+    "shadow",
+    "fifo",
+    "/dev/zero",
+    "/dev/urandom",
+    "extends_zero.yaml",
+    "extends_shadow.yaml",
+    "link.yaml",
 )
 WORDS = (
     "",
@@ -109,6 +126,9 @@ WORDS = (
     "quarterly_plan",
     "é",
     "<script>alert(1)</script>",
+    "postgresql://u@127.0.0.1:1/x?password=hunter2QS&token=tok3nQS",
+    "postgresql://u:S3cret@PWtail@127.0.0.1:1/x",
+    "\x1b]0;PWNED\x07\x1b[2J",
 )
 VALUES = st.one_of(
     st.sampled_from(WORDS),
@@ -275,6 +295,11 @@ def check(argv: list[str], workspace: Path) -> None:
         event(f"exit {code}" + (" (usage)" if "usage:" in text else ""))
     assert "Traceback" not in text, (argv, text)
     assert "internal error" not in text, (argv, text)
+    printed = out.getvalue() + text
+    # issue 21: no credential, no line of a file that is not params, no terminal command
+    for secret in ("hunter2QS", "tok3nQS", "PWtail", "SecretTail"):
+        assert secret not in printed, (argv, printed)
+    assert "\x1b" not in printed and "\x07" not in printed, (argv, printed)
     if "error:" in text:
         assert code != 0, (argv, text)
 
@@ -329,6 +354,31 @@ def test_any_arguments_to_sample(workspace, data):
         ["simulate", "valid.yaml", "--plan-trials", "10000000"],
         ["experiment", "--control", "=1/2", "--variant", "1/2"],
         ["validate", "folder/"],
+        # issue 21
+        ["validate", "extends_shadow.yaml"],
+        ["validate", "extends_zero.yaml"],
+        ["validate", "fifo"],
+        ["validate", "/dev/urandom"],
+        ["ingest", "fifo"],
+        ["ingest", "/dev/zero"],
+        ["ingest", "export.csv", "--params", "extends_shadow.yaml"],
+        [
+            "ingest",
+            "input.rejects-contains-personal-data.csv",
+            "--rejects",
+            "input.rejects-contains-personal-data.csv",
+        ],
+        ["forecast", "valid.yaml", "--max-rejected", "0"],
+        ["warehouse", "load", str(SAMPLE), "--into", "export.csv"],
+        [
+            "warehouse",
+            "load",
+            str(SAMPLE),
+            "--into",
+            "postgresql://u@127.0.0.1:1/x?password=hunter2QS&token=tok3nQS",
+        ],
+        ["warehouse", "load", str(SAMPLE), "--into", "postgresql://u:S3cret@PWtail@127.0.0.1:1/x"],
+        ["ingest", "\x1b]0;PWNED\x07\x1b[2J"],
     ],
 )
 def test_found_cases(argv, workspace):
