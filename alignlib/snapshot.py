@@ -139,6 +139,11 @@ class QuarterNumbers:
         return cls(**values)
 
     @property
+    def wins_text(self) -> str:
+        """``1 deal``, ``49 deals``."""
+        return f"{count(self.wins)} deal{'' if self.wins == 1 else 's'}"
+
+    @property
     def as_of_text(self) -> str:
         """The data date as pages write it (``19 Nov 2026``), or ``no actuals``."""
         return f"{self.as_of.day} {self.as_of:%b %Y}" if self.as_of else "no actuals"
@@ -175,7 +180,7 @@ class QuarterNumbers:
         if self.phase == "during":
             return (
                 f"As of {self.as_of_text}: {money_compact(self.booked, cur)} booked "
-                f"({count(self.wins)} deals); most likely landing "
+                f"({self.wins_text}); most likely landing "
                 f"{money_compact(self.landing_p50, cur)} (likely range "
                 f"{money_compact(self.landing_p10, cur)} to "
                 f"{money_compact(self.landing_p90, cur)}); {pct(self.p_hit)} chance of "
@@ -185,7 +190,7 @@ class QuarterNumbers:
             verb = "reached" if self.booked >= self.target else "missed"
             return (
                 f"{self.quarter} has ended: {money_compact(self.booked, cur)} booked "
-                f"({count(self.wins)} deals), {verb} the target of {target}."
+                f"({self.wins_text}), {verb} the target of {target}."
             )
         when = f" (data to {self.as_of_text})" if self.as_of else ""
         return (
