@@ -41,7 +41,8 @@ _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]*://)(.*)$", re.DOTALL)
 _KEYWORD = re.compile(r"(?i)\b([A-Za-z_][\w.%-]*)\s*=\s*('[^']*'|\"[^\"]*\"|[^\s&;,]+)")
 #: ``?name=value`` or ``&name=value`` anywhere in a URL: the value runs to the next ``&``,
 #: ``#`` or the end, so a raw ``@``, ``/`` or ``?`` inside it stays inside it.
-_QUERY_PAIR = re.compile(r"([?&])([^&=?#/@]+)=([^&#]*)")
+# a value runs to the next "&": a raw "#" or "@" in a password is still the password
+_QUERY_PAIR = re.compile(r"([?&])([^&=?#/@]+)=([^&]*)")
 #: URLs inside free text.
 _URL_IN_TEXT = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*://[^\s'\"<>]+")
 
