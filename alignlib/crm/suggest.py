@@ -1,11 +1,13 @@
 """A draft ``actuals:`` block for an export nobody has mapped yet (``alignlib ingest FILE --suggest``).
 
-Reads the file's header and, of its values, only the label columns (stage, status,
-outcome): it recognises the format (HubSpot contacts or deals, Salesforce API or
-report export, else a generic CSV with its columns guessed from the header names),
-finds each date column's order, and proposes a mapping for every distinct stage
-and outcome label. Names, emails and other contact values are never read into the
-draft.
+Reads the file's header and label columns (stage, status, outcome): it recognises
+the format (HubSpot contacts or deals, Salesforce API or report export, else a generic
+CSV), finds each date column's order, and proposes a mapping for every distinct stage
+and outcome label. For a generic CSV the columns are guessed from the header names,
+then from a sample of the values (:mod:`alignlib.crm.suggest_values`: unique ids,
+date-like columns and the earliest per row, 0/1 and won/lost outcomes, money, owners,
+sources), each such guess marked ``# check``. Names, emails and other contact values
+are never written into the draft (only column names, labels and counts).
 """
 
 from __future__ import annotations
@@ -412,7 +414,7 @@ def suggest_actuals(
     stage_names: Sequence[str] | None = None,
     options: ReadOptions | None = None,
 ) -> Suggestion:
-    """Read an export's header and label columns; draft its ``actuals:`` block.
+    """Read an export's header, label columns and (generic CSV) a sample of values; draft ``actuals:``.
 
     Parameters
     ----------
@@ -503,6 +505,8 @@ def suggest_actuals(
         if first not in found and "created" in found:
             # a record is in the first stage from its creation
             found = {**found, first: found["created"]}
+        order = [*GENERIC_FIELDS, *(f"entered_{s}" for s in stages)]
+        found = dict(sorted(found.items(), key=lambda kv: order.index(kv[0])))
         date_cols = [
             found[k]
             for k in found

@@ -144,8 +144,10 @@ def guess_from_values(
         for col in free:
             if col in dates:
                 continue
-            values = text(raw, col)
-            filled = _filled(values)
+            sample = _filled(text(head, col))
+            if len(sample) < len(head) or not sample.is_unique:
+                continue  # cheap check first: the whole column only when the sample is unique
+            filled = _filled(text(raw, col))
             if n and len(filled) == n and filled.is_unique:
                 ids.append(col)
         named = [c for c in ids if _ID_WORDS.search(_key(c))]
@@ -166,15 +168,16 @@ def guess_from_values(
             )
             if "created" not in have and lead not in used:
                 take("created", lead, "earliest date on most rows")
-    if "created" not in have:
-        for col in dates:
-            if col not in used:
-                take(
-                    "created",
-                    col,
-                    "the only date-like column" if len(dates) == 1 else "first date-like column",
-                )
-                break
+    if "created" not in have and dates:
+        spare = [c for c in dates if c not in used]
+        if spare:
+            why = "the only date-like column" if len(dates) == 1 else "first date-like column"
+            take("created", spare[0], why)
+        else:
+            # every date column already mapped (e.g. won_date): a record exists from then
+            out.columns["created"] = next(iter(dates))
+            out.reasons["created"] = "the only date column, also mapped above"
+            have.add("created")
     # outcome: a 0/1 flag or a label column with won/lost labels
     if "outcome" not in have and "stage" not in have:
         for col in [c for c in raw.columns if str(c) not in used and str(c) not in dates]:

@@ -105,6 +105,18 @@ def test_olist_mqls_draft_loads_every_mql(tmp_path, capsys):
         assert int(got[origin]) == int(n), origin
 
 
+@real
+def test_olist_closed_deals_draft_loads_every_won_deal(tmp_path, capsys):
+    deals = REAL / "olist_closed_deals.csv"
+    raw = pd.read_csv(deals)
+    draft = _draft(deals, ("mql", "won"), tmp_path, capsys)
+    cols = _columns(draft)
+    assert (cols["id"], cols["created"], cols["entered_won"]) == ("mql_id", "won_date", "won_date")
+    r = _load(draft, ("mql", "won"), tmp_path)
+    assert r.accepted == len(raw) == 842
+    assert r.reached() == {"mql": len(raw), "won": len(raw)}
+
+
 def _leads(tmp_path) -> tuple:
     """A lead-scoring shape: Prospect ID, 0/1 Converted, day-first Dt_Customer."""
     rows = []
