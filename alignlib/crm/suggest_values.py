@@ -22,6 +22,8 @@ from alignlib.crm.read import text
 
 #: Rows read for the value guesses (the whole column for uniqueness).
 SAMPLE_ROWS = 2_000
+#: Distinct values parsed with pandas to tell whether a column is date-like.
+DATE_SAMPLE = 200
 #: Share of a sample's filled cells that must read for a column to be date-like or money.
 READ_SHARE = 0.9
 #: Most distinct values a label column (outcome, owner, source) may have.
@@ -82,6 +84,7 @@ def _is_numeric(sample: pd.Series) -> pd.Series:
 
 def _date_like(sample: pd.Series) -> bool:
     """Most filled values read as dates with pandas (and are not plain numbers)."""
+    sample = sample.drop_duplicates().head(DATE_SAMPLE)
     if sample.empty or _is_numeric(sample).mean() > 0.5:
         return False
     if not sample.str.contains(r"\d", regex=True).all():
