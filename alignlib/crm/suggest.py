@@ -1,11 +1,13 @@
 """A draft ``actuals:`` block for an export nobody has mapped yet (``alignlib ingest FILE --suggest``).
 
-Reads the file's header and, of its values, only the label columns (stage, status,
-outcome): it recognises the format (HubSpot contacts or deals, Salesforce API or
-report export, else a generic CSV with its columns guessed from the header names),
-finds each date column's order, and proposes a mapping for every distinct stage
-and outcome label. Names, emails and other contact values are never read into the
-draft.
+Reads the file's header and label columns (stage, status, outcome): it recognises
+the format (HubSpot contacts or deals, Salesforce API or report export, else a generic
+CSV), finds each date column's order, and proposes a mapping for every distinct stage
+and outcome label. For a generic CSV the columns are guessed from the header names,
+then from a sample of the values (:mod:`alignlib.crm.suggest_values`: unique ids,
+date-like columns and the earliest per row, 0/1 and won/lost outcomes, money, owners,
+sources), each such guess marked ``# check``. Names, emails and other contact values
+are never written into the draft (only column names, labels and counts).
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ from alignlib.crm.salesforce import (
     is_opportunities_export,
     stage_outcomes,
 )
+from alignlib.crm.suggest_values import guess_from_values
 from alignlib.taxonomy import DEFAULT_STAGE_NAMES, DEFAULT_STAGES, HUBSPOT_STAGE_MAPPING
 
 #: Labels listed per column at most (a column with more is probably not a label column).
@@ -127,6 +130,8 @@ class Suggestion:
         The funnel the proposals are for.
     notes : tuple of str
         Anything else to say (as comments).
+    reasons : dict
+        Field -> why it was guessed from the values (printed ``# check: <why>``).
     """
 
     path: str
@@ -138,6 +143,7 @@ class Suggestion:
     outcome_labels: tuple[LabelProposal, ...]
     stage_names: tuple[str, ...]
     notes: tuple[str, ...] = field(default=())
+    reasons: dict[str, str] = field(default_factory=dict)
 
     def to_yaml(self) -> str:
         """The draft ``actuals:`` block, valid YAML, with ``# check`` beside every guess.
@@ -163,7 +169,9 @@ class Suggestion:
             word = "columns" if self.format == "csv" else "# columns found (no mapping needed)"
             if self.format == "csv":
                 lines.append("  columns:")
-                lines += [f"    {k}: {q(v)}" for k, v in self.columns.items()]
+                for k, v in self.columns.items():
+                    why = self.reasons.get(k)
+                    lines.append(f"    {k}: {q(v)}" + (f"  # check: {why}" if why else ""))
             else:
                 lines.append(f"  {word}:")
                 lines += [f"  #   {k}: {q(v)}" for k, v in self.columns.items()]
@@ -365,16 +373,18 @@ def _stage_proposals(
 
 
 def _outcome_proposals(
-    labels: Sequence[tuple[str, int]], known: Mapping[str, str]
+    labels: Sequence[tuple[str, int]],
+    known: Mapping[str, str],
+    guesses: Mapping[str, str] | None = None,
 ) -> tuple[LabelProposal, ...]:
     norm = normalised(known)
+    guessed = normalised(guesses or {})
     out = []
     for label, n in labels[:MAX_LABELS]:
         key = normalise_label(label)
-        is_known = key in norm
-        out.append(
-            LabelProposal(label, n, norm[key] if is_known else guess_outcome(label), is_known)
-        )
+        is_known = key in norm and key not in guessed
+        proposed = norm[key] if is_known else guessed.get(key, guess_outcome(label))
+        out.append(LabelProposal(label, n, proposed, is_known))
     return tuple(out)
 
 
@@ -404,7 +414,7 @@ def suggest_actuals(
     stage_names: Sequence[str] | None = None,
     options: ReadOptions | None = None,
 ) -> Suggestion:
-    """Read an export's header and label columns; draft its ``actuals:`` block.
+    """Read an export's header, label columns and (generic CSV) a sample of values; draft ``actuals:``.
 
     Parameters
     ----------
@@ -444,6 +454,8 @@ def suggest_actuals(
     outcome_known: dict[str, str] = dict(DEFAULT_OUTCOME_MAPPING)
     date_cols: list[str] = []
     found: dict[str, str]
+    reasons: dict[str, str] = {}
+    outcome_guesses: dict[str, str] = {}
     if fmt == "hubspot":
         found = _found(raw, {"id": ("Record ID", "Contact ID"), "created": ("Create Date",)})
         found.update(_found(raw, {"stage": ("Lifecycle Stage",)}))
@@ -484,10 +496,17 @@ def suggest_actuals(
         notes.append("Opportunities: add  opportunities: <the opportunities export>  to join them.")
     else:
         found = guess_columns(columns, stages)
+        values = guess_from_values(raw, found, date_format=options.date_format)
+        found = {**found, **values.columns}
+        reasons = values.reasons
+        outcome_guesses = values.outcome_flags
+        notes += values.notes
         first = f"entered_{stages[0]}"
         if first not in found and "created" in found:
             # a record is in the first stage from its creation
             found = {**found, first: found["created"]}
+        order = [*GENERIC_FIELDS, *(f"entered_{s}" for s in stages)]
+        found = dict(sorted(found.items(), key=lambda kv: order.index(kv[0])))
         date_cols = [
             found[k]
             for k in found
@@ -530,7 +549,12 @@ def suggest_actuals(
         columns=found,
         date_orders=_date_orders(raw, [c for c in date_cols if c], options),
         stage_labels=_stage_proposals(stage_labels, stage_known, stages) if stage_col else (),
-        outcome_labels=_outcome_proposals(outcome_labels, outcome_known) if outcome_col else (),
+        outcome_labels=(
+            _outcome_proposals(outcome_labels, outcome_known, outcome_guesses)
+            if outcome_col
+            else ()
+        ),
         stage_names=stages,
         notes=tuple(notes),
+        reasons=reasons,
     )

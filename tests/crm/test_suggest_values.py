@@ -1,0 +1,190 @@
+"""--suggest reads values as well as header names (issue 20, item 3).
+
+Every expected count is computed with pandas from the raw file; the draft is pasted
+unchanged under a minimal params file (quarter, target, stages) and loaded.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+import yaml
+
+from alignlib.paths import PROJECT_ROOT
+from tests.crm._shapes_helpers import params_for, stages
+
+REAL = PROJECT_ROOT.parent / "shared" / "realdata"
+MAVEN = REAL / "maven_sales_pipeline.csv"
+MQLS = REAL / "olist_mqls.csv"
+real = pytest.mark.skipif(
+    not (MAVEN.exists() and MQLS.exists()),
+    reason=f"the real public CRM files are not at {REAL} (they sit beside the checkout in CI)",
+)
+
+
+def _draft(export, stage_names, tmp_path, capsys) -> str:
+    from alignlib.cli import main
+
+    argv = ["ingest", str(export), "--suggest"]
+    if stage_names is not None:
+        st = tmp_path / "stages.yaml"
+        st.write_text(yaml.safe_dump(params_for(tuple(stage_names), None)))
+        argv += ["--params", str(st)]
+    assert main(argv) == 0
+    return capsys.readouterr().out
+
+
+def _load(draft: str, stage_names, tmp_path):
+    """The draft pasted unchanged under quarter, target and stages."""
+    from alignlib import crm
+    from alignlib.params import load_params
+
+    minimal = {"quarter": "2026Q1", "target": {"bookings": 100_000}}
+    if stage_names is not None:
+        minimal["stages"] = stages(*stage_names)
+    path = tmp_path / "params.yaml"
+    path.write_text(yaml.safe_dump(minimal) + draft)
+    return crm.load_actuals(load_params(path))
+
+
+def _columns(draft: str) -> dict[str, str]:
+    return yaml.safe_load(draft)["actuals"]["columns"]
+
+
+@real
+@pytest.mark.parametrize("stage_names", [("opportunity", "won"), None])
+def test_maven_draft_loads_the_pandas_counts(tmp_path, capsys, stage_names):
+    raw = pd.read_csv(MAVEN)
+    draft = _draft(MAVEN, stage_names, tmp_path, capsys)
+    cols = _columns(draft)
+    assert {k: cols[k] for k in ("id", "created", "outcome", "close_date", "amount", "owner")} == {
+        "id": "opportunity_id",
+        "created": "engage_date",
+        "outcome": "deal_stage",
+        "close_date": "close_date",
+        "amount": "close_value",
+        "owner": "sales_agent",
+    }
+    for line in ('id: "opportunity_id"  # check', 'outcome: "deal_stage"  # check'):
+        assert line in draft
+    assert "-> created: engage_date" in draft  # the earliest date on every row that has two
+    r = _load(draft, stage_names, tmp_path)
+    stage = raw["deal_stage"]
+    assert r.accepted == len(raw) == 8_800
+    reached = r.reached()
+    first = (stage_names or ("lead",))[0]
+    assert reached[first] == len(raw)
+    assert reached["won"] == int((stage == "Won").sum()) == 4_238
+    outcome = r.table["outcome"].value_counts()
+    assert int(outcome["won"]) == int((stage == "Won").sum())
+    assert int(outcome["lost"]) == int((stage == "Lost").sum()) == 2_473
+    assert r.table["amount"].sum() == pytest.approx(
+        raw.loc[stage == "Won", "close_value"].sum() + raw.loc[stage == "Lost", "close_value"].sum()
+    )
+
+
+@real
+def test_olist_mqls_draft_loads_every_mql(tmp_path, capsys):
+    raw = pd.read_csv(MQLS)
+    draft = _draft(MQLS, ("mql", "won"), tmp_path, capsys)
+    cols = _columns(draft)
+    assert (cols["id"], cols["created"], cols["source"]) == (
+        "mql_id",
+        "first_contact_date",
+        "origin",
+    )
+    assert '"first_contact_date": day/month/year' in draft
+    r = _load(draft, ("mql", "won"), tmp_path)
+    assert r.accepted == len(raw) == 8_000
+    assert r.reached()["mql"] == len(raw)
+    t = r.table.set_index("id")
+    want = pd.to_datetime(raw.set_index("mql_id")["first_contact_date"], format="%d-%m-%Y")
+    assert (t.loc[want.index, "created"] == want).all()
+    got = t["source"].value_counts()
+    for origin, n in raw["origin"].value_counts().items():
+        assert int(got[origin]) == int(n), origin
+
+
+@real
+def test_olist_closed_deals_draft_loads_every_won_deal(tmp_path, capsys):
+    deals = REAL / "olist_closed_deals.csv"
+    raw = pd.read_csv(deals)
+    draft = _draft(deals, ("mql", "won"), tmp_path, capsys)
+    cols = _columns(draft)
+    assert (cols["id"], cols["created"], cols["entered_won"]) == ("mql_id", "won_date", "won_date")
+    r = _load(draft, ("mql", "won"), tmp_path)
+    assert r.accepted == len(raw) == 842
+    assert r.reached() == {"mql": len(raw), "won": len(raw)}
+
+
+def _leads(tmp_path) -> tuple:
+    """A lead-scoring shape: Prospect ID, 0/1 Converted, day-first Dt_Customer."""
+    rows = []
+    for i in range(40):
+        day, month = 1 + i % 28, 1 + i % 12
+        rows.append(
+            {
+                "Prospect ID": f"7927b2df-8bba-4d29-b9a2-b6e0beaf{i:04d}",
+                "Lead Number": 660737 - i,
+                "Lead Source": ["Google", "Olark Chat", "Direct Traffic", "Reference"][i % 4],
+                "Lead Owner": ["Ann", "Bo", "Cy"][i % 3],
+                "Converted": int(i % 5 in (0, 3)),
+                "Dt_Customer": f"{day:02d}-{month:02d}-2025",
+                "Last Activity Date": f"{day:02d}-{month:02d}-2026",
+                "TotalVisits": i % 7,
+            }
+        )
+    raw = pd.DataFrame(rows)
+    path = tmp_path / "leads.csv"
+    raw.to_csv(path, index=False)
+    return path, raw
+
+
+def test_leads_with_converted_flag_and_day_first_dates(tmp_path, capsys):
+    path, raw = _leads(tmp_path)
+    draft = _draft(path, None, tmp_path, capsys)
+    cols = _columns(draft)
+    assert cols["id"] == "Prospect ID"  # unique and named like an id (Lead Number is unique too)
+    assert cols["created"] == "Dt_Customer"  # earlier than Last Activity Date on every row
+    assert cols["outcome"] == "Converted" and cols["source"] == "Lead Source"
+    assert cols["owner"] == "Lead Owner"
+    assert "TotalVisits" not in cols.values()
+    mapping = yaml.safe_load(draft)["actuals"]["outcome_mapping"]
+    assert mapping == {"1": "won", "0": "lost"}
+    assert '"1": won  # check' in draft and '"0": lost  # check' in draft
+    r = _load(draft, None, tmp_path)
+    assert r.accepted == len(raw)
+    assert r.reached()["lead"] == len(raw)
+    assert r.reached()["won"] == int((raw["Converted"] == 1).sum())
+    t = r.table.set_index("id")
+    want = pd.to_datetime(raw.set_index("Prospect ID")["Dt_Customer"], format="%d-%m-%Y")
+    assert (t.loc[want.index, "created"] == want).all()
+
+
+def test_marketing_campaign_shape_tab_separated_with_response(tmp_path, capsys):
+    raw = pd.DataFrame(
+        {
+            "ID": [5524 + 7 * i for i in range(30)],
+            "Year_Birth": [1957 + i for i in range(30)],
+            "Income": [58138 + 100 * i for i in range(30)],
+            "Dt_Customer": [f"{1 + i % 28:02d}-0{1 + i % 9}-2013" for i in range(30)],
+            "Response": [int(i % 4 == 0) for i in range(30)],
+        }
+    )
+    path = tmp_path / "marketing_campaign.csv"
+    raw.to_csv(path, index=False, sep="\t")
+    draft = _draft(path, ("lead", "won"), tmp_path, capsys)
+    cols = _columns(draft)
+    assert (cols["id"], cols["created"], cols["outcome"]) == ("ID", "Dt_Customer", "Response")
+    assert "Year_Birth" not in cols.values()  # numbers, not dates
+    r = _load(draft, ("lead", "won"), tmp_path)
+    assert r.accepted == len(raw)
+    assert r.reached() == {"lead": len(raw), "won": int(raw["Response"].sum())}
+
+
+def test_no_guess_without_evidence(tmp_path, capsys):
+    path = tmp_path / "x.csv"
+    pd.DataFrame({"a": ["x", "x", "y"], "b": ["1", "2", "2"]}).to_csv(path, index=False)
+    draft = _draft(path, None, tmp_path, capsys)
+    assert "No column found for id, created" in draft
+    assert "\n  columns:" not in draft
