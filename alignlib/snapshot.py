@@ -641,4 +641,4 @@ def _scorecard(
     )
     if ingest is None or not ingest.rejected:
         return card
-    return replace(card, rejections=losses_note(ingest))
+    return replace(card, rejections=losses_note(ingest, brief=True))

@@ -196,13 +196,15 @@ def stage_losses(result: IngestResult) -> list[StageLoss]:
     ]
 
 
-def losses_note(result: IngestResult) -> str:
+def losses_note(result: IngestResult, *, brief: bool = False) -> str:
     """How many rows the rejections removed, and from which stages, in one phrase.
 
     Parameters
     ----------
     result : IngestResult
         What a loader read.
+    brief : bool
+        Name only the last stage the rejections reached (a one-page scorecard).
 
     Returns
     -------
@@ -215,6 +217,8 @@ def losses_note(result: IngestResult) -> str:
     if not result.rejected:
         return ""
     losses = stage_losses(result)
+    if brief:
+        losses = losses[-1:]
     parts = [
         f"{x.rejected:,} of the {x.rejected + x.accepted:,} that reached {x.stage} "
         f"({pct(x.share, 1)})"
