@@ -317,7 +317,7 @@ def run_batch(
     # One snapshot per parameters file, before any page renders: every report of the
     # segment renders from it. (On a dask cluster the workers may not see this machine's
     # staging folder: each notebook then computes the same snapshot from its file.)
-    snapshot_dirs: dict[Path, Path] = {}
+    snapshot_dirs: dict[tuple[str, str], Path] = {}
     if scheduler is None:
         jobs, snapshot_dirs = _with_snapshots(
             jobs, stagings, trials=trials, parameters=extra, workers=workers
@@ -360,15 +360,11 @@ def run_batch(
             bar.update(1)
             if result.status != "ok":
                 bar.write(f"failed: {result.key}: {result.error}", file=sys.stderr)
-        for job in jobs:
-            folder = snapshot_dirs.get(job.params_path) if job.params_path else None
-            if folder is not None and any(
-                r.status == "ok"
-                for r in results
-                if r.quarter == job.quarter and r.segment == job.segment
-            ):
-                publish_snapshot(folder, out_root / job.quarter / job.segment)
-                snapshot_dirs.pop(job.params_path)  # type: ignore[arg-type]
+        # a segment's snapshot is published beside its pages once any of them rendered
+        rendered_segments = {(r.quarter, r.segment) for r in results if r.status == "ok"}
+        for (q, segment), folder in snapshot_dirs.items():
+            if (q, segment) in rendered_segments:
+                publish_snapshot(folder, out_root / q / segment)
     finally:
         bar.close()
         for staging in stagings.values():
@@ -386,7 +382,7 @@ def _with_snapshots(
     trials: int | None,
     parameters: Mapping[str, Any],
     workers: int | None,
-) -> tuple[list[ReportJob], dict[Path, Path]]:
+) -> tuple[list[ReportJob], dict[tuple[str, str], Path]]:
     """Compute each parameters file's snapshot once and point its jobs at it.
 
     A file whose snapshot cannot be computed fails its reports with that one error
@@ -395,12 +391,15 @@ def _with_snapshots(
     Returns
     -------
     tuple
-        The jobs (with ``snapshot_path`` or a setup error) and file -> staged snapshot.
+        The jobs (with ``snapshot_path`` or a setup error) and (quarter, segment) -> the
+        staged snapshot of each file computed.
     """
     files: dict[Path, Path] = {}
+    segments: dict[Path, tuple[str, str]] = {}
     for job in jobs:
         if job.setup_error is None and job.params_path is not None:
             files.setdefault(job.params_path, stagings[job.quarter] / "_snapshots" / job.segment)
+            segments.setdefault(job.params_path, (job.quarter, job.segment))
     if not files:
         return jobs, {}
     week = parameters.get("week_ending")
@@ -422,5 +421,5 @@ def _with_snapshots(
             out.append(
                 replace(job, parameters={**job.parameters, "snapshot_path": str(outcome.folder)})
             )
-    ok = {path: o.folder for path, o in outcomes.items() if o.error is None}
+    ok = {segments[path]: o.folder for path, o in outcomes.items() if o.error is None}
     return out, ok

@@ -43,11 +43,21 @@ def plan_funnel(params: QuarterParams, funnels: Sequence[ChannelFunnel] = ()) ->
     if not differ or sum(f.share for f in funnels) <= 0:
         return blend
     mix = mixed_reverse_funnel(params.target.bookings, names, [channel_input(f) for f in funnels])
-    # At the file's shares the channels average back to the rates and deal size the file
-    # states (channel_funnels centres them): plan on those, exactly as written.
-    if all(math.isclose(a, b, rel_tol=1e-9) for a, b in zip(mix.exact, blend.exact, strict=True)):
-        return blend
-    return mix
+    return _as_written(mix, blend)
+
+
+def _as_written(mix: ReverseFunnel, blend: ReverseFunnel) -> ReverseFunnel:
+    """The blend when the mix of channels plans the same volumes, else the mix.
+
+    At the file's shares the channels average back to the rates and deal size the file
+    states (:func:`alignlib.channel_funnels.channel_funnels` centres them): the plan is
+    then the blend's, in exact fractions of what was written (1 of 3 toward 3,000 at
+    1,000 a deal is 9 leads, not the 10 a float's rounding would give).
+    """
+    same = all(
+        math.isclose(a, b, rel_tol=1e-9) for a, b in zip(mix.exact, blend.exact, strict=True)
+    )
+    return blend if same else mix
 
 
 def replan_funnel(
@@ -107,7 +117,4 @@ def replan_funnel(
                 deal_size=_exact(f.deal_size_mean) * size_factor,
             )
         )
-    mix = mixed_reverse_funnel(target, names, inputs)
-    if all(math.isclose(a, b, rel_tol=1e-9) for a, b in zip(mix.exact, blended.exact, strict=True)):
-        return blended
-    return mix
+    return _as_written(mixed_reverse_funnel(target, names, inputs), blended)
