@@ -302,15 +302,10 @@ def quarter_answer_html(numbers: Any, *, compact: bool = False) -> str:
     str
         HTML: the sentence, then booked, most likely landing, chance, gap and data date.
     """
-    from alignlib.format import money_compact, pct
+    from alignlib.format import money_compact
 
     cur = numbers.currency
-    if numbers.phase == "during":
-        chance = f"{pct(numbers.p_hit)} ({pct(numbers.p_hit_at_plan)} at plan time)"
-    elif numbers.phase == "after":
-        chance = "reached" if numbers.p_hit >= 1 else "missed"
-    else:
-        chance = pct(numbers.p_hit)
+    chance = numbers.chance_text(dated=False)  # the data date is a figure of its own
     figures = [
         ("Booked", money_compact(numbers.booked, cur)),
         ("Most likely landing", money_compact(numbers.landing_p50, cur)),

@@ -148,20 +148,23 @@ class QuarterNumbers:
         """The data date as pages write it (``19 Nov 2026``), or ``no actuals``."""
         return f"{self.as_of.day} {self.as_of:%b %Y}" if self.as_of else "no actuals"
 
-    def chance_text(self) -> str:
+    def chance_text(self, *, dated: bool = True) -> str:
         """The chance as every page writes it: live, with the plan-time figure beside it.
+
+        Parameters
+        ----------
+        dated : bool
+            Name the data date inside the quarter (``False`` where it stands beside).
 
         Returns
         -------
         str
             ``"36% as of 19 Nov 2026 (43% at plan time)"`` inside the quarter; ``"43%"``
-            before it (the two are the same number then).
+            before it (the two are the same number then); ``reached`` or ``missed`` after.
         """
         if self.phase == "during":
-            return (
-                f"{pct(self.p_hit)} as of {self.as_of_text} "
-                f"({pct(self.p_hit_at_plan)} at plan time)"
-            )
+            when = f" as of {self.as_of_text}" if dated else ""
+            return f"{pct(self.p_hit)}{when} ({pct(self.p_hit_at_plan)} at plan time)"
         if self.phase == "after":
             return "reached" if self.p_hit >= 1 else "missed"
         return pct(self.p_hit)
