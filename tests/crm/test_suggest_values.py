@@ -10,12 +10,9 @@ import pandas as pd
 import pytest
 import yaml
 
-from alignlib.paths import PROJECT_ROOT
 from tests.crm._shapes_helpers import params_for, stages
+from tests.realdata import MAVEN, MQLS, REAL
 
-REAL = PROJECT_ROOT.parent / "shared" / "realdata"
-MAVEN = REAL / "maven_sales_pipeline.csv"
-MQLS = REAL / "olist_mqls.csv"
 real = pytest.mark.skipif(
     not (MAVEN.exists() and MQLS.exists()),
     reason=f"the real public CRM files are not at {REAL} (they sit beside the checkout in CI)",

@@ -19,12 +19,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from alignlib.paths import PROJECT_ROOT
-
-REAL = PROJECT_ROOT.parent / "shared" / "realdata"
-MAVEN = REAL / "maven_sales_pipeline.csv"
-MQLS = REAL / "olist_mqls.csv"
-DEALS = REAL / "olist_closed_deals.csv"
+from tests.realdata import DEALS, MAVEN, MQLS, REAL
 
 pytestmark = pytest.mark.skipif(
     not (MAVEN.exists() and MQLS.exists() and DEALS.exists()),
