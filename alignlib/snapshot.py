@@ -210,7 +210,7 @@ class QuarterSnapshot:
     Attributes
     ----------
     params : QuarterParams
-        The learned parameters (:func:`alignlib.learn.learn_params`): they hold the
+        The learned parameters (:func:`alignlib.history.learning.learn_params`): they hold the
         actuals as read, so nothing downstream reads the export again.
     numbers : QuarterNumbers
         The headline.
@@ -456,7 +456,7 @@ def quarter_snapshot(
         a part only some pages need (readouts, scorecard) records its problem instead.
     """
     from alignlib.experiments import analyse_experiments
-    from alignlib.learn import learn_params
+    from alignlib.history.learning import learn_params
     from alignlib.planning import build_plan
     from alignlib.reports.experiment import quarter_monthly_volume
     from alignlib.reports.forecast import landing_view

@@ -3,7 +3,7 @@
 The sample data (:mod:`alignlib.sample`) is one company with messy exports. This module
 draws clean normalised tables (the shape :mod:`alignlib.crm` produces) from a process
 whose rates, lags, deal sizes and volume are set by the caller, with 2 to 8 stages of any
-name and channels that convert differently, so that what :mod:`alignlib.history`, the
+name and channels that convert differently, so that what :mod:`alignlib.history.funnel`, the
 plan, the simulation and the forecast recover can be checked against the truth.
 """
 

@@ -1,6 +1,6 @@
 """What monthly targets follow besides the plan: volume growth and month-of-year seasonality.
 
-Both are learned from the monthly lead volume of the actuals (:mod:`alignlib.history`):
+Both are learned from the monthly lead volume of the actuals (:mod:`alignlib.history.funnel`):
 growth as year over year (the last twelve months against the twelve before), seasonality
 as each calendar month's level against the trend, shrunk toward 1 where few years show it.
 """

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from alignlib import history
 from alignlib.errors import InputError
+from alignlib.history import funnel as history
 from alignlib.synthetic import SyntheticFunnel, stage_names_of, synthetic_table
 
 AS_OF = "2025-12-20"
@@ -150,7 +150,7 @@ def test_outcomes_without_dates_teach_the_rate_from_every_contact(tmp_path):
     import numpy as np
 
     from alignlib import crm
-    from alignlib.history import learn
+    from alignlib.history.funnel import learn
 
     rng = np.random.default_rng(4)
     n = 300

@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from alignlib.errors import ParamsError
-from alignlib.learn import learn_params
+from alignlib.history.learning import learn_params
 from alignlib.params import load_params
 from alignlib.paths import DEFAULT_PARAMS, PARAMS_DIR
 

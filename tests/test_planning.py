@@ -425,7 +425,7 @@ def test_channels_with_their_own_funnels_change_the_plan(params_dict, write_para
 
 def test_plan_reads_the_actuals_once(tmp_path, monkeypatch):
     from alignlib import crm
-    from alignlib.learn import learn_params
+    from alignlib.history.learning import learn_params
     from alignlib.synthetic import SyntheticFunnel, synthetic_table, write_generic_export
 
     funnel = SyntheticFunnel(

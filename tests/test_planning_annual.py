@@ -11,7 +11,7 @@ import pytest
 from scipy import stats
 
 from alignlib.errors import InputError
-from alignlib.learn import learn_params
+from alignlib.history.learning import learn_params
 from alignlib.params import load_params
 from alignlib.planning import annual_plan, build_plan
 from alignlib.planning.annual import quarter_params, quarter_targets, year_quarters

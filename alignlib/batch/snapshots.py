@@ -66,7 +66,7 @@ def compute_and_save(
     """
     from alignlib.batch.render import one_line
     from alignlib.errors import AlignError
-    from alignlib.learn import load_learned
+    from alignlib.history.learning import load_learned
     from alignlib.snapshot import quarter_snapshot
 
     try:

@@ -60,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
     from alignlib.cli._output import heading, print_json, table
     from alignlib.errors import InputError
     from alignlib.format import money, pct
-    from alignlib.learn import load_learned
+    from alignlib.history.learning import load_learned
     from alignlib.planning.annual import annual_plan
 
     if args.trials is not None and args.trials <= 0:

@@ -54,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
     from alignlib.errors import InputError
     from alignlib.forecast import backtest, calibration
     from alignlib.format import money, pct
-    from alignlib.learn import learn_params
+    from alignlib.history.learning import learn_params
     from alignlib.params import load_params
 
     params = learn_params(load_params(args.params).with_max_rejected(args.max_rejected))
@@ -62,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
         raise InputError(f"--trials: {args.trials} must be >= 1")
     from alignlib.crm.summary import losses_note, stage_losses
     from alignlib.forecast.landing import require_actuals
-    from alignlib.learn import read_actuals
+    from alignlib.history.learning import read_actuals
 
     require_actuals(params, "backtest")
     ingest = read_actuals(params)  # the learned reading (its limits already held)

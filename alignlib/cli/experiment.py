@@ -100,7 +100,7 @@ def run(args: argparse.Namespace) -> int:
     if args.params and (args.control or args.variant):
         raise InputError("give either a parameters file or --control/--variant counts, not both")
     if args.params:
-        from alignlib.learn import learn_params
+        from alignlib.history.learning import learn_params
         from alignlib.params import load_params
 
         params = learn_params(load_params(args.params))

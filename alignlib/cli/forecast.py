@@ -64,7 +64,7 @@ def run(args: argparse.Namespace) -> int:
     from alignlib.errors import InputError
     from alignlib.forecast import landing
     from alignlib.format import money, pct
-    from alignlib.learn import learn_params
+    from alignlib.history.learning import learn_params
     from alignlib.params import load_params
 
     params = learn_params(load_params(args.params).with_max_rejected(args.max_rejected))
@@ -78,7 +78,7 @@ def run(args: argparse.Namespace) -> int:
             raise InputError(f"--as-of: {args.as_of!r} is not a date (YYYY-MM-DD)") from None
     from alignlib.crm.summary import losses_note, stage_losses
     from alignlib.forecast.landing import require_actuals
-    from alignlib.learn import read_actuals
+    from alignlib.history.learning import read_actuals
 
     require_actuals(params, "forecast")
     ingest = read_actuals(params)  # the learned reading (its limits already held)

@@ -235,7 +235,7 @@ def _learning(params: Any, result: Any) -> dict[str, Any] | None:
     params what they leave to the actuals. None without params or without actuals.
     """
     from alignlib.errors import ParamsError
-    from alignlib.learn import learn_params
+    from alignlib.history.learning import learn_params
 
     if params is None or getattr(params, "actuals", None) is None:
         return None

@@ -67,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
     from alignlib.cli._output import heading, print_json, table
     from alignlib.errors import InputError
     from alignlib.format import count, money, pct, ratio, stage_label
-    from alignlib.learn import learn_params
+    from alignlib.history.learning import learn_params
     from alignlib.params import load_params
     from alignlib.planning import build_plan, compare_scenarios
 
@@ -185,7 +185,7 @@ def run(args: argparse.Namespace) -> int:
 def _optimise_mix(params: Any, args: argparse.Namespace) -> int:
     """Print the least-cost (or most-bookings) channel mix beside today's."""
     from alignlib.cli._output import heading, print_json, table
-    from alignlib.mix import optimise_mix
+    from alignlib.planning.best_mix import optimise_mix
 
     mix = optimise_mix(params, budget=args.budget)
     if args.json:

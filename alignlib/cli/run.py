@@ -125,7 +125,7 @@ def handler(args: argparse.Namespace) -> int:
         reports = tuple(known[n] for n in args.report)
     import os
 
-    from alignlib.learn import MAX_REJECTED_ENV
+    from alignlib.history.learning import MAX_REJECTED_ENV
 
     # The reports' kernels and the snapshot workers inherit it (they load the files).
     saved = os.environ.get(MAX_REJECTED_ENV)

@@ -79,7 +79,7 @@ def run(args: argparse.Namespace) -> int:
     from alignlib.cli._terminal import progress_stream
     from alignlib.errors import InputError
     from alignlib.format import count, money, pct
-    from alignlib.learn import learn_params
+    from alignlib.history.learning import learn_params
     from alignlib.params import load_params
     from alignlib.simulation import (
         DEFAULT_SEARCH_TRIALS,

@@ -38,7 +38,7 @@ def run(args: argparse.Namespace) -> int:
         The exit code.
     """
     from alignlib.errors import ParamsError
-    from alignlib.learn import learn_params
+    from alignlib.history.learning import learn_params
     from alignlib.params import load_params
 
     failed = 0

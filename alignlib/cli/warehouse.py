@@ -32,7 +32,7 @@ def handler(args: argparse.Namespace) -> int:
     """Write the tables and list them."""
     from alignlib.crm.sql import masked
     from alignlib.errors import InputError
-    from alignlib.warehouse import load_sample
+    from alignlib.sample_warehouse import load_sample
 
     into = str(args.into)
     if not into.strip():

@@ -3,7 +3,7 @@
 For each past quarter with enough history (:data:`MIN_HISTORY_MONTHS` complete months of
 contacts before it starts, and the quarter closed before the export was taken), the
 funnel is learned again from the table as it stood at each forecast date
-(:func:`alignlib.history.table_as_of` and :func:`alignlib.history.learn`: rates, lags,
+(:func:`alignlib.history.funnel.table_as_of` and :func:`alignlib.history.funnel.learn`: rates, lags,
 deal size, lead volume and its trend), as a run on that day would have learned it, and
 the quarter is forecast:
 
@@ -37,7 +37,7 @@ from alignlib.forecast.landing import (
 from alignlib.forecast.new_leads import simulate_plan_time
 from alignlib.forecast.scoring import Distribution, crps, inside, pit
 from alignlib.forecast.volume import volume_from_history
-from alignlib.history import learn, learn_deal_size, table_as_of
+from alignlib.history.funnel import learn, learn_deal_size, table_as_of
 from alignlib.simulation import DealSize
 
 if TYPE_CHECKING:

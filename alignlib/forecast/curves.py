@@ -139,7 +139,7 @@ def win_curves(
     ----------
     table : pandas.DataFrame
         Normalised CRM table holding nothing on or after ``cut``
-        (:func:`alignlib.history.table_as_of`).
+        (:func:`alignlib.history.funnel.table_as_of`).
     cut : pandas.Timestamp
         When the table was taken (exclusive): deals still in a stage are censored there.
     stage_names : sequence of str

@@ -20,7 +20,7 @@ from alignlib.forecast.new_leads import child_seed, simulate_new_leads
 from alignlib.forecast.pipeline import open_deals, simulate_open_pipeline, top_deals
 from alignlib.forecast.scoring import Distribution
 from alignlib.forecast.volume import VolumeForecast, volume_from_history, volume_from_model
-from alignlib.history import FunnelHistory, learn, require_rates, table_as_of
+from alignlib.history.funnel import FunnelHistory, learn, require_rates, table_as_of
 from alignlib.simulation import DealSize, FunnelModel, Lag, build_model
 
 if TYPE_CHECKING:
@@ -249,7 +249,7 @@ def landing_from_table(
         Use open deals' own amounts (everywhere, nowhere, or in these stages) (see :func:`~alignlib.forecast.pipeline.open_deals`).
     table_is_cut : bool
         The table is already as it stood after ``as_of``
-        (:func:`alignlib.history.table_as_of`); skips doing it again.
+        (:func:`alignlib.history.funnel.table_as_of`); skips doing it again.
 
     Returns
     -------

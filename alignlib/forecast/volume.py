@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from alignlib.errors import InputError
-from alignlib.history import FunnelHistory
+from alignlib.history.funnel import FunnelHistory
 from alignlib.simulation import FunnelModel, LeadVolume
 
 #: Complete months the trend is fitted to (the most recent ones).

@@ -15,7 +15,7 @@ One module per concept: :mod:`~alignlib.metrics.volumes` (stage entries by perio
 which most others build on), :mod:`~alignlib.metrics.conversion`,
 :mod:`~alignlib.metrics.velocity`, :mod:`~alignlib.metrics.costs`,
 :mod:`~alignlib.metrics.won_lost`, :mod:`~alignlib.metrics.trends`,
-:mod:`~alignlib.metrics.forecast`, :mod:`~alignlib.metrics.sla`,
+:mod:`~alignlib.metrics.stage_outlook`, :mod:`~alignlib.metrics.sla`,
 :mod:`~alignlib.metrics.actual_to_plan`, and :mod:`~alignlib.metrics.summary`
 (every metric at once).
 """
@@ -33,8 +33,8 @@ from alignlib.metrics.conversion import (
     time_to_convert,
 )
 from alignlib.metrics.costs import Costs, costs
-from alignlib.metrics.forecast import Forecast, forecast_series, forecast_volumes
 from alignlib.metrics.sla import SLAReport, sla
+from alignlib.metrics.stage_outlook import Forecast, forecast_series, forecast_volumes
 from alignlib.metrics.summary import summarise
 from alignlib.metrics.trends import Trends, trends
 from alignlib.metrics.velocity import Velocity, velocity

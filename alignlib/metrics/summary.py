@@ -20,8 +20,8 @@ from alignlib.metrics.conversion import (
     period_conversion,
 )
 from alignlib.metrics.costs import costs
-from alignlib.metrics.forecast import forecast_volumes
 from alignlib.metrics.sla import sla
+from alignlib.metrics.stage_outlook import forecast_volumes
 from alignlib.metrics.trends import trends
 from alignlib.metrics.velocity import velocity
 from alignlib.metrics.won_lost import won_lost

@@ -32,8 +32,8 @@ from alignlib.charts import forecast as forecast_charts
 from alignlib.charts import plan as charts
 from alignlib.charts import simulation as sim_charts
 from alignlib.format import count
+from alignlib.reports import best_mix as mix_report
 from alignlib.reports import forecast as forecast_report
-from alignlib.reports import mix as mix_report
 from alignlib.whatif import whatif_panel
 
 # %% tags=["parameters"]

@@ -1,4 +1,4 @@
-"""Sections a params file leaves to the actuals (missing or ``from_actuals``); :mod:`alignlib.learn` fills them."""
+"""Sections a params file leaves to the actuals (missing or ``from_actuals``); :mod:`alignlib.history.learning` fills them."""
 
 from __future__ import annotations
 
@@ -39,7 +39,7 @@ def _learn_gaps(
 ) -> QuarterParams:
     """Validate a file whose ``gaps`` are left to its actuals, reading no data.
 
-    The gaps hold stand-ins until :func:`alignlib.learn.learn_params` reads the actuals
+    The gaps hold stand-ins until :func:`alignlib.history.learning.learn_params` reads the actuals
     and learns them (:attr:`QuarterParams.pending_keys` names them meanwhile).
     """
     if not isinstance(raw.get("actuals"), dict):

@@ -472,7 +472,7 @@ class QuarterParams(_Model):
     _learned: Any = PrivateAttr(None)
     _learned_keys: tuple[str, ...] = PrivateAttr(())
     # Sections left to the actuals that are not learned yet (stand-ins until
-    # :func:`alignlib.learn.learn_params` fills them), and what that step read.
+    # :func:`alignlib.history.learning.learn_params` fills them), and what that step read.
     _pending_keys: tuple[str, ...] = PrivateAttr(())
     _history: Any = PrivateAttr(None)
     _actuals_problem: str | None = PrivateAttr(None)
@@ -516,7 +516,7 @@ class QuarterParams(_Model):
 
     @property
     def learned(self) -> Any:
-        """What the actuals taught (:class:`alignlib.history.FunnelHistory`), or None.
+        """What the actuals taught (:class:`alignlib.history.funnel.FunnelHistory`), or None.
 
         Set when a section was missing or ``from_actuals`` and was learned at load.
         """
@@ -532,7 +532,7 @@ class QuarterParams(_Model):
         """Sections the file leaves to the actuals that are not learned yet.
 
         Loading reads no data: a file with ``from_actuals`` (or missing) sections holds
-        stand-ins for them until :func:`alignlib.learn.learn_params` runs.
+        stand-ins for them until :func:`alignlib.history.learning.learn_params` runs.
         """
         return self._pending_keys
 
@@ -543,7 +543,7 @@ class QuarterParams(_Model):
 
     @property
     def history(self) -> Any:
-        """What :func:`alignlib.learn.learn_params` learned (:class:`~alignlib.learn.ActualsHistory`).
+        """What :func:`alignlib.history.learning.learn_params` learned (:class:`~alignlib.history.learning.ActualsHistory`).
 
         None before learning, without actuals, or when the actuals could not be read
         (:attr:`actuals_problem` says why).

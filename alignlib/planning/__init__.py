@@ -17,7 +17,7 @@ One concept per module:
   and re-planned for what-if moves (:func:`plan_funnel`, :func:`replan_funnel`).
 - :mod:`~alignlib.planning.coverage`: pipeline coverage (:func:`coverage_check`).
 - :mod:`~alignlib.planning.sales_capacity`: reps and SLA follow-up (:func:`capacity_check`);
-  the Erlang C queue itself is :mod:`alignlib.capacity`.
+  the Erlang C queue itself is :mod:`alignlib.planning.response_queue`.
 - :mod:`~alignlib.planning.plan`: the whole quarter plan (:func:`build_plan`).
 - :mod:`~alignlib.planning.scenarios`: scenarios beside the base (:func:`compare_scenarios`).
 - :mod:`~alignlib.planning.team`: the sales team's bookings capacity (ramp, attrition, hires)

@@ -432,7 +432,7 @@ def annual_plan(
     InputError
         A year outside :data:`YEARS`; attainment left out and not learnable.
     """
-    from alignlib.learn import learn_params
+    from alignlib.history.learning import learn_params
 
     labels = year_quarters(year)
     params = learn_params(params)

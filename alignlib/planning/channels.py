@@ -12,7 +12,7 @@ import pandas as pd
 from alignlib.planning.funnel import ChannelInput, ReverseFunnel, _exact
 
 if TYPE_CHECKING:
-    from alignlib.channel_funnels import ChannelFunnel, ChannelRate
+    from alignlib.history.channels import ChannelFunnel, ChannelRate
     from alignlib.params import QuarterParams
 
 
@@ -28,8 +28,8 @@ def plan_channel_funnels(params: QuarterParams) -> tuple[ChannelFunnel, ...]:
     -------
     tuple of ChannelFunnel
     """
-    from alignlib.channel_funnels import channel_funnels
-    from alignlib.learn import actuals_history
+    from alignlib.history.channels import channel_funnels
+    from alignlib.history.learning import actuals_history
 
     history = actuals_history(params)
     return channel_funnels(params, None if history is None else history.by_channel)
@@ -113,7 +113,7 @@ def channel_plan(
         ``rate_to_won``, ``cac``, ``rate_source`` and ``deal_size_source``.
     """
     if funnels is None:
-        from alignlib.channel_funnels import channel_funnels
+        from alignlib.history.channels import channel_funnels
 
         funnels = channel_funnels(params)
     total_share = sum((_exact(f.share) for f in funnels), Fraction(0))

@@ -17,8 +17,8 @@ from alignlib.planning.sales_capacity import CapacityCheck, capacity_check
 from alignlib.targets import Seasonality, learned_growth, seasonality_index
 
 if TYPE_CHECKING:
-    from alignlib.channel_funnels import ChannelFunnel
-    from alignlib.learn import ActualsHistory
+    from alignlib.history.channels import ChannelFunnel
+    from alignlib.history.learning import ActualsHistory
     from alignlib.params import QuarterParams
 
 
@@ -47,7 +47,7 @@ class QuarterPlan:
     capacity : CapacityCheck or None
         None when the parameters have no ``capacity`` section.
     channel_funnels : tuple of ChannelFunnel
-        Each channel's own rates and deal size (:func:`alignlib.channel_funnels.channel_funnels`).
+        Each channel's own rates and deal size (:func:`alignlib.history.channels.channel_funnels`).
     growth : float
         Year-over-year growth the monthly targets follow; ``growth_source`` says where
         it comes from (``params``, ``actuals`` or ``none``).
@@ -179,7 +179,7 @@ def build_plan(params: QuarterParams) -> QuarterPlan:
     Channels whose funnels differ from the blend (their own rates or deal size, in the
     params or learned from the actuals) make the plan a mix of funnels
     (:func:`mixed_reverse_funnel`); otherwise the blended reverse funnel. The actuals are
-    read once, by :func:`alignlib.learn.learn_params`; parameters learned already (and their
+    read once, by :func:`alignlib.history.learning.learn_params`; parameters learned already (and their
     scenarios) are not read again, so a plan per scenario or per what-if move stays cheap.
 
     Parameters
@@ -191,7 +191,7 @@ def build_plan(params: QuarterParams) -> QuarterPlan:
     -------
     QuarterPlan
     """
-    from alignlib.learn import learn_params
+    from alignlib.history.learning import learn_params
 
     params = learn_params(params)  # reads the actuals only if not learned already
     names = params.stage_names

@@ -18,7 +18,7 @@ from alignlib.planning.funnel import (
 )
 
 if TYPE_CHECKING:
-    from alignlib.channel_funnels import ChannelFunnel
+    from alignlib.history.channels import ChannelFunnel
     from alignlib.params import QuarterParams
 
 
@@ -30,7 +30,7 @@ def plan_funnel(params: QuarterParams, funnels: Sequence[ChannelFunnel] = ()) ->
     params : QuarterParams
         Validated parameters.
     funnels : sequence of ChannelFunnel
-        The channels (:func:`alignlib.channel_funnels.channel_funnels`). When none
+        The channels (:func:`alignlib.history.channels.channel_funnels`). When none
         differs from the blend, or none has a share, the blended funnel is planned.
 
     Returns
@@ -50,7 +50,7 @@ def _as_written(mix: ReverseFunnel, blend: ReverseFunnel) -> ReverseFunnel:
     """The blend when the mix of channels plans the same volumes, else the mix.
 
     At the file's shares the channels average back to the rates and deal size the file
-    states (:func:`alignlib.channel_funnels.channel_funnels` centres them): the plan is
+    states (:func:`alignlib.history.channels.channel_funnels` centres them): the plan is
     then the blend's, in exact fractions of what was written (1 of 3 toward 3,000 at
     1,000 a deal is 9 leads, not the 10 a float's rounding would give).
     """

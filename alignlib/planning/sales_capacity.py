@@ -1,6 +1,6 @@
 """Sales capacity for the plan: reps for the busiest month's opportunities, SLA follow-up.
 
-The hourly queueing check (Erlang C) is :mod:`alignlib.capacity`'s; this module asks it
+The hourly queueing check (Erlang C) is :mod:`alignlib.planning.response_queue`'s; this module asks it
 about the plan's busiest month.
 """
 
@@ -15,8 +15,8 @@ import pandas as pd
 from alignlib.format import stage_label
 
 if TYPE_CHECKING:
-    from alignlib.capacity import HourlyCapacity
     from alignlib.params import QuarterParams
+    from alignlib.planning.response_queue import HourlyCapacity
 
 
 @dataclass(frozen=True)
@@ -30,7 +30,7 @@ class CapacityCheck:
     peak_handoffs_per_month: float
     followup_capacity_per_month: float
     sla_hours: float
-    #: The hourly SLA check (Erlang C; :mod:`alignlib.capacity`), None without an ``sla``.
+    #: The hourly SLA check (Erlang C; :mod:`alignlib.planning.response_queue`), None without an ``sla``.
     hourly: HourlyCapacity | None = None
 
     @property
@@ -106,9 +106,9 @@ def capacity_check(params: QuarterParams, monthly: pd.DataFrame) -> CapacityChec
         None when the parameters have no ``capacity`` section. Without an ``sla``
         section the follow-up check reads the SLA hours as NaN (no SLA to miss). Its
         ``hourly`` is the hourly SLA check of the busiest month's hand-offs
-        (:func:`alignlib.capacity.hourly_capacity_for`; None without an ``sla``).
+        (:func:`alignlib.planning.response_queue.hourly_capacity_for`; None without an ``sla``).
     """
-    from alignlib.capacity import hourly_capacity_for
+    from alignlib.planning.response_queue import hourly_capacity_for
 
     cap = params.capacity
     if cap is None:

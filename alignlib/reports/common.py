@@ -57,7 +57,7 @@ def resolve_params_path(params_path: str | Path) -> Path:
 
 def load_report_params(params_path: str | Path, scenario: str | None = None) -> QuarterParams:
     """Load, validate and learn a parameters file for a report, with an optional scenario applied."""
-    from alignlib.learn import load_learned
+    from alignlib.history.learning import load_learned
 
     return load_learned(resolve_params_path(params_path), scenario)
 

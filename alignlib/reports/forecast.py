@@ -98,7 +98,7 @@ def landing_view(
         the quarter starts or after it ends, or when they cannot teach a forecast.
     """
     from alignlib.forecast import landing
-    from alignlib.learn import read_actuals
+    from alignlib.history.learning import read_actuals
 
     currency = params.currency
     if params.actuals is None:

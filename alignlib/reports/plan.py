@@ -510,7 +510,7 @@ def actuals_view(params: QuarterParams, plan: QuarterPlan) -> ActualsView:
 
     from alignlib import metrics
     from alignlib.charts import plan as charts
-    from alignlib.learn import read_actuals
+    from alignlib.history.learning import read_actuals
 
     ingest = read_actuals(params)  # the plan has read it already
     as_of = ingest.as_of
@@ -592,7 +592,7 @@ def hourly_capacity_table(plan: QuarterPlan) -> pd.DataFrame:
     Parameters
     ----------
     plan : QuarterPlan
-        The plan; its ``capacity.hourly`` (:mod:`alignlib.capacity`) is shown.
+        The plan; its ``capacity.hourly`` (:mod:`alignlib.planning.response_queue`) is shown.
 
     Returns
     -------

@@ -952,7 +952,7 @@ def weekly_scorecard(
     WeeklyInputs
         The scorecard, the CRM table (None without actuals) and the plan.
     """
-    from alignlib.learn import learn_params
+    from alignlib.history.learning import learn_params
     from alignlib.snapshot import quarter_snapshot
 
     if not forecast:

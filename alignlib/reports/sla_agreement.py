@@ -349,7 +349,7 @@ def load_agreement(params: QuarterParams) -> SlaAgreement:
     """
     if params.actuals is None or params.sla is None:
         return build_agreement(params)
-    from alignlib.learn import read_actuals
+    from alignlib.history.learning import read_actuals
 
     ingest = read_actuals(params)  # the learned reading: the export is not read again
     return build_agreement(params, ingest.table, ingest.as_of)

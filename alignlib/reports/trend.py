@@ -109,7 +109,7 @@ def trend_data(params: QuarterParams) -> TrendData:
             "(`actuals:`), so it has nothing to show."
         )
         return TrendData(params, None, {}, next_quarter, {"actuals": reason})
-    from alignlib.learn import read_actuals
+    from alignlib.history.learning import read_actuals
 
     ingest = read_actuals(params)  # the learned reading: the export is not read again
     spend = crm.load_spend(params.actuals.spend) if params.actuals.spend else None

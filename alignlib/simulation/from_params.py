@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from alignlib.errors import InputError
-from alignlib.learn import ActualsHistory, actuals_history, learn_params
+from alignlib.history.learning import ActualsHistory, actuals_history, learn_params
 from alignlib.simulation.confidence import ConfidencePlan, plan_for_confidence
 from alignlib.simulation.engine import simulate_funnel
 from alignlib.simulation.model import (
@@ -137,7 +137,7 @@ def channel_models(
 ) -> tuple[ChannelModel, ...]:
     """The channels whose funnels differ from the blend, as the simulation runs them.
 
-    From :func:`alignlib.channel_funnels.channel_funnels` (the params' own channel rates
+    From :func:`alignlib.history.channels.channel_funnels` (the params' own channel rates
     and deal sizes, else each channel's history shrunk toward the blend, else the blend).
     Empty when there are no channels or every channel converts like the blend (the
     single-funnel model is then exact and faster).
@@ -155,7 +155,7 @@ def channel_models(
     """
     if not params.channels:
         return ()
-    from alignlib.channel_funnels import channel_funnels
+    from alignlib.history.channels import channel_funnels
 
     if history is None:
         history = actuals_history(params)

@@ -23,7 +23,7 @@ import pandas as pd
 from alignlib.errors import InputError
 
 if TYPE_CHECKING:
-    from alignlib.channel_funnels import ChannelFunnel
+    from alignlib.history.channels import ChannelFunnel
     from alignlib.params import QuarterParams, SalesTeam
     from alignlib.simulation import CommonRandomNumbers, FunnelModel, SimulationResult
 
@@ -118,7 +118,7 @@ def _base_attainment(params: QuarterParams) -> float | None:
         return None
     if team.attainment is not None:
         return float(team.attainment)
-    from alignlib.learn import learn_params
+    from alignlib.history.learning import learn_params
     from alignlib.planning.annual import team_attainment
 
     try:
@@ -279,7 +279,7 @@ class WhatIfEngine:
         seed: int | None = None,
         base_result: SimulationResult | None = None,
     ) -> None:
-        from alignlib.learn import learn_params
+        from alignlib.history.learning import learn_params
         from alignlib.planning import build_plan, plan_channel_funnels
         from alignlib.simulation import CommonRandomNumbers, model_from_params, simulate_funnel
         from alignlib.simulation.engine import root_entropy

@@ -13,7 +13,7 @@ import pytest
 from alignlib import crm, paths
 from alignlib.cli import main
 from alignlib.errors import DataError
-from alignlib.learn import learn_params, read_actuals
+from alignlib.history.learning import learn_params, read_actuals
 from alignlib.params import load_params
 
 SAMPLE = paths.PROJECT_ROOT / "data" / "sample" / "hubspot_contacts.csv"
@@ -126,7 +126,7 @@ def test_an_export_without_closed_deals_cannot_be_forecast(exports, capsys):
 def test_run_holds_the_limit_in_the_snapshot_it_computes(exports, monkeypatch):
     """``run --weekly`` reads the quarter snapshot: no "no data" scorecard from unusable actuals."""
     from alignlib.errors import InputError
-    from alignlib.learn import load_learned
+    from alignlib.history.learning import load_learned
     from alignlib.snapshot import quarter_snapshot
 
     monkeypatch.delenv("ALIGNLIB_MAX_REJECTED", raising=False)

@@ -209,7 +209,7 @@ def test_maven_validate_learns_the_rate_of_matured_cohorts(maven_raw, params_fil
     """Maturity: P90 of engage -> close over won deals; cohorts older than that, as of the
     latest date in the file, teach the opportunity -> won rate."""
     from alignlib.cli import main
-    from alignlib.learn import learn_params
+    from alignlib.history.learning import learn_params
     from alignlib.params import load_params
 
     won = maven_raw["deal_stage"] == "Won"
@@ -279,7 +279,7 @@ def test_olist_conversion_by_month_and_owner(olist, olist_raw):
 
 def test_olist_trend_table_by_source(params_files, olist_raw):
     from alignlib import display, reports
-    from alignlib.learn import learn_params
+    from alignlib.history.learning import learn_params
     from alignlib.params import load_params
 
     td = reports.trend_data(learn_params(load_params(params_files["olist"])))
@@ -310,7 +310,7 @@ def test_olist_validate_learns_from_the_joined_deals(params_files, olist_raw, ol
     """The data date is the latest date in either file (deals are won until November
     2018, the last MQL came in May); cohorts older than the P90 time to win teach."""
     from alignlib.cli import main
-    from alignlib.learn import learn_params
+    from alignlib.history.learning import learn_params
     from alignlib.params import load_params
 
     won_on = pd.to_datetime(olist_raw["won_date"], format="%d-%m-%Y %H:%M")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from alignlib.learn import learn_params
+from alignlib.history.learning import learn_params
 from alignlib.params import load_params
 from alignlib.reports import annual as report
 

@@ -12,7 +12,7 @@ import os
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 
-from alignlib.learn import load_learned as load_params
+from alignlib.history.learning import load_learned as load_params
 from tests.reports._any_params_helpers import Case, cases, run_notebook, write_case
 
 REPORTS = ("quarterly_plan", "trend_report", "experiment_analysis")

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from alignlib.learn import load_learned
+from alignlib.history.learning import load_learned
 from tests.reports._any_params_helpers import Case, cases, run_notebook, write_case
 
 EXAMPLES = int(os.environ.get("ALIGNLIB_ANY_PARAMS_EXAMPLES", "15")) // 3

@@ -93,7 +93,7 @@ def test_the_plan_page_says_by_how_much_its_own_simulation_misses_the_target_and
 
     from alignlib import paths, reports
     from alignlib.format import money_compact
-    from alignlib.learn import load_learned
+    from alignlib.history.learning import load_learned
     from alignlib.snapshot import quarter_snapshot
 
     snap = quarter_snapshot(load_learned(paths.DEFAULT_PARAMS), trials=20_000)

@@ -221,7 +221,7 @@ def test_what_if_moves_keep_how_channels_differ(sample):
 
 def test_history_volume_is_the_actuals_variation_beyond_poisson(sample):
     from alignlib import crm
-    from alignlib.history import learn
+    from alignlib.history.funnel import learn
 
     ingest = crm.load_actuals(sample)
     history = learn(ingest.table, ingest.as_of, sample.stage_names)

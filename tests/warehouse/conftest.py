@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from alignlib import paths
-from alignlib.warehouse import load_sample
+from alignlib.sample_warehouse import load_sample
 
 SAMPLE = paths.PROJECT_ROOT / "data" / "sample"
 #: The role the tests connect as, and its password (checked never to reach a message).

@@ -13,7 +13,7 @@ from alignlib.crm.read import read_raw
 from alignlib.crm.replicated import HUBSPOT_LIFECYCLE_VALUES
 from alignlib.params import load_params
 from alignlib.paths import PARAMS_DIR
-from alignlib.warehouse import write_duckdb, write_sqlalchemy
+from alignlib.sample_warehouse import write_duckdb, write_sqlalchemy
 from tests.warehouse._warehouse_helpers import warehouse_params
 from tests.warehouse.conftest import SAMPLE
 

@@ -10,7 +10,7 @@ import pytest
 
 from alignlib import paths
 from alignlib.errors import DataError
-from alignlib.learn import learn_params
+from alignlib.history.learning import learn_params
 from tests.warehouse._warehouse_helpers import warehouse_params
 
 SAMPLE = str(paths.PROJECT_ROOT / "data" / "sample")

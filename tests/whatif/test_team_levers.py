@@ -7,7 +7,7 @@ from dataclasses import replace
 import pandas as pd
 import pytest
 
-from alignlib.learn import learn_params
+from alignlib.history.learning import learn_params
 from alignlib.params import load_params
 from alignlib.planning.team import quarter_capacity
 from alignlib.whatif import Levers, WhatIfEngine, overrides_from_levers, save_scenario, whatif_panel

@@ -6,7 +6,7 @@ import pytest
 
 from alignlib.params import load_params
 from alignlib.planning import build_plan
-from alignlib.reports import mix as mix_report
+from alignlib.reports import best_mix as mix_report
 
 
 def test_channel_funnel_table_and_mix_view(params_dict, write_params):

@@ -552,7 +552,7 @@ def params_pattern(params: QuarterParams, handoff_stage: str) -> HandoffPattern 
     """
     if params.actuals is None:
         return None
-    from alignlib.learn import actuals_history
+    from alignlib.history.learning import actuals_history
 
     # The learned reading of the actuals, not a second read.
     history = actuals_history(params)

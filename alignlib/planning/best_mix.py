@@ -20,7 +20,7 @@ import pandas as pd
 from alignlib.errors import InputError
 
 if TYPE_CHECKING:
-    from alignlib.channel_funnels import ChannelFunnel
+    from alignlib.history.channels import ChannelFunnel
     from alignlib.params import QuarterParams
     from alignlib.planning import QuarterPlan
 

@@ -18,7 +18,7 @@ from alignlib.errors import AlignError, ParamsError, Problem
 
 if TYPE_CHECKING:
     from alignlib.crm import IngestResult
-    from alignlib.history import FunnelHistory
+    from alignlib.history.funnel import FunnelHistory
     from alignlib.params import QuarterParams
 
 
@@ -31,7 +31,7 @@ class ActualsHistory:
     overall : FunnelHistory
         The whole table: rates, monthly lead volume and its variation, deal sizes.
     by_channel : dict
-        Channel -> its own history (:func:`alignlib.channel_funnels.learn_by_channel`).
+        Channel -> its own history (:func:`alignlib.history.channels.learn_by_channel`).
     ingest : IngestResult
         What was read, for other lessons drawn from the same table (the hand-off pattern,
         actuals against plan, the landing forecast, the scorecard).
@@ -62,8 +62,8 @@ def learn_history(params: QuarterParams, ingest: IngestResult | None = None) -> 
         When the actuals cannot be read (the CRM loaders' errors).
     """
     from alignlib import crm
-    from alignlib.channel_funnels import learn_by_channel
-    from alignlib.history import learn
+    from alignlib.history.channels import learn_by_channel
+    from alignlib.history.funnel import learn
 
     ingest = ingest if ingest is not None else crm.load_actuals(params)
     stages = tuple(params.stage_names)
@@ -133,7 +133,7 @@ def _completed(
     params: QuarterParams, gaps: tuple[str, ...], history: ActualsHistory
 ) -> QuarterParams:
     """The params with the ``gaps`` sections learned and validated like the file's own."""
-    from alignlib.history import learned_sections
+    from alignlib.history.funnel import learned_sections
     from alignlib.params.validate import _validate
 
     path = params.source_path

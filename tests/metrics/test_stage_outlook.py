@@ -79,7 +79,7 @@ def _fill_in_table(lag_days: list[float], first: str = "2025-01-01") -> pd.DataF
 
 
 def test_fill_in_months_by_hand():
-    from alignlib.metrics.forecast import fill_in_months
+    from alignlib.metrics.stage_outlook import fill_in_months
 
     months = pd.period_range("2025-01", "2026-06", freq="M")
     # 100 wins with lags 1..100 days: P90 (linear) = 90.1 days -> 90 whole days after

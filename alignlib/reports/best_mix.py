@@ -1,7 +1,7 @@
 """What the plan report shows of the channels as funnels and of the least-cost mix.
 
 Each channel at its own rates and deal size (where they come from), and today's mix beside
-the one that reaches the target at the least budget (:func:`alignlib.mix.optimise_mix`).
+the one that reaches the target at the least budget (:func:`alignlib.planning.best_mix.optimise_mix`).
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ import numpy as np
 import pandas as pd
 
 if TYPE_CHECKING:
-    from alignlib.mix import MixPlan
     from alignlib.params import QuarterParams
     from alignlib.planning import QuarterPlan
+    from alignlib.planning.best_mix import MixPlan
 
 
 def channel_funnel_table(plan: QuarterPlan) -> pd.DataFrame:
@@ -55,7 +55,7 @@ def mix_table(mix: MixPlan) -> pd.DataFrame:
     Parameters
     ----------
     mix : MixPlan
-        From :func:`alignlib.mix.optimise_mix`.
+        From :func:`alignlib.planning.best_mix.optimise_mix`.
 
     Returns
     -------
@@ -116,7 +116,7 @@ def mix_view(params: QuarterParams, plan: QuarterPlan) -> MixView:
     -------
     MixView
     """
-    from alignlib.mix import optimise_mix
+    from alignlib.planning.best_mix import optimise_mix
 
     mix = optimise_mix(params, plan=plan)
     return MixView(mix_table(mix), mix.message, mix.notes)

@@ -10,8 +10,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from alignlib import capacity
-from alignlib.capacity import (
+from alignlib.errors import InputError
+from alignlib.planning import response_queue as capacity
+from alignlib.planning.response_queue import (
     MINUTES_PER_WEEK,
     HandoffPattern,
     erlang_c,
@@ -20,7 +21,6 @@ from alignlib.capacity import (
     reps_for_compliance,
     wait_exceeds,
 )
-from alignlib.errors import InputError
 
 
 def _erlang_c_by_sums(c: int, a: float) -> float:

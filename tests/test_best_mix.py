@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from alignlib.mix import MixChannel, optimise_mix, solve_mix
 from alignlib.params import load_params
+from alignlib.planning.best_mix import MixChannel, optimise_mix, solve_mix
 
 
 def _ch(name, cost, revenue, max_leads=math.inf, min_share=0.0, share=0.5):

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import brentq
 
-from alignlib.history import FunnelHistory, learn
+from alignlib.history.funnel import FunnelHistory, learn
 
 RateSource = Literal["params", "actuals", "blended"]
 
@@ -174,7 +174,7 @@ def learn_by_channel(
     stage_names: Sequence[str],
     overall: FunnelHistory | None = None,
 ) -> dict[str, FunnelHistory]:
-    """:func:`alignlib.history.learn` for each channel's contacts, on one maturity threshold.
+    """:func:`alignlib.history.funnel.learn` for each channel's contacts, on one maturity threshold.
 
     Parameters
     ----------

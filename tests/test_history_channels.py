@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from alignlib import channel_funnels as cf
-from alignlib.learn import learn_params
+from alignlib.history import channels as cf
+from alignlib.history.learning import learn_params
 from alignlib.params import load_params
 from alignlib.synthetic import SyntheticFunnel, synthetic_table
 
