@@ -42,11 +42,15 @@ weekly: $(STAMP) ## Render the weekly scorecard of each segment (WEEK=YYYY-MM-DD
 whatif: $(STAMP) ## Serve the what-if panel as a web page on http://127.0.0.1:$(PORT) (PORT=8866)
 	$(BIN)/voila notebooks/whatif_app.ipynb --no-browser --port=$(PORT) --Voila.ip=127.0.0.1 --strip_sources=True
 
+# Test files run side by side, one worker a core up to four (pytest-xdist; a file's tests
+# stay together so its module fixtures are built once). XDIST= runs them one after another.
+XDIST ?= -n auto --maxprocesses 4 --dist loadfile
+
 test: $(STAMP) ## Run the whole test suite (library, CLI, notebooks, browser)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(XDIST)
 
 test-fast: $(STAMP) ## Run the tests that do not execute notebooks or a browser
-	$(BIN)/python -m pytest -m "not slow and not notebook and not browser"
+	$(BIN)/python -m pytest $(XDIST) -m "not slow and not notebook and not browser"
 
 lint: $(STAMP) ## Check style, docstrings (ruff) and types (mypy)
 	$(BIN)/ruff check alignlib tests benchmarks notebooks

@@ -1,8 +1,9 @@
 """``alignlib run`` renders every report for params files of other shapes than the sample.
 
-Four generated params files (fixed seeds, :mod:`tests.reports._any_params_helpers`): a
-two-stage funnel, an eight-stage one, one that learns everything from its actuals and one
-with no optional section; plus the sample. The in-process tests in
+Three generated params files in one run (fixed seeds, :mod:`tests.reports._any_params_helpers`):
+an eight-stage funnel, one that learns everything from its actuals and a two-stage one with
+no optional section. The sample and a two- and three-stage funnel go through the same batch
+in ``tests/batch/test_one_set_of_numbers.py``; the in-process tests in
 ``tests/reports/test_any_params.py`` cover many more shapes, faster.
 """
 
@@ -13,16 +14,12 @@ import sys
 
 import pytest
 
-from alignlib import batch, paths
+from alignlib import batch
 from alignlib.params import load_params
 from tests.reports._any_params_helpers import Case, write_case
 
 LEARN_ALL = frozenset({"conversion_rates", "lag_days", "deal_size", "channels"})
 SHAPES = {
-    "two_stage": Case(
-        ("opportunity", "won"), (0.3,), (25.0,), channels="no_costs", handoff="opportunity",
-        sla=True, experiment_stage="opportunity", seed=1,
-    ),
     "eight_stage": Case(
         ("visit", "lead", "mql", "sal", "sql", "demo", "proposal", "closed_won"),
         (0.5, 0.6, 0.6, 0.7, 0.6, 0.5, 0.5), (1.0, 3.0, 2.0, 3.0, 5.0, 10.0, 10.0),
@@ -46,11 +43,11 @@ def test_alignlib_run_renders_every_report_for_generated_params_files(tmp_path) 
         for name, case in SHAPES.items()
     ]
     out = tmp_path / "outputs"
-    command = [sys.executable, "-m", "alignlib", "run", *map(str, files), str(paths.DEFAULT_PARAMS)]
+    command = [sys.executable, "-m", "alignlib", "run", *map(str, files)]
     command += ["--out", str(out), "--trials", "500", "--workers", "2", "--no-progress"]
     proc = subprocess.run(command, capture_output=True, text=True, timeout=900, cwd=tmp_path)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    for path in [*files, paths.DEFAULT_PARAMS]:
+    for path in files:
         params = load_params(path)
         folder = out / params.quarter / params.segment
         for report in batch.REPORTS:

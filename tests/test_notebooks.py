@@ -19,6 +19,8 @@ NAMES = [r.name for r in batch.REPORTS]
 DOCUMENTS = {"sla_agreement"}
 #: Notebooks served as apps (`make whatif`), not rendered by the batch.
 APPS = {"whatif_app"}
+#: Notebooks whose defaults show live widgets, a path only opening them in Jupyter takes.
+INTERACTIVE = ("quarterly_plan", "whatif_app")
 
 
 def test_every_report_has_a_notebook_and_a_paired_script() -> None:
@@ -50,6 +52,23 @@ def test_notebooks_are_stripped_thin_and_parameterised(nb_path) -> None:
     # thin: no function or class definitions; logic lives in alignlib
     for c in code:
         assert "def " not in c.source and "class " not in c.source, c.source[:80]
+
+
+@pytest.mark.parametrize("nb_path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_the_defaults_a_user_opens_with_name_the_default_quarter(nb_path, monkeypatch) -> None:
+    """Opened in JupyterLab (working folder: the notebook's), the defaults read the sample."""
+    from typing import Optional
+
+    from alignlib.reports.common import resolve_params_path
+
+    nb = nbformat.read(nb_path, as_version=4)
+    (cell,) = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
+    defaults: dict[str, object] = {"Optional": Optional}
+    exec(cell.source, defaults)  # literals only: the thin-notebook test above checks it
+    monkeypatch.chdir(nb_path.parent)
+    assert resolve_params_path(str(defaults["params_path"])) == paths.DEFAULT_PARAMS.resolve()
+    if "trials" in defaults and defaults["trials"] is not None:
+        assert isinstance(defaults["trials"], int) and defaults["trials"] >= 1_000
 
 
 @pytest.mark.notebook
@@ -104,8 +123,14 @@ def test_quarterly_plan_headline_and_plan_table(tmp_path_factory) -> None:
 
 @pytest.mark.notebook
 @pytest.mark.slow
-def test_nbval_runs_every_notebook() -> None:
-    """nbval --nbval-lax: every cell of every notebook runs (outputs are not compared)."""
+def test_nbval_runs_the_interactive_notebooks_as_opened() -> None:
+    """nbval --nbval-lax: every cell runs as a user opening the notebook runs it.
+
+    The two notebooks whose defaults take a path the batch never takes (the live what-if
+    widgets): every report notebook also runs in-process on generated params without a
+    snapshot (``tests/reports/test_any_params.py``) and through the batch with one, so
+    running those again at 20,000 trials here would only cost CI minutes.
+    """
     proc = subprocess.run(
         [
             sys.executable,
@@ -120,7 +145,7 @@ def test_nbval_runs_every_notebook() -> None:
             "addopts=",
             "-o",
             "testpaths=",
-            str(paths.NOTEBOOKS_DIR),
+            *(str(paths.NOTEBOOKS_DIR / f"{name}.ipynb") for name in INTERACTIVE),
         ],
         capture_output=True,
         text=True,

@@ -16,7 +16,7 @@ from alignlib.history.learning import load_learned as load_params
 from tests.reports._any_params_helpers import Case, cases, run_notebook, write_case
 
 REPORTS = ("quarterly_plan", "trend_report", "experiment_analysis")
-EXAMPLES = int(os.environ.get("ALIGNLIB_ANY_PARAMS_EXAMPLES", "15"))
+EXAMPLES = int(os.environ.get("ALIGNLIB_ANY_PARAMS_EXAMPLES", "8"))
 
 NO_CAPACITY = "No capacity section: the capacity check is left out."
 NO_CHANNELS = "No channels in the parameters or the actuals"
