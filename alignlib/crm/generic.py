@@ -9,23 +9,18 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from alignlib.crm.amounts import amount_column
-from alignlib.crm.dates import Dates, order_problems
-from alignlib.crm.duplicates import duplicates
 from alignlib.crm.labels import (
     OTHER_CHANNEL,
-    UnknownLabels,
     channels,
     opportunity_index,
-    outcome_index,
     outside_funnel,
     reached_stages,
     stage_index,
 )
-from alignlib.crm.problems import Problems
-from alignlib.crm.read import PARQUET_SUFFIXES, ReadOptions, read_raw, require, text
-from alignlib.crm.table import IngestResult, assemble, finish
-from alignlib.errors import DataError, InputError
+from alignlib.crm.pipeline import ColumnSpec, open_source
+from alignlib.crm.read import PARQUET_SUFFIXES, ReadOptions
+from alignlib.crm.table import IngestResult
+from alignlib.errors import InputError
 from alignlib.taxonomy import DEFAULT_STAGE_NAMES, DEFAULT_STAGES
 
 #: Fields a generic CSV/Parquet mapping may name (besides ``entered_<stage>``).
@@ -42,6 +37,11 @@ GENERIC_FIELDS = (
     "amount",
     "first_response",
 )
+
+
+#: A generic file's columns: only ``id`` and ``created`` have default names; the
+#: parameters' ``actuals.columns`` maps every other field.
+GENERIC_SPEC = ColumnSpec(format="csv", fields={"id": ("id",), "created": ("created",)})
 
 
 def load_csv(
@@ -99,10 +99,6 @@ def load_csv(
         The file cannot be read, or a mapped column is missing.
     """
     path = Path(path)
-    options = options or ReadOptions()
-    options = options.with_as_of(as_of)
-    as_of = options.as_of
-    raw = read_raw(path, options) if raw is None else raw
     cols = dict(columns)
     unknown_keys = [
         k
@@ -114,23 +110,17 @@ def load_csv(
             f"unknown field(s) in the column mapping: {', '.join(unknown_keys)}; "
             f"known: {', '.join(GENERIC_FIELDS)}, entered_<stage>"
         )
-    req = require(
-        path, raw, {"id": (cols.get("id", "id"),), "created": (cols.get("created", "created"),)}
-    )
-    missing = [f"{c!r} (for {k})" for k, c in cols.items() if c not in raw.columns]
-    if missing:
-        raise DataError(path, f"missing mapped column(s): {', '.join(missing)}")
     offset = 1 if path.suffix.lower() in PARQUET_SUFFIXES else 2
-    probs = Problems(path.name, offset)
-    ids = text(raw, req["id"])
-    entered_cols = [cols.get(f"entered_{s}") for s in stage_names]
-    dates_of = Dates(
-        raw,
-        probs,
-        [req["created"], *entered_cols, cols.get("close_date"), cols.get("first_response")],
-        options=options,
+    src = open_source(
+        GENERIC_SPEC, path, columns=cols, options=options, as_of=as_of, raw=raw, offset=offset
     )
-    created = dates_of(req["created"])
+    raw = src.raw
+    entered_cols = [src.cols.get(f"entered_{s}") for s in stage_names]
+    dates_of = src.read_dates(
+        [src.cols["created"], *entered_cols, cols.get("close_date"), cols.get("first_response")],
+        with_ids=False,
+    )
+    created = src.created()
     entered = pd.DataFrame(
         {s: dates_of(col) for s, col in zip(stage_names, entered_cols, strict=True)},
         index=raw.index,
@@ -138,32 +128,27 @@ def load_csv(
     mapping: dict[str, str | None] = {s: s for s in stage_names}
     mapping.update({st.label: st.name for st in DEFAULT_STAGES})
     mapping.update(stage_mapping or {})
-    labels = text(raw, cols.get("stage"))
-    stage, position, unknown = stage_index(labels, mapping, stage_names)
-    unknown_labels = UnknownLabels()
+    labels = src.text("stage")
     if "stage" in cols:
-        unknown_labels.report(
-            probs, unknown, labels, cols["stage"], "stage label", "stage_mapping", stage_names
+        stage, position, unknown = src.stages(
+            labels, mapping, stage_names, cols["stage"], "stage label"
         )
-    amount, bad_amount = amount_column(raw, cols.get("amount"), probs, options)
-    outcome_labels = text(raw, cols.get("outcome"))
-    mapped_outcome, bad_outcome = outcome_index(outcome_labels, outcome_mapping)
-    if "outcome" in cols:
-        unknown_labels.report(
-            probs, bad_outcome, outcome_labels, cols["outcome"], "outcome", "outcome_mapping"
-        )
-    drop, n_exact = duplicates(raw, ids, probs, req["id"])
-    blank_id = (ids == "").to_numpy()
-    probs.add(np.flatnonzero(blank_id), req["id"], "missing id", ids[blank_id])
-    order_src = [req["created"], *[cols.get(f"entered_{s}", f"entered_{s}") for s in stage_names]]
-    out_of_order = order_problems(
-        pd.concat([created.rename("created"), entered], axis=1), order_src, probs, ~drop, raw
-    )
-    # Every date column is read before the drop mask is settled, so an unparseable
-    # close date or first response rejects its row, as in the other loaders.
+    else:
+        stage, position, unknown = stage_index(labels, mapping, stage_names)
+    amount = src.amount()
+    mapped_outcome = pd.Series(
+        src.outcomes(src.text("outcome"), outcome_mapping, cols.get("outcome", "outcome")),
+        index=raw.index,
+    ).replace("", None)
+    src.check_ids()
+    order_src = [
+        str(src.cols["created"]),
+        *[cols.get(f"entered_{s}", f"entered_{s}") for s in stage_names],
+    ]
+    checked = src.in_order(pd.concat([created.rename("created"), entered], axis=1), order_src)
+    entered = checked.iloc[:, 1:]
     close_date = dates_of(cols.get("close_date"))
     first_response = dates_of(cols.get("first_response"))
-    drop |= dates_of.bad | unknown | bad_amount | bad_outcome | blank_id | out_of_order
 
     reached = reached_stages(entered, position, len(stage_names))
     won = reached[:, -1] | (mapped_outcome.fillna("") == "won").to_numpy()
@@ -176,19 +161,15 @@ def load_csv(
         )
     close_date = close_date.fillna(entered.iloc[:, -1].where(pd.Series(won, index=raw.index)))
     if "channel" in cols:
-        channel = text(raw, cols["channel"]).replace("", OTHER_CHANNEL)
+        channel = src.text("channel").replace("", OTHER_CHANNEL)
     elif channel_mapping:
-        channel = channels(text(raw, cols.get("source")), channel_mapping)
+        channel = channels(src.text("source"), channel_mapping)
     else:  # no mapping: the source values are the channels
-        channel = text(raw, cols.get("source")).replace("", OTHER_CHANNEL)
-    status = text(raw, cols.get("lead_status"))
-    table = assemble(
-        ids=ids,
+        channel = src.text("source").replace("", OTHER_CHANNEL)
+    return src.finish(
+        stage_names=stage_names,
         created=created,
-        source=text(raw, cols.get("source")),
         channel=channel,
-        owner=text(raw, cols.get("owner")),
-        lead_status=status,
         stage=stage,
         entered=entered,
         reached=reached,
@@ -196,19 +177,5 @@ def load_csv(
         close_date=close_date,
         amount=amount,
         first_response=first_response,
-        offset=offset,
-        stage_names=stage_names,
         outside=outside_funnel(labels, position, unknown),
     )
-    result = finish(
-        path=path,
-        fmt="csv",
-        raw=raw,
-        table=table,
-        probs=probs,
-        drop=drop,
-        duplicates=n_exact,
-        stage_names=stage_names,
-        as_of=as_of,
-    )
-    return unknown_labels.explain(result)

@@ -104,6 +104,48 @@ def problem_groups(problems: pd.DataFrame) -> pd.DataFrame:
     return out[cols].reset_index(drop=True)
 
 
+def _predicate(reason: str) -> str:
+    """A problem's reason said of the value: ``amount is not a number`` -> ``is not a number``."""
+    special = {
+        "negative amount": "is a negative amount",
+        "unparseable date": "is not a readable date",
+    }
+    if reason in special:
+        return special[reason]
+    for noun in ("amount ", "date "):
+        if reason.startswith(noun):
+            rest = reason.removeprefix(noun)
+            return rest if rest.startswith("is ") else f"is {rest}"
+    return f"({reason})"
+
+
+def dropped_field_lines(result: IngestResult) -> list[str]:
+    """One line per field dropped from kept rows: how many, an example and why.
+
+    Parameters
+    ----------
+    result : IngestResult
+        What a loader read.
+
+    Returns
+    -------
+    list of str
+        E.g. ``312 rows kept without their Recent Deal Amount: 'n/a' is not a number
+        (e.g. row 17)``; a field dropped for several reasons lists each one's count.
+    """
+    lines = []
+    for name, d in result.dropped_fields.items():
+        n = d["count"]
+        rows = f"{n:,} rows kept without their" if n != 1 else "1 row kept without its"
+        line = f"{rows} {name}: {d['value']!r} {_predicate(d['reason'])} (e.g. row {d['row']})"
+        if len(d["reasons"]) > 1:
+            line += "; in all: " + ", ".join(
+                f"{k:,} {_predicate(r).removeprefix('is ')}" for r, k in d["reasons"].items()
+            )
+        lines.append(line)
+    return lines
+
+
 @dataclass(frozen=True)
 class Verdict:
     """Whether an ingest is good enough to go on with.
