@@ -33,12 +33,11 @@ from alignlib.crm.labels import (
     reached_stages,
     stage_index,
 )
-from alignlib.crm.pipeline import ColumnSpec, flag, open_source
+from alignlib.crm.pipeline import ColumnSpec, check_fields, flag, open_source
 from alignlib.crm.problems import PROBLEM_COLUMNS
 from alignlib.crm.read import ReadOptions
 from alignlib.crm.salesforce import SALESFORCE_OPEN_STAGES
 from alignlib.crm.table import IngestResult, settle_frame
-from alignlib.errors import InputError
 from alignlib.format import count
 
 #: Fields a deals mapping may name (besides ``entered_<stage>``), with the headers
@@ -144,22 +143,9 @@ def join_deals(
     options = options or ReadOptions()
     stage_names = result.stage_names
     cols_in = dict(columns or {})
-    bad_keys = [
-        k
-        for k in cols_in
-        if k not in DEAL_FIELDS and not (k.startswith("entered_") and k[8:] in stage_names)
-    ]
-    if bad_keys:
-        raise InputError(
-            f"unknown field(s) in actuals.deals.columns: {', '.join(bad_keys)}; "
-            f"known: {', '.join(DEAL_FIELDS)}, entered_<stage>"
-        )
-    src = open_source(
-        ColumnSpec(format="deals", fields={**DEAL_FIELDS, "key": (key,)}, required=("key",)),
-        path,
-        columns=cols_in,
-        options=options,
-    )
+    check_fields(cols_in, list(DEAL_FIELDS), stage_names, "actuals.deals.columns")
+    spec = ColumnSpec(format="deals", fields={**DEAL_FIELDS, "key": (key,)}, required=("key",))
+    src = open_source(spec, path, columns=cols_in, options=options)
     raw, cols = src.raw, src.cols
     if cols["id"] == key:
         cols["id"] = None

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Unpack
 
 import numpy as np
 import pandas as pd
@@ -13,14 +13,11 @@ from alignlib.crm.labels import (
     OTHER_CHANNEL,
     channels,
     opportunity_index,
-    outside_funnel,
     reached_stages,
-    stage_index,
 )
-from alignlib.crm.pipeline import ColumnSpec, open_source
-from alignlib.crm.read import PARQUET_SUFFIXES, ReadOptions
+from alignlib.crm.pipeline import ColumnSpec, LoadArgs, check_fields, open_source
+from alignlib.crm.read import PARQUET_SUFFIXES
 from alignlib.crm.table import IngestResult
-from alignlib.errors import InputError
 from alignlib.taxonomy import DEFAULT_STAGE_NAMES, DEFAULT_STAGES
 
 #: Fields a generic CSV/Parquet mapping may name (besides ``entered_<stage>``).
@@ -45,18 +42,16 @@ GENERIC_SPEC = ColumnSpec(format="csv", fields={"id": ("id",), "created": ("crea
 
 
 def load_csv(
-    path: str | Path,
-    columns: Mapping[str, str],
-    *,
-    stage_names: Sequence[str] = DEFAULT_STAGE_NAMES,
-    stage_mapping: Mapping[str, str | None] | None = None,
-    channel_mapping: Mapping[str, str] | None = None,
-    as_of: dt.date | pd.Timestamp | None = None,
-    options: ReadOptions | None = None,
-    outcome_mapping: Mapping[str, str] | None = None,
-    raw: pd.DataFrame | None = None,
+    path: str | Path, columns: Mapping[str, str], /, **kw: Unpack[LoadArgs]
 ) -> IngestResult:
     """Load a generic CSV or Parquet file with a column mapping.
+
+    The canonical stage names and the default taxonomy's labels are understood
+    without a ``stage_mapping``; ``won``, ``lost``, ``open``, ``Closed Won`` and
+    ``Closed Lost`` without an ``outcome_mapping`` (an unknown label is one problem,
+    with its row count and the line to add; its rows are rejected). Without a
+    ``channel`` column, ``channel_mapping`` maps the ``source`` values (else they
+    are the channels).
 
     Parameters
     ----------
@@ -67,25 +62,9 @@ def load_csv(
         ``entered_<stage>`` for any stage, ``stage`` (current stage label), ``source``,
         ``channel``, ``owner``, ``lead_status``, ``outcome`` (won/lost/open, or a
         label ``outcome_mapping`` maps), ``close_date``, ``amount``, ``first_response``.
-    stage_mapping : mapping, optional
-        Current-stage label -> canonical stage; the canonical names and the labels
-        of the default taxonomy are always understood. Case and spaces are ignored.
-    stage_names : sequence of str
-        The company's stages, top to bottom.
-    channel_mapping : mapping, optional
-        ``source`` value -> channel, used when no ``channel`` column is mapped.
-    as_of : date, optional
-        When the export was taken (default: ``options.as_of``, else the latest date in it).
-    options : ReadOptions, optional
-        Encoding, delimiter, decimal mark, date format, largest amount (default: detected).
-    outcome_mapping : mapping, optional
-        Outcome label -> ``won``, ``lost`` or ``open`` (``actuals.outcome_mapping``);
-        ``won``, ``lost``, ``open``, ``Closed Won`` and ``Closed Lost`` are always
-        understood. An unknown label is one problem, with its row count and the line
-        to add; its rows are rejected.
-    raw : pandas.DataFrame, optional
-        The rows already read as text columns with the export's names (a SQL source,
-        :mod:`alignlib.crm.sql`); ``path`` then only names them in messages.
+    **kw : LoadArgs
+        As for every loader (:class:`~alignlib.crm.pipeline.LoadArgs`) but ``columns``;
+        default stages: the taxonomy's six.
 
     Returns
     -------
@@ -99,21 +78,12 @@ def load_csv(
         The file cannot be read, or a mapped column is missing.
     """
     path = Path(path)
+    stage_names = kw.get("stage_names", DEFAULT_STAGE_NAMES)
     cols = dict(columns)
-    unknown_keys = [
-        k
-        for k in cols
-        if k not in GENERIC_FIELDS and not (k.startswith("entered_") and k[8:] in stage_names)
-    ]
-    if unknown_keys:
-        raise InputError(
-            f"unknown field(s) in the column mapping: {', '.join(unknown_keys)}; "
-            f"known: {', '.join(GENERIC_FIELDS)}, entered_<stage>"
-        )
+    check_fields(cols, GENERIC_FIELDS, stage_names, "the column mapping")
     offset = 1 if path.suffix.lower() in PARQUET_SUFFIXES else 2
-    src = open_source(
-        GENERIC_SPEC, path, columns=cols, options=options, as_of=as_of, raw=raw, offset=offset
-    )
+    args: LoadArgs = {**kw, "columns": cols}
+    src = open_source(GENERIC_SPEC, path, offset, **args)
     raw = src.raw
     entered_cols = [src.cols.get(f"entered_{s}") for s in stage_names]
     dates_of = src.read_dates(
@@ -127,17 +97,17 @@ def load_csv(
     )
     mapping: dict[str, str | None] = {s: s for s in stage_names}
     mapping.update({st.label: st.name for st in DEFAULT_STAGES})
-    mapping.update(stage_mapping or {})
+    mapping.update(kw.get("stage_mapping") or {})
     labels = src.text("stage")
     if "stage" in cols:
-        stage, position, unknown = src.stages(
-            labels, mapping, stage_names, cols["stage"], "stage label"
-        )
+        _, position, _ = src.stages(labels, mapping, stage_names, cols["stage"], "stage label")
     else:
-        stage, position, unknown = stage_index(labels, mapping, stage_names)
+        _, position, _ = src.place(labels, mapping, stage_names)
     amount = src.amount()
     mapped_outcome = pd.Series(
-        src.outcomes(src.text("outcome"), outcome_mapping, cols.get("outcome", "outcome")),
+        src.outcomes(
+            src.text("outcome"), kw.get("outcome_mapping"), cols.get("outcome", "outcome")
+        ),
         index=raw.index,
     ).replace("", None)
     src.check_ids()
@@ -162,20 +132,18 @@ def load_csv(
     close_date = close_date.fillna(entered.iloc[:, -1].where(pd.Series(won, index=raw.index)))
     if "channel" in cols:
         channel = src.text("channel").replace("", OTHER_CHANNEL)
-    elif channel_mapping:
-        channel = channels(src.text("source"), channel_mapping)
+    elif kw.get("channel_mapping"):
+        channel = channels(src.text("source"), kw.get("channel_mapping") or {})
     else:  # no mapping: the source values are the channels
         channel = src.text("source").replace("", OTHER_CHANNEL)
     return src.finish(
         stage_names=stage_names,
         created=created,
         channel=channel,
-        stage=stage,
         entered=entered,
         reached=reached,
         outcome=outcome,
         close_date=close_date,
         amount=amount,
         first_response=first_response,
-        outside=outside_funnel(labels, position, unknown),
     )

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Unpack
 
 import numpy as np
 import pandas as pd
@@ -13,11 +12,9 @@ from alignlib.crm.labels import (
     check_stages,
     opportunity_index,
     outcomes,
-    outside_funnel,
     reached_stages,
 )
-from alignlib.crm.pipeline import ColumnSpec, open_source
-from alignlib.crm.read import ReadOptions
+from alignlib.crm.pipeline import ColumnSpec, LoadArgs, open_source
 from alignlib.crm.table import IngestResult, frame_of
 from alignlib.errors import DataError
 from alignlib.taxonomy import DEFAULT_STAGE_NAMES, HUBSPOT_STAGE_MAPPING
@@ -85,46 +82,23 @@ def hubspot_date_column(label: str) -> str:
     return f"Became {article} {label} Date"
 
 
-def load_hubspot(
-    path: str | Path,
-    *,
-    stage_names: Sequence[str] = DEFAULT_STAGE_NAMES,
-    stage_mapping: Mapping[str, str | None] | None = None,
-    columns: Mapping[str, str] | None = None,
-    channel_mapping: Mapping[str, str] | None = None,
-    as_of: dt.date | pd.Timestamp | None = None,
-    options: ReadOptions | None = None,
-    outcome_mapping: Mapping[str, str] | None = None,
-    raw: pd.DataFrame | None = None,
-) -> IngestResult:
+def load_hubspot(path: str | Path, **kw: Unpack[LoadArgs]) -> IngestResult:
     """Load a HubSpot contacts export into the normalised table.
+
+    ``stage_mapping`` (lifecycle label -> stage) is merged over
+    :data:`alignlib.taxonomy.HUBSPOT_STAGE_MAPPING`; each label's date comes from
+    HubSpot's ``Became a <label> Date`` column when it exists. ``columns`` overrides
+    the default columns (e.g. ``{"entered_sal": "Sales Accepted Date"}``); an
+    ``outcome`` column named there (a deal stage property) says the outcome outright
+    through ``outcome_mapping``. Channels: :data:`HUBSPOT_SOURCE_CHANNELS`.
 
     Parameters
     ----------
     path : str or Path
         The CSV (or Parquet) export.
-    stage_names : sequence of str
-        The company's stages, top to bottom (``p.stage_names``).
-    stage_mapping : mapping, optional
-        Lifecycle label -> canonical stage (None: outside the funnel), merged over
-        :data:`alignlib.taxonomy.HUBSPOT_STAGE_MAPPING`. Each label's date comes from
-        HubSpot's ``Became a <label> Date`` column when it exists.
-    columns : mapping, optional
-        Canonical field -> source column, overriding the defaults (e.g.
-        ``{"entered_sal": "Sales Accepted Date", "first_response": "First Outreach Date"}``).
-    channel_mapping : mapping, optional
-        ``Original Source`` value -> channel (default :data:`HUBSPOT_SOURCE_CHANNELS`).
-    as_of : date, optional
-        When the export was taken (default: ``options.as_of``, else the latest date in it).
-    options : ReadOptions, optional
-        Encoding, delimiter, decimal mark, date format, largest amount (default: detected).
-    outcome_mapping : mapping, optional
-        Outcome label -> won, lost or open, for an ``outcome`` column named in
-        ``columns`` (e.g. a deal stage property); its known labels override the
-        outcome read from the stage dates.
-    raw : pandas.DataFrame, optional
-        The rows already read as text columns with the export's names (a SQL source,
-        :mod:`alignlib.crm.sql`); ``path`` then only names them in messages.
+    **kw : LoadArgs
+        As for every loader (:class:`~alignlib.crm.pipeline.LoadArgs`); default stages:
+        the taxonomy's six.
 
     Returns
     -------
@@ -136,9 +110,10 @@ def load_hubspot(
         The file cannot be read, or required columns (``Record ID`` or ``Contact ID``,
         ``Create Date``, ``Lifecycle Stage``) are missing.
     """
-    src = open_source(HUBSPOT_SPEC, path, columns=columns, options=options, as_of=as_of, raw=raw)
+    stage_names = kw.get("stage_names", DEFAULT_STAGE_NAMES)
+    src = open_source(HUBSPOT_SPEC, path, **kw)
     raw, cols = src.raw, src.cols
-    mapping = {**HUBSPOT_STAGE_MAPPING, **(stage_mapping or {})}
+    mapping = {**HUBSPOT_STAGE_MAPPING, **(kw.get("stage_mapping") or {})}
     check_stages(stage_names)
 
     # Stage date columns: "Became a <label> Date" per mapped label, plus overrides.
@@ -174,12 +149,12 @@ def load_hubspot(
     created = src.created()
     entered = frame_of({s: dates_of(date_sources.get(s)) for s in stage_names})
     labels = src.text("stage")
-    stage, position, unknown = src.stages(
+    _, position, _ = src.stages(
         labels, mapping, stage_names, str(cols["stage"]), "lifecycle stage label"
     )
     said = None
     if cols.get("outcome") is not None:  # rare: a contacts export with an outcome label column
-        said = src.outcomes(src.text("outcome"), outcome_mapping, str(cols["outcome"]))
+        said = src.outcomes(src.text("outcome"), kw.get("outcome_mapping"), str(cols["outcome"]))
     amount = src.amount()
     src.check_ids()
     order_src = [str(cols["created"]), *[date_sources.get(s, f"entered_{s}") for s in stage_names]]
@@ -205,13 +180,10 @@ def load_hubspot(
     return src.finish(
         stage_names=stage_names,
         created=created,
-        channel_mapping=channel_mapping,
-        stage=stage,
         entered=entered,
         reached=reached,
         outcome=outcome,
         close_date=close_date,
         amount=amount,
         first_response=first_response,
-        outside=outside_funnel(labels, position, unknown),
     )

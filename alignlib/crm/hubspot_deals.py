@@ -8,10 +8,10 @@ A deals export gives an opportunity-stage funnel (e.g. discovery -> demo -> prop
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Unpack
 
 import numpy as np
 import pandas as pd
@@ -23,10 +23,8 @@ from alignlib.crm.labels import (
     normalise_label,
     normalised,
     outcomes,
-    reached_stages,
 )
-from alignlib.crm.pipeline import ColumnSpec, open_source
-from alignlib.crm.read import ReadOptions
+from alignlib.crm.pipeline import ColumnSpec, LoadArgs, open_source
 from alignlib.crm.table import IngestResult, frame_of
 
 #: Deals export fields -> their column names, in order of preference.
@@ -133,44 +131,23 @@ def _deal_outcomes(
     return out
 
 
-def load_hubspot_deals(
-    path: str | Path,
-    *,
-    stage_names: Sequence[str] = ("opportunity", "won"),
-    stage_mapping: Mapping[str, str | None] | None = None,
-    columns: Mapping[str, str] | None = None,
-    channel_mapping: Mapping[str, str] | None = None,
-    as_of: dt.date | pd.Timestamp | None = None,
-    options: ReadOptions | None = None,
-    outcome_mapping: Mapping[str, str] | None = None,
-    raw: pd.DataFrame | None = None,
-) -> IngestResult:
+def load_hubspot_deals(path: str | Path, **kw: Unpack[LoadArgs]) -> IngestResult:
     """Load a HubSpot deals export into the normalised table (one row per deal).
+
+    ``stage_mapping`` (deal stage label -> stage; None: no stage beyond the first) is
+    merged over :func:`deal_stage_mapping`'s defaults; ``columns`` overrides
+    :data:`HUBSPOT_DEAL_COLUMNS` (and names ``entered_<stage>`` columns of your own);
+    ``outcome_mapping`` (deal stage -> outcome) is needed for no stage
+    ``Closed Won``/``Closed Lost`` or the funnel's own names (won at the last stage,
+    else open). Channels: :data:`HUBSPOT_SOURCE_CHANNELS`.
 
     Parameters
     ----------
     path : str or Path
         The CSV (or Parquet) export.
-    stage_names : sequence of str
-        The company's opportunity stages, top to bottom (default: opportunity -> won).
-    stage_mapping : mapping, optional
-        Deal stage label -> canonical stage (None: no stage beyond the first), over
-        :func:`deal_stage_mapping`'s defaults. Case and spaces are ignored.
-    columns : mapping, optional
-        Canonical field -> column, overriding :data:`HUBSPOT_DEAL_COLUMNS`; also
-        ``entered_<stage>`` for a stage date column of your own.
-    channel_mapping : mapping, optional
-        Source value -> channel (default :data:`HUBSPOT_SOURCE_CHANNELS`).
-    as_of : date, optional
-        When the export was taken (default: ``options.as_of``, else the latest date).
-    options : ReadOptions, optional
-        Encoding, delimiter, decimal mark, date format, largest amount.
-    outcome_mapping : mapping, optional
-        Deal stage -> won, lost or open; ``Closed Won``/``Closed Lost`` and stages
-        mapped into the funnel need none (won at the last stage, else open).
-    raw : pandas.DataFrame, optional
-        The rows already read as text columns with the export's names (a SQL source,
-        :mod:`alignlib.crm.sql`); ``path`` then only names them in messages.
+    **kw : LoadArgs
+        As for every loader (:class:`~alignlib.crm.pipeline.LoadArgs`); default stages:
+        opportunity -> won.
 
     Returns
     -------
@@ -182,12 +159,11 @@ def load_hubspot_deals(
         The file cannot be read, or ``Record ID``, ``Create Date`` or ``Deal Stage``
         is missing.
     """
+    stage_names = kw.get("stage_names", ("opportunity", "won"))
     check_stages(stage_names)
-    src = open_source(
-        HUBSPOT_DEALS_SPEC, path, columns=columns, options=options, as_of=as_of, raw=raw
-    )
+    src = open_source(HUBSPOT_DEALS_SPEC, path, **kw)
     raw, cols = src.raw, src.cols
-    mapping = deal_stage_mapping(stage_names, stage_mapping)
+    mapping = deal_stage_mapping(stage_names, kw.get("stage_mapping"))
     sources = stage_date_sources(list(raw.columns), mapping, stage_names)
     for key, col in src.mapped().items():
         if key[8:] in stage_names:
@@ -202,10 +178,13 @@ def load_hubspot_deals(
 
     labels = src.text("stage")
     stage_col = str(cols["stage"])
-    stage, position, unknown = src.stages(labels, mapping, stage_names, stage_col, "deal stage")
+    _, position, unknown = src.stages(labels, mapping, stage_names, stage_col, "deal stage")
     # One problem per label: the stage mapping line comes first.
     said = src.outcomes(
-        labels, _deal_outcomes(mapping, stage_names, outcome_mapping), stage_col, skip=unknown
+        labels,
+        _deal_outcomes(mapping, stage_names, kw.get("outcome_mapping")),
+        stage_col,
+        skip=unknown,
     )
     won = said == "won"
     lost = said == "lost"
@@ -232,17 +211,13 @@ def load_hubspot_deals(
         # A close date dropped as the last stage's date is dropped as the close date too.
         close = close.mask(dropped.iloc[:, -1] & from_close)
 
-    position = np.where(won, len(stage_names) - 1, np.maximum(position, 0))
-    reached = reached_stages(entered, position, len(stage_names))
     outcome = outcomes(won, lost, ~won & ~lost)
     outcome.index = raw.index
     return src.finish(
         stage_names=stage_names,
         created=created,
-        channel_mapping=channel_mapping,
-        stage=stage,
         entered=entered,
-        reached=reached,
+        position=np.where(won, len(stage_names) - 1, np.maximum(position, 0)),
         outcome=outcome,
         close_date=close.where(pd.Series(won | lost, index=raw.index)),
         amount=amount,

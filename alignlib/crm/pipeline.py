@@ -17,7 +17,7 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 import numpy as np
 import pandas as pd
@@ -25,7 +25,13 @@ import pandas as pd
 from alignlib.crm.amounts import amount_column
 from alignlib.crm.dates import Dates, in_order
 from alignlib.crm.duplicates import duplicates
-from alignlib.crm.labels import UnknownLabels, outcome_index, stage_index
+from alignlib.crm.labels import (
+    UnknownLabels,
+    outcome_index,
+    outside_funnel,
+    reached_stages,
+    stage_index,
+)
 from alignlib.crm.problems import Problems
 from alignlib.crm.read import ReadOptions, first_present, read_raw, require, text
 from alignlib.crm.table import RECYCLE_STATUSES, IngestResult, assemble, finish
@@ -49,6 +55,78 @@ def flag(values: pd.Series) -> np.ndarray:
         Boolean, one per row.
     """
     return values.str.lower().isin(TRUE_VALUES).to_numpy()
+
+
+class LoadArgs(TypedDict, total=False):
+    """What every loader takes besides its file: each optional, the same for every source.
+
+    Attributes
+    ----------
+    stage_names : sequence of str
+        The company's stages, top to bottom (``p.stage_names``; the loader's default).
+    stage_mapping : mapping
+        Stage label -> canonical stage (None: outside the funnel), over the source's
+        defaults; case and spaces are ignored.
+    columns : mapping
+        Canonical field -> source column, over the source's headers
+        (``actuals.columns``; also ``entered_<stage>`` for a stage date column).
+    channel_mapping : mapping
+        Source value -> channel (default: the source's own, :attr:`ColumnSpec.channels`).
+    as_of : date
+        When the export was taken (default: ``options.as_of``, else the latest date in it).
+    options : ReadOptions
+        Encoding, delimiter, decimal mark, date format, largest amount (default: detected).
+    outcome_mapping : mapping
+        Outcome label -> won, lost or open (``actuals.outcome_mapping``), over the
+        labels every source understands.
+    raw : pandas.DataFrame
+        The rows already read as text columns with the export's names (a SQL source,
+        :mod:`alignlib.crm.sql`); the path then only names them in messages.
+    """
+
+    stage_names: Sequence[str]
+    stage_mapping: Mapping[str, str | None] | None
+    columns: Mapping[str, str] | None
+    channel_mapping: Mapping[str, str] | None
+    as_of: dt.date | pd.Timestamp | None
+    options: ReadOptions | None
+    outcome_mapping: Mapping[str, str] | None
+    raw: pd.DataFrame | None
+
+
+def check_fields(
+    columns: Mapping[str, str], fields: Sequence[str], stage_names: Sequence[str], where: str
+) -> None:
+    """Refuse a column mapping that names a field no loader knows.
+
+    Parameters
+    ----------
+    columns : mapping
+        Field -> column, as the parameters write it.
+    fields : sequence of str
+        The fields the mapping may name (besides ``entered_<stage>``).
+    stage_names : sequence of str
+        The company's stages.
+    where : str
+        The mapping, for the message (``the column mapping``, ``actuals.deals.columns``).
+
+    Raises
+    ------
+    InputError
+        Naming each unknown field and the known ones.
+    """
+    from alignlib.errors import InputError
+
+    unknown = [
+        k
+        for k in columns
+        if k not in fields and not (k.startswith("entered_") and k[8:] in stage_names)
+    ]
+    if unknown:
+        raise InputError(
+            f"unknown field(s) in {where}: {', '.join(unknown)}; "
+            f"known: {', '.join(fields)}, entered_<stage>"
+        )
 
 
 @dataclass(frozen=True)
@@ -101,6 +179,8 @@ class Source:
         The parameters' column mapping (``actuals.columns``).
     offset : int
         Line number of the first data row.
+    args : LoadArgs, optional
+        The loader's arguments (mappings: :attr:`args`).
     """
 
     def __init__(
@@ -112,6 +192,7 @@ class Source:
         cols: dict[str, str | None],
         overrides: dict[str, str],
         offset: int = 2,
+        args: LoadArgs | None = None,
     ):
         self.spec = spec
         self.path = path
@@ -126,6 +207,10 @@ class Source:
         self.drop = np.zeros(len(raw), dtype=bool)
         self.exact_duplicates = 0
         self.dates_of: Dates | None = None
+        self.args: LoadArgs = args or {}
+        self.stage_values: pd.Series | None = None
+        self.position = np.full(len(raw), -1)
+        self.outside = np.zeros(len(raw), dtype=bool)
 
     @property
     def n(self) -> int:
@@ -231,9 +316,29 @@ class Source:
         tuple
             (canonical stage, position, unknown mask).
         """
-        stage, position, unknown = stage_index(labels, mapping, stage_names)
+        stage, position, unknown = self.place(labels, mapping, stage_names)
         self.labels.report(self.probs, unknown, labels, column, what, "stage_mapping", stage_names)
         self.drop |= unknown
+        return stage, position, unknown
+
+    def place(
+        self, labels: pd.Series, mapping: Mapping[str, str | None], stage_names: Sequence[str]
+    ) -> tuple[pd.Series, np.ndarray, np.ndarray]:
+        """Stage labels placed, kept as the rows' stage, position and outside-the-funnel mask.
+
+        Parameters
+        ----------
+        labels, mapping, stage_names
+            As for :meth:`stages`, which also reports (and rejects) unknown labels.
+
+        Returns
+        -------
+        tuple
+            (canonical stage, position, unknown mask).
+        """
+        stage, position, unknown = stage_index(labels, mapping, stage_names)
+        self.stage_values, self.position = stage, position
+        self.outside = outside_funnel(labels, position, unknown)
         return stage, position, unknown
 
     def outcomes(
@@ -341,7 +446,9 @@ class Source:
         **columns
             :func:`~alignlib.crm.table.assemble`'s columns; ``source``, ``owner``,
             ``lead_status`` and ``first_response`` default to the spec's fields,
-            ``channel`` to the sources through the spec's channels.
+            ``channel`` to the sources through ``channel_mapping`` or the spec's
+            channels, ``stage`` and ``outside`` to :meth:`place`'s, ``reached`` to the
+            stages reached by ``entered`` and ``position`` (default: :meth:`place`'s).
 
         Returns
         -------
@@ -359,7 +466,14 @@ class Source:
         columns.setdefault(
             "first_response", pd.Series(pd.NaT, index=self.raw.index, dtype="datetime64[s]")
         )
-        channel_mapping = columns.pop("channel_mapping", None)
+        channel_mapping = self.args.get("channel_mapping")
+        if "stage" not in columns:
+            assert self.stage_values is not None, "place the stage labels first"
+            columns["stage"] = self.stage_values
+        if "reached" not in columns:
+            position = columns.pop("position", self.position)
+            columns["reached"] = reached_stages(columns["entered"], position, len(stage_names))
+        columns.setdefault("outside", self.outside)
         if "channel" not in columns:
             columns["channel"] = channels(src, channel_mapping or self.spec.channels)
         columns.setdefault("recycle_statuses", self.spec.recycle_statuses)
@@ -386,14 +500,7 @@ class Source:
 
 
 def open_source(
-    spec: ColumnSpec,
-    path: str | Path,
-    *,
-    columns: Mapping[str, str] | None = None,
-    options: ReadOptions | None = None,
-    as_of: dt.date | pd.Timestamp | None = None,
-    raw: pd.DataFrame | None = None,
-    offset: int = 2,
+    spec: ColumnSpec, path: str | Path, offset: int = 2, **kw: Unpack[LoadArgs]
 ) -> Source:
     """Read a file and find its columns: the pipeline's first step.
 
@@ -403,16 +510,12 @@ def open_source(
         The source's columns.
     path : str or Path
         The export (names the rows when ``raw`` is given).
-    columns : mapping, optional
-        Field -> column, over the spec's headers (``actuals.columns``).
-    options : ReadOptions, optional
-        How to read it (default: detected).
-    as_of : date, optional
-        When the export was taken (wins over ``options.as_of``).
-    raw : pandas.DataFrame, optional
-        The rows already read as text columns (a SQL source).
     offset : int
         Line number of the first data row.
+    **kw : LoadArgs
+        The loader's arguments: ``columns`` (over the spec's headers), ``options``,
+        ``as_of`` (wins over ``options.as_of``) and ``raw`` are used here; the rest is
+        kept as :attr:`Source.args`.
 
     Returns
     -------
@@ -425,9 +528,10 @@ def open_source(
         the mapping names is not in the file.
     """
     path = Path(path)
-    options = (options or ReadOptions()).with_as_of(as_of)
+    options = (kw.get("options") or ReadOptions()).with_as_of(kw.get("as_of"))
+    raw = kw.get("raw")
     raw = read_raw(path, options) if raw is None else raw
-    overrides = dict(columns or {})
+    overrides = dict(kw.get("columns") or {})
     fields = {**spec.fields, **{k: (c,) for k, c in overrides.items()}}
     found = require(path, raw, {k: fields[k] for k in spec.required})
     missing = [
@@ -439,4 +543,4 @@ def open_source(
         raise DataError(path, f"missing mapped column(s): {', '.join(missing)}")
     cols: dict[str, str | None] = {k: first_present(raw, v) for k, v in fields.items()}
     cols.update(found)
-    return Source(spec, path, raw, options, cols, overrides, offset)
+    return Source(spec, path, raw, options, cols, overrides, offset, kw)

@@ -9,11 +9,10 @@ as a report's "Export details" writes them. An opportunities report on its own
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Unpack
 
 import numpy as np
 import pandas as pd
@@ -26,7 +25,7 @@ from alignlib.crm.labels import (
     reached_stages,
     stage_index,
 )
-from alignlib.crm.pipeline import ColumnSpec, Source, flag, open_source
+from alignlib.crm.pipeline import ColumnSpec, LoadArgs, Source, flag, open_source
 from alignlib.crm.problems import FIELD_DROPPED
 from alignlib.crm.read import ReadOptions, read_raw
 from alignlib.crm.table import IngestResult
@@ -168,18 +167,14 @@ class _Opportunities:
 def _read_opportunities(
     opath: Path,
     *,
-    stage_names: Sequence[str],
     mapping: Mapping[str, str | None],
-    outcome_mapping: Mapping[str, str] | None,
-    overrides: Mapping[str, str],
-    options: ReadOptions,
     strict_stage: bool,
-    raw: pd.DataFrame | None = None,
+    **kw: Unpack[LoadArgs],
 ) -> _Opportunities:
     """Read an opportunities export (API names or report labels) and check it."""
-    src = open_source(
-        SALESFORCE_OPPORTUNITIES_SPEC, opath, columns=overrides, options=options, raw=raw
-    )
+    outcome_mapping = kw.get("outcome_mapping")
+    stage_names = kw.get("stage_names", ("opportunity", "won"))
+    src = open_source(SALESFORCE_OPPORTUNITIES_SPEC, opath, **kw)
     cols = src.cols
     custom_cols = src.mapped()
     odates_of = src.read_dates(
@@ -251,15 +246,8 @@ def load_salesforce(
     leads_path: str | Path | None,
     opportunities_path: str | Path | None = None,
     *,
-    stage_names: Sequence[str] = DEFAULT_STAGE_NAMES,
-    stage_mapping: Mapping[str, str | None] | None = None,
-    columns: Mapping[str, str] | None = None,
-    channel_mapping: Mapping[str, str] | None = None,
-    as_of: dt.date | pd.Timestamp | None = None,
-    options: ReadOptions | None = None,
-    outcome_mapping: Mapping[str, str] | None = None,
-    raw: pd.DataFrame | None = None,
     opportunities_raw: pd.DataFrame | None = None,
+    **kw: Unpack[LoadArgs],
 ) -> IngestResult:
     """Load Salesforce Leads (and Opportunities) exports into the normalised table.
 
@@ -270,28 +258,25 @@ def load_salesforce(
     (``{"entered_mql": "MQL_Date__c"}``); otherwise those stages are reached through
     the lead ``Status`` or a later stage. Outcome: ``IsWon`` -> won,
     ``IsClosed`` and not won -> lost, otherwise open; an export without those
-    columns takes the outcome from the stage (``outcome_mapping``).
+    columns takes the outcome from the stage (``outcome_mapping``; standard stages
+    are known: :func:`stage_outcomes`). ``stage_mapping`` is merged over
+    :data:`SALESFORCE_STAGE_MAPPING` (lead ``Status`` and opportunity ``StageName``).
 
     Headers may be API names or report labels (:data:`SALESFORCE_LEAD_COLUMNS`,
     :data:`SALESFORCE_OPPORTUNITY_COLUMNS`). With no leads file (``leads_path`` None,
     or a file that is an opportunities export, alone or given as both files), the
-    opportunities alone make the
-    table (:func:`load_salesforce_opportunities`), over the stages from
-    ``opportunity`` down when the company has that stage.
+    opportunities alone make the table (:func:`load_salesforce_opportunities`), over
+    the stages from ``opportunity`` down when the company has that stage.
 
     Parameters
     ----------
     leads_path, opportunities_path : str or Path
         The two exports (opportunities optional: without it, outcomes are unknown).
-    stage_names, stage_mapping, columns, channel_mapping, as_of, options
-        As for :func:`load_hubspot`; ``stage_mapping`` is merged over
-        :data:`SALESFORCE_STAGE_MAPPING` (lead ``Status`` and opportunity ``StageName``).
-    outcome_mapping : mapping, optional
-        Opportunity stage -> won, lost or open, used when the export has no won/closed
-        columns (standard stages are known: :func:`stage_outcomes`).
-    raw, opportunities_raw : pandas.DataFrame, optional
-        The rows already read as text columns with the exports' names (a SQL source,
-        :mod:`alignlib.crm.sql`); the paths then only name them in messages.
+    opportunities_raw : pandas.DataFrame, optional
+        The opportunities already read (a SQL source), as ``raw`` is the leads.
+    **kw : LoadArgs
+        As for every loader (:class:`~alignlib.crm.pipeline.LoadArgs`); default stages:
+        the taxonomy's six.
 
     Returns
     -------
@@ -304,26 +289,19 @@ def load_salesforce(
     InputError
         Neither file given.
     """
-    options = options or ReadOptions()
+    stage_names = kw.get("stage_names", DEFAULT_STAGE_NAMES)
+    options = (kw.get("options") or ReadOptions()).with_as_of(kw.get("as_of"))
     opp_stages = tuple(stage_names)
     if "opportunity" in opp_stages:  # an opportunity knows nothing of earlier stages
         opp_stages = opp_stages[opp_stages.index("opportunity") :]
-    kw: dict[str, Any] = {
-        "stage_names": opp_stages,
-        "stage_mapping": stage_mapping,
-        "columns": columns,
-        "channel_mapping": channel_mapping,
-        "as_of": as_of,
-        "options": options,
-        "outcome_mapping": outcome_mapping,
-    }
+    opp_kw: LoadArgs = {**kw, "stage_names": opp_stages, "options": options}
     if leads_path is None:
         if opportunities_path is None:
             raise InputError("give a Salesforce leads export, an opportunities export, or both")
-        return load_salesforce_opportunities(opportunities_path, raw=opportunities_raw, **kw)
+        opp_kw["raw"] = opportunities_raw
+        return load_salesforce_opportunities(opportunities_path, **opp_kw)
     path = Path(leads_path)
-    options = options.with_as_of(as_of)
-    as_of = options.as_of
+    raw = kw.get("raw")
     raw = read_raw(path, options) if raw is None else raw
     if is_opportunities_export(list(raw.columns)):
         same = opportunities_path is None or Path(opportunities_path).resolve() == path.resolve()
@@ -333,13 +311,18 @@ def load_salesforce(
                 "is an opportunities export, not a leads export; give the leads export "
                 "(or this file alone, for an opportunity -> won funnel)",
             )
-        return load_salesforce_opportunities(path, raw=raw, **kw)
+        opp_kw["raw"] = raw
+        return load_salesforce_opportunities(path, **opp_kw)
+    stage_mapping = kw.get("stage_mapping")
+    outcome_mapping = kw.get("outcome_mapping")
     mapping = {**SALESFORCE_STAGE_MAPPING, **(stage_mapping or {})}
     check_stages(stage_names)
-    overrides = dict(columns or {})
+    overrides = dict(kw.get("columns") or {})
     if "stage" in overrides:
         overrides["status"] = overrides["stage"]
-    src = open_source(SALESFORCE_LEADS_SPEC, path, columns=overrides, options=options, raw=raw)
+    src = open_source(
+        SALESFORCE_LEADS_SPEC, path, **{**kw, "columns": overrides, "options": options, "raw": raw}
+    )
     cols = src.cols
     custom_cols = src.mapped(extra=("first_response",))
     dates_of = src.read_dates(
@@ -372,12 +355,11 @@ def load_salesforce(
     if opportunities_path is not None:
         o = _read_opportunities(
             Path(opportunities_path),
-            stage_names=stage_names,
             mapping=mapping,
             outcome_mapping=outcome_mapping,
-            overrides={},
-            options=options,
             strict_stage=True,
+            stage_names=stage_names,
+            options=options,
             raw=opportunities_raw,
         )
         o.src.labels = src.labels  # one note per label across both files
@@ -469,7 +451,6 @@ def load_salesforce(
     return src.finish(
         stage_names=stage_names,
         created=created,
-        channel_mapping=channel_mapping,
         lead_status=status,
         stage=stage,
         entered=entered,
@@ -486,18 +467,7 @@ def load_salesforce(
     )
 
 
-def load_salesforce_opportunities(
-    path: str | Path,
-    *,
-    stage_names: Sequence[str] = ("opportunity", "won"),
-    stage_mapping: Mapping[str, str | None] | None = None,
-    columns: Mapping[str, str] | None = None,
-    channel_mapping: Mapping[str, str] | None = None,
-    as_of: dt.date | pd.Timestamp | None = None,
-    options: ReadOptions | None = None,
-    outcome_mapping: Mapping[str, str] | None = None,
-    raw: pd.DataFrame | None = None,
-) -> IngestResult:
+def load_salesforce_opportunities(path: str | Path, **kw: Unpack[LoadArgs]) -> IngestResult:
     """Load an opportunities export on its own: one row per opportunity.
 
     Every opportunity reached the first stage on its created date; it reached the
@@ -511,35 +481,30 @@ def load_salesforce_opportunities(
     ----------
     path : str or Path
         The opportunities export (API names or report labels).
-    stage_names : sequence of str
-        The company's stages (default: opportunity -> won).
-    stage_mapping, columns, channel_mapping, as_of, options, outcome_mapping
-        As for :func:`load_salesforce`.
-    raw : pandas.DataFrame, optional
-        The rows already read (a SQL source); ``path`` then only names them.
+    **kw : LoadArgs
+        As for every loader (:class:`~alignlib.crm.pipeline.LoadArgs`); default stages:
+        opportunity -> won.
 
     Returns
     -------
     IngestResult
         ``rows_read`` counts opportunities.
     """
+    stage_names = kw.get("stage_names", ("opportunity", "won"))
     check_stages(stage_names)
     mapping: dict[str, str | None] = {
         k: v for k, v in SALESFORCE_STAGE_MAPPING.items() if v in stage_names
     }
     mapping.update({s: s for s in stage_names})
-    mapping.update(stage_mapping or {})
-    overrides = dict(columns or {})
+    mapping.update(kw.get("stage_mapping") or {})
+    overrides = dict(kw.get("columns") or {})
+    args: LoadArgs = {**kw, "stage_names": stage_names}
     o = _read_opportunities(
         Path(path),
-        stage_names=stage_names,
         mapping=mapping,
-        outcome_mapping=outcome_mapping,
-        overrides=overrides,
-        options=(options or ReadOptions()).with_as_of(as_of),
         # In an opportunity -> won funnel the stage label places nothing.
         strict_stage=len(stage_names) > 2,
-        raw=raw,
+        **args,
     )
     src = o.src
     index = src.raw.index
@@ -576,7 +541,6 @@ def load_salesforce_opportunities(
     return src.finish(
         stage_names=stage_names,
         created=o.created,
-        channel_mapping=channel_mapping,
         stage=o.stage,
         entered=entered,
         reached=reached,
