@@ -590,7 +590,8 @@ def order_problems(
     """Flag each date earlier than a date of an earlier stage (funnel order).
 
     The later date of an out-of-order pair is the one flagged: it costs only
-    itself (the problem says the field was dropped; :func:`in_order` drops it).
+    itself (the problem says the field was dropped;
+    :meth:`alignlib.crm.pipeline.Source.in_order` drops it).
 
     Parameters
     ----------
@@ -643,28 +644,3 @@ def order_problems(
         ]
         probs.add(r, sources[j], before, this, action=FIELD_DROPPED)
     return out
-
-
-def in_order(
-    dates: pd.DataFrame,
-    sources: Sequence[str],
-    probs: Problems,
-    kept: np.ndarray,
-    raw: pd.DataFrame | None = None,
-) -> pd.DataFrame:
-    """``dates`` with each date out of funnel order dropped (:func:`order_problems`).
-
-    Parameters
-    ----------
-    dates, sources, probs, kept, raw
-        As for :func:`order_problems`.
-
-    Returns
-    -------
-    pandas.DataFrame
-        The same columns, NaT where a date was earlier than an earlier stage's.
-    """
-    bad = order_problems(dates, sources, probs, kept, raw)
-    if not bad.any():
-        return dates
-    return dates.mask(pd.DataFrame(bad, index=dates.index, columns=dates.columns))

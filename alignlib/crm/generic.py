@@ -111,12 +111,11 @@ def load_csv(
         index=raw.index,
     ).replace("", None)
     src.check_ids()
-    order_src = [
-        str(src.cols["created"]),
-        *[cols.get(f"entered_{s}", f"entered_{s}") for s in stage_names],
-    ]
-    checked = src.in_order(pd.concat([created.rename("created"), entered], axis=1), order_src)
-    entered = checked.iloc[:, 1:]
+    entered, _ = src.in_order(
+        entered,
+        [cols.get(f"entered_{s}", f"entered_{s}") for s in stage_names],
+        after_created=created,
+    )
     close_date = dates_of(cols.get("close_date"))
     first_response = dates_of(cols.get("first_response"))
 

@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import Unpack
 
 import numpy as np
-import pandas as pd
 
 from alignlib.crm.labels import (
     check_stages,
@@ -157,9 +156,8 @@ def load_hubspot(path: str | Path, **kw: Unpack[LoadArgs]) -> IngestResult:
         said = src.outcomes(src.text("outcome"), kw.get("outcome_mapping"), str(cols["outcome"]))
     amount = src.amount()
     src.check_ids()
-    order_src = [str(cols["created"]), *[date_sources.get(s, f"entered_{s}") for s in stage_names]]
-    checked = src.in_order(pd.concat([created.rename("created"), entered], axis=1), order_src)
-    entered = checked.iloc[:, 1:]
+    order_src = [date_sources.get(s, f"entered_{s}") for s in stage_names]
+    entered, _ = src.in_order(entered, order_src, after_created=created)
     first_response = dates_of(cols["first_response"])
     lost_date = dates_of(cols["lost_date"])
     close_won = dates_of(cols["close_date"])

@@ -191,9 +191,7 @@ def load_hubspot_deals(path: str | Path, **kw: Unpack[LoadArgs]) -> IngestResult
     amount = src.amount()
     src.check_ids()
     close_col = str(cols["close_date"] or "Close Date")
-    order_src = [str(cols["created"])] + [
-        sources[s][0] if len(sources[s]) == 1 else f"entered_{s}" for s in stage_names
-    ]
+    order_src = [sources[s][0] if len(sources[s]) == 1 else f"entered_{s}" for s in stage_names]
     last = stage_names[-1]
     if len(stage_names) > 1:
         # A won deal without its own date for the last stage reached it when it closed.
@@ -202,10 +200,7 @@ def load_hubspot_deals(path: str | Path, **kw: Unpack[LoadArgs]) -> IngestResult
         entered[last] = entered[last].fillna(close).where(pd.Series(won, index=raw.index))
         if not sources[last]:
             order_src[-1] = close_col
-    day = pd.concat([created.rename("created"), entered], axis=1).apply(lambda c: c.dt.normalize())
-    checked = src.in_order(day, order_src)
-    dropped = checked.isna() & day.notna()
-    entered = entered.mask(dropped.iloc[:, 1:])
+    entered, dropped = src.in_order(entered, order_src, after_created=created, by_day=True)
     close = dates_of(cols["close_date"])
     if len(stage_names) > 1:
         # A close date dropped as the last stage's date is dropped as the close date too.

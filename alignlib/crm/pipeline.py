@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from alignlib.crm.amounts import amount_column
-from alignlib.crm.dates import Dates, in_order
+from alignlib.crm.dates import Dates, order_problems
 from alignlib.crm.duplicates import duplicates
 from alignlib.crm.labels import (
     UnknownLabels,
@@ -208,6 +208,8 @@ class Source:
         self.exact_duplicates = 0
         self.dates_of: Dates | None = None
         self.args: LoadArgs = args or {}
+        self.extra_problems: list[pd.DataFrame] = []
+        self.extra_rejects: list[pd.DataFrame] = []
         self.stage_values: pd.Series | None = None
         self.position = np.full(len(raw), -1)
         self.outside = np.zeros(len(raw), dtype=bool)
@@ -388,21 +390,56 @@ class Source:
         amount, _ = amount_column(self.raw, self.cols.get(key), self.probs, self.options)
         return amount
 
-    def in_order(self, dates: pd.DataFrame, sources: Sequence[str]) -> pd.DataFrame:
-        """``dates`` (created first, then the stages) with dates out of funnel order dropped.
+    def in_order(
+        self,
+        entered: pd.DataFrame,
+        sources: Sequence[str],
+        *,
+        after_created: pd.Series | None = None,
+        by_day: bool = False,
+    ) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """The stage dates with each date out of funnel order dropped (the later one).
 
         Parameters
         ----------
-        dates : pandas.DataFrame
-            One column per date, in funnel order.
+        entered : pandas.DataFrame
+            One date column per stage, top to bottom.
         sources : sequence of str
             The source column of each (for the problems).
+        after_created : pandas.Series, optional
+            The created dates, which every stage date must follow too.
+        by_day : bool
+            Compare days, not times (a conversion recorded on a date may precede a
+            same-day creation time).
 
         Returns
         -------
-        pandas.DataFrame
+        tuple of pandas.DataFrame
+            (``entered`` with the dropped dates NaT, True where a date was dropped).
         """
-        return in_order(dates, sources, self.probs, ~self.drop, self.raw)
+        frame, names = entered, list(sources)
+        if after_created is not None:
+            frame = pd.concat([after_created.rename("created"), entered], axis=1)
+            names = [str(self.cols.get("created")), *names]
+        if by_day:
+            frame = frame.apply(lambda c: c.dt.normalize())
+        bad = order_problems(frame, names, self.probs, ~self.drop, self.raw)
+        if after_created is not None:
+            bad = bad[:, 1:]
+        dropped = pd.DataFrame(bad, index=entered.index, columns=entered.columns)
+        return (entered.mask(dropped) if bad.any() else entered), dropped
+
+    def beside(self, other: Source) -> None:
+        """Carry another file's problems and rows to fix into this file's result.
+
+        Parameters
+        ----------
+        other : Source
+            A file read beside this one (Salesforce opportunities), fully checked.
+        """
+        frame, rejects = other.settled()
+        self.extra_problems.append(frame)
+        self.extra_rejects.append(rejects)
 
     def settled(self) -> tuple[pd.DataFrame, pd.DataFrame]:
         """Close a file read beside the main one: its problems and its rows to fix.
@@ -425,13 +462,7 @@ class Source:
         return frame, rejected_rows(self.raw, self.drop, frame, self.probs)
 
     def finish(
-        self,
-        *,
-        stage_names: Sequence[str],
-        extra_problems: Sequence[pd.DataFrame] = (),
-        extra_rejects: Sequence[pd.DataFrame] = (),
-        source: str | None = None,
-        **columns: Any,
+        self, *, stage_names: Sequence[str], source: str | None = None, **columns: Any
     ) -> IngestResult:
         """Assemble the normalised table and put the result together.
 
@@ -439,8 +470,6 @@ class Source:
         ----------
         stage_names : sequence of str
             The company's stages.
-        extra_problems, extra_rejects : sequence of pandas.DataFrame
-            Another file's problems and rejected rows (Salesforce opportunities).
         source : str, optional
             What to call the source (default: the path).
         **columns
@@ -492,8 +521,8 @@ class Source:
             duplicates=self.exact_duplicates,
             stage_names=stage_names,
             as_of=self.options.as_of,
-            extra_problems=extra_problems,
-            extra_rejects=extra_rejects,
+            extra_problems=self.extra_problems,
+            extra_rejects=self.extra_rejects,
             source=source,
         )
         return self.labels.explain(result)

@@ -347,8 +347,6 @@ def load_salesforce(
     )
 
     # Opportunities.
-    extra_problems: list[pd.DataFrame] = []
-    extra_rejects: list[pd.DataFrame] = []
     opp_cols = ["opp_created", "close", "is_closed", "is_won", "amount", "opp_stage"]
     opp = pd.DataFrame(columns=opp_cols)
     opp_source = "" if opportunities_path is None else f" + {opportunities_path}"
@@ -363,9 +361,7 @@ def load_salesforce(
             raw=opportunities_raw,
         )
         o.src.labels = src.labels  # one note per label across both files
-        ofr, orejects = o.src.settled()
-        extra_problems.append(ofr)
-        extra_rejects.append(orejects)
+        src.beside(o.src)
         keep = ~o.src.drop
         opp = pd.DataFrame(
             {
@@ -428,10 +424,7 @@ def load_salesforce(
     ]
     if stage_names[-1] not in ("lead", "sql", "opportunity"):
         order_src[-1] = "Opportunity.CloseDate"
-    # Conversion recorded on a date (no time) may precede a same-day creation time.
-    day_entered = entered.apply(lambda c: c.dt.normalize())
-    checked = src.in_order(day_entered, [str(c) for c in order_src])
-    entered = entered.mask(checked.isna() & day_entered.notna())
+    entered, _ = src.in_order(entered, [str(c) for c in order_src], by_day=True)
 
     # An opportunity's stage (e.g. Closed Won) also tells how far the lead got.
     opp_pos_of = {s: i for i, s in enumerate(stage_names)}
@@ -461,8 +454,6 @@ def load_salesforce(
         first_response=custom.get(
             "first_response", pd.Series(pd.NaT, index=index, dtype="datetime64[s]")
         ),
-        extra_problems=extra_problems,
-        extra_rejects=extra_rejects,
         source=f"{path}{opp_source}",
     )
 
@@ -528,10 +519,7 @@ def load_salesforce_opportunities(path: str | Path, **kw: Unpack[LoadArgs]) -> I
     from_close = last > 0 and f"entered_{stage_names[last]}" not in overrides
     if from_close:
         order_src[-1] = close_col
-    day_entered = entered.apply(lambda c: c.dt.normalize())
-    checked = src.in_order(day_entered, order_src)
-    dropped = checked.isna() & day_entered.notna()
-    entered = entered.mask(dropped)
+    entered, dropped = src.in_order(entered, order_src, by_day=True)
     close = o.close.mask(dropped.iloc[:, -1]) if from_close else o.close
     position = np.maximum(o.position, 0)
     position = np.where(won, last, np.minimum(position, max(last - 1, 0)))
