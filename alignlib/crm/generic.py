@@ -103,7 +103,7 @@ def load_csv(
         _, position, _ = src.stages(labels, mapping, stage_names, cols["stage"], "stage label")
     else:
         _, position, _ = src.place(labels, mapping, stage_names)
-    amount = src.amount()
+    src.amount()
     mapped_outcome = pd.Series(
         src.outcomes(
             src.text("outcome"), kw.get("outcome_mapping"), cols.get("outcome", "outcome")
@@ -117,7 +117,6 @@ def load_csv(
         after_created=created,
     )
     close_date = dates_of(cols.get("close_date"))
-    first_response = dates_of(cols.get("first_response"))
 
     reached = reached_stages(entered, position, len(stage_names))
     won = reached[:, -1] | (mapped_outcome.fillna("") == "won").to_numpy()
@@ -137,12 +136,9 @@ def load_csv(
         channel = src.text("source").replace("", OTHER_CHANNEL)
     return src.finish(
         stage_names=stage_names,
-        created=created,
         channel=channel,
         entered=entered,
         reached=reached,
         outcome=outcome,
         close_date=close_date,
-        amount=amount,
-        first_response=first_response,
     )

@@ -154,11 +154,10 @@ def load_hubspot(path: str | Path, **kw: Unpack[LoadArgs]) -> IngestResult:
     said = None
     if cols.get("outcome") is not None:  # rare: a contacts export with an outcome label column
         said = src.outcomes(src.text("outcome"), kw.get("outcome_mapping"), str(cols["outcome"]))
-    amount = src.amount()
+    src.amount()
     src.check_ids()
     order_src = [date_sources.get(s, f"entered_{s}") for s in stage_names]
     entered, _ = src.in_order(entered, order_src, after_created=created)
-    first_response = dates_of(cols["first_response"])
     lost_date = dates_of(cols["lost_date"])
     close_won = dates_of(cols["close_date"])
 
@@ -177,11 +176,8 @@ def load_hubspot(path: str | Path, **kw: Unpack[LoadArgs]) -> IngestResult:
     close_date = close_date.fillna(entered.iloc[:, last].where(won))
     return src.finish(
         stage_names=stage_names,
-        created=created,
         entered=entered,
         reached=reached,
         outcome=outcome,
         close_date=close_date,
-        amount=amount,
-        first_response=first_response,
     )

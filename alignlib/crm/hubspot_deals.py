@@ -188,7 +188,7 @@ def load_hubspot_deals(path: str | Path, **kw: Unpack[LoadArgs]) -> IngestResult
     )
     won = said == "won"
     lost = said == "lost"
-    amount = src.amount()
+    src.amount()
     src.check_ids()
     close_col = str(cols["close_date"] or "Close Date")
     order_src = [sources[s][0] if len(sources[s]) == 1 else f"entered_{s}" for s in stage_names]
@@ -210,12 +210,10 @@ def load_hubspot_deals(path: str | Path, **kw: Unpack[LoadArgs]) -> IngestResult
     outcome.index = raw.index
     return src.finish(
         stage_names=stage_names,
-        created=created,
         entered=entered,
         position=np.where(won, len(stage_names) - 1, np.maximum(position, 0)),
         outcome=outcome,
         close_date=close.where(pd.Series(won | lost, index=raw.index)),
-        amount=amount,
     )
 
 

@@ -208,6 +208,8 @@ class Source:
         self.exact_duplicates = 0
         self.dates_of: Dates | None = None
         self.args: LoadArgs = args or {}
+        self.created_dates: pd.Series | None = None
+        self.amounts: pd.Series | None = None
         self.extra_problems: list[pd.DataFrame] = []
         self.extra_rejects: list[pd.DataFrame] = []
         self.stage_values: pd.Series | None = None
@@ -278,7 +280,8 @@ class Source:
         pandas.Series
         """
         assert self.dates_of is not None, "read_dates first"
-        return self.dates_of(self.cols.get("created"), required=True)
+        self.created_dates = self.dates_of(self.cols.get("created"), required=True)
+        return self.created_dates
 
     def check_ids(self) -> None:
         """Reject exact and conflicting duplicate ids, and blank ids."""
@@ -388,6 +391,7 @@ class Source:
         pandas.Series
         """
         amount, _ = amount_column(self.raw, self.cols.get(key), self.probs, self.options)
+        self.amounts = amount
         return amount
 
     def in_order(
@@ -473,8 +477,9 @@ class Source:
         source : str, optional
             What to call the source (default: the path).
         **columns
-            :func:`~alignlib.crm.table.assemble`'s columns; ``source``, ``owner``,
-            ``lead_status`` and ``first_response`` default to the spec's fields,
+            :func:`~alignlib.crm.table.assemble`'s columns; ``created`` and ``amount``
+            default to what :meth:`created` and :meth:`amount` read, ``source``,
+            ``owner``, ``lead_status`` and ``first_response`` to the spec's fields,
             ``channel`` to the sources through ``channel_mapping`` or the spec's
             channels, ``stage`` and ``outside`` to :meth:`place`'s, ``reached`` to the
             stages reached by ``entered`` and ``position`` (default: :meth:`place`'s).
@@ -492,9 +497,21 @@ class Source:
         columns.setdefault(
             "lead_status", self.text("lead_status") if "lead_status" in self.cols else blank_text
         )
-        columns.setdefault(
-            "first_response", pd.Series(pd.NaT, index=self.raw.index, dtype="datetime64[s]")
-        )
+        if "first_response" not in columns:
+            col = self.cols.get("first_response")
+            dates_of = self.dates_of
+            columns["first_response"] = (
+                dates_of(col)
+                if dates_of is not None and col in dates_of.parsed
+                else pd.Series(pd.NaT, index=self.raw.index, dtype="datetime64[s]")
+            )
+        columns.setdefault("created", self.created_dates)
+        if "amount" not in columns:
+            columns["amount"] = (
+                self.amounts
+                if self.amounts is not None
+                else pd.Series(np.nan, index=self.raw.index)
+            )
         channel_mapping = self.args.get("channel_mapping")
         if "stage" not in columns:
             assert self.stage_values is not None, "place the stage labels first"
