@@ -69,6 +69,7 @@ def load_csv(
     Returns
     -------
     IngestResult
+        One row per record of the file.
 
     Raises
     ------

@@ -102,6 +102,7 @@ def load_hubspot(path: str | Path, **kw: Unpack[LoadArgs]) -> IngestResult:
     Returns
     -------
     IngestResult
+        One row per contact.
 
     Raises
     ------

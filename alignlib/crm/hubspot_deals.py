@@ -152,6 +152,7 @@ def load_hubspot_deals(path: str | Path, **kw: Unpack[LoadArgs]) -> IngestResult
     Returns
     -------
     IngestResult
+        One row per deal.
 
     Raises
     ------

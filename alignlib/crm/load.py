@@ -73,6 +73,7 @@ def load_export(
     Returns
     -------
     IngestResult
+        As the format's loader returns it, with the deals table joined.
 
     Raises
     ------
@@ -125,6 +126,7 @@ def load_actuals(params: QuarterParams) -> IngestResult:
     Returns
     -------
     IngestResult
+        What the source holds, checked as usable.
 
     Raises
     ------
