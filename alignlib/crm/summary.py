@@ -20,6 +20,14 @@ from alignlib.crm.table import IngestResult
 DEFAULT_MAX_REJECTED = 0.5
 
 _DATE_IN_REASON = re.compile(r"\s*\(\d{4}-\d{2}-\d{2}[^)]*\)")
+#: Row numbers in a reason, said once for the group (one line for 60 duplicate rows).
+_ROWS_IN_REASON = (
+    (re.compile(r"exact duplicate of row \d+"), "exact duplicate of an earlier row"),
+    (
+        re.compile(r"same id as row \d+ with different content; kept row \d+"),
+        "same id as another row with different content; kept the one with most fields",
+    ),
+)
 
 
 def outcome_counts(result: IngestResult) -> dict[str, int]:
@@ -80,6 +88,9 @@ def rejected_share(result: IngestResult) -> float:
 def problem_groups(problems: pd.DataFrame) -> pd.DataFrame:
     """One row per distinct (file, field, reason, action), with its count and first row.
 
+    Dates and the row numbers of duplicates in a reason are left out, so a problem
+    repeated on many rows is one group with its count.
+
     Parameters
     ----------
     problems : pandas.DataFrame
@@ -94,9 +105,10 @@ def problem_groups(problems: pd.DataFrame) -> pd.DataFrame:
     cols = ["file", "field", "reason", "action", "n", "row", "value"]
     if problems.empty:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in cols})
-    keyed = problems.assign(
-        reason=problems["reason"].astype("str").str.replace(_DATE_IN_REASON, "", regex=True)
-    )
+    reason = problems["reason"].astype("str").str.replace(_DATE_IN_REASON, "", regex=True)
+    for pattern, said in _ROWS_IN_REASON:
+        reason = reason.str.replace(pattern, said, regex=True)
+    keyed = problems.assign(reason=reason)
     keys = ["file", "field", "reason", "action"]
     grouped = keyed.groupby(keys, sort=False, dropna=False)
     out = grouped.agg(n=("row", "size"), row=("row", "first"), value=("value", "first"))
