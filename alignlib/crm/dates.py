@@ -476,6 +476,7 @@ class Dates:
         fmt = self.options.date_format
         self.parsed, self.repeated_ids = parse_columns(raw, columns, ids, fmt)
         self.bad = np.zeros(len(raw), dtype=bool)
+        self.reported: set[str] = set()
         self.future_ok = (
             set(future_ok)
             if future_ok is not None
@@ -533,8 +534,11 @@ class Dates:
         got = self.parsed[col]
         parsed, bad = got.dates, got.bad
         action = REJECTED if required else FIELD_DROPPED
+        # A column asked for twice (created and the first stage's date) is reported once.
+        report = self.probs.add if col not in self.reported else _ignore
+        self.reported.add(col)
         if bad.any():
-            self.probs.add(
+            report(
                 np.flatnonzero(bad),
                 col,
                 "unparseable date",
@@ -544,14 +548,14 @@ class Dates:
         values = parsed.to_numpy(dtype="datetime64[s]")
         early = values < EARLIEST_DATE
         if early.any():
-            self.probs.add(
+            report(
                 np.flatnonzero(early), col, "date before 1970", self.raw[col][early], action=action
             )
             bad = bad | early
         if self.latest is not None and col not in self.future_ok:
             late = values > self.latest
             if late.any():
-                self.probs.add(
+                report(
                     np.flatnonzero(late), col, self.latest_label, self.raw[col][late], action=action
                 )
                 bad = bad | late
@@ -559,6 +563,10 @@ class Dates:
             self.bad |= bad
             return parsed
         return parsed.mask(bad) if bad.any() else parsed
+
+
+def _ignore(*args: Any, **kwargs: Any) -> None:
+    """Report nothing (a column's problems already reported)."""
 
 
 def _ceiling(raw: pd.DataFrame, as_of: dt.date | None) -> tuple[np.datetime64 | None, str]:

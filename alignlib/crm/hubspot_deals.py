@@ -194,15 +194,14 @@ def load_hubspot_deals(path: str | Path, **kw: Unpack[LoadArgs]) -> IngestResult
     close_col = str(cols["close_date"] or "Close Date")
     order_src = [sources[s][0] if len(sources[s]) == 1 else f"entered_{s}" for s in stage_names]
     last = stage_names[-1]
+    close = dates_of(cols["close_date"])
     if len(stage_names) > 1:
         # A won deal without its own date for the last stage reached it when it closed.
-        close = dates_of(cols["close_date"])
         from_close = entered[last].isna() & pd.Series(won, index=raw.index)
         entered[last] = entered[last].fillna(close).where(pd.Series(won, index=raw.index))
         if not sources[last]:
             order_src[-1] = close_col
     entered, dropped = src.in_order(entered, order_src, after_created=created, by_day=True)
-    close = dates_of(cols["close_date"])
     if len(stage_names) > 1:
         # A close date dropped as the last stage's date is dropped as the close date too.
         close = close.mask(dropped.iloc[:, -1] & from_close)

@@ -491,8 +491,7 @@ class Source:
         from alignlib.crm.labels import channels
 
         blank_text = pd.Series("", index=self.raw.index, dtype="str")
-        src = columns.pop("source_values", None)
-        src = self.text("source") if src is None else src
+        src = self.text("source")
         columns.setdefault("owner", self.text("owner") if "owner" in self.cols else blank_text)
         columns.setdefault(
             "lead_status", self.text("lead_status") if "lead_status" in self.cols else blank_text

@@ -213,3 +213,14 @@ def test_a_bad_required_field_still_rejects_the_row(tmp_path):
     r = crm.load_csv(Path(path), {"id": "id", "created": "created", "amount": "deal"})
     assert (r.accepted, r.rejected, r.kept_with_dropped_field) == (1, 2, 1)
     assert r.rejects["_kept"].tolist() == ["kept without deal", "", ""]
+
+
+def test_a_column_mapped_twice_is_reported_once(tmp_path):
+    """created and entered_lead on one column (as --suggest drafts it): one problem a cell."""
+    path = tmp_path / "x.csv"
+    path.write_text("id,created\na,2026-01-05\nb,2026-13-01\n")
+    r = crm.load_csv(path, {"id": "id", "created": "created", "entered_lead": "created"})
+    assert (r.accepted, r.rejected) == (1, 1)
+    assert r.problems_frame[["row", "field", "action"]].values.tolist() == [
+        [3, "created", "rejected"]
+    ]
