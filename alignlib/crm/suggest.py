@@ -42,7 +42,7 @@ from alignlib.crm.salesforce import (
     is_opportunities_export,
     stage_outcomes,
 )
-from alignlib.crm.suggest_deals import DealsDraft, find_deals
+from alignlib.crm.suggest_deals import DealsDraft, find_deals, leads_beside
 from alignlib.crm.suggest_values import guess_from_values
 from alignlib.taxonomy import DEFAULT_STAGE_NAMES, DEFAULT_STAGES, HUBSPOT_STAGE_MAPPING
 
@@ -521,6 +521,8 @@ def suggest_actuals(
         ]
         stage_col = found.get("stage")
         outcome_col = found.get("outcome")
+        if "id" in found and (note := leads_beside(path, raw, found["id"], options)):
+            notes.append(note)
         stage_known = {s: s for s in stages}
         stage_known.update({st.label: st.name for st in DEFAULT_STAGES if st.name in stages})
         if "id" not in found or "created" not in found:

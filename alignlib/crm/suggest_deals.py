@@ -191,6 +191,55 @@ def find_deals(
     return DealsDraft(str(shown), key, draft[0], reasons, draft[2])
 
 
+def leads_beside(
+    path: str | Path, raw: pd.DataFrame, id_col: str, options: ReadOptions | None = None
+) -> str | None:
+    """A note when ``path`` looks like the deals of a bigger leads file beside it.
+
+    Its id column's values are (nearly all, :data:`KEY_SHARE`) ids of a file in the
+    same folder with more rows and a column of the same name: the draft for that file
+    joins this one (:func:`find_deals`).
+
+    Parameters
+    ----------
+    path : str or Path
+        The export ``--suggest`` reads.
+    raw : pandas.DataFrame
+        It, as read.
+    id_col : str
+        Its id column.
+    options : ReadOptions, optional
+        How to read files.
+
+    Returns
+    -------
+    str or None
+        The note, or None when no such file is there.
+    """
+    path = Path(path)
+    ids = text(raw, id_col)
+    ids = ids[ids != ""]
+    if ids.empty:
+        return None
+    for other in _candidates(path):
+        if id_col not in _header(other):
+            continue
+        try:
+            leads = read_raw(other, options)
+        except Exception:  # a file that does not read is no leads file: pass it over
+            continue
+        if len(leads) <= len(raw) or id_col not in leads.columns:
+            continue
+        share = float(ids.isin(text(leads, id_col).to_numpy()).mean())
+        if share >= KEY_SHARE:
+            return (
+                f"Its {id_col} values are ids of {other.name} beside it ({len(leads):,} rows): "
+                f"this looks like that file's deals. Run --suggest on {other.name} to draft "
+                "both, joined (actuals.deals)."
+            )
+    return None
+
+
 def _draft_columns(
     deals: pd.DataFrame, key: str, stage_names: tuple[str, ...]
 ) -> tuple[dict[str, str], dict[str, str], tuple[str, ...]]:

@@ -109,6 +109,8 @@ def test_olist_closed_deals_draft_loads_every_won_deal(tmp_path, capsys):
     draft = _draft(deals, ("mql", "won"), tmp_path, capsys)
     cols = _columns(draft)
     assert (cols["id"], cols["created"], cols["entered_won"]) == ("mql_id", "won_date", "won_date")
+    # ... and says whose deals they look like.
+    assert "this looks like that file's deals. Run --suggest on olist_mqls.csv" in draft
     r = _load(draft, ("mql", "won"), tmp_path)
     assert r.accepted == len(raw) == 842
     assert r.reached() == {"mql": len(raw), "won": len(raw)}
