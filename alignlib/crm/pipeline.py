@@ -216,11 +216,6 @@ class Source:
         self.position = np.full(len(raw), -1)
         self.outside = np.zeros(len(raw), dtype=bool)
 
-    @property
-    def n(self) -> int:
-        """Rows read."""
-        return len(self.raw)
-
     def text(self, key: str) -> pd.Series:
         """A field's column as stripped text (blanks when the file has no such column).
 
