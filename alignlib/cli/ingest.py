@@ -54,8 +54,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--suggest",
         action="store_true",
-        help="print a draft actuals: block (format, columns, date orders, label mappings) "
-        "to paste into a params file; reads headers and label columns only",
+        help="print a draft actuals: block (format, columns, date orders, label mappings, "
+        "a deals file beside the export to join) to paste into a params file; reads the "
+        "header and a sample of values, and writes no value into the draft",
     )
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=handler)
