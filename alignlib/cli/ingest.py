@@ -54,8 +54,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--suggest",
         action="store_true",
-        help="print a draft actuals: block (format, columns, date orders, label mappings) "
-        "to paste into a params file; reads headers and label columns only",
+        help="print a draft actuals: block (format, columns, date orders, label mappings, "
+        "a deals file beside the export to join) to paste into a params file; reads the "
+        "header and a sample of values, and writes no value into the draft",
     )
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=handler)
@@ -71,6 +72,7 @@ def handler(args: argparse.Namespace) -> int:
     from alignlib.crm.read import ReadOptions
     from alignlib.crm.summary import (
         DEFAULT_MAX_REJECTED,
+        dropped_field_lines,
         outcome_counts,
         problem_groups,
         rejected_share,
@@ -146,7 +148,7 @@ def handler(args: argparse.Namespace) -> int:
         deals=actuals.deals if actuals else None,
     )
     rejects_path = None
-    if result.rejected:
+    if len(result.rejects):  # rejected rows, and rows kept without a bad field
         rejects_path = write_rejects(result, rejects_target)
     max_rejected = args.max_rejected
     if max_rejected is None:
@@ -186,6 +188,13 @@ def handler(args: argparse.Namespace) -> int:
         f"rejected {result.rejected:,} ({pct(rejected_share(result), 1)}; of which exact "
         f"duplicates {result.duplicates:,})"
     )
+    if result.kept_with_dropped_field:
+        print(
+            f"  of the accepted: {result.accepted_whole:,} whole, "
+            f"{result.kept_with_dropped_field:,} kept without a bad field"
+        )
+        for line in dropped_field_lines(result):
+            print(f"  {line}")
     print(
         f"outcomes: won {count(outcomes['won'])}, lost {count(outcomes['lost'])}, "
         f"open {count(outcomes['open'])}   won amount "
@@ -211,7 +220,10 @@ def handler(args: argparse.Namespace) -> int:
         if len(groups) > _SHOWN_GROUPS:
             print(f"  ... and {len(groups) - _SHOWN_GROUPS:,} more kinds (use --json for all)")
     if rejects_path:
-        print(f"\nRejected rows (personal data, do not share): {rejects_path}")
+        print(
+            f"\nRejected rows and rows kept without a field (personal data, do not share): "
+            f"{rejects_path}"
+        )
     if learning is not None:
         heading("Learning from these rows")
         if learning["problem"]:

@@ -2,8 +2,9 @@
 
 Every loader returns an :class:`IngestResult`: the normalised table (one row per
 lead or contact, no names or emails), one :class:`RowProblem` per problem found,
-the rejected raw rows (these hold personal data: only :func:`write_rejects` ever
-writes them, to a file whose name says so), and the read/accepted/rejected counts.
+the rejected raw rows and those kept without a bad field (these hold personal data:
+only :func:`write_rejects` ever writes them, to a file whose name says so), and the
+read/accepted/rejected counts (accepted = whole + kept without a field).
 
 Normalised table columns (see :func:`table_columns`): ``id``, ``row`` (line in the
 file), ``created``, ``source``, ``channel``, ``owner``, ``lead_status``, ``stage``
@@ -12,18 +13,27 @@ file), ``created``, ``source``, ``channel``, ``owner``, ``lead_status``, ``stage
 or NA), ``close_date``, ``amount``, ``first_response``, ``recycled``,
 ``disqualified``.
 
+One pipeline for every source (:mod:`~alignlib.crm.pipeline`): read -> find the
+columns (a :class:`~alignlib.crm.pipeline.ColumnSpec` per source: which headers mean
+id, created, stage, outcome, close date, amount, owner, source) -> check ids, dates,
+labels and amounts -> finish. A bad id or created date rejects its row; a bad
+optional field (a stage or close date, an amount) costs only that field, which is
+missing and counted per field (``IngestResult.dropped_fields``); an unknown stage or
+outcome label rejects its rows with one problem giving the mapping line to add.
+
 One module per source (:mod:`~alignlib.crm.hubspot`, :mod:`~alignlib.crm.hubspot_deals`,
-:mod:`~alignlib.crm.salesforce`, :mod:`~alignlib.crm.generic`, :mod:`~alignlib.crm.spend`)
-over the shared parts:
-:mod:`~alignlib.crm.read` (files and columns), :mod:`~alignlib.crm.dates`,
-:mod:`~alignlib.crm.labels` (stages, channels, outcomes), :mod:`~alignlib.crm.amounts`,
-:mod:`~alignlib.crm.duplicates`, :mod:`~alignlib.crm.problems`,
-:mod:`~alignlib.crm.rejects` and :mod:`~alignlib.crm.table` (``assemble`` the
-columns, ``finish`` into an :class:`IngestResult`). A new source is a new module
-that reads its file, maps its fields with those parts and ends with ``finish``;
-:mod:`~alignlib.crm.load` then dispatches to it by format name, and joins a deals
-table onto any of them (:mod:`~alignlib.crm.deals`). :mod:`~alignlib.crm.suggest`
-drafts the ``actuals:`` block for an export it has not seen.
+:mod:`~alignlib.crm.salesforce`, :mod:`~alignlib.crm.generic`, :mod:`~alignlib.crm.spend`):
+its spec and what only it knows (where its stage dates are, how it says an outcome),
+over the shared parts: :mod:`~alignlib.crm.read` (files and columns),
+:mod:`~alignlib.crm.dates`, :mod:`~alignlib.crm.labels` (stages, channels, outcomes),
+:mod:`~alignlib.crm.amounts`, :mod:`~alignlib.crm.duplicates`,
+:mod:`~alignlib.crm.problems`, :mod:`~alignlib.crm.rejects` and
+:mod:`~alignlib.crm.table` (the normalised columns, :class:`IngestResult`).
+:mod:`~alignlib.crm.load` dispatches by format name, and joins a deals table onto
+any of them (:mod:`~alignlib.crm.deals`); :mod:`~alignlib.crm.sql` and
+:mod:`~alignlib.crm.replicated` feed warehouse rows through the same loaders.
+:mod:`~alignlib.crm.suggest` drafts the ``actuals:`` block for an export it has not
+seen (a deals file beside it included: :mod:`~alignlib.crm.suggest_deals`).
 """
 
 from alignlib.crm.dates import DATE_FORMATS
@@ -38,6 +48,7 @@ from alignlib.crm.hubspot import (
 from alignlib.crm.hubspot_deals import load_hubspot_deals
 from alignlib.crm.labels import OTHER_CHANNEL
 from alignlib.crm.load import FORMATS, load_actuals, load_export
+from alignlib.crm.pipeline import ColumnSpec, LoadArgs
 from alignlib.crm.problems import RowProblem
 from alignlib.crm.rejects import REJECTS_SUFFIX, default_rejects_path, write_rejects
 from alignlib.crm.salesforce import (
@@ -68,7 +79,9 @@ __all__ = [
     "SALESFORCE_RECYCLE_STATUSES",
     "SALESFORCE_SOURCE_CHANNELS",
     "SALESFORCE_STAGE_MAPPING",
+    "ColumnSpec",
     "IngestResult",
+    "LoadArgs",
     "RowProblem",
     "default_rejects_path",
     "hubspot_date_column",

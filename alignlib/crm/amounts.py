@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from alignlib.crm.problems import Problems
+from alignlib.crm.problems import FIELD_DROPPED, Problems
 from alignlib.crm.read import DEFAULT_MAX_AMOUNT, ReadOptions
 from alignlib.crm.read import text as text_of
 from alignlib.errors import DataError
@@ -158,8 +158,10 @@ def amount_column(
 ) -> tuple[pd.Series, np.ndarray]:
     """:func:`amounts` of a column with its problems reported; return (amounts, bad mask).
 
-    Bad: not a number, not finite, above ``options.max_amount``, or negative. No
-    column: every amount missing, none bad.
+    Bad: not a number, not finite, above ``options.max_amount``, or negative. An
+    amount is an optional field: a bad one costs only itself (missing in the amounts
+    returned; its problem says the field was dropped). No column: every amount
+    missing, none bad.
 
     Parameters
     ----------
@@ -175,7 +177,7 @@ def amount_column(
     Returns
     -------
     tuple
-        (amounts, True where the amount rejects the row).
+        (amounts, NaN where missing or bad; True where the amount was bad).
 
     Raises
     ------
@@ -199,5 +201,12 @@ def amount_column(
         (negative, "negative amount"),
     ):
         if mask.any():
-            probs.add(np.flatnonzero(mask), col, reason, text[mask].map(shown_amount))
-    return amount, not_number | infinite | too_big | negative
+            probs.add(
+                np.flatnonzero(mask),
+                col,
+                reason,
+                text[mask].map(shown_amount),
+                action=FIELD_DROPPED,
+            )
+    bad = not_number | infinite | too_big | negative
+    return amount.mask(bad), bad

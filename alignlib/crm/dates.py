@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from alignlib.crm.duplicates import repeated
-from alignlib.crm.problems import Problems
+from alignlib.crm.problems import FIELD_DROPPED, REJECTED, Problems
 from alignlib.crm.read import ReadOptions, arrow_text
 from alignlib.crm.read import text as text_of
 from alignlib.errors import DataError
@@ -427,8 +427,9 @@ class Dates:
     """The date columns of one file, parsed up front (:func:`parse_columns`).
 
     Calling it with a column name returns the parsed column and reports that
-    column's unreadable and implausible cells to ``probs``; ``bad`` collects every
-    row with such a date in a column asked for so far.
+    column's unreadable and implausible cells to ``probs``: in a required column
+    (the created date) they reject their rows, which ``bad`` collects; in any other
+    they cost only the cell, which is missing in the column returned.
 
     A column whose day/month order stays ambiguous takes the order the file's
     other date columns settled (one export, one locale); with none settled it is
@@ -475,6 +476,7 @@ class Dates:
         fmt = self.options.date_format
         self.parsed, self.repeated_ids = parse_columns(raw, columns, ids, fmt)
         self.bad = np.zeros(len(raw), dtype=bool)
+        self.reported: set[str] = set()
         self.future_ok = (
             set(future_ok)
             if future_ok is not None
@@ -510,28 +512,61 @@ class Dates:
         """How a column's dates were read (``ISO``, ``YMD``, ``MDY``, ``DMY``, a pattern, "")."""
         return self.parsed[col].order if col in self.parsed else ""
 
-    def __call__(self, col: str | None) -> pd.Series:
-        """The parsed column (all NaT for None); its unparseable cells become problems."""
+    def __call__(self, col: str | None, *, required: bool = False) -> pd.Series:
+        """The parsed column (all NaT for None); its unreadable or implausible cells are problems.
+
+        Parameters
+        ----------
+        col : str or None
+            The date column.
+        required : bool
+            A required field (the created date): a bad cell rejects its row (``bad``).
+            Otherwise a bad cell costs only itself: it is missing (NaT) in the column
+            returned and its problem says the field was dropped.
+
+        Returns
+        -------
+        pandas.Series
+            ``datetime64[s]``.
+        """
         if col is None:
             return pd.Series(pd.NaT, index=self.raw.index, dtype="datetime64[s]")
         got = self.parsed[col]
         parsed, bad = got.dates, got.bad
+        action = REJECTED if required else FIELD_DROPPED
+        # A column asked for twice (created and the first stage's date) is reported once.
+        report = self.probs.add if col not in self.reported else _ignore
+        self.reported.add(col)
         if bad.any():
-            self.probs.add(
-                np.flatnonzero(bad), col, "unparseable date", self.raw[col][bad].map(shown)
+            report(
+                np.flatnonzero(bad),
+                col,
+                "unparseable date",
+                self.raw[col][bad].map(shown),
+                action=action,
             )
         values = parsed.to_numpy(dtype="datetime64[s]")
         early = values < EARLIEST_DATE
         if early.any():
-            self.probs.add(np.flatnonzero(early), col, "date before 1970", self.raw[col][early])
+            report(
+                np.flatnonzero(early), col, "date before 1970", self.raw[col][early], action=action
+            )
             bad = bad | early
         if self.latest is not None and col not in self.future_ok:
             late = values > self.latest
             if late.any():
-                self.probs.add(np.flatnonzero(late), col, self.latest_label, self.raw[col][late])
+                report(
+                    np.flatnonzero(late), col, self.latest_label, self.raw[col][late], action=action
+                )
                 bad = bad | late
-        self.bad |= bad
-        return parsed
+        if required:
+            self.bad |= bad
+            return parsed
+        return parsed.mask(bad) if bad.any() else parsed
+
+
+def _ignore(*args: Any, **kwargs: Any) -> None:
+    """Report nothing (a column's problems already reported)."""
 
 
 def _ceiling(raw: pd.DataFrame, as_of: dt.date | None) -> tuple[np.datetime64 | None, str]:
@@ -562,6 +597,10 @@ def order_problems(
 ) -> np.ndarray:
     """Flag each date earlier than a date of an earlier stage (funnel order).
 
+    The later date of an out-of-order pair is the one flagged: it costs only
+    itself (the problem says the field was dropped;
+    :meth:`alignlib.crm.pipeline.Source.in_order` drops it).
+
     Parameters
     ----------
     dates : pandas.DataFrame
@@ -578,7 +617,8 @@ def order_problems(
     Returns
     -------
     numpy.ndarray
-        True for rows with a date out of order.
+        Boolean (rows, columns of ``dates``): True for each date out of order (never
+        in the first column).
     """
     nat = np.iinfo(np.int64).min  # NaT as int64: below every date, so max() skips it
     cols = [
@@ -586,19 +626,21 @@ def order_problems(
         for j in range(dates.shape[1])
     ]
     n = dates.shape[0]
-    bad_cols: dict[int, np.ndarray] = {}
-    any_bad = np.zeros(n, dtype=bool)
+    out = np.zeros((n, len(cols)), dtype=bool)
     running = cols[0] if cols else np.zeros(0, dtype=np.int64)
     for j in range(1, len(cols)):
         v = cols[j]
-        bad = (v < running) & (v != nat) & kept
-        if bad.any():
-            bad_cols[j] = np.flatnonzero(bad)
-            any_bad |= bad
-        running = np.maximum(running, v)
-    for j, r in bad_cols.items():
+        out[:, j] = (v < running) & (v != nat) & kept
+        # A date found out of order is dropped: it does not hold up the later ones.
+        running = np.maximum(running, np.where(out[:, j], nat, v))
+    for j in range(1, len(cols)):
+        r = np.flatnonzero(out[:, j])
+        if not len(r):
+            continue
         # The earlier stage it contradicts: the latest one holding the running maximum.
-        earlier = np.column_stack([c[r] for c in cols[:j]])
+        earlier = np.column_stack(
+            [np.where(out[r, kk], nat, c[r]) for kk, c in enumerate(cols[:j])]
+        )
         k = j - 1 - np.argmax(earlier[:, ::-1], axis=1)
         if raw is not None and sources[j] in raw.columns:
             this = raw[sources[j]].iloc[r].astype("str").to_numpy()
@@ -608,5 +650,5 @@ def order_problems(
             f"date out of order: before {sources[kk]} ({dates.iloc[i, kk]:%Y-%m-%d %H:%M})"
             for i, kk in zip(r, k, strict=True)
         ]
-        probs.add(r, sources[j], before, this)
-    return any_bad
+        probs.add(r, sources[j], before, this, action=FIELD_DROPPED)
+    return out

@@ -18,27 +18,26 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from alignlib.crm.amounts import amount_column
-from alignlib.crm.dates import Dates
 from alignlib.crm.duplicates import duplicates
-from alignlib.crm.hubspot_deals import HUBSPOT_OPEN_DEAL_STAGES, date_entered_columns
+from alignlib.crm.hubspot_deals import (
+    HUBSPOT_OPEN_DEAL_STAGES,
+    earliest,
+    stage_date_sources,
+)
 from alignlib.crm.labels import (
     DEFAULT_OUTCOME_MAPPING,
     LabelNote,
-    UnknownLabels,
     normalise_label,
     normalised,
     opportunity_index,
-    outcome_index,
     reached_stages,
     stage_index,
 )
-from alignlib.crm.problems import PROBLEM_COLUMNS, Problems
-from alignlib.crm.read import ReadOptions, first_present, read_raw, require, text
-from alignlib.crm.rejects import rejected_rows
+from alignlib.crm.pipeline import ColumnSpec, check_fields, flag, open_source
+from alignlib.crm.problems import PROBLEM_COLUMNS
+from alignlib.crm.read import ReadOptions
 from alignlib.crm.salesforce import SALESFORCE_OPEN_STAGES
 from alignlib.crm.table import IngestResult, settle_frame
-from alignlib.errors import DataError, InputError
 from alignlib.format import count
 
 #: Fields a deals mapping may name (besides ``entered_<stage>``), with the headers
@@ -54,12 +53,6 @@ DEAL_FIELDS: dict[str, tuple[str, ...]] = {
     "won": ("Won", "IsWon"),
     "closed": ("Closed", "IsClosed"),
 }
-
-_TRUE = {"true", "1", "yes", "y", "t"}
-
-
-def _bool(values: pd.Series) -> np.ndarray:
-    return values.str.lower().isin(_TRUE).to_numpy()
 
 
 def stage_label_outcomes(
@@ -150,89 +143,57 @@ def join_deals(
     options = options or ReadOptions()
     stage_names = result.stage_names
     cols_in = dict(columns or {})
-    bad_keys = [
-        k
-        for k in cols_in
-        if k not in DEAL_FIELDS and not (k.startswith("entered_") and k[8:] in stage_names)
-    ]
-    if bad_keys:
-        raise InputError(
-            f"unknown field(s) in actuals.deals.columns: {', '.join(bad_keys)}; "
-            f"known: {', '.join(DEAL_FIELDS)}, entered_<stage>"
-        )
-    raw = read_raw(path, options)
-    require(path, raw, {"key": (key,)})
-    missing = [f"{c!r} (for {k})" for k, c in cols_in.items() if c not in raw.columns]
-    if missing:
-        raise DataError(path, f"missing mapped column(s): {', '.join(missing)}")
-    cols: dict[str, str | None] = {
-        k: cols_in.get(k) or first_present(raw, v) for k, v in DEAL_FIELDS.items()
-    }
+    check_fields(cols_in, list(DEAL_FIELDS), stage_names, "actuals.deals.columns")
+    spec = ColumnSpec(format="deals", fields={**DEAL_FIELDS, "key": (key,)}, required=("key",))
+    src = open_source(spec, path, columns=cols_in, options=options)
+    raw, cols = src.raw, src.cols
     if cols["id"] == key:
         cols["id"] = None
+    src.ids = src.text("id")
 
     # Stage dates: mapped columns, else Date entered "<stage> (<pipeline>)" columns.
     norm = normalised({**{s: s for s in stage_names}, **(stage_mapping or {})})
-    sources: dict[str, list[str]] = {s: [] for s in stage_names}
-    for col, (label, pipeline) in date_entered_columns(list(raw.columns)).items():
-        full = normalise_label(f"{label} ({pipeline})")
-        stage = norm.get(full) if full in norm else norm.get(normalise_label(label))
-        if stage in sources:
-            sources[stage].append(col)
-    for k, col in cols_in.items():
-        if k.startswith("entered_"):
-            sources[k[8:]] = [col]
+    sources = stage_date_sources(list(raw.columns), norm, stage_names)
+    for k, col in src.mapped().items():
+        sources[k[8:]] = [col]
 
-    probs = Problems(path.name, 2)
-    labels_note = UnknownLabels()
     date_cols = [c for cs in sources.values() for c in cs]
-    dates_of = Dates(raw, probs, [cols["created"], cols["close_date"], *date_cols], options=options)
+    dates_of = src.read_dates([cols["created"], cols["close_date"], *date_cols], with_ids=False)
     created = dates_of(cols["created"])
     close = dates_of(cols["close_date"])
-    entered: dict[str, pd.Series] = {}
-    for s in stage_names:
-        if sources[s]:
-            parsed = pd.concat([dates_of(c) for c in sources[s]], axis=1)
-            entered[s] = parsed.min(axis=1).astype("datetime64[s]")
-    amount, bad_amount = amount_column(raw, cols["amount"], probs, options)
+    entered = {s: earliest(dates_of, sources[s], raw.index) for s in stage_names if sources[s]}
+    amount = src.amount()
 
     # Outcome: an outcome column, else won/closed flags, else the stage label.
-    bad_outcome = np.zeros(len(raw), dtype=bool)
     if cols["outcome"] is not None:
-        labels = text(raw, cols["outcome"])
-        said, bad_outcome = outcome_index(labels, outcome_mapping)
-        labels_note.report(
-            probs, bad_outcome, labels, cols["outcome"], "outcome", "outcome_mapping"
-        )
-        said_arr = said.fillna("").to_numpy(dtype=object)
-        won, lost = said_arr == "won", said_arr == "lost"
+        said = src.outcomes(src.text("outcome"), outcome_mapping, cols["outcome"])
+        won, lost = said == "won", said == "lost"
     elif cols["won"] is not None:
-        won = _bool(text(raw, cols["won"]))
-        closed = _bool(text(raw, cols["closed"])) if cols["closed"] else np.zeros_like(won)
+        won = flag(src.text("won"))
+        closed = flag(src.text("closed")) if cols["closed"] else np.zeros_like(won)
         lost = closed & ~won
     elif cols["stage"] is not None:
-        labels = text(raw, cols["stage"])
-        said, bad_outcome = outcome_index(
-            labels, stage_label_outcomes(stage_names, stage_mapping, outcome_mapping)
+        said = src.outcomes(
+            src.text("stage"),
+            stage_label_outcomes(stage_names, stage_mapping, outcome_mapping),
+            cols["stage"],
         )
-        labels_note.report(probs, bad_outcome, labels, cols["stage"], "outcome", "outcome_mapping")
-        said_arr = said.fillna("").to_numpy(dtype=object)
-        won, lost = said_arr == "won", said_arr == "lost"
+        won, lost = said == "won", said == "lost"
     else:  # nothing says how the deal ended: open unless it reached the last stage
         last_date = entered.get(stage_names[-1])
         won = np.zeros(len(raw), dtype=bool) if last_date is None else last_date.notna().to_numpy()
         lost = np.zeros(len(raw), dtype=bool)
     position = np.full(len(raw), -1)
     if cols["stage"] is not None:
-        _, position, _ = stage_index(text(raw, cols["stage"]), norm, stage_names)
+        _, position, _ = stage_index(src.text("stage"), norm, stage_names)
 
-    drop = dates_of.bad | bad_amount | bad_outcome
     if cols["id"] is not None:
-        dup, _ = duplicates(raw, text(raw, cols["id"]), probs, cols["id"])
-        drop |= dup
+        dup, _ = duplicates(raw, src.ids, src.probs, cols["id"])
+        src.drop |= dup
+    probs, labels_note, drop = src.probs, src.labels, src.drop
 
     # Deals whose key is no accepted lead's id: one problem, every row to the rejects.
-    keys = text(raw, key)
+    keys = src.text("key")
     table = result.table
     lead_ids = pd.Index(table["id"].astype("str"))
     repeated = lead_ids.duplicated()
@@ -273,8 +234,8 @@ def join_deals(
     deal_of = np.full(len(table), -1)
     deal_of[chosen["lead"].to_numpy()] = chosen["row"].to_numpy()
 
-    frame = probs.frame()
-    rejects = rejected_rows(raw, drop, frame, probs)
+    src.drop = drop
+    frame, rejects = src.settled()
     joined = _overlay(
         table,
         deal_of,
@@ -285,7 +246,7 @@ def join_deals(
         won=won,
         lost=lost,
         amount=amount,
-        owner=text(raw, cols["owner"]) if cols["owner"] else None,
+        owner=src.text("owner") if cols["owner"] else None,
         position=position,
     )
     parts = [p for p in (result.problems_frame, frame[PROBLEM_COLUMNS]) if len(p)]

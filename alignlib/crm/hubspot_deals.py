@@ -8,33 +8,24 @@ A deals export gives an opportunity-stage funnel (e.g. discovery -> demo -> prop
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Unpack
 
 import numpy as np
 import pandas as pd
 
-from alignlib.crm.amounts import amount_column
-from alignlib.crm.dates import Dates, order_problems
-from alignlib.crm.duplicates import duplicates
+from alignlib.crm.dates import Dates
 from alignlib.crm.hubspot import HUBSPOT_SOURCE_CHANNELS
 from alignlib.crm.labels import (
-    UnknownLabels,
-    channels,
     check_stages,
     normalise_label,
     normalised,
-    outcome_index,
     outcomes,
-    reached_stages,
-    stage_index,
 )
-from alignlib.crm.problems import Problems
-from alignlib.crm.read import ReadOptions, first_present, read_raw, require, text
-from alignlib.crm.table import IngestResult, assemble, finish, frame_of
-from alignlib.errors import DataError
+from alignlib.crm.pipeline import ColumnSpec, LoadArgs, open_source
+from alignlib.crm.table import IngestResult, frame_of
 
 #: Deals export fields -> their column names, in order of preference.
 HUBSPOT_DEAL_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -47,6 +38,14 @@ HUBSPOT_DEAL_COLUMNS: dict[str, tuple[str, ...]] = {
     "source": ("Original Source Type", "Original Traffic Source", "Original Source"),
     "pipeline": ("Pipeline",),
 }
+
+#: A HubSpot deals export's columns (stage dates: :func:`stage_date_sources`).
+HUBSPOT_DEALS_SPEC = ColumnSpec(
+    format="hubspot_deals",
+    fields=HUBSPOT_DEAL_COLUMNS,
+    required=("id", "created", "stage"),
+    channels=HUBSPOT_SOURCE_CHANNELS,
+)
 
 #: Stages of HubSpot's default sales pipeline that are still open.
 HUBSPOT_OPEN_DEAL_STAGES = (
@@ -132,48 +131,28 @@ def _deal_outcomes(
     return out
 
 
-def load_hubspot_deals(
-    path: str | Path,
-    *,
-    stage_names: Sequence[str] = ("opportunity", "won"),
-    stage_mapping: Mapping[str, str | None] | None = None,
-    columns: Mapping[str, str] | None = None,
-    channel_mapping: Mapping[str, str] | None = None,
-    as_of: dt.date | pd.Timestamp | None = None,
-    options: ReadOptions | None = None,
-    outcome_mapping: Mapping[str, str] | None = None,
-    raw: pd.DataFrame | None = None,
-) -> IngestResult:
+def load_hubspot_deals(path: str | Path, **kw: Unpack[LoadArgs]) -> IngestResult:
     """Load a HubSpot deals export into the normalised table (one row per deal).
+
+    ``stage_mapping`` (deal stage label -> stage; None: no stage beyond the first) is
+    merged over :func:`deal_stage_mapping`'s defaults; ``columns`` overrides
+    :data:`HUBSPOT_DEAL_COLUMNS` (and names ``entered_<stage>`` columns of your own);
+    ``outcome_mapping`` (deal stage -> outcome) is needed for no stage
+    ``Closed Won``/``Closed Lost`` or the funnel's own names (won at the last stage,
+    else open). Channels: :data:`HUBSPOT_SOURCE_CHANNELS`.
 
     Parameters
     ----------
     path : str or Path
         The CSV (or Parquet) export.
-    stage_names : sequence of str
-        The company's opportunity stages, top to bottom (default: opportunity -> won).
-    stage_mapping : mapping, optional
-        Deal stage label -> canonical stage (None: no stage beyond the first), over
-        :func:`deal_stage_mapping`'s defaults. Case and spaces are ignored.
-    columns : mapping, optional
-        Canonical field -> column, overriding :data:`HUBSPOT_DEAL_COLUMNS`; also
-        ``entered_<stage>`` for a stage date column of your own.
-    channel_mapping : mapping, optional
-        Source value -> channel (default :data:`HUBSPOT_SOURCE_CHANNELS`).
-    as_of : date, optional
-        When the export was taken (default: ``options.as_of``, else the latest date).
-    options : ReadOptions, optional
-        Encoding, delimiter, decimal mark, date format, largest amount.
-    outcome_mapping : mapping, optional
-        Deal stage -> won, lost or open; ``Closed Won``/``Closed Lost`` and stages
-        mapped into the funnel need none (won at the last stage, else open).
-    raw : pandas.DataFrame, optional
-        The rows already read as text columns with the export's names (a SQL source,
-        :mod:`alignlib.crm.sql`); ``path`` then only names them in messages.
+    **kw : LoadArgs
+        As for every loader (:class:`~alignlib.crm.pipeline.LoadArgs`); default stages:
+        opportunity -> won.
 
     Returns
     -------
     IngestResult
+        One row per deal.
 
     Raises
     ------
@@ -181,110 +160,112 @@ def load_hubspot_deals(
         The file cannot be read, or ``Record ID``, ``Create Date`` or ``Deal Stage``
         is missing.
     """
-    path = Path(path)
-    options = (options or ReadOptions()).with_as_of(as_of)
-    as_of = options.as_of
+    stage_names = kw.get("stage_names", ("opportunity", "won"))
     check_stages(stage_names)
-    raw = read_raw(path, options) if raw is None else raw
-    overrides = dict(columns or {})
-    fields = {k: (overrides[k],) if k in overrides else v for k, v in HUBSPOT_DEAL_COLUMNS.items()}
-    req = require(path, raw, {k: fields[k] for k in ("id", "created", "stage")})
-    cols: dict[str, str | None] = {k: first_present(raw, v) for k, v in fields.items()}
-    cols.update(req)
-    mapping = deal_stage_mapping(stage_names, stage_mapping)
-    norm = normalised(mapping)
+    src = open_source(HUBSPOT_DEALS_SPEC, path, **kw)
+    raw, cols = src.raw, src.cols
+    mapping = deal_stage_mapping(stage_names, kw.get("stage_mapping"))
+    sources = stage_date_sources(list(raw.columns), mapping, stage_names)
+    for key, col in src.mapped().items():
+        if key[8:] in stage_names:
+            sources[key[8:]] = [col]
 
-    # Stage -> its date columns: Date entered "<label> (<pipeline>)" per mapped label.
+    all_date_cols = [c for cs in sources.values() for c in cs]
+    dates_of = src.read_dates([cols["created"], cols["close_date"], *all_date_cols])
+    created = src.created()
+    entered = frame_of({s: earliest(dates_of, sources[s], raw.index) for s in stage_names})
+    first = stage_names[0]
+    entered[first] = entered[first].fillna(created)
+
+    labels = src.text("stage")
+    stage_col = str(cols["stage"])
+    _, position, unknown = src.stages(labels, mapping, stage_names, stage_col, "deal stage")
+    # One problem per label: the stage mapping line comes first.
+    said = src.outcomes(
+        labels,
+        _deal_outcomes(mapping, stage_names, kw.get("outcome_mapping")),
+        stage_col,
+        skip=unknown,
+    )
+    won = said == "won"
+    lost = said == "lost"
+    src.amount()
+    src.check_ids()
+    close_col = str(cols["close_date"] or "Close Date")
+    order_src = [sources[s][0] if len(sources[s]) == 1 else f"entered_{s}" for s in stage_names]
+    last = stage_names[-1]
+    close = dates_of(cols["close_date"])
+    if len(stage_names) > 1:
+        # A won deal without its own date for the last stage reached it when it closed.
+        from_close = entered[last].isna() & pd.Series(won, index=raw.index)
+        entered[last] = entered[last].fillna(close).where(pd.Series(won, index=raw.index))
+        if not sources[last]:
+            order_src[-1] = close_col
+    entered, dropped = src.in_order(entered, order_src, after_created=created, by_day=True)
+    if len(stage_names) > 1:
+        # A close date dropped as the last stage's date is dropped as the close date too.
+        close = close.mask(dropped.iloc[:, -1] & from_close)
+
+    outcome = outcomes(won, lost, ~won & ~lost)
+    outcome.index = raw.index
+    return src.finish(
+        stage_names=stage_names,
+        entered=entered,
+        position=np.where(won, len(stage_names) - 1, np.maximum(position, 0)),
+        outcome=outcome,
+        close_date=close.where(pd.Series(won | lost, index=raw.index)),
+    )
+
+
+def stage_date_sources(
+    columns: Sequence[str],
+    mapping: Mapping[str, str | None],
+    stage_names: Sequence[str],
+) -> dict[str, list[str]]:
+    """Stage -> its ``Date entered "<label> (<pipeline>)"`` columns, through the stage mapping.
+
+    Parameters
+    ----------
+    columns : sequence of str
+        The file's header.
+    mapping : mapping
+        Deal stage label -> stage (a label with its pipeline first, then without).
+    stage_names : sequence of str
+        The company's stages.
+
+    Returns
+    -------
+    dict
+        Every stage -> its columns (maybe none), in file order.
+    """
+    norm = normalised(mapping)
     sources: dict[str, list[str]] = {s: [] for s in stage_names}
-    for col, (label, pipeline) in date_entered_columns(list(raw.columns)).items():
+    for col, (label, pipeline) in date_entered_columns(list(columns)).items():
         full = normalise_label(f"{label} ({pipeline})") if pipeline else None
         stage = norm.get(full) if full in norm else norm.get(normalise_label(label))
         if stage in sources:
             sources[stage].append(col)
-    for key, col in overrides.items():
-        if key.startswith("entered_") and key[8:] in stage_names:
-            if col not in raw.columns:
-                raise DataError(path, f"column {col!r} (mapped to {key}) is not in the file")
-            sources[key[8:]] = [col]
+    return sources
 
-    probs = Problems(path.name, 2)
-    ids = text(raw, req["id"])
-    all_date_cols = [c for cs in sources.values() for c in cs]
-    dates_of = Dates(raw, probs, [req["created"], cols["close_date"], *all_date_cols], ids, options)
-    created = dates_of(req["created"])
-    close = dates_of(cols["close_date"])
-    entered_cols: dict[str, pd.Series] = {}
-    for s in stage_names:
-        parsed = [dates_of(c) for c in sources[s]]
-        col = (
-            pd.concat(parsed, axis=1).min(axis=1).astype("datetime64[s]")
-            if parsed
-            else pd.Series(pd.NaT, index=raw.index, dtype="datetime64[s]")
-        )
-        entered_cols[s] = col
-    first = stage_names[0]
-    entered_cols[first] = entered_cols[first].fillna(created)
 
-    labels = text(raw, req["stage"])
-    stage, position, unknown = stage_index(labels, mapping, stage_names)
-    unknown_labels = UnknownLabels()
-    unknown_labels.report(
-        probs, unknown, labels, req["stage"], "deal stage", "stage_mapping", stage_names
-    )
-    said, bad_outcome = outcome_index(labels, _deal_outcomes(mapping, stage_names, outcome_mapping))
-    bad_outcome &= ~unknown  # one problem per label: the stage mapping line comes first
-    unknown_labels.report(probs, bad_outcome, labels, req["stage"], "outcome", "outcome_mapping")
-    said_arr = said.fillna("").to_numpy(dtype=object)
-    won = said_arr == "won"
-    lost = said_arr == "lost"
-    last = stage_names[-1]
-    if len(stage_names) > 1:
-        entered_cols[last] = entered_cols[last].fillna(close).where(pd.Series(won, index=raw.index))
-    entered = frame_of(entered_cols)
+def earliest(dates_of: Dates, columns: Sequence[str], index: pd.Index) -> pd.Series:
+    """The earliest of several date columns per row (one stage's date in several pipelines).
 
-    amount, bad_amount = amount_column(raw, cols["amount"], probs, options)
-    drop, n_exact = duplicates(raw, ids, probs, req["id"], dates_of.repeated_ids)
-    blank_id = (ids == "").to_numpy()
-    probs.add(np.flatnonzero(blank_id), req["id"], "missing id", ids[blank_id])
-    order_src = [req["created"]] + [
-        sources[s][0] if len(sources[s]) == 1 else f"entered_{s}" for s in stage_names
-    ]
-    day = pd.concat([created.rename("created"), entered], axis=1).apply(lambda c: c.dt.normalize())
-    out_of_order = order_problems(day, order_src, probs, ~drop, raw)
-    drop |= dates_of.bad | unknown | bad_outcome | bad_amount | blank_id | out_of_order
+    Parameters
+    ----------
+    dates_of : Dates
+        The file's dates.
+    columns : sequence of str
+        The stage's columns (none: all NaT).
+    index : pandas.Index
+        The rows.
 
-    position = np.where(won, len(stage_names) - 1, np.maximum(position, 0))
-    reached = reached_stages(entered, position, len(stage_names))
-    outcome = outcomes(won, lost, ~won & ~lost)
-    outcome.index = raw.index
-    close_date = close.where(pd.Series(won | lost, index=raw.index))
-    source = text(raw, cols["source"])
-    table = assemble(
-        ids=ids,
-        created=created,
-        source=source,
-        channel=channels(source, channel_mapping or HUBSPOT_SOURCE_CHANNELS),
-        owner=text(raw, cols["owner"]),
-        lead_status=pd.Series("", index=raw.index, dtype="str"),
-        stage=stage,
-        entered=entered,
-        reached=reached,
-        outcome=outcome,
-        close_date=close_date,
-        amount=amount,
-        first_response=pd.Series(pd.NaT, index=raw.index, dtype="datetime64[s]"),
-        offset=2,
-        stage_names=stage_names,
-    )
-    result = finish(
-        path=path,
-        fmt="hubspot_deals",
-        raw=raw,
-        table=table,
-        probs=probs,
-        drop=drop,
-        duplicates=n_exact,
-        stage_names=stage_names,
-        as_of=as_of,
-    )
-    return unknown_labels.explain(result)
+    Returns
+    -------
+    pandas.Series
+        ``datetime64[s]``.
+    """
+    if not columns:
+        return pd.Series(pd.NaT, index=index, dtype="datetime64[s]")
+    parsed = pd.concat([dates_of(c) for c in columns], axis=1)
+    return parsed.min(axis=1).astype("datetime64[s]")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -13,6 +13,7 @@ from alignlib.crm.deals import join_deals
 from alignlib.crm.generic import load_csv
 from alignlib.crm.hubspot import load_hubspot
 from alignlib.crm.hubspot_deals import load_hubspot_deals
+from alignlib.crm.pipeline import LoadArgs
 from alignlib.crm.read import ReadOptions
 from alignlib.crm.salesforce import load_salesforce
 from alignlib.crm.table import IngestResult
@@ -38,6 +39,8 @@ def load_export(
     options: ReadOptions | None = None,
     outcome_mapping: Mapping[str, str] | None = None,
     deals: Deals | None = None,
+    raw: pd.DataFrame | None = None,
+    opportunities_raw: pd.DataFrame | None = None,
 ) -> IngestResult:
     """Load an export by format name (``hubspot``, ``hubspot_deals``, ``salesforce``, ``csv``).
 
@@ -63,33 +66,38 @@ def load_export(
     options : ReadOptions, optional
         How to read the file (``ReadOptions.from_actuals(params.actuals)``; default:
         detected).
+    raw, opportunities_raw : pandas.DataFrame, optional
+        The rows already read as text columns (a SQL source, :mod:`alignlib.crm.sql`);
+        the paths then only name them in messages.
 
     Returns
     -------
     IngestResult
+        As the format's loader returns it, with the deals table joined.
 
     Raises
     ------
     InputError
         An unknown format, or ``csv`` without a column mapping.
     """
-    kw: dict[str, Any] = {
+    kw: LoadArgs = {
         "stage_names": stage_names,
         "stage_mapping": stage_mapping,
         "as_of": as_of,
         "options": options,
         "outcome_mapping": outcome_mapping,
+        "raw": raw,
+        "columns": columns,
     }
-    if format == "hubspot":
-        result = load_hubspot(path, columns=columns, **kw)
-    elif format == "hubspot_deals":
-        result = load_hubspot_deals(path, columns=columns, **kw)
-    elif format == "salesforce":
-        result = load_salesforce(path, opportunities, columns=columns, **kw)
-    elif format == "csv":
+    if format == "csv":
         if not columns:
             raise InputError("format csv needs a column mapping (actuals.columns: field -> column)")
         result = load_csv(path, columns, **kw)
+    elif format == "salesforce":
+        result = load_salesforce(path, opportunities, opportunities_raw=opportunities_raw, **kw)
+    elif format in ("hubspot", "hubspot_deals"):
+        loader = load_hubspot if format == "hubspot" else load_hubspot_deals
+        result = loader(path, **kw)
     else:
         raise InputError(
             f"unknown export format {format!r}; use {', '.join(FORMATS[:-1])} or {FORMATS[-1]}"
@@ -118,6 +126,7 @@ def load_actuals(params: QuarterParams) -> IngestResult:
     Returns
     -------
     IngestResult
+        What the source holds, checked as usable.
 
     Raises
     ------

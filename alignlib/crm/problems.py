@@ -11,6 +11,13 @@ import pandas as pd
 #: Columns of a problems table (:attr:`alignlib.crm.IngestResult.problems_frame`).
 PROBLEM_COLUMNS = ["file", "row", "field", "reason", "value", "action"]
 
+#: What a problem did to its row: sent it to the rejects file ...
+REJECTED = "rejected"
+#: ... kept it without the bad field (an optional field: the value is missing instead) ...
+FIELD_DROPPED = "field dropped"
+#: ... or kept it whole (a note: an outcome without a date, a deal not found).
+KEPT = "kept"
+
 
 @dataclass(frozen=True)
 class RowProblem:
@@ -29,7 +36,8 @@ class RowProblem:
     value : str
         The offending value (never a name or email).
     action : str
-        ``rejected`` (the row went to the rejects file) or ``kept``.
+        ``rejected`` (the row went to the rejects file), ``field dropped`` (the row was
+        kept without this field's value) or ``kept`` (kept whole).
     """
 
     file: str
@@ -88,7 +96,7 @@ class Problems:
         values : array
             The offending values, one per position.
         action : str
-            ``rejected`` or ``kept``.
+            :data:`REJECTED`, :data:`FIELD_DROPPED` or :data:`KEPT`.
         """
         positions = np.asarray(positions, dtype=np.int64)
         if len(positions) == 0:

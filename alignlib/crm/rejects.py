@@ -1,4 +1,4 @@
-"""Rejected rows: the raw rows a loader dropped, with why, written only to a file that says it holds personal data."""
+"""Rejected rows (and rows kept without a bad field): the raw rows, with why, written only to a file that says it holds personal data."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from alignlib.crm.problems import Problems
+from alignlib.crm.problems import FIELD_DROPPED, REJECTED, Problems
 from alignlib.crm.read import malformed_rows
 from alignlib.errors import InputError
 from alignlib.files import PRIVATE_MODE, atomic_path
@@ -23,7 +23,11 @@ REJECTS_SUFFIX = "rejects-contains-personal-data.csv"
 def rejected_rows(
     raw: pd.DataFrame, drop: np.ndarray, frame: pd.DataFrame, probs: Problems
 ) -> pd.DataFrame:
-    """The dropped raw rows, led by ``_file``, ``_row`` and ``_problems`` (their reasons).
+    """The rows to fix: rejected ones and those kept without a field, with why.
+
+    Led by ``_file``, ``_row``, ``_problems`` (each row's problems joined with "; ")
+    and ``_kept`` ("" for a rejected row; ``kept without <fields>`` for a row kept
+    without its bad fields), in row order.
 
     Parameters
     ----------
@@ -32,29 +36,34 @@ def rejected_rows(
     drop : numpy.ndarray
         Rows rejected.
     frame : pandas.DataFrame
-        ``probs.frame()``: each row's rejecting problems are joined with "; ".
+        ``probs.frame()``.
     probs : Problems
         The file's problems (for its name and line offset).
 
     Returns
     -------
     pandas.DataFrame
-        The rejected rows, personal data included (``_line``: a malformed line as
-        written, when the file has any).
+        The rows, personal data included (``_line``: a malformed line as written, when
+        the file has any).
     """
-    rejected = frame.loc[frame["action"] == "rejected"]
+    fixable = frame.loc[frame["action"].isin((REJECTED, FIELD_DROPPED))]
     reasons = (
-        rejected.assign(msg=rejected["field"] + ": " + rejected["reason"])
+        fixable.assign(msg=fixable["field"] + ": " + fixable["reason"])
         .groupby("_pos")["msg"]
         .agg("; ".join)
     )
-    reject_pos = np.flatnonzero(drop)
+    dropped = frame.loc[frame["action"] == FIELD_DROPPED]
+    kept_without = dropped.groupby("_pos")["field"].agg(
+        lambda f: "kept without " + ", ".join(dict.fromkeys(f))
+    )
+    reject_pos = np.union1d(np.flatnonzero(drop), kept_without.index.to_numpy(dtype=np.int64))
     rejects = raw.take(reject_pos)
     bad = malformed_rows(raw)
     if bad:
         # The line as written (its fields did not fit the columns): private, like the rest.
         line = pd.Series({m.position: m.text for m in bad}, dtype=object)
         rejects.insert(0, "_line", line.reindex(reject_pos).fillna("").to_numpy())
+    rejects.insert(0, "_kept", kept_without.reindex(reject_pos).fillna("").to_numpy())
     rejects.insert(0, "_problems", reasons.reindex(reject_pos).fillna("").to_numpy())
     rejects.insert(0, "_row", reject_pos + probs.offset)
     rejects.insert(0, "_file", probs.file)

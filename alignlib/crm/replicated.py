@@ -218,6 +218,7 @@ def load_replicated(params: QuarterParams, wh: Warehouse) -> IngestResult:
     Returns
     -------
     IngestResult
+        As the export's loader returns it for the same rows.
 
     Raises
     ------

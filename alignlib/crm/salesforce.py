@@ -9,33 +9,26 @@ as a report's "Export details" writes them. An opportunities report on its own
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Unpack
 
 import numpy as np
 import pandas as pd
 
-from alignlib.crm.amounts import amount_column
-from alignlib.crm.dates import Dates, order_problems
-from alignlib.crm.duplicates import duplicates
 from alignlib.crm.labels import (
     DEFAULT_OUTCOME_MAPPING,
-    UnknownLabels,
-    channels,
     check_stages,
     normalise_label,
-    outcome_index,
     outcomes,
     reached_stages,
     stage_index,
 )
-from alignlib.crm.problems import Problems
-from alignlib.crm.read import ReadOptions, first_present, read_raw, require, text
-from alignlib.crm.rejects import rejected_rows
-from alignlib.crm.table import IngestResult, assemble, finish
+from alignlib.crm.pipeline import ColumnSpec, LoadArgs, Source, flag, open_source
+from alignlib.crm.problems import FIELD_DROPPED
+from alignlib.crm.read import ReadOptions, read_raw
+from alignlib.crm.table import IngestResult
 from alignlib.errors import DataError, InputError
 from alignlib.taxonomy import DEFAULT_STAGE_NAMES
 
@@ -118,12 +111,6 @@ SALESFORCE_OPEN_STAGES = (
     "Negotiation/Review",
 )
 
-_TRUE = {"true", "1", "yes", "y", "t"}
-
-
-def _bool(values: pd.Series) -> np.ndarray:
-    return values.str.lower().isin(_TRUE).to_numpy()
-
 
 def is_opportunities_export(columns: Sequence[str]) -> bool:
     """True for an opportunities export (a stage column and no lead status column).
@@ -144,20 +131,29 @@ def is_opportunities_export(columns: Sequence[str]) -> bool:
     return has_stage and not has_status
 
 
-def _columns(
-    raw: pd.DataFrame, fields: Mapping[str, tuple[str, ...]], overrides: Mapping[str, str]
-) -> dict[str, tuple[str, ...]]:
-    """Each field's candidate columns: the override alone, else the aliases."""
-    return {k: (overrides[k],) if k in overrides else v for k, v in fields.items()}
+#: A Salesforce Leads export's columns (API names or report labels).
+SALESFORCE_LEADS_SPEC = ColumnSpec(
+    format="salesforce",
+    fields=SALESFORCE_LEAD_COLUMNS,
+    required=("id", "created", "status"),
+    channels=SALESFORCE_SOURCE_CHANNELS,
+    recycle_statuses=SALESFORCE_RECYCLE_STATUSES,
+)
+#: A Salesforce Opportunities export's columns (API names or report labels).
+SALESFORCE_OPPORTUNITIES_SPEC = ColumnSpec(
+    format="salesforce",
+    fields=SALESFORCE_OPPORTUNITY_COLUMNS,
+    required=("id", "stage", "close", "created"),
+    channels=SALESFORCE_SOURCE_CHANNELS,
+    recycle_statuses=SALESFORCE_RECYCLE_STATUSES,
+)
 
 
 @dataclass
 class _Opportunities:
-    """What an opportunities file holds, one row per opportunity (rejected ones dropped)."""
+    """What an opportunities file holds, one row per opportunity (rejected ones flagged)."""
 
-    raw: pd.DataFrame
-    probs: Problems
-    ids: pd.Series
+    src: Source
     created: pd.Series
     close: pd.Series
     is_won: np.ndarray
@@ -166,83 +162,56 @@ class _Opportunities:
     stage: pd.Series
     position: np.ndarray
     custom: dict[str, pd.Series]
-    drop: np.ndarray
-    n_exact: int
-    cols: dict[str, str | None]
 
 
 def _read_opportunities(
     opath: Path,
     *,
-    stage_names: Sequence[str],
     mapping: Mapping[str, str | None],
-    outcome_mapping: Mapping[str, str] | None,
-    overrides: Mapping[str, str],
-    options: ReadOptions,
-    unknown_labels: UnknownLabels,
     strict_stage: bool,
-    raw: pd.DataFrame | None = None,
+    **kw: Unpack[LoadArgs],
 ) -> _Opportunities:
     """Read an opportunities export (API names or report labels) and check it."""
-    oraw = read_raw(opath, options) if raw is None else raw
-    fields = _columns(oraw, SALESFORCE_OPPORTUNITY_COLUMNS, overrides)
-    oreq = require(opath, oraw, {k: fields[k] for k in ("id", "stage", "close", "created")})
-    cols: dict[str, str | None] = {k: first_present(oraw, fields[k]) for k in fields}
-    cols.update(oreq)
-    custom_cols = {key: col for key, col in overrides.items() if key.startswith("entered_")}
-    for key, col in custom_cols.items():
-        if col not in oraw.columns:
-            raise DataError(opath, f"column {col!r} (mapped to {key}) is not in the file")
-    oprobs = Problems(opath.name, 2)
-    oids = text(oraw, oreq["id"])
-    odates_of = Dates(
-        oraw, oprobs, [oreq["created"], oreq["close"], *custom_cols.values()], options=options
+    outcome_mapping = kw.get("outcome_mapping")
+    stage_names = kw.get("stage_names", ("opportunity", "won"))
+    src = open_source(SALESFORCE_OPPORTUNITIES_SPEC, opath, **kw)
+    cols = src.cols
+    custom_cols = src.mapped()
+    odates_of = src.read_dates(
+        [cols["created"], cols["close"], *custom_cols.values()], with_ids=False
     )
-    o_created = odates_of(oreq["created"])
-    o_close = odates_of(oreq["close"])
+    o_created = src.created()
+    o_close = odates_of(cols["close"])
     custom = {key: odates_of(col) for key, col in custom_cols.items()}
-    o_amount, o_badamt = amount_column(oraw, cols["amount"], oprobs, options)
-    ostage_text = text(oraw, oreq["stage"])
-    ostage, opos, ounknown = stage_index(ostage_text, mapping, stage_names)
+    o_amount = src.amount()
+    ostage_text = src.text("stage")
+    stage_col = str(cols["stage"])
     if strict_stage:
-        unknown_labels.report(
-            oprobs,
-            ounknown,
-            ostage_text,
-            oreq["stage"],
-            "opportunity stage",
-            "stage_mapping",
-            stage_names,
+        ostage, opos, _ = src.stages(
+            ostage_text, mapping, stage_names, stage_col, "opportunity stage"
         )
-    odrop, n_exact = duplicates(oraw, oids, oprobs, oreq["id"])
-    bad_outcome = np.zeros(len(oraw), dtype=bool)
+    else:
+        ostage, opos, _ = stage_index(ostage_text, mapping, stage_names)
+    src.check_ids()
     if cols["is_won"] is not None and cols["is_closed"] is not None:
-        is_closed = _bool(text(oraw, cols["is_closed"]))
-        is_won = _bool(text(oraw, cols["is_won"]))
+        is_closed = flag(src.text("is_closed"))
+        is_won = flag(src.text("is_won"))
     else:  # no Won/Closed columns: the stage label says the outcome
-        said, bad_outcome = outcome_index(ostage_text, stage_outcomes(outcome_mapping))
-        unknown_labels.report(
-            oprobs, bad_outcome, ostage_text, oreq["stage"], "outcome", "outcome_mapping"
-        )
-        said_arr = said.fillna("").to_numpy(dtype=object)
-        is_won = (
-            (said_arr == "won") if cols["is_won"] is None else _bool(text(oraw, cols["is_won"]))
-        )
-        is_closed = is_won | (said_arr == "lost")
+        said = src.outcomes(ostage_text, stage_outcomes(outcome_mapping), stage_col)
+        is_won = (said == "won") if cols["is_won"] is None else flag(src.text("is_won"))
+        is_closed = is_won | (said == "lost")
+    # A close date before the opportunity was created is dropped (the field, not the row).
     closed_before = is_closed & (o_close < o_created.dt.normalize()).to_numpy()
-    oprobs.add(
+    src.probs.add(
         np.flatnonzero(closed_before),
-        oreq["close"],
+        str(cols["close"]),
         "date out of order: closed before the opportunity was created",
-        text(oraw, oreq["close"])[closed_before],
+        src.text("close")[closed_before],
+        action=FIELD_DROPPED,
     )
-    odrop |= odates_of.bad | o_badamt | closed_before | bad_outcome
-    if strict_stage:
-        odrop |= ounknown
+    o_close = o_close.mask(closed_before)
     return _Opportunities(
-        raw=oraw,
-        probs=oprobs,
-        ids=oids,
+        src=src,
         created=o_created,
         close=o_close,
         is_won=is_won,
@@ -251,9 +220,6 @@ def _read_opportunities(
         stage=ostage,
         position=opos,
         custom=custom,
-        drop=odrop,
-        n_exact=n_exact,
-        cols=cols,
     )
 
 
@@ -280,15 +246,8 @@ def load_salesforce(
     leads_path: str | Path | None,
     opportunities_path: str | Path | None = None,
     *,
-    stage_names: Sequence[str] = DEFAULT_STAGE_NAMES,
-    stage_mapping: Mapping[str, str | None] | None = None,
-    columns: Mapping[str, str] | None = None,
-    channel_mapping: Mapping[str, str] | None = None,
-    as_of: dt.date | pd.Timestamp | None = None,
-    options: ReadOptions | None = None,
-    outcome_mapping: Mapping[str, str] | None = None,
-    raw: pd.DataFrame | None = None,
     opportunities_raw: pd.DataFrame | None = None,
+    **kw: Unpack[LoadArgs],
 ) -> IngestResult:
     """Load Salesforce Leads (and Opportunities) exports into the normalised table.
 
@@ -299,28 +258,25 @@ def load_salesforce(
     (``{"entered_mql": "MQL_Date__c"}``); otherwise those stages are reached through
     the lead ``Status`` or a later stage. Outcome: ``IsWon`` -> won,
     ``IsClosed`` and not won -> lost, otherwise open; an export without those
-    columns takes the outcome from the stage (``outcome_mapping``).
+    columns takes the outcome from the stage (``outcome_mapping``; standard stages
+    are known: :func:`stage_outcomes`). ``stage_mapping`` is merged over
+    :data:`SALESFORCE_STAGE_MAPPING` (lead ``Status`` and opportunity ``StageName``).
 
     Headers may be API names or report labels (:data:`SALESFORCE_LEAD_COLUMNS`,
     :data:`SALESFORCE_OPPORTUNITY_COLUMNS`). With no leads file (``leads_path`` None,
     or a file that is an opportunities export, alone or given as both files), the
-    opportunities alone make the
-    table (:func:`load_salesforce_opportunities`), over the stages from
-    ``opportunity`` down when the company has that stage.
+    opportunities alone make the table (:func:`load_salesforce_opportunities`), over
+    the stages from ``opportunity`` down when the company has that stage.
 
     Parameters
     ----------
     leads_path, opportunities_path : str or Path
         The two exports (opportunities optional: without it, outcomes are unknown).
-    stage_names, stage_mapping, columns, channel_mapping, as_of, options
-        As for :func:`load_hubspot`; ``stage_mapping`` is merged over
-        :data:`SALESFORCE_STAGE_MAPPING` (lead ``Status`` and opportunity ``StageName``).
-    outcome_mapping : mapping, optional
-        Opportunity stage -> won, lost or open, used when the export has no won/closed
-        columns (standard stages are known: :func:`stage_outcomes`).
-    raw, opportunities_raw : pandas.DataFrame, optional
-        The rows already read as text columns with the exports' names (a SQL source,
-        :mod:`alignlib.crm.sql`); the paths then only name them in messages.
+    opportunities_raw : pandas.DataFrame, optional
+        The opportunities already read (a SQL source), as ``raw`` is the leads.
+    **kw : LoadArgs
+        As for every loader (:class:`~alignlib.crm.pipeline.LoadArgs`); default stages:
+        the taxonomy's six.
 
     Returns
     -------
@@ -333,26 +289,19 @@ def load_salesforce(
     InputError
         Neither file given.
     """
-    options = options or ReadOptions()
+    stage_names = kw.get("stage_names", DEFAULT_STAGE_NAMES)
+    options = (kw.get("options") or ReadOptions()).with_as_of(kw.get("as_of"))
     opp_stages = tuple(stage_names)
     if "opportunity" in opp_stages:  # an opportunity knows nothing of earlier stages
         opp_stages = opp_stages[opp_stages.index("opportunity") :]
-    kw: dict[str, Any] = {
-        "stage_names": opp_stages,
-        "stage_mapping": stage_mapping,
-        "columns": columns,
-        "channel_mapping": channel_mapping,
-        "as_of": as_of,
-        "options": options,
-        "outcome_mapping": outcome_mapping,
-    }
+    opp_kw: LoadArgs = {**kw, "stage_names": opp_stages, "options": options}
     if leads_path is None:
         if opportunities_path is None:
             raise InputError("give a Salesforce leads export, an opportunities export, or both")
-        return load_salesforce_opportunities(opportunities_path, raw=opportunities_raw, **kw)
+        opp_kw["raw"] = opportunities_raw
+        return load_salesforce_opportunities(opportunities_path, **opp_kw)
     path = Path(leads_path)
-    options = options.with_as_of(as_of)
-    as_of = options.as_of
+    raw = kw.get("raw")
     raw = read_raw(path, options) if raw is None else raw
     if is_opportunities_export(list(raw.columns)):
         same = opportunities_path is None or Path(opportunities_path).resolve() == path.resolve()
@@ -362,76 +311,58 @@ def load_salesforce(
                 "is an opportunities export, not a leads export; give the leads export "
                 "(or this file alone, for an opportunity -> won funnel)",
             )
-        return load_salesforce_opportunities(path, raw=raw, **kw)
+        opp_kw["raw"] = raw
+        return load_salesforce_opportunities(path, **opp_kw)
+    stage_mapping = kw.get("stage_mapping")
+    outcome_mapping = kw.get("outcome_mapping")
     mapping = {**SALESFORCE_STAGE_MAPPING, **(stage_mapping or {})}
     check_stages(stage_names)
-    overrides = dict(columns or {})
-    fields = _columns(
-        raw,
-        SALESFORCE_LEAD_COLUMNS,
-        {**overrides, **({"status": overrides["stage"]} if "stage" in overrides else {})},
+    overrides = dict(kw.get("columns") or {})
+    if "stage" in overrides:
+        overrides["status"] = overrides["stage"]
+    src = open_source(
+        SALESFORCE_LEADS_SPEC, path, **{**kw, "columns": overrides, "options": options, "raw": raw}
     )
-    req = require(
-        path,
-        raw,
-        {k: fields[k] for k in ("id", "created", "status")},
+    cols = src.cols
+    custom_cols = src.mapped(extra=("first_response",))
+    dates_of = src.read_dates(
+        [cols["created"], cols["converted_date"], *custom_cols.values()], with_ids=False
     )
-    cols: dict[str, str | None] = {k: first_present(raw, fields[k]) for k in fields}
-    cols.update(req)
-    probs = Problems(path.name, 2)
-    ids = text(raw, req["id"])
-    custom_cols = {
-        key: col
-        for key, col in overrides.items()
-        if key.startswith("entered_") or key == "first_response"
-    }
-    for key, col in custom_cols.items():
-        if col not in raw.columns:
-            raise DataError(path, f"column {col!r} (mapped to {key}) is not in the file")
-    dates_of = Dates(
-        raw,
-        probs,
-        [req["created"], cols["converted_date"], *custom_cols.values()],
-        options=options,
-    )
-    created = dates_of(req["created"])
-    # dates_of.bad holds only the created column's unparseable cells at this point.
+    created = src.created()
+    # dates_of.bad holds only the created column's unreadable cells at this point.
     blank_created = created.isna().to_numpy() & ~dates_of.bad
-    probs.add(
-        np.flatnonzero(blank_created), req["created"], "missing created date", ids[blank_created]
+    src.probs.add(
+        np.flatnonzero(blank_created),
+        str(cols["created"]),
+        "missing created date",
+        src.ids[blank_created],
     )
+    src.drop |= blank_created
     converted_date = dates_of(cols["converted_date"])
     custom = {key: dates_of(col) for key, col in custom_cols.items()}
 
-    status = text(raw, req["status"])
-    stage, position, unknown = stage_index(status, mapping, stage_names)
-    unknown_labels = UnknownLabels()
-    unknown_labels.report(
-        probs, unknown, status, req["status"], "lead status", "stage_mapping", stage_names
+    status = src.text("status")
+    stage, position, _ = src.stages(
+        status, mapping, stage_names, str(cols["status"]), "lead status"
     )
 
     # Opportunities.
-    extra_problems: list[pd.DataFrame] = []
-    extra_rejects: list[pd.DataFrame] = []
     opp_cols = ["opp_created", "close", "is_closed", "is_won", "amount", "opp_stage"]
     opp = pd.DataFrame(columns=opp_cols)
     opp_source = "" if opportunities_path is None else f" + {opportunities_path}"
     if opportunities_path is not None:
         o = _read_opportunities(
             Path(opportunities_path),
-            stage_names=stage_names,
             mapping=mapping,
             outcome_mapping=outcome_mapping,
-            overrides={},
-            options=options,
-            unknown_labels=unknown_labels,
             strict_stage=True,
+            stage_names=stage_names,
+            options=options,
             raw=opportunities_raw,
         )
-        ofr = o.probs.frame()
-        extra_problems.append(ofr)
-        extra_rejects.append(rejected_rows(o.raw, o.drop, ofr, o.probs))
-        keep = ~o.drop
+        o.src.labels = src.labels  # one note per label across both files
+        src.beside(o.src)
+        keep = ~o.src.drop
         opp = pd.DataFrame(
             {
                 "opp_created": o.created.to_numpy(),
@@ -441,22 +372,22 @@ def load_salesforce(
                 "amount": o.amount.to_numpy(),
                 "opp_stage": o.stage.to_numpy(),
             },
-            index=o.ids.to_numpy(),
+            index=o.src.ids.to_numpy(),
         ).loc[keep]
         opp = opp[~opp.index.duplicated()]
 
-    conv_id = text(raw, cols["converted_opp"])
+    conv_id = src.text("converted_opp")
     if cols["is_converted"] is not None:
-        is_converted = _bool(text(raw, cols["is_converted"]))
+        is_converted = flag(src.text("is_converted"))
     else:  # a report without the flag: converted when it has a conversion date or opportunity
         is_converted = converted_date.notna().to_numpy() | (conv_id != "").to_numpy()
     joined = opp.reindex(conv_id.to_numpy())
-    joined.index = raw.index
+    joined.index = src.raw.index
     if opportunities_path is not None:
         missing = (
             is_converted & (conv_id != "").to_numpy() & joined["opp_created"].isna().to_numpy()
         )
-        probs.add(
+        src.probs.add(
             np.flatnonzero(missing),
             cols["converted_opp"] or "ConvertedOpportunityId",
             "converted opportunity not in the opportunities file (or rejected there)",
@@ -464,28 +395,28 @@ def load_salesforce(
             action="kept",
         )
 
-    drop, n_exact = duplicates(raw, ids, probs, req["id"])
-
-    entered = pd.DataFrame(index=raw.index)
+    src.check_ids()
+    index = src.raw.index
+    entered = pd.DataFrame(index=index)
     has_opp = joined["opp_created"].notna().to_numpy()
     won = has_opp & joined["is_won"].fillna(False).to_numpy(dtype=bool)
     lost = has_opp & joined["is_closed"].fillna(False).to_numpy(dtype=bool) & ~won
     for s in stage_names:
-        col = pd.Series(pd.NaT, index=raw.index, dtype="datetime64[s]")
+        col = pd.Series(pd.NaT, index=index, dtype="datetime64[s]")
         if s == "lead":
             col = created
         elif s == "sql":
-            col = converted_date.where(pd.Series(is_converted, index=raw.index))
+            col = converted_date.where(pd.Series(is_converted, index=index))
         elif s == "opportunity":
             col = joined["opp_created"].astype("datetime64[s]")
         elif s == stage_names[-1]:
-            col = joined["close"].astype("datetime64[s]").where(pd.Series(won, index=raw.index))
+            col = joined["close"].astype("datetime64[s]").where(pd.Series(won, index=index))
         if f"entered_{s}" in custom:
             col = custom[f"entered_{s}"]
         entered[s] = col
     order_src = [
         {
-            "lead": req["created"],
+            "lead": cols["created"],
             "sql": cols["converted_date"] or "ConvertedDate",
             "opportunity": "Opportunity.CreatedDate",
         }.get(s, overrides.get(f"entered_{s}", f"entered_{s}"))
@@ -493,10 +424,7 @@ def load_salesforce(
     ]
     if stage_names[-1] not in ("lead", "sql", "opportunity"):
         order_src[-1] = "Opportunity.CloseDate"
-    # Conversion recorded on a date (no time) may precede a same-day creation time.
-    day_entered = entered.apply(lambda c: c.dt.normalize())
-    out_of_order = order_problems(day_entered, order_src, probs, ~drop, raw)
-    drop |= dates_of.bad | blank_created | unknown | out_of_order
+    entered, _ = src.in_order(entered, [str(c) for c in order_src], by_day=True)
 
     # An opportunity's stage (e.g. Closed Won) also tells how far the lead got.
     opp_pos_of = {s: i for i, s in enumerate(stage_names)}
@@ -506,17 +434,16 @@ def load_salesforce(
     position = np.where(is_converted, np.maximum(position, converted_pos), position)
     reached = reached_stages(entered, position, len(stage_names))
     outcome = outcomes(won, lost, has_opp)
-    outcome.index = raw.index
-    close_date = (
-        joined["close"].astype("datetime64[s]").where(pd.Series(won | lost, index=raw.index))
-    )
-    source = text(raw, cols["source"])
-    table = assemble(
-        ids=ids,
+    outcome.index = index
+    close_date = joined["close"].astype("datetime64[s]").where(pd.Series(won | lost, index=index))
+    if stage_names[-1] not in ("lead", "sql", "opportunity") and (
+        f"entered_{stage_names[-1]}" not in custom
+    ):
+        # A close date dropped as the won date is dropped as the close date too.
+        close_date = close_date.mask(entered.iloc[:, -1].isna() & pd.Series(won, index=index))
+    return src.finish(
+        stage_names=stage_names,
         created=created,
-        source=source,
-        channel=channels(source, channel_mapping or SALESFORCE_SOURCE_CHANNELS),
-        owner=text(raw, overrides.get("owner", cols["owner"])),
         lead_status=status,
         stage=stage,
         entered=entered,
@@ -525,41 +452,13 @@ def load_salesforce(
         close_date=close_date,
         amount=joined["amount"].astype(float),
         first_response=custom.get(
-            "first_response", pd.Series(pd.NaT, index=raw.index, dtype="datetime64[s]")
+            "first_response", pd.Series(pd.NaT, index=index, dtype="datetime64[s]")
         ),
-        offset=2,
-        stage_names=stage_names,
-        recycle_statuses=SALESFORCE_RECYCLE_STATUSES,
-    )
-    result = finish(
-        path=path,
-        fmt="salesforce",
-        raw=raw,
-        table=table,
-        probs=probs,
-        drop=drop,
-        duplicates=n_exact,
-        stage_names=stage_names,
-        as_of=as_of,
-        extra_problems=extra_problems,
-        extra_rejects=extra_rejects,
         source=f"{path}{opp_source}",
     )
-    return unknown_labels.explain(result)
 
 
-def load_salesforce_opportunities(
-    path: str | Path,
-    *,
-    stage_names: Sequence[str] = ("opportunity", "won"),
-    stage_mapping: Mapping[str, str | None] | None = None,
-    columns: Mapping[str, str] | None = None,
-    channel_mapping: Mapping[str, str] | None = None,
-    as_of: dt.date | pd.Timestamp | None = None,
-    options: ReadOptions | None = None,
-    outcome_mapping: Mapping[str, str] | None = None,
-    raw: pd.DataFrame | None = None,
-) -> IngestResult:
+def load_salesforce_opportunities(path: str | Path, **kw: Unpack[LoadArgs]) -> IngestResult:
     """Load an opportunities export on its own: one row per opportunity.
 
     Every opportunity reached the first stage on its created date; it reached the
@@ -573,43 +472,33 @@ def load_salesforce_opportunities(
     ----------
     path : str or Path
         The opportunities export (API names or report labels).
-    stage_names : sequence of str
-        The company's stages (default: opportunity -> won).
-    stage_mapping, columns, channel_mapping, as_of, options, outcome_mapping
-        As for :func:`load_salesforce`.
-    raw : pandas.DataFrame, optional
-        The rows already read (a SQL source); ``path`` then only names them.
+    **kw : LoadArgs
+        As for every loader (:class:`~alignlib.crm.pipeline.LoadArgs`); default stages:
+        opportunity -> won.
 
     Returns
     -------
     IngestResult
         ``rows_read`` counts opportunities.
     """
-    path = Path(path)
-    options = options or ReadOptions()
-    options = options.with_as_of(as_of)
-    as_of = options.as_of
+    stage_names = kw.get("stage_names", ("opportunity", "won"))
     check_stages(stage_names)
     mapping: dict[str, str | None] = {
         k: v for k, v in SALESFORCE_STAGE_MAPPING.items() if v in stage_names
     }
     mapping.update({s: s for s in stage_names})
-    mapping.update(stage_mapping or {})
-    overrides = dict(columns or {})
-    unknown_labels = UnknownLabels()
+    mapping.update(kw.get("stage_mapping") or {})
+    overrides = dict(kw.get("columns") or {})
+    args: LoadArgs = {**kw, "stage_names": stage_names}
     o = _read_opportunities(
-        path,
-        stage_names=stage_names,
+        Path(path),
         mapping=mapping,
-        outcome_mapping=outcome_mapping,
-        overrides=overrides,
-        options=options,
-        unknown_labels=unknown_labels,
         # In an opportunity -> won funnel the stage label places nothing.
         strict_stage=len(stage_names) > 2,
-        raw=raw,
+        **args,
     )
-    index = o.raw.index
+    src = o.src
+    index = src.raw.index
     won = o.is_won
     lost = o.is_lost
     entered = pd.DataFrame(index=index)
@@ -623,48 +512,27 @@ def load_salesforce_opportunities(
         if f"entered_{s}" in o.custom:
             col = o.custom[f"entered_{s}"]
         entered[s] = col
-    order_src = [o.cols["created"] or "CreatedDate"] + [
+    close_col = str(src.cols["close"] or "CloseDate")
+    order_src = [str(src.cols["created"] or "CreatedDate")] + [
         overrides.get(f"entered_{s}", f"entered_{s}") for s in stage_names[1:]
     ]
-    if last > 0 and f"entered_{stage_names[last]}" not in overrides:
-        order_src[-1] = o.cols["close"] or "CloseDate"
-    day_entered = entered.apply(lambda c: c.dt.normalize())
-    out_of_order = order_problems(day_entered, order_src, o.probs, ~o.drop, o.raw)
-    drop = o.drop | out_of_order
+    from_close = last > 0 and f"entered_{stage_names[last]}" not in overrides
+    if from_close:
+        order_src[-1] = close_col
+    entered, dropped = src.in_order(entered, order_src, by_day=True)
+    close = o.close.mask(dropped.iloc[:, -1]) if from_close else o.close
     position = np.maximum(o.position, 0)
     position = np.where(won, last, np.minimum(position, max(last - 1, 0)))
     reached = reached_stages(entered, position, len(stage_names))
     outcome = outcomes(won, lost, ~won & ~lost)
     outcome.index = index
-    close_date = o.close.where(pd.Series(won | lost, index=index))
-    source = text(o.raw, o.cols["source"])
-    table = assemble(
-        ids=o.ids,
+    return src.finish(
+        stage_names=stage_names,
         created=o.created,
-        source=source,
-        channel=channels(source, channel_mapping or SALESFORCE_SOURCE_CHANNELS),
-        owner=text(o.raw, o.cols["owner"]),
-        lead_status=pd.Series("", index=index, dtype="str"),
         stage=o.stage,
         entered=entered,
         reached=reached,
         outcome=outcome,
-        close_date=close_date,
+        close_date=close.where(pd.Series(won | lost, index=index)),
         amount=o.amount,
-        first_response=pd.Series(pd.NaT, index=index, dtype="datetime64[s]"),
-        offset=2,
-        stage_names=stage_names,
-        recycle_statuses=SALESFORCE_RECYCLE_STATUSES,
     )
-    result = finish(
-        path=path,
-        fmt="salesforce",
-        raw=o.raw,
-        table=table,
-        probs=o.probs,
-        drop=drop,
-        duplicates=o.n_exact,
-        stage_names=stage_names,
-        as_of=as_of,
-    )
-    return unknown_labels.explain(result)

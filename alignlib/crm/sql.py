@@ -655,11 +655,8 @@ def _load_rows(params: QuarterParams, wh: Warehouse) -> IngestResult:
     """``{url, table}`` or ``{url, query}``: rows with the export's columns, the format's loader."""
     import sqlalchemy as sa
 
-    from alignlib.crm.generic import load_csv
-    from alignlib.crm.hubspot import load_hubspot
-    from alignlib.crm.hubspot_deals import load_hubspot_deals
+    from alignlib.crm.load import load_export
     from alignlib.crm.read import ReadOptions
-    from alignlib.crm.salesforce import load_salesforce
 
     a = params.actuals
     assert a is not None and a.sql is not None
@@ -688,36 +685,32 @@ def _load_rows(params: QuarterParams, wh: Warehouse) -> IngestResult:
         "raw": raw,
     }
     path = Path(display)
+    opp_raw = None
+    opp_path: Path | None = a.opportunities
+    opp_table = sql.tables.get("opportunity") if a.format == "salesforce" else None
+    if opp_table is not None:
+        okey = f"{KEY}.tables.opportunity"
+        otable = wh.table(opp_table, okey)
+        okeep, odeleted = soft_deleted(wh, otable, okey)
+        ostmt: Any = sa.select(
+            *[c for c in otable.c if c.name not in SOFT_DELETE_COLUMNS]
+        ).select_from(otable)
+        if okeep is not None:
+            ostmt = ostmt.where(okeep)
+        opp_raw = wh.read(ostmt, okey)
+        opp_path = Path(opp_table)
+        deleted += odeleted
+    if a.format == "csv" and not a.columns:
+        raise wh.fail("actuals.columns", "format csv needs a column mapping (field -> column)")
     try:
-        if a.format == "hubspot":
-            result = load_hubspot(path, columns=a.columns, **kw)
-        elif a.format == "hubspot_deals":
-            result = load_hubspot_deals(path, columns=a.columns, **kw)
-        elif a.format == "salesforce":
-            opp_table = sql.tables.get("opportunity")
-            opp_raw = None
-            opp_path: Path | None = a.opportunities
-            if opp_table is not None:
-                okey = f"{KEY}.tables.opportunity"
-                otable = wh.table(opp_table, okey)
-                okeep, odeleted = soft_deleted(wh, otable, okey)
-                ostmt: Any = sa.select(
-                    *[c for c in otable.c if c.name not in SOFT_DELETE_COLUMNS]
-                ).select_from(otable)
-                if okeep is not None:
-                    ostmt = ostmt.where(okeep)
-                opp_raw = wh.read(ostmt, okey)
-                opp_path = Path(opp_table)
-                deleted += odeleted
-            result = load_salesforce(
-                path, opp_path, columns=a.columns, opportunities_raw=opp_raw, **kw
-            )
-        else:
-            if not a.columns:
-                raise wh.fail(
-                    "actuals.columns", "format csv needs a column mapping (field -> column)"
-                )
-            result = load_csv(path, a.columns, **kw)
+        result = load_export(
+            path,
+            a.format,
+            opportunities=opp_path if a.format == "salesforce" else None,
+            opportunities_raw=opp_raw,
+            columns=a.columns,
+            **kw,
+        )
     except DataError as exc:
         raise _relabel(exc, display, wh, key) from None
     result = dataclasses.replace(

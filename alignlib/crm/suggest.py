@@ -42,6 +42,7 @@ from alignlib.crm.salesforce import (
     is_opportunities_export,
     stage_outcomes,
 )
+from alignlib.crm.suggest_deals import DealsDraft, find_deals, leads_beside
 from alignlib.crm.suggest_values import guess_from_values
 from alignlib.taxonomy import DEFAULT_STAGE_NAMES, DEFAULT_STAGES, HUBSPOT_STAGE_MAPPING
 
@@ -132,6 +133,9 @@ class Suggestion:
         Anything else to say (as comments).
     reasons : dict
         Field -> why it was guessed from the values (printed ``# check: <why>``).
+    deals : DealsDraft or None
+        A deals file found beside the export, to join on the leads' id
+        (:func:`~alignlib.crm.suggest_deals.find_deals`).
     """
 
     path: str
@@ -144,6 +148,7 @@ class Suggestion:
     stage_names: tuple[str, ...]
     notes: tuple[str, ...] = field(default=())
     reasons: dict[str, str] = field(default_factory=dict)
+    deals: DealsDraft | None = None
 
     def to_yaml(self) -> str:
         """The draft ``actuals:`` block, valid YAML, with ``# check`` beside every guess.
@@ -184,6 +189,8 @@ class Suggestion:
                 lines.append(f"  date_format: {fix}  # check: {_date_format_reason(fix)}")
         lines += _mapping_block("stage_mapping", self.stage_labels, self.stage_names)
         lines += _mapping_block("outcome_mapping", self.outcome_labels, self.stage_names)
+        if self.deals is not None:
+            lines += self.deals.yaml_lines(q)
         return "\n".join(lines) + "\n"
 
 
@@ -514,6 +521,8 @@ def suggest_actuals(
         ]
         stage_col = found.get("stage")
         outcome_col = found.get("outcome")
+        if "id" in found and (note := leads_beside(path, raw, found["id"], options)):
+            notes.append(note)
         stage_known = {s: s for s in stages}
         stage_known.update({st.label: st.name for st in DEFAULT_STAGES if st.name in stages})
         if "id" not in found or "created" not in found:
@@ -557,4 +566,9 @@ def suggest_actuals(
         stage_names=stages,
         notes=tuple(notes),
         reasons=reasons,
+        deals=(
+            find_deals(path, raw, found["id"], stages, options)
+            if fmt == "csv" and "id" in found
+            else None
+        ),
     )

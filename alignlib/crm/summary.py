@@ -20,6 +20,14 @@ from alignlib.crm.table import IngestResult
 DEFAULT_MAX_REJECTED = 0.5
 
 _DATE_IN_REASON = re.compile(r"\s*\(\d{4}-\d{2}-\d{2}[^)]*\)")
+#: Row numbers in a reason, said once for the group (one line for 60 duplicate rows).
+_ROWS_IN_REASON = (
+    (re.compile(r"exact duplicate of row \d+"), "exact duplicate of an earlier row"),
+    (
+        re.compile(r"same id as row \d+ with different content; kept row \d+"),
+        "same id as another row with different content; kept the one with most fields",
+    ),
+)
 
 
 def outcome_counts(result: IngestResult) -> dict[str, int]:
@@ -80,6 +88,9 @@ def rejected_share(result: IngestResult) -> float:
 def problem_groups(problems: pd.DataFrame) -> pd.DataFrame:
     """One row per distinct (file, field, reason, action), with its count and first row.
 
+    Dates and the row numbers of duplicates in a reason are left out, so a problem
+    repeated on many rows is one group with its count.
+
     Parameters
     ----------
     problems : pandas.DataFrame
@@ -94,14 +105,57 @@ def problem_groups(problems: pd.DataFrame) -> pd.DataFrame:
     cols = ["file", "field", "reason", "action", "n", "row", "value"]
     if problems.empty:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in cols})
-    keyed = problems.assign(
-        reason=problems["reason"].astype("str").str.replace(_DATE_IN_REASON, "", regex=True)
-    )
+    reason = problems["reason"].astype("str").str.replace(_DATE_IN_REASON, "", regex=True)
+    for pattern, said in _ROWS_IN_REASON:
+        reason = reason.str.replace(pattern, said, regex=True)
+    keyed = problems.assign(reason=reason)
     keys = ["file", "field", "reason", "action"]
     grouped = keyed.groupby(keys, sort=False, dropna=False)
     out = grouped.agg(n=("row", "size"), row=("row", "first"), value=("value", "first"))
     out = out.reset_index().sort_values("n", ascending=False, kind="stable")
     return out[cols].reset_index(drop=True)
+
+
+def _predicate(reason: str) -> str:
+    """A problem's reason said of the value: ``amount is not a number`` -> ``is not a number``."""
+    special = {
+        "negative amount": "is a negative amount",
+        "unparseable date": "is not a readable date",
+    }
+    if reason in special:
+        return special[reason]
+    for noun in ("amount ", "date "):
+        if reason.startswith(noun):
+            rest = reason.removeprefix(noun)
+            return rest if rest.startswith("is ") else f"is {rest}"
+    return f"({reason})"
+
+
+def dropped_field_lines(result: IngestResult) -> list[str]:
+    """One line per field dropped from kept rows: how many, an example and why.
+
+    Parameters
+    ----------
+    result : IngestResult
+        What a loader read.
+
+    Returns
+    -------
+    list of str
+        E.g. ``312 rows kept without their Recent Deal Amount: 'n/a' is not a number
+        (e.g. row 17)``; a field dropped for several reasons lists each one's count.
+    """
+    lines = []
+    for name, d in result.dropped_fields.items():
+        n = d["count"]
+        rows = f"{n:,} rows kept without their" if n != 1 else "1 row kept without its"
+        line = f"{rows} {name}: {d['value']!r} {_predicate(d['reason'])} (e.g. row {d['row']})"
+        if len(d["reasons"]) > 1:
+            line += "; in all: " + ", ".join(
+                f"{k:,} {_predicate(r).removeprefix('is ')}" for r, k in d["reasons"].items()
+            )
+        lines.append(line)
+    return lines
 
 
 @dataclass(frozen=True)

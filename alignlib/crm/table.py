@@ -13,7 +13,13 @@ import numpy as np
 import pandas as pd
 
 from alignlib.crm.labels import fold_channels
-from alignlib.crm.problems import PROBLEM_COLUMNS, Problems, RowProblem
+from alignlib.crm.problems import (
+    FIELD_DROPPED,
+    PROBLEM_COLUMNS,
+    REJECTED,
+    Problems,
+    RowProblem,
+)
 from alignlib.crm.read import arrow_text, malformed_rows
 from alignlib.crm.rejects import rejected_rows
 from alignlib.taxonomy import DEFAULT_STAGE_NAMES
@@ -84,8 +90,10 @@ class IngestResult:
     format : str
         ``hubspot``, ``salesforce`` or ``csv``.
     rejects : pandas.DataFrame
-        The rejected raw rows with ``_file``, ``_row`` and ``_problems`` columns first.
-        Holds personal data: write it only with :func:`alignlib.crm.write_rejects`.
+        The rejected raw rows, and the rows kept without a bad field, with ``_file``,
+        ``_row``, ``_problems`` and ``_kept`` columns first
+        (:func:`~alignlib.crm.rejects.rejected_rows`). Holds personal data: write it
+        only with :func:`alignlib.crm.write_rejects`.
     as_of_source : str
         Where ``as_of`` comes from: ``params`` (given), ``latest date`` (the latest
         plausible date in the export) or ``file date`` (no dates: the file's
@@ -96,6 +104,9 @@ class IngestResult:
     rejected_reached : dict
         Stage -> rejected rows that had reached it (what the rejections removed from
         each stage; :func:`alignlib.crm.summary.stage_losses`).
+    kept_with_dropped_field : int
+        Accepted rows kept without one or more bad optional fields (an amount that is
+        no number, a stage date out of order); ``accepted_whole`` are the others.
     """
 
     table: pd.DataFrame
@@ -112,6 +123,47 @@ class IngestResult:
     as_of_source: str = "params"
     source_name: str = ""
     rejected_reached: Mapping[str, int] = field(default_factory=dict)
+    kept_with_dropped_field: int = 0
+
+    @property
+    def accepted_whole(self) -> int:
+        """Accepted rows with every field as written (none dropped)."""
+        return self.accepted - self.kept_with_dropped_field
+
+    @property
+    def dropped_fields(self) -> dict[str, dict[str, Any]]:
+        """Per field dropped from kept rows: how many, the first example and why.
+
+        Returns
+        -------
+        dict
+            Field (the source column; ``file: column`` when two files share a
+            name) -> ``{"count", "file", "row", "value", "reason", "reasons"}``:
+            ``row``/``value``/``reason`` are the first occurrence's, ``reasons`` each
+            reason's count (most frequent first).
+        """
+        from alignlib.crm.problems import FIELD_DROPPED
+
+        p = self.problems_frame
+        p = p[p["action"] == FIELD_DROPPED]
+        out: dict[str, dict[str, Any]] = {}
+        if p.empty:
+            return out
+        clash = p.groupby("field")["file"].nunique()
+        for (file, col), g in p.groupby(["file", "field"], sort=False):
+            g = g.sort_values("row", kind="stable")
+            first = g.iloc[0]
+            key = f"{file}: {col}" if clash[col] > 1 else str(col)
+            reasons = g["reason"].map(_without_dates).value_counts()
+            out[key] = {
+                "count": int(g["row"].nunique()),
+                "file": str(file),
+                "row": int(first["row"]),
+                "value": str(first["value"]),
+                "reason": _without_dates(str(first["reason"])),
+                "reasons": {str(r): int(n) for r, n in reasons.items()},
+            }
+        return dict(sorted(out.items(), key=lambda kv: -kv[1]["count"]))
 
     @property
     def source_label(self) -> str:
@@ -143,11 +195,21 @@ class IngestResult:
             "accepted": self.accepted,
             "rejected": self.rejected,
             "duplicates": self.duplicates,
+            "accepted_whole": self.accepted_whole,
+            "kept_with_dropped_field": self.kept_with_dropped_field,
+            "dropped_fields": self.dropped_fields,
             "reached": self.reached(),
             "problems": [
                 {**r, "row": int(r["row"])} for r in self.problems_frame.to_dict("records")
             ],
         }
+
+
+def _without_dates(reason: str) -> str:
+    """A reason without the dates in it (``before Became a Lead Date (2026-01-05 09:00)``)."""
+    import re
+
+    return re.sub(r"\s*\(\d{4}-\d{2}-\d{2}[^)]*\)", "", reason)
 
 
 def frame_of(columns: Mapping[str, pd.Series]) -> pd.DataFrame:
@@ -580,6 +642,7 @@ def finish(
     IngestResult
     """
     drop, line_of = _malformed(raw, probs, drop, table)
+    rejected_with_fields(probs, drop)
     table = dict(table)
     settled = settle_funnel(table, stage_names, ~drop)
     table.pop("_outside", None)
@@ -595,7 +658,7 @@ def finish(
     )
     rejects = rejected_rows(raw, drop, frame, probs)
     if line_of is not None and len(rejects):
-        rejects["_row"] = line_of(np.flatnonzero(drop))
+        rejects["_row"] = line_of(rejects["_row"].to_numpy() - probs.offset)
     if extra_rejects:
         rejects = pd.concat([rejects, *extra_rejects], ignore_index=True)
     # Rejected rows leave every column once, as the table is put together.
@@ -642,7 +705,27 @@ def finish(
             for s in stage_names
             if f"reached_{s}" in table
         },
+        kept_with_dropped_field=int(frame.loc[frame["action"] == FIELD_DROPPED, "_pos"].nunique()),
     )
+
+
+def rejected_with_fields(probs: Problems, drop: np.ndarray) -> None:
+    """Mark the dropped fields of rows rejected anyway as rejected (in place).
+
+    A row rejected for its id keeps no field: its bad amount went to the rejects
+    file with it, so it is no "kept without the amount".
+
+    Parameters
+    ----------
+    probs : Problems
+        The file's problems.
+    drop : numpy.ndarray
+        Rows rejected.
+    """
+    for i, part in enumerate(probs.parts):
+        hit = (part["action"] == FIELD_DROPPED).to_numpy() & drop[part["_pos"].to_numpy()]
+        if hit.any():
+            probs.parts[i] = part.assign(action=np.where(hit, REJECTED, part["action"]))
 
 
 def _malformed(

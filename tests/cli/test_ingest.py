@@ -28,8 +28,17 @@ def test_cli_ingest_json(tmp_path, capsys):
     out = json.loads(capsys.readouterr().out)
     assert code == 0
     assert {"rows", "accepted", "rejected", "reached", "problems"} <= set(out)
-    assert (out["rows"], out["accepted"], out["rejected"]) == (16, 9, 7)  # no SAL mapping
-    assert out["reached"]["lead"] == 8 and len(out["problems"]) == 7
+    assert (out["rows"], out["accepted"], out["rejected"]) == (16, 11, 5)  # no SAL mapping
+    assert out["reached"]["lead"] == 10 and len(out["problems"]) == 7
+    # Two rows kept without one bad field each (an MQL date out of order, a negative amount).
+    assert (out["accepted_whole"], out["kept_with_dropped_field"]) == (9, 2)
+    assert set(out["dropped_fields"]) == {
+        "Became a Marketing Qualified Lead Date",
+        "Recent Deal Amount",
+    }
+    amount = out["dropped_fields"]["Recent Deal Amount"]
+    assert (amount["count"], amount["value"], amount["row"]) == (1, "-500", 15)
+    assert amount["reason"] == "negative amount"
     assert rejects.exists() and out["rejects_file"] == str(rejects)
     assert "@example.com" not in json.dumps(out)
 
@@ -41,7 +50,11 @@ def test_cli_ingest_with_params_and_salesforce(tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("ALIGNLIB_OUTPUTS", str(tmp_path))
     code = main(["ingest", str(FIX / "hubspot_small.csv"), "--params", str(DEFAULT_PARAMS)])
     text = capsys.readouterr().out
-    assert code == 0 and "accepted 10" in text and "rejected 6" in text
+    assert code == 0 and "accepted 12" in text and "rejected 4" in text
+    assert (
+        "1 row kept without its Recent Deal Amount: '-500' is a negative amount (e.g. row 15)"
+        in text
+    )
     assert "hubspot_small.rejects-contains-personal-data.csv" in text
     assert (tmp_path / "ingest" / "hubspot_small.rejects-contains-personal-data.csv").exists()
     code = main(
@@ -152,12 +165,12 @@ def test_exit_2_when_every_row_is_rejected(tmp_path, capsys):
 def test_exit_2_above_max_rejected_and_0_below(tmp_path, capsys):
     rejects = tmp_path / "x.rejects-contains-personal-data.csv"
     base = [FIX / "hubspot_small.csv", "--format", "hubspot", "--rejects", rejects, "--json"]
-    code, out, _ = _run(base, capsys)  # 7 of 16 rejected: 43.75%
+    code, out, _ = _run(base, capsys)  # 5 of 16 rejected: 31.25%
     assert code == 0 and json.loads(out)["ok"] is True
-    code, out, err = _run([*base, "--max-rejected", "40%"], capsys)
+    code, out, err = _run([*base, "--max-rejected", "30%"], capsys)
     assert code == 2 and json.loads(out)["ok"] is False
-    assert "43.8% of rows rejected (7 of 16), above --max-rejected 40%" in err
-    code, _, _ = _run([*base, "--max-rejected", "0.44"], capsys)
+    assert "31.2% of rows rejected (5 of 16), above --max-rejected 30%" in err
+    code, _, _ = _run([*base, "--max-rejected", "0.32"], capsys)
     assert code == 0
     from alignlib.cli import main
 
@@ -226,14 +239,14 @@ _CHECKED = {
             5,
             {"discovery": 5, "demo": 3, "won": 1},
         ),
-        ("generic_small.csv", None, 6, None),
+        ("generic_small.csv", None, 7, None),
         (
             "salesforce_report_leads.csv",
             None,
             6,
             {"lead": 6, "mql": 5, "sal": 4, "sql": 3, "opportunity": 3, "won": 1},
         ),
-        ("hubspot_small.csv", None, 11, None),  # 5 rows with real problems
+        ("hubspot_small.csv", None, 13, None),  # 3 rows rejected: duplicates, no created date
     ],
 )
 def test_suggest_prints_yaml_that_loads_the_export(

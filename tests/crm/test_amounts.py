@@ -46,10 +46,14 @@ def test_decimal_comma_is_never_misread(tmp_path):
     assert r.rejected == 0
 
 
-def test_implausible_amounts_are_row_problems(problem, tmp_path):
+def test_implausible_amounts_cost_the_amount_not_the_row(problem, tmp_path):
     values = ["100.50", "inf", "1e300", "-inf", "abc Annaqz", "2000000000", "-5"]
     r = load(write_export(tmp_path / "big.csv", ["2026-01-05"] * len(values), values))
-    assert (r.accepted, r.rejected) == (1, 6)
+    assert (r.accepted, r.rejected) == (7, 0)
+    assert (r.accepted_whole, r.kept_with_dropped_field) == (1, 6)
+    assert r.table["amount"].iloc[0] == 100.5 and r.table["amount"].iloc[1:].isna().all()
+    assert set(r.problems_frame["action"]) == {"field dropped"}
+    assert r.dropped_fields["amount"]["count"] == 6
     assert problem(r, 3, "amount")["reason"] == "amount is not finite"
     big = problem(r, 4, "amount")
     assert (
@@ -63,7 +67,7 @@ def test_implausible_amounts_are_row_problems(problem, tmp_path):
         write_export(tmp_path / "b2.csv", ["2026-01-05"] * 2, ["50", "5000"]),
         options=ReadOptions(max_amount=1000),
     )
-    assert lower.rejected == 1
+    assert lower.rejected == 0 and lower.table["amount"].isna().tolist() == [False, True]
 
 
 def test_shown_amount_withholds_free_text():

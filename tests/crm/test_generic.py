@@ -26,8 +26,11 @@ GENERIC_COLUMNS = {
 
 
 def _check_generic(r):
-    assert (r.rows_read, r.accepted, r.rejected) == (7, 5, 2)
-    assert r.reached() == {"lead": 5, "mql": 4, "sal": 2, "sql": 2, "opportunity": 2, "won": 1}
+    assert (r.rows_read, r.accepted, r.rejected) == (7, 6, 1)
+    # g6's MQL date is before it was created: the date is dropped, g6 stays a lead.
+    assert (r.accepted_whole, r.kept_with_dropped_field) == (5, 1)
+    assert r.reached() == {"lead": 6, "mql": 4, "sal": 2, "sql": 2, "opportunity": 2, "won": 1}
+    assert r.dropped_fields["mql_at"]["count"] == 1
     t = r.table.set_index("id")
     assert t.loc["g3", "outcome"] == "won" and t.loc["g4", "outcome"] == "lost"
     assert t.loc["g5", "stage"] == "mql"  # the taxonomy's label is understood
@@ -67,7 +70,7 @@ def test_generic_mapping_errors(tmp_path):
         crm.load_export(FIX / "generic_small.csv", "excel")
 
 
-def test_generic_unparseable_close_date_or_response_rejects_the_row(tmp_path):
+def test_generic_unparseable_close_date_or_response_costs_only_that_field(tmp_path):
     path = tmp_path / "export.csv"
     path.write_text(
         "id,created,closed,responded\n"
@@ -82,10 +85,14 @@ def test_generic_unparseable_close_date_or_response_rejects_the_row(tmp_path):
         "first_response": "responded",
     }
     r = crm.load_csv(path, columns)
-    assert (r.rows_read, r.accepted, r.rejected) == (3, 1, 2)
-    assert list(r.table["id"]) == ["a"]
+    assert (r.rows_read, r.accepted, r.rejected) == (3, 3, 0)
+    assert list(r.table["id"]) == ["a", "b", "c"]
+    assert r.table["close_date"].isna().tolist() == [False, True, True]
+    assert r.table["first_response"].isna().tolist() == [False, True, True]
     frame = r.problems_frame.set_index("field")
     assert frame.loc["closed", "reason"] == "unparseable date" and frame.loc["closed", "row"] == 3
     assert frame.loc["responded", "reason"] == "unparseable date"
-    assert set(r.problems_frame["action"]) == {"rejected"}
+    assert set(r.problems_frame["action"]) == {"field dropped"}
+    # The rows to fix are in the rejects file, marked kept.
     assert sorted(r.rejects["id"]) == ["b", "c"]
+    assert r.rejects["_kept"].tolist() == ["kept without closed", "kept without responded"]

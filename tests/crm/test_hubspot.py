@@ -13,24 +13,29 @@ SAL = {"Sales Accepted Lead": "sal"}
 
 
 def test_hubspot_counts(hubspot):
-    assert (hubspot.rows_read, hubspot.accepted, hubspot.rejected) == (16, 10, 6)
+    assert (hubspot.rows_read, hubspot.accepted, hubspot.rejected) == (16, 12, 4)
     assert hubspot.duplicates == 1
     assert hubspot.rows_read == hubspot.accepted + hubspot.rejected
+    # 111 (MQL date before its lead date) and 113 (negative amount) keep their other fields.
+    assert (hubspot.accepted_whole, hubspot.kept_with_dropped_field) == (10, 2)
     assert sorted(hubspot.table["id"]) == sorted(
-        ["101", "102", "103", "104", "105", "106", "107", "108", "109", "114"]
+        ["101", "102", "103", "104", "105", "106", "107", "108", "109", "111", "113", "114"]
     )
+    t = hubspot.table.set_index("id")
+    assert pd.isna(t.loc["111", "entered_mql"]) and t.loc["111", "reached_mql"]  # by lifecycle
+    assert pd.isna(t.loc["113", "amount"]) and t.loc["113", "outcome"] == "won"
 
 
 def test_hubspot_reached_with_skipped_stages(hubspot):
     # 105 has no SAL/SQL dates but became a customer; 107 is at Opportunity with no SAL/SQL
     # dates; 109 is an MQL by lifecycle only; 108 is a Subscriber (outside the funnel).
     assert hubspot.reached() == {
-        "lead": 9,
-        "mql": 8,
-        "sal": 6,
-        "sql": 5,
-        "opportunity": 5,
-        "won": 3,
+        "lead": 11,
+        "mql": 10,
+        "sal": 7,
+        "sql": 6,
+        "opportunity": 6,
+        "won": 4,
     }
     t = hubspot.table.set_index("id")
     assert t.loc["105", "reached_sql"] and pd.isna(t.loc["105", "entered_sql"])
@@ -70,13 +75,16 @@ def test_hubspot_every_problem_type(hubspot, problem):
     assert neg["reason"] == "negative amount" and neg["value"] == "-500"
     conflict = problem(hubspot, 16, "Record ID")
     assert "kept row 4" in conflict["reason"]
-    assert set(hubspot.problems_frame["action"]) == {"rejected"}
+    assert set(hubspot.problems_frame["action"]) == {"rejected", "field dropped"}
+    assert order["action"] == neg["action"] == "field dropped"
     assert sorted(hubspot.rejects["_row"]) == [11, 12, 13, 14, 15, 16]
+    kept = hubspot.rejects.set_index("_row")["_kept"]
+    assert kept[15] == "kept without Recent Deal Amount" and kept[11] == ""
 
 
 def test_hubspot_old_contact_id_header(problem):
     r = crm.load_hubspot(FIX / "hubspot_contact_id.csv", stage_mapping=SAL)
-    assert (r.accepted, r.rejected) == (10, 6)
+    assert (r.accepted, r.rejected) == (12, 4)
     assert problem(r, 11, "Contact ID")["value"] == "101"
 
 
@@ -86,14 +94,14 @@ def test_hubspot_default_mapping_treats_custom_sal_label_as_unknown():
     assert any(
         x.startswith("unknown lifecycle stage label 'Sales Accepted Lead' on ") for x in reasons
     )
-    assert r.rejected == 7
+    assert r.rejected == 5
 
 
 def test_hubspot_company_without_sal_stage():
     stages = ("lead", "mql", "sql", "opportunity", "won")
     r = crm.load_hubspot(FIX / "hubspot_small.csv", stage_names=stages, stage_mapping=SAL)
     assert "entered_sal" not in r.table.columns
-    assert r.reached() == {"lead": 9, "mql": 8, "sql": 5, "opportunity": 5, "won": 3}
+    assert r.reached() == {"lead": 11, "mql": 10, "sql": 6, "opportunity": 6, "won": 4}
 
 
 def test_as_of_defaults_to_latest_date(hubspot):

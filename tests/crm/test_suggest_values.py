@@ -109,9 +109,78 @@ def test_olist_closed_deals_draft_loads_every_won_deal(tmp_path, capsys):
     draft = _draft(deals, ("mql", "won"), tmp_path, capsys)
     cols = _columns(draft)
     assert (cols["id"], cols["created"], cols["entered_won"]) == ("mql_id", "won_date", "won_date")
+    # ... and says whose deals they look like.
+    assert "this looks like that file's deals. Run --suggest on olist_mqls.csv" in draft
     r = _load(draft, ("mql", "won"), tmp_path)
     assert r.accepted == len(raw) == 842
     assert r.reached() == {"mql": len(raw), "won": len(raw)}
+
+
+@real
+def test_olist_mqls_draft_joins_the_closed_deals_beside_them(tmp_path, capsys):
+    """The deals file is found beside the MQLs by its values and drafted as actuals.deals."""
+    from alignlib import metrics
+
+    mqls = pd.read_csv(MQLS)
+    deals = pd.read_csv(REAL / "olist_closed_deals.csv")
+    draft = _draft(MQLS, ("mql", "won"), tmp_path, capsys)
+    got = yaml.safe_load(draft)["actuals"]["deals"]
+    assert (got["file"], got["key"]) == (str(REAL / "olist_closed_deals.csv"), "mql_id")
+    assert got["columns"]["entered_won"] == "won_date"
+    assert "amount" not in got["columns"]  # declared_monthly_revenue: mostly 0, not an amount
+    assert "deals:  # check" in draft and 'key: "mql_id"  # check' in draft
+    r = _load(draft, ("mql", "won"), tmp_path)
+    won = mqls["mql_id"].isin(deals["mql_id"])
+    assert r.accepted == len(mqls) == 8_000
+    assert r.reached() == {"mql": len(mqls), "won": int(won.sum())}
+    assert int(won.sum()) == 842
+    by_source = metrics.conversion_by(r.table, "source").frame
+    organic = mqls["origin"] == "organic_search"
+    assert (
+        by_source.loc["organic_search", ["contacts", "won"]].tolist()
+        == [
+            int(organic.sum()),
+            int((organic & won).sum()),
+        ]
+        == [2_296, 271]
+    )
+
+
+def test_a_deals_file_of_another_shape_is_found_and_joined(tmp_path, capsys):
+    """Leads and deals written by hand: the deals say their outcome and amount in columns."""
+    folder = tmp_path / "crm"
+    folder.mkdir()
+    leads = pd.DataFrame(
+        {
+            "lead_id": [f"P{i}" for i in range(12)],
+            "signup date": [f"2026-01-{1 + i:02d}" for i in range(12)],
+            "channel": ["web", "ads", "partner"] * 4,
+        }
+    )
+    deals = pd.DataFrame(
+        {
+            "deal_id": ["D1", "D2", "D3", "D4", "D5"],
+            "lead_ref_id": ["P0", "P3", "P4", "P7", "P9"],
+            "result": ["won", "lost", "won", "open", "won"],
+            "closed on": ["2026-02-01", "2026-02-03", "2026-02-05", "", "2026-02-09"],
+            "amount": ["1000", "0", "2500", "", "4000"],
+        }
+    )
+    leads.to_csv(folder / "leads.csv", index=False)
+    deals.to_csv(folder / "deals.csv", index=False)
+    draft = _draft(folder / "leads.csv", ("lead", "won"), tmp_path, capsys)
+    got = yaml.safe_load(draft)["actuals"]["deals"]
+    assert got["key"] == "lead_ref_id" and got["file"] == str(folder / "deals.csv")
+    assert got["columns"]["outcome"] == "result" and got["columns"]["amount"] == "amount"
+    r = _load(draft, ("lead", "won"), tmp_path)
+    assert r.accepted == len(leads)
+    said = deals.set_index("lead_ref_id")["result"]
+    outcome = r.table.set_index("id")["outcome"]
+    for lead, want in said.items():
+        assert outcome[lead] == want, lead
+    assert r.reached()["won"] == int((said == "won").sum())
+    won_amount = pd.to_numeric(deals.loc[deals["result"] == "won", "amount"]).sum()
+    assert r.table.loc[r.table["outcome"] == "won", "amount"].sum() == won_amount
 
 
 def _leads(tmp_path) -> tuple:

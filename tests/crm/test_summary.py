@@ -81,3 +81,19 @@ def test_won_amount_is_not_in_the_export_when_no_won_row_has_one(tmp_path):
         won_amount(crm.load_csv(path, {"id": "id", "created": "created", "outcome": "result"}))
         == 0.0
     )
+
+
+def test_duplicate_rows_are_one_group_each_kind():
+    """60 exact copies in the sample are one line with their count, not 60 lines."""
+    from alignlib import paths
+
+    sample = paths.PROJECT_ROOT / "data" / "sample" / "hubspot_contacts.csv"
+    raw = pd.read_csv(sample, dtype=str, keep_default_na=False)
+    exact = int(raw.duplicated().sum())
+    ids = raw.drop_duplicates()["Record ID"]
+    conflicting = int(ids.duplicated().sum())  # same id, other content: all but one go
+    r = crm.load_export(sample, "hubspot", stage_mapping={"Sales Accepted Lead": "sal"})
+    groups = problem_groups(r.problems_frame).set_index("reason")
+    assert groups.loc["exact duplicate of an earlier row", "n"] == exact > 1
+    same_id = "same id as another row with different content; kept the one with most fields"
+    assert groups.loc[same_id, "n"] == conflicting > 1

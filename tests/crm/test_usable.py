@@ -39,8 +39,9 @@ def _won(df: pd.DataFrame) -> pd.Series:
 
 
 def _negative(df: pd.DataFrame, rows: pd.Series) -> pd.DataFrame:
+    """``rows`` made unusable: no readable created date (a bad amount costs only the amount)."""
     df = df.copy()
-    df.loc[rows, "Recent Deal Amount"] = "-" + df.loc[rows, "Recent Deal Amount"].replace("", "100")
+    df.loc[rows, "Create Date"] = "2025-13-01 08:00"
     return df
 
 

@@ -73,8 +73,13 @@ def test_a_closed_quarter_lands_exactly_where_it_booked(sample):
         volume_from_model(base, pd.Timestamp("2026-07-01")),
         trials=500,
     )
+    # A won deal kept without its (negative) amount books at the model's deal size.
     booked, _ = booked_in(
-        ingest.table, pd.Timestamp("2026-07-01"), pd.Timestamp("2026-10-01"), stages
+        ingest.table,
+        pd.Timestamp("2026-07-01"),
+        pd.Timestamp("2026-10-01"),
+        stages,
+        base.deal_size.mean,
     )
     d = result.landing
     assert d.p10 == d.p50 == d.p90 == booked == result.booked.p50

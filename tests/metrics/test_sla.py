@@ -157,7 +157,10 @@ def test_sla_percentiles_count_the_unanswered_by_an_independent_calculation(tabl
 
 
 def test_sample_response_p90_counts_the_never_answered():
-    """Issue 12: P90 of the answered only was 10.2 h; with the 3.8% never answered, 13.0 h."""
+    """Issue 12: P90 of the answered only was 10.2 h; with the 3.8% never answered, 13.1 h.
+
+    (13.0 h before rows with one bad unrelated field kept their row, issue 20.)
+    """
     from alignlib import crm
     from alignlib.params import load_params
     from alignlib.paths import DEFAULT_PARAMS
@@ -165,6 +168,6 @@ def test_sample_response_p90_counts_the_never_answered():
     ingest = crm.load_actuals(load_params(DEFAULT_PARAMS))
     sm = metrics.sla(ingest.table, ingest.as_of, 4, acceptance_hours=48).summary
     assert round(sm["answered_p90_hours"], 1) == 10.2
-    assert round(sm["p90_hours"], 1) == 13.0
+    assert round(sm["p90_hours"], 1) == 13.1
     assert sm["never_answered"] == 580 and round(sm["never_answered_share"], 3) == 0.038
     assert round(sm["compliance"], 3) == 0.622
