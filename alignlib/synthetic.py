@@ -47,6 +47,14 @@ class SyntheticFunnel:
         Channel -> its own rates (channels not named here convert at ``rates``).
     lost_lag_days : float
         Mean days from entering the stage before the last to being marked lost.
+    volume_growth : float
+        Growth of the mean monthly volume per year (0.4: 40% a year, compounding
+        monthly from ``start``).
+    rate_shift_at : str or None
+        Contacts created on or after this date convert into the last stage at
+        ``rate_shift`` times their rate (a conversion drop half way: 0.7).
+    rate_shift : float
+        See ``rate_shift_at``.
     """
 
     stage_names: tuple[str, ...]
@@ -60,6 +68,9 @@ class SyntheticFunnel:
     channels: Mapping[str, float] = field(default_factory=lambda: {"web": 1.0})
     channel_rates: Mapping[str, tuple[float, ...]] = field(default_factory=dict)
     lost_lag_days: float = 30.0
+    volume_growth: float = 0.0
+    rate_shift_at: str | None = None
+    rate_shift: float = 1.0
 
     def __post_init__(self) -> None:
         n = len(self.stage_names)
@@ -133,6 +144,8 @@ def synthetic_table(
     means = np.full(months, funnel.monthly_leads)
     if funnel.volume_cv > 0:
         means = _gamma(rng, funnel.monthly_leads, funnel.volume_cv, months)
+    if funnel.volume_growth:
+        means = means * (1.0 + funnel.volume_growth) ** (np.arange(months) / 12.0)
     counts = rng.poisson(means)
     created_parts = []
     for i, n in enumerate(counts):
@@ -150,8 +163,16 @@ def synthetic_table(
     entered[:, 0] = created.values
     alive = np.ones(n, dtype=bool)
     when = created.values.astype("datetime64[s]")
+    shifted = np.zeros(n, dtype=bool)
+    if funnel.rate_shift_at is not None:
+        shifted = created.values >= np.datetime64(
+            pd.Timestamp(funnel.rate_shift_at).to_datetime64()
+        )
     for j in range(len(stages) - 1):
-        converts = alive & (rng.random(n) < rate_table[channel_code, j])
+        rate = rate_table[channel_code, j]
+        if j == len(stages) - 2:
+            rate = np.where(shifted, np.minimum(rate * funnel.rate_shift, 1.0), rate)
+        converts = alive & (rng.random(n) < rate)
         lag = _gamma(rng, funnel.lag_days[j], funnel.lag_cv, n)
         when = when + (lag * 86_400).astype("timedelta64[s]")
         entered[converts, j + 1] = when[converts]
