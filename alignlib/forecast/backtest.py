@@ -35,9 +35,12 @@ from alignlib.forecast.landing import (
     require_actuals,
 )
 from alignlib.forecast.new_leads import simulate_plan_time
+from alignlib.forecast.cuts import TableCuts
+from alignlib.forecast.new_leads import child_seed
 from alignlib.forecast.scoring import Distribution, crps, inside, pit
+from alignlib.forecast.uncertainty import uncertainty_from
 from alignlib.forecast.volume import volume_from_history
-from alignlib.history import learn, learn_deal_size, table_as_of
+from alignlib.history import learn, learn_deal_size
 from alignlib.simulation import DealSize
 
 if TYPE_CHECKING:
@@ -262,8 +265,8 @@ def backtest_quarters(
     return out
 
 
-def _history_at(table: pd.DataFrame, cut: pd.Timestamp, stages: Sequence[str]) -> Any:
-    seen = table_as_of(table, cut, stages)
+def _history_at(cuts: TableCuts, cut: pd.Timestamp, stages: Sequence[str]) -> Any:
+    seen = cuts.at(cut)
     return seen, learn(seen, cut, stages)
 
 
@@ -340,6 +343,7 @@ def backtest_table(
     rows: list[dict[str, Any]] = []
     skipped: list[dict[str, str]] = []
     names = (PLAN_POINT, *(f"week {w}" for w in points))
+    cuts = TableCuts(table, stages)  # one sort, reused by every forecast point
     for quarter in wanted:
         period = pd.Period(quarter, freq="Q")
         q_start = period.start_time.normalize()
@@ -351,19 +355,23 @@ def backtest_table(
         actual, _ = booked_in(table, q_start, q_end, stages, fallback)
         try:
             forecasts: list[tuple[str, pd.Timestamp, np.ndarray]] = []
-            seen, history = _history_at(table, q_start, stages)
+            seen, history = _history_at(cuts, q_start, stages)
             base = model_from_history(history, quarter_days, given)
             plan = simulate_plan_time(
                 base, volume_from_history(history), q_start, q_end, trials=trials, seed=seed
             )
+            known = uncertainty_from(seen, q_start, stages, history.rates, history.maturity_days)
+            shock = known.shocks(trials, np.random.Generator(np.random.PCG64(child_seed(seed, 4))))
+            plan = plan * shock
             forecasts.append((PLAN_POINT, q_start - pd.Timedelta(days=1), plan))
             for w in points:
                 cut = q_start + pd.Timedelta(days=7 * int(w))
                 if cut >= q_end:
                     continue
                 if cut != q_start:
-                    seen, history = _history_at(table, cut, stages)
+                    seen, history = _history_at(cuts, cut, stages)
                     base = model_from_history(history, quarter_days, given)
+                    known = uncertainty_from(seen, cut, stages, history.rates, history.maturity_days)
                 f = landing_from_table(
                     seen,
                     cut - pd.Timedelta(days=1),
@@ -375,6 +383,7 @@ def backtest_table(
                     seed=seed,
                     own_amounts=own_amounts,
                     table_is_cut=True,
+                    uncertainty=known,
                 )
                 forecasts.append((f"week {w}", f.as_of, f.samples))
         except InputError as exc:

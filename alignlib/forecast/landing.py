@@ -19,6 +19,7 @@ from alignlib.forecast.curves import stage_dates, win_curves
 from alignlib.forecast.new_leads import child_seed, simulate_new_leads
 from alignlib.forecast.pipeline import open_deals, simulate_open_pipeline, top_deals
 from alignlib.forecast.scoring import Distribution
+from alignlib.forecast.uncertainty import Uncertainty, uncertainty_from
 from alignlib.forecast.volume import VolumeForecast, volume_from_history, volume_from_model
 from alignlib.history import FunnelHistory, learn, require_rates, table_as_of
 from alignlib.simulation import DealSize, FunnelModel, Lag, build_model
@@ -220,6 +221,7 @@ def landing_from_table(
     target: float | None = None,
     own_amounts: bool | Collection[str] = True,
     table_is_cut: bool = False,
+    uncertainty: Uncertainty | bool = True,
 ) -> LandingForecast:
     """The landing forecast of ``quarter`` on a normalised table, as of the end of ``as_of``.
 
@@ -250,6 +252,11 @@ def landing_from_table(
     table_is_cut : bool
         The table is already as it stood after ``as_of``
         (:func:`alignlib.history.table_as_of`); skips doing it again.
+    uncertainty : Uncertainty or bool
+        What the forecast does not know (:mod:`alignlib.forecast.uncertainty`): the
+        curves' posterior and the quarter's conversion drift. True learns it from the
+        table as it stood (the history's matured counts); False leaves it out (each
+        deal's and lead's own luck only).
 
     Returns
     -------
@@ -272,9 +279,19 @@ def landing_from_table(
     deals = open_deals(
         seen, cut, stages, curves, (horizon_start, horizon_end), own_amounts=own_amounts
     )
+    if uncertainty is True:
+        known = learn(seen, cut, stages)
+        uncertainty = uncertainty_from(seen, cut, stages, known.rates, known.maturity_days)
+    shock, multipliers = np.ones(trials), None
+    if isinstance(uncertainty, Uncertainty):
+        shock, multipliers = uncertainty.multipliers(
+            trials, np.random.Generator(np.random.PCG64(child_seed(seed, 4)))
+        )
     rng = np.random.Generator(np.random.PCG64(child_seed(seed, 3)))
-    pipeline = simulate_open_pipeline(deals, deal, trials, rng)
+    pipeline = simulate_open_pipeline(deals, deal, trials, rng, multipliers)
     new = simulate_new_leads(base, volume, cut, q_start, q_end, trials=trials, seed=seed)
+    # the quarter's conversion drift moves the leads still to come with the pipeline
+    new = new * shock
     booked = np.full(trials, booked_amount)
     total = booked + pipeline + new
     p_hit = None if target is None else float((total >= target).mean())

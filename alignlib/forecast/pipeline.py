@@ -37,8 +37,10 @@ def open_deals(
 ) -> pd.DataFrame:
     """Every open contact or deal with its stage, age and chance to win inside ``window``.
 
-    Open: not won, not lost, and short of the last stage. Its stage is the furthest it
-    entered; its age the whole days from entering that stage to ``cut``.
+    Open: not won, not lost, short of the last stage, and neither disqualified nor
+    recycled (returned to nurture: no longer pipeline, whatever its stage dates say).
+    Its stage is the furthest it entered; its age the whole days from entering that
+    stage to ``cut``.
 
     Parameters
     ----------
@@ -67,12 +69,18 @@ def open_deals(
         when unknown), one row per open deal.
     """
     stages = tuple(stage_names)
-    dates = stage_dates(table, stages)
     outcome = table["outcome"]
-    closed = outcome.isin(["won", "lost"]).to_numpy(dtype=bool)
-    reached_last = ~np.isnat(dates[:, -1])
-    is_open = ~closed & ~reached_last
-    sub = dates[is_open]
+    candidate = ~outcome.isin(["won", "lost"]).to_numpy(dtype=bool)
+    for flag in ("disqualified", "recycled"):
+        if flag in table.columns:
+            candidate &= ~table[flag].to_numpy(dtype=bool, na_value=False)
+    # stage dates of the rows still in play only (most of a large table is closed)
+    rows = np.flatnonzero(candidate)
+    dates = stage_dates(table.iloc[rows], stages)
+    keep = np.isnat(dates[:, -1])
+    is_open = np.zeros(len(table), dtype=bool)
+    is_open[rows[keep]] = True
+    sub = dates[keep]
     entered_any = ~np.isnat(sub)
     # furthest stage entered (a row with no stage date sits in the top stage since created)
     has_any = entered_any.any(axis=1)
@@ -173,9 +181,21 @@ def deal_sums(rng: np.random.Generator, k: np.ndarray, deal: DealSize) -> np.nda
 
 
 def simulate_open_pipeline(
-    deals: pd.DataFrame, deal_size: DealSize | None, trials: int, rng: np.random.Generator
+    deals: pd.DataFrame,
+    deal_size: DealSize | None,
+    trials: int,
+    rng: np.random.Generator,
+    multipliers: np.ndarray | None = None,
 ) -> np.ndarray:
     """Revenue the open deals bring inside the window, per trial.
+
+    With ``multipliers`` (trials x stages, :meth:`~alignlib.forecast.uncertainty.Uncertainty.multipliers`)
+    a deal in stage ``i`` wins in trial ``t`` with ``min(1, win_chance x
+    multipliers[t, i])``. Deals without their own amount are still drawn by stage from
+    the exact count distribution: at the stage's largest multiplier ``M`` (the sum of
+    binomials) and then thinned in each trial to ``multipliers[t, i] / M`` (a binomial:
+    winning at ``p M`` and being kept with ``m / M`` is winning at ``p m``; exact
+    wherever ``p M <= 1``).
 
     Parameters
     ----------
@@ -188,6 +208,9 @@ def simulate_open_pipeline(
         Number of trials.
     rng : numpy.random.Generator
         Random source.
+    multipliers : ndarray, optional
+        Per-trial, per-stage multipliers of the win chances (None: the chances as
+        they are).
 
     Returns
     -------
@@ -196,16 +219,36 @@ def simulate_open_pipeline(
     out = np.zeros(trials)
     p = deals["win_chance"].to_numpy(dtype=float)
     amount = deals["amount"].to_numpy(dtype=float)
+    stage = deals["stage_index"].to_numpy(dtype=np.int64)
     own = np.isfinite(amount) & (p > 0)
     if own.any():
-        p_own, a_own = p[own], amount[own]
+        p_own, a_own, s_own = p[own], amount[own], stage[own]
         step = max(1, CHUNK_DRAWS // len(p_own))
         for lo in range(0, trials, step):
             hi = min(trials, lo + step)
-            wins = rng.random((hi - lo, len(p_own))) < p_own
+            chance = p_own if multipliers is None else p_own * multipliers[lo:hi][:, s_own]
+            wins = rng.random((hi - lo, len(p_own))) < chance
             out[lo:hi] += wins.astype(np.float64) @ a_own
     rest = ~np.isfinite(amount) & (p > 0)
-    if rest.any() and deal_size is not None:
+    if rest.any() and deal_size is not None and multipliers is not None:
+        k = np.zeros(trials, dtype=np.int64)
+        for i in np.unique(stage[rest]):
+            here = rest & (stage == i)
+            top = float(multipliers[:, i].max())
+            groups = (
+                deals.loc[here]
+                .groupby("days_in_stage", sort=False)["win_chance"]
+                .agg(["size", "first"])
+            )
+            pmf = _group_win_count_pmf(
+                groups["size"].to_numpy(dtype=np.int64),
+                np.minimum(groups["first"].to_numpy(dtype=float) * top, 1.0),
+            )
+            cdf = np.cumsum(pmf)
+            drawn = np.minimum(np.searchsorted(cdf, rng.random(trials), side="right"), len(pmf) - 1)
+            k += rng.binomial(drawn, np.clip(multipliers[:, i] / top, 0.0, 1.0))
+        out += deal_sums(rng, k, deal_size)
+    elif rest.any() and deal_size is not None:
         groups = (
             deals.loc[rest]
             .groupby(["stage_index", "days_in_stage"], sort=False)["win_chance"]
