@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from alignlib.errors import InputError
+from alignlib.forecast.cuts import TableCuts
 from alignlib.forecast.landing import (
     DEFAULT_LANDING_TRIALS,
     booked_in,
@@ -34,9 +35,7 @@ from alignlib.forecast.landing import (
     model_from_history,
     require_actuals,
 )
-from alignlib.forecast.new_leads import simulate_plan_time
-from alignlib.forecast.cuts import TableCuts
-from alignlib.forecast.new_leads import child_seed
+from alignlib.forecast.new_leads import child_seed, simulate_plan_time
 from alignlib.forecast.scoring import Distribution, crps, inside, pit
 from alignlib.forecast.uncertainty import uncertainty_from
 from alignlib.forecast.volume import volume_from_history
@@ -371,7 +370,9 @@ def backtest_table(
                 if cut != q_start:
                     seen, history = _history_at(cuts, cut, stages)
                     base = model_from_history(history, quarter_days, given)
-                    known = uncertainty_from(seen, cut, stages, history.rates, history.maturity_days)
+                    known = uncertainty_from(
+                        seen, cut, stages, history.rates, history.maturity_days
+                    )
                 f = landing_from_table(
                     seen,
                     cut - pd.Timedelta(days=1),

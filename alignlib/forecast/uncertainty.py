@@ -117,8 +117,10 @@ def conversion_drift(
     n = np.bincount(codes, minlength=k_all).astype(float)
     won = table[f"reached_{stages[-1]}"].to_numpy(dtype=bool)[ok]
     x = np.bincount(codes[won], minlength=k_all).astype(float)
+    # days from each quarter's last day to as_of (the age cohort_conversion gives a month)
     ends = (np.arange(k_all) * 3 + first + 3).astype("datetime64[M]").astype("datetime64[D]")
-    age = (np.datetime64(pd.Timestamp(as_of).normalize().date(), "D") - ends).astype(float) + 1
+    today = np.datetime64(pd.Timestamp(as_of).normalize().strftime("%Y-%m-%d"), "D")
+    age = (today.astype(np.int64) - ends.astype(np.int64)).astype(float) + 1
     keep = (age >= maturity_days) & (n > 0)
     n, x = n[keep], x[keep]
     k = len(n)
@@ -249,6 +251,4 @@ def uncertainty_from(
     Uncertainty
     """
     stages = tuple(stage_names)
-    return Uncertainty(
-        stages, dict(rates), conversion_drift(table, as_of, stages, maturity_days)
-    )
+    return Uncertainty(stages, dict(rates), conversion_drift(table, as_of, stages, maturity_days))
