@@ -281,11 +281,16 @@ def top_deals(deals: pd.DataFrame, deal_size: DealSize | None, n: int = 10) -> p
         ``id``, ``stage``, ``days_in_stage``, ``win_chance``, ``amount``,
         ``amount_known``, ``expected`` (ids only: no names or emails).
     """
-    known = deals["amount"].notna()
+    known = deals["amount"].notna().to_numpy()
     mean = deal_size.mean if deal_size is not None else 0.0
-    amount = deals["amount"].fillna(mean)
-    frame = deals.assign(amount=amount, amount_known=known)
-    frame["expected"] = frame["amount"] * frame["win_chance"]
-    frame = frame.loc[frame["expected"] > 0].nlargest(n, "expected", keep="first")
+    amount = np.where(known, deals["amount"].to_numpy(dtype=float), mean)
+    expected = amount * deals["win_chance"].to_numpy(dtype=float)
+    # the n largest positive expectations, ties in table order (as nlargest keep="first")
+    positive = np.flatnonzero(expected > 0)
+    order = positive[np.argsort(-expected[positive], kind="stable")][:n]
     cols = ["id", "stage", "days_in_stage", "win_chance", "amount", "amount_known", "expected"]
+    frame = deals.iloc[order][["id", "stage", "days_in_stage", "win_chance"]].copy()
+    frame["amount"] = amount[order]
+    frame["amount_known"] = known[order]
+    frame["expected"] = expected[order]
     return frame[cols].reset_index(drop=True)

@@ -54,6 +54,9 @@ class ConversionDrift:
     p_value : float
         P(chi-square with ``cohorts - 1`` degrees of freedom >= Q): small when the
         conversion was not the same in every quarter (NaN with fewer than two cohorts).
+    trend_p_value : float
+        Two-sided p-value of a linear trend of conversion over the cohorts (the
+        Cochran-Armitage test: a step or a slide shows here before it shows in Q).
     """
 
     sd: float
@@ -61,13 +64,20 @@ class ConversionDrift:
     conversion: float
     q_statistic: float
     p_value: float
+    trend_p_value: float = float("nan")
 
     @property
     def stationary(self) -> bool | None:
-        """False when the cohorts' conversion differs by more than sampling (None: too few to tell)."""
+        """False when the cohorts' conversion differs or trends by more than sampling (None: too few to tell).
+
+        Each of the two tests is held to half of :data:`STATIONARITY_ALPHA` (Bonferroni).
+        """
         if self.cohorts < MIN_DRIFT_COHORTS or not math.isfinite(self.p_value):
             return None
-        return self.p_value >= STATIONARITY_ALPHA
+        smallest = min(
+            self.p_value, self.trend_p_value if math.isfinite(self.trend_p_value) else 1.0
+        )
+        return smallest >= STATIONARITY_ALPHA / 2
 
 
 def conversion_drift(
@@ -135,7 +145,13 @@ def conversion_drift(
     spread = total - float((n * n).sum()) / total
     tau2 = max(0.0, (q - (k - 1)) * p * (1 - p) / spread) if spread > 0 else 0.0
     sd = math.sqrt(tau2) / p if k >= MIN_DRIFT_COHORTS else 0.0
-    return ConversionDrift(sd, k, p, q, p_value)
+    # Cochran-Armitage: sum t (x - n p) over its null sd, t the cohort's position
+    t = np.flatnonzero(keep).astype(float)
+    t_bar = float((n * t).sum() / total)
+    var = p * (1 - p) * float((n * (t - t_bar) ** 2).sum())
+    z = float(((t - t_bar) * (x - n * p)).sum()) / math.sqrt(var) if var > 0 else 0.0
+    trend = float(2 * stats.norm.sf(abs(z)))
+    return ConversionDrift(sd, k, p, q, p_value, trend)
 
 
 @dataclass(frozen=True)

@@ -474,6 +474,8 @@ def backtest_summary(view: BacktestView) -> list[str]:
             + (", ".join(misses[:-1]) + " and " + misses[-1] if len(misses) > 1 else misses[0])
             + " on average."
         )
+    if bt.stationarity is not None:
+        out.extend(bt.stationarity.sentences)
     return out
 
 
