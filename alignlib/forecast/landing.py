@@ -277,7 +277,13 @@ def landing_from_table(
     horizon_start = max(0, int((q_start - cut).days))
     curves = win_curves(seen, cut, stages)
     deals = open_deals(
-        seen, cut, stages, curves, (horizon_start, horizon_end), own_amounts=own_amounts
+        seen,
+        cut,
+        stages,
+        curves,
+        (horizon_start, horizon_end),
+        own_amounts=own_amounts,
+        chance_only=True,
     )
     if uncertainty is True:
         known = learn(seen, cut, stages)

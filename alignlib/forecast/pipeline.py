@@ -17,11 +17,16 @@ import numpy as np
 import pandas as pd
 from scipy.special import gammaln
 
-from alignlib.forecast.curves import WinCurves, stage_dates
+from alignlib.forecast.curves import WinCurves
 from alignlib.simulation import DealSize, approximate_deal_sum
 
 #: Bernoulli draws per chunk (trials x deals) for deals with their own amount.
 CHUNK_DRAWS = 4_000_000
+
+#: From this many open deals with their own amount, their sum is drawn from the
+#: three-moment shifted lognormal instead of deal by deal (a sum of hundreds of
+#: independent bounded terms: the central limit theorem with its skewness kept).
+OWN_EXACT_BELOW = 400
 
 _DAY_SECONDS = 86_400
 
@@ -34,6 +39,7 @@ def open_deals(
     window: tuple[int, int],
     *,
     own_amounts: bool | Collection[str] = True,
+    chance_only: bool = False,
 ) -> pd.DataFrame:
     """Every open contact or deal with its stage, age and chance to win inside ``window``.
 
@@ -61,12 +67,16 @@ def open_deals(
         in these stages. A backtest passes the stages whose open or lost deals carry
         amounts in the export: where amounts are filled only when a deal is won, or
         only once it reaches a later stage, having one would leak the outcome.
+    chance_only : bool
+        Keep only the deals with a chance to win inside the window (what the landing
+        draws and lists: a large export's old leads that no history ever saw convert
+        at their age are left out before their ids and amounts are read).
 
     Returns
     -------
     pandas.DataFrame
         Columns ``id``, ``stage``, ``days_in_stage``, ``win_chance``, ``amount`` (NaN
-        when unknown), one row per open deal.
+        when unknown), one row per open deal (with a chance, with ``chance_only``).
     """
     stages = tuple(stage_names)
     outcome = table["outcome"]
@@ -76,10 +86,13 @@ def open_deals(
             candidate &= ~table[flag].to_numpy(dtype=bool, na_value=False)
     # stage dates of the rows still in play only (most of a large table is closed)
     rows = np.flatnonzero(candidate)
-    dates = stage_dates(table.iloc[rows], stages)
+    # the rows' stage dates without taking the whole frame (won rows are not candidates,
+    # so stage_dates' close-date fill for won deals does not arise)
+    dates = np.stack(
+        [table[f"entered_{s}"].to_numpy(dtype="datetime64[s]")[rows] for s in stages], axis=1
+    )
     keep = np.isnat(dates[:, -1])
-    is_open = np.zeros(len(table), dtype=bool)
-    is_open[rows[keep]] = True
+    open_rows = rows[keep]
     sub = dates[keep]
     entered_any = ~np.isnat(sub)
     # furthest stage entered (a row with no stage date sits in the top stage since created)
@@ -88,7 +101,7 @@ def open_deals(
         has_any, entered_any.shape[1] - 1 - np.argmax(entered_any[:, ::-1], axis=1), 0
     )
     since = sub[np.arange(len(sub)), current]
-    created = table.loc[is_open, "created"].to_numpy(dtype="datetime64[s]")
+    created = table["created"].to_numpy(dtype="datetime64[s]")[open_rows]
     since = np.where(np.isnat(since), created, since)
     cut64 = np.datetime64(pd.Timestamp(cut).to_datetime64(), "s")
     age = np.rint((cut64 - since).astype(np.int64) / _DAY_SECONDS).astype(np.int64)
@@ -98,7 +111,11 @@ def open_deals(
         here = current == i
         if here.any():
             chance[here] = curves.win_probability(i, age[here], window[0], window[1])
-    amount = table.loc[is_open, "amount"].to_numpy(dtype=float)
+    if chance_only:
+        positive = chance > 0
+        open_rows = open_rows[positive]
+        current, age, chance = current[positive], age[positive], chance[positive]
+    amount = table["amount"].to_numpy(dtype=float)[open_rows]
     if own_amounts is False:
         amount = np.full(len(amount), np.nan)
     elif own_amounts is not True:
@@ -107,7 +124,7 @@ def open_deals(
     amount = np.where(np.isfinite(amount) & (amount > 0), amount, np.nan)
     return pd.DataFrame(
         {
-            "id": table.loc[is_open, "id"].astype(str).to_numpy(),
+            "id": table["id"].iloc[open_rows].astype(str).to_numpy(),
             "stage": np.asarray(stages, dtype=object)[current],
             "stage_index": current,
             "days_in_stage": age,
@@ -142,6 +159,48 @@ def _group_win_count_pmf(n: np.ndarray, p: np.ndarray) -> np.ndarray:
         )
         pmf = np.convolve(pmf, np.exp(log_pmf))[: top + 1]
     return pmf / pmf.sum()
+
+
+def _own_amount_sum_approx(
+    p: np.ndarray,
+    a: np.ndarray,
+    stage: np.ndarray,
+    trials: int,
+    rng: np.random.Generator,
+    multipliers: np.ndarray | None,
+) -> np.ndarray:
+    """Sum of ``a_j`` won with chance ``p_j m[t, stage_j]``: exact mean, variance and skewness per trial.
+
+    Each deal is ``a B`` with ``B ~ Bernoulli(q)``: cumulants ``a q``, ``a^2 q (1 - q)``,
+    ``a^3 q (1 - q)(1 - 2q)``, polynomials in the trial's multiplier, summed by stage
+    from the sums of ``a^k p^j``; the trial's sum is the shifted lognormal with those three
+    (as :func:`alignlib.simulation.approximate_deal_sum` draws large deal sums). Chances
+    ``p m`` above 1 are not capped here (the exact path caps them).
+    """
+    n_stages = int(stage.max()) + 1
+    m = np.ones((trials, n_stages)) if multipliers is None else multipliers[:, :n_stages]
+
+    def by_stage(power: int, j: int) -> np.ndarray:
+        return np.bincount(stage, weights=a**power * p**j, minlength=n_stages)
+
+    a1, b1, b2 = by_stage(1, 1), by_stage(2, 1), by_stage(2, 2)
+    c1, c2, c3 = by_stage(3, 1), by_stage(3, 2), by_stage(3, 3)
+    mean = m @ a1
+    var = m @ b1 - (m * m) @ b2
+    third = m @ c1 - 3 * (m * m) @ c2 + 2 * (m * m * m) @ c3
+    sd = np.sqrt(np.maximum(var, 0.0))
+    z = rng.standard_normal(trials)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        gamma = np.where(sd > 0, third / sd**3, 0.0)
+    # the lognormal part's coefficient of variation u solves u^3 + 3u = gamma (Cardano)
+    d = np.sqrt(gamma * gamma / 4.0 + 1.0)
+    u = np.cbrt(gamma / 2.0 + d) - np.cbrt(d - gamma / 2.0)
+    small = np.abs(u) < 1e-9
+    safe_u = np.where(small, 1.0, u)
+    sigma = np.sqrt(np.log1p(safe_u * safe_u))
+    scale = sd / safe_u
+    skewed = mean - scale + scale * np.exp(sigma * z - sigma * sigma / 2.0)
+    return np.where(small, mean + sd * z, skewed)
 
 
 def deal_sums(rng: np.random.Generator, k: np.ndarray, deal: DealSize) -> np.ndarray:
@@ -221,7 +280,9 @@ def simulate_open_pipeline(
     amount = deals["amount"].to_numpy(dtype=float)
     stage = deals["stage_index"].to_numpy(dtype=np.int64)
     own = np.isfinite(amount) & (p > 0)
-    if own.any():
+    if own.sum() >= OWN_EXACT_BELOW:
+        out += _own_amount_sum_approx(p[own], amount[own], stage[own], trials, rng, multipliers)
+    elif own.any():
         p_own, a_own, s_own = p[own], amount[own], stage[own]
         step = max(1, CHUNK_DRAWS // len(p_own))
         for lo in range(0, trials, step):

@@ -141,3 +141,33 @@ def test_disqualified_and_recycled_contacts_are_not_open_pipeline():
     )
     curves = win_curves(table, cut, ("a", "b", "won"))
     assert open_deals(table, cut, ("a", "b", "won"), curves, (0, 30))["id"].tolist() == ["x"]
+
+
+def test_many_own_amount_deals_are_summed_by_their_first_three_moments():
+    from alignlib.forecast.pipeline import OWN_EXACT_BELOW
+
+    rng = np.random.default_rng(5)
+    n = OWN_EXACT_BELOW
+    deals = pd.DataFrame(
+        {
+            "id": [f"d{i}" for i in range(n)],
+            "stage": "s1",
+            "stage_index": rng.integers(0, 2, n),
+            "days_in_stage": 0,
+            "win_chance": rng.uniform(0.01, 0.3, n),
+            "amount": rng.lognormal(10, 0.8, n),
+        }
+    )
+    trials = 40_000
+    mult = np.column_stack([rng.uniform(0.7, 1.3, trials), rng.uniform(0.9, 1.1, trials)])
+    approx = simulate_open_pipeline(deals, None, trials, np.random.default_rng(1), mult)
+    exact = simulate_open_pipeline(deals.iloc[:-1], None, trials, np.random.default_rng(2), mult)
+    # one deal fewer takes the exact Bernoulli path: the two agree in mean, spread and the
+    # 10/50/90% quantiles within Monte Carlo error (plus the one deal left out)
+    last = deals.iloc[-1]
+    shift = last["amount"] * last["win_chance"]
+    assert approx.mean() - exact.mean() == pytest.approx(shift, abs=4 * approx.std() / 141)
+    assert approx.std() == pytest.approx(exact.std(), rel=0.03)
+    for q in (0.1, 0.5, 0.9):
+        gap = np.quantile(approx, q) - np.quantile(exact, q) - shift
+        assert abs(gap) < 0.03 * approx.std() + 4 * approx.std() / 141, q
