@@ -9,6 +9,7 @@ plan, the simulation and the forecast recover can be checked against the truth.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -283,3 +284,34 @@ def write_generic_export(
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     out.to_csv(path, index=False)
     return {f: f for f in fields}
+
+
+def calibration_cases() -> dict[str, SyntheticFunnel]:
+    """The known-truth funnels the forecast's calibration is checked on (issue 23).
+
+    A small four-stage funnel (150 leads a month, about 20 wins a quarter, monthly
+    volume varying 10% beyond Poisson): ``stationary``; ``growth`` (lead volume growing
+    40% a year); ``drop`` (conversion into won falling by 40% for contacts created from
+    2021-01-01, half way through a 2018-2023 history).
+
+    Returns
+    -------
+    dict
+        Name -> funnel.
+    """
+    stationary = SyntheticFunnel(
+        stage_names=("lead", "sql", "opp", "won"),
+        rates=(0.3, 0.5, 0.3),
+        lag_days=(10.0, 15.0, 40.0),
+        lag_cv=0.5,
+        deal_size=20_000.0,
+        deal_cv=0.4,
+        monthly_leads=150.0,
+        volume_cv=0.1,
+        lost_lag_days=30.0,
+    )
+    return {
+        "stationary": stationary,
+        "growth": dataclasses.replace(stationary, volume_growth=0.4),
+        "drop": dataclasses.replace(stationary, rate_shift_at="2021-01-01", rate_shift=0.6),
+    }

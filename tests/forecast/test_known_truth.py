@@ -14,33 +14,20 @@ inside the bands (74-92% and 38-65%).
 
 from __future__ import annotations
 
-import dataclasses
-
 import pandas as pd
 import pytest
 
 from alignlib.forecast import backtest_table
 from alignlib.forecast.calibration import calibration
-from alignlib.synthetic import SyntheticFunnel, synthetic_table
+from alignlib.synthetic import SyntheticFunnel, calibration_cases, synthetic_table
 
 #: See the module's note.
 TRIALS = 1000
 HISTORIES = 5
 POINTS = ("plan", "week 0", "week 4", "week 8")
 
-STATIONARY = SyntheticFunnel(
-    stage_names=("lead", "sql", "opp", "won"),
-    rates=(0.3, 0.5, 0.3),
-    lag_days=(10.0, 15.0, 40.0),
-    lag_cv=0.5,
-    deal_size=20_000.0,
-    deal_cv=0.4,
-    monthly_leads=150.0,
-    volume_cv=0.1,
-    lost_lag_days=30.0,
-)
-GROWTH = dataclasses.replace(STATIONARY, volume_growth=0.4)
-DROP = dataclasses.replace(STATIONARY, rate_shift_at="2021-01-01", rate_shift=0.6)
+CASES = calibration_cases()
+STATIONARY, GROWTH, DROP = CASES["stationary"], CASES["growth"], CASES["drop"]
 
 
 def _backtests(funnel: SyntheticFunnel) -> tuple[pd.DataFrame, list]:
