@@ -60,10 +60,18 @@ from alignlib.forecast import backtest, backtest_table, landing, landing_from_ta
 from alignlib.forecast.backtest import DEFAULT_BACKTEST_TRIALS
 from alignlib.forecast.landing import DEFAULT_LANDING_TRIALS, model_from_history
 from alignlib.forecast.volume import volume_from_history
-from alignlib.history import learn, table_as_of
+from alignlib.history import learn
+from alignlib.forecast.cuts import TableCuts
+from alignlib.forecast.uncertainty import uncertainty_from
 kind, source, trials = {kind!r}, {source!r}, {trials!r}
 def rss():
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6  # kB -> GB
+    # this process's peak resident memory (VmHWM; ru_maxrss would carry the parent's peak
+    # over fork and exec)
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1e6  # kB -> GB
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6
 out = {{}}
 if source == "sample":
     from alignlib import crm
@@ -79,6 +87,19 @@ as_of = table["created"].max().normalize()
 out["rows"] = rows
 out["table_gb"] = float(table.memory_usage(deep=True).sum()) / 1e9
 out["rss_loaded_gb"] = rss()
+def now():
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1e6
+    return float("nan")
+out["rss_now_gb"] = now()
+try:  # reset the peak to now, so the peak below is the verb's own (Linux >= 4.0)
+    with open("/proc/self/clear_refs", "w") as f:
+        f.write("5")
+    out["peak_reset"] = True
+except OSError:
+    out["peak_reset"] = False
 t, c = time.perf_counter(), time.process_time()
 if kind == "backtest":
     n = DEFAULT_BACKTEST_TRIALS if trials is None else trials
@@ -92,11 +113,15 @@ else:
     if source == "sample":
         landing(params, trials=n, ingest=ingest)
     else:
+        # as landing() does: one cut of the table, one history, the forecast on that cut
         cut = as_of + pd.Timedelta(days=1)
-        history = learn(table_as_of(table, cut, stages), cut, stages)
+        seen = TableCuts(table, stages).at(cut)
+        history = learn(seen, cut, stages)
         quarter = str(cut.to_period("Q"))
-        landing_from_table(table, as_of, quarter, stages, model_from_history(history, 91.0),
-                           volume_from_history(history), trials=n)
+        landing_from_table(seen, as_of, quarter, stages, model_from_history(history, 91.0),
+                           volume_from_history(history), trials=n, table_is_cut=True,
+                           uncertainty=uncertainty_from(seen, cut, stages, history.rates,
+                                                        history.maturity_days))
     out["trials"] = n
 out["wall_s"] = time.perf_counter() - t
 out["cpu_s"] = time.process_time() - c
@@ -140,7 +165,8 @@ def main() -> int:
     print(f"{'  quarters x points':28}{sample_bt['forecasts']:>14}{large_bt['forecasts']:>14}")
     for label, key in (
         ("table in memory GB", "table_gb"),
-        ("forecast: RSS, table loaded", "rss_loaded_gb"),
+        ("forecast: RSS, table loaded", "rss_now_gb"),
+        ("  peak while loading GB", "rss_loaded_gb"),
         ("forecast: peak RSS GB", "rss_peak_gb"),
         ("forecast wall s", "wall_s"),
     ):
@@ -156,9 +182,10 @@ def main() -> int:
         + ("" if large_bt["wall_s"] < BACKTEST_SECONDS else " (wall clock on a busy machine)")
     )
     print(
-        f"forecast peak memory: {large_fc['rss_peak_gb']:.2f} GB (the table alone "
-        f"{large_fc['rss_loaded_gb']:.2f} GB); target < {FORECAST_PEAK_GB:g} GB: "
+        f"forecast peak memory: {large_fc['rss_peak_gb']:.2f} GB (the process with the table "
+        f"loaded: {large_fc['rss_now_gb']:.2f} GB); target < {FORECAST_PEAK_GB:g} GB: "
         f"{'ok' if large_fc['rss_peak_gb'] < FORECAST_PEAK_GB else 'OVER'}"
+        + ("" if large_fc["peak_reset"] else " (peak includes loading the table)")
     )
     return 0
 

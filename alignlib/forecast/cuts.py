@@ -62,11 +62,14 @@ class TableCuts:
         Returns
         -------
         pandas.DataFrame
-            A new table with the same columns, rows in creation order.
+            A new table with the same columns, rows in creation order. Columns a cut
+            does not change share their memory with the sorted table (every change
+            replaces a whole column, never writes into one), so a cut of a large
+            export costs the dates it clears, not a copy of the table.
         """
         cut = np.datetime64(pd.Timestamp(date).normalize().to_datetime64(), "s")
         k = int(np.searchsorted(self._created, cut, side="left"))
-        out = self.table.iloc[:k].copy()
+        out = self.table.iloc[:k].copy(deep=False)
         later = np.zeros(k, dtype=bool)
         cleared = {}
         for s in self.stages:
@@ -81,7 +84,7 @@ class TableCuts:
         close = self._close[:k]
         closed_later = ~np.isnat(close) & (close >= cut)
         if "outcome" in out and closed_later.any():
-            out.loc[closed_later, "outcome"] = "open"
+            out["outcome"] = out["outcome"].mask(closed_later, "open")
         out["close_date"] = np.where(closed_later, _NAT, close).astype(out["close_date"].dtype)
         last = self.stages[-1]
         reopened = closed_later & ~out[f"reached_{last}"].to_numpy(dtype=bool)
@@ -90,7 +93,9 @@ class TableCuts:
                 [out[f"reached_{s}"].to_numpy(dtype=bool)[reopened] for s in self.stages]
             )
             furthest = reached.shape[1] - 1 - np.argmax(reached[:, ::-1], axis=1)
-            out.loc[reopened, "stage"] = np.asarray(self.stages, dtype=object)[furthest]
+            stage = out["stage"].copy()
+            stage.iloc[np.flatnonzero(reopened)] = np.asarray(self.stages, dtype=object)[furthest]
+            out["stage"] = stage
         if self._response is not None:
             r = self._response[:k]
             cleared_r = np.where(~np.isnat(r) & (r >= cut), _NAT, r)

@@ -16,12 +16,13 @@ import pandas as pd
 
 from alignlib.errors import InputError
 from alignlib.forecast.curves import stage_dates, win_curves
+from alignlib.forecast.cuts import TableCuts
 from alignlib.forecast.new_leads import child_seed, simulate_new_leads
 from alignlib.forecast.pipeline import open_deals, simulate_open_pipeline, top_deals
 from alignlib.forecast.scoring import Distribution
 from alignlib.forecast.uncertainty import Uncertainty, uncertainty_from
 from alignlib.forecast.volume import VolumeForecast, volume_from_history, volume_from_model
-from alignlib.history import FunnelHistory, learn, require_rates, table_as_of
+from alignlib.history import FunnelHistory, learn, require_rates
 from alignlib.simulation import DealSize, FunnelModel, Lag, build_model
 
 if TYPE_CHECKING:
@@ -271,7 +272,8 @@ def landing_from_table(
     as_of_ts = pd.Timestamp(as_of).normalize()
     cut = as_of_ts + pd.Timedelta(days=1)
     deal = deal_size or base.deal_size
-    seen = table if table_is_cut else table_as_of(table, cut, stages)
+    # a cut that shares the columns it does not change (no copy of a large export)
+    seen = table if table_is_cut else TableCuts(table, stages).at(cut)
     booked_amount, booked_n = booked_in(seen, q_start, min(cut, q_end), stages, deal.mean)
     horizon_end = int((q_end - cut).days) - 1
     horizon_start = max(0, int((q_start - cut).days))
@@ -401,11 +403,11 @@ def landing(
     stages = tuple(params.stage_names)
     base = model_from_params(params, carry_in=False)
     q_start = pd.Timestamp(params.quarter_start)
-    history = None
-    if not base.has_lags or volume == "history":
-        cut = as_of_ts + pd.Timedelta(days=1)
-        history = learn(table_as_of(ingest.table, cut, stages), cut, stages)
-    if not base.has_lags and history is not None and history.lags:
+    # one cut and one history: the lags or volume it may lend, and the uncertainty
+    cut = as_of_ts + pd.Timedelta(days=1)
+    seen = TableCuts(ingest.table, stages).at(cut)
+    history = learn(seen, cut, stages)
+    if not base.has_lags and history.lags:
         lags = [history.lags.get(s) for s in stages[:-1]]
         model_lags = tuple(Lag(g.typical, g.spread) if g else Lag(0.0) for g in lags)
         if any(g.typical > 0 for g in model_lags):
@@ -415,12 +417,12 @@ def landing(
             base = dataclasses.replace(base, lags=model_lags, quarter_days=quarter_days)
     flow = (
         volume_from_history(history)
-        if volume == "history" and history is not None
+        if volume == "history"
         else volume_from_model(model_from_params(params), q_start)
     )
     seed_value = params.simulation.seed if seed is None else seed
     return landing_from_table(
-        ingest.table,
+        seen,
         as_of_ts,
         params.quarter,
         stages,
@@ -429,4 +431,6 @@ def landing(
         trials=params.simulation.trials if trials is None else trials,
         seed=0 if seed_value is None else seed_value,
         target=params.target.bookings,
+        table_is_cut=True,
+        uncertainty=uncertainty_from(seen, cut, stages, history.rates, history.maturity_days),
     )

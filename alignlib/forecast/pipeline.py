@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import gammaln
 
-from alignlib.forecast.curves import WinCurves
+from alignlib.forecast.curves import WinCurves, out_of_play
 from alignlib.simulation import DealSize, approximate_deal_sum
 
 #: Bernoulli draws per chunk (trials x deals) for deals with their own amount.
@@ -43,8 +43,9 @@ def open_deals(
 ) -> pd.DataFrame:
     """Every open contact or deal with its stage, age and chance to win inside ``window``.
 
-    Open: not won, not lost, short of the last stage, and neither disqualified nor
-    recycled (returned to nurture: no longer pipeline, whatever its stage dates say).
+    Open: not won, not lost, short of the last stage, and not a contact disqualified or
+    recycled at the hand-off (:func:`~alignlib.forecast.curves.out_of_play`: no longer
+    pipeline, whatever its stage dates say).
     Its stage is the furthest it entered; its age the whole days from entering that
     stage to ``cut``.
 
@@ -80,10 +81,7 @@ def open_deals(
     """
     stages = tuple(stage_names)
     outcome = table["outcome"]
-    candidate = ~outcome.isin(["won", "lost"]).to_numpy(dtype=bool)
-    for flag in ("disqualified", "recycled"):
-        if flag in table.columns:
-            candidate &= ~table[flag].to_numpy(dtype=bool, na_value=False)
+    candidate = ~outcome.isin(["won", "lost"]).to_numpy(dtype=bool) & ~out_of_play(table)
     # stage dates of the rows still in play only (most of a large table is closed)
     rows = np.flatnonzero(candidate)
     # the rows' stage dates without taking the whole frame (won rows are not candidates,

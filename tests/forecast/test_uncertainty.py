@@ -127,20 +127,25 @@ def test_disqualified_and_recycled_contacts_are_not_open_pipeline():
     cut = pd.Timestamp("2024-03-01")
     table = pd.DataFrame(
         {
-            "id": ["x", "y", "z"],
-            "created": pd.to_datetime(["2024-01-01"] * 3),
-            "entered_a": pd.to_datetime(["2024-01-01"] * 3),
-            "entered_b": pd.to_datetime(["2024-02-01"] * 3),
-            "entered_won": pd.to_datetime([None] * 3),
-            "outcome": ["open"] * 3,
-            "close_date": pd.to_datetime([None] * 3),
-            "amount": [5_000.0] * 3,
-            "disqualified": [False, True, False],
-            "recycled": [False, False, True],
+            "id": ["x", "y", "z", "w"],
+            "created": pd.to_datetime(["2024-01-01"] * 4),
+            "entered_a": pd.to_datetime(["2024-01-01"] * 4),
+            "entered_b": pd.to_datetime(["2024-02-01"] * 4),
+            "entered_won": pd.to_datetime([None] * 4),
+            "outcome": [None, None, None, "open"],
+            "close_date": pd.to_datetime([None] * 4),
+            "amount": [5_000.0] * 4,
+            "disqualified": [False, True, False, False],
+            "recycled": [False, False, True, True],
         }
     )
     curves = win_curves(table, cut, ("a", "b", "won"))
-    assert open_deals(table, cut, ("a", "b", "won"), curves, (0, 30))["id"].tolist() == ["x"]
+    deals = open_deals(table, cut, ("a", "b", "won"), curves, (0, 30))
+    # a contact rejected at the hand-off is out; an open deal whose contact was later
+    # put back in nurture was pipeline while it was open
+    assert deals["id"].tolist() == ["x", "w"]
+    # the curves count the two rejected contacts as lost on the day they entered
+    assert curves.exits[1].events[-1, 0] == 2
 
 
 def test_many_own_amount_deals_are_summed_by_their_first_three_moments():
