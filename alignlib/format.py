@@ -215,6 +215,39 @@ def p_value(p: Any) -> str:
     return "<0.0001" if v < 1e-4 else f"{v:.4f}" if v < 0.01 else f"{v:.3f}"
 
 
+#: Below this a probability is written "< 0.0001%" (it is not measured that finely).
+SMALLEST_PROBABILITY = 1e-6
+
+
+def chance(value: Any) -> str:
+    """A probability as a percentage that never rounds a small chance to 0%.
+
+    ``0.25`` -> ``25%``, ``0.0034`` -> ``0.34%``, ``2.5e-5`` -> ``0.0025%``; below
+    :data:`SMALLEST_PROBABILITY` (but above 0) ``< 0.0001%``; exactly 0 is ``0%``.
+
+    Parameters
+    ----------
+    value : float
+        A probability in [0, 1].
+
+    Returns
+    -------
+    str
+    """
+    if is_missing(value):
+        return MISSING
+    v = float(value)
+    if v <= 0:
+        return "0%"
+    if v < SMALLEST_PROBABILITY:
+        return "< 0.0001%"
+    if v >= 0.01:
+        return pct(v)
+    # two significant digits, at most four decimals of a percent
+    digits = min(4, max(1, 1 - math.floor(math.log10(v * 100))))
+    return f"{v * 100:.{digits}f}%"
+
+
 def count(value: Any) -> str:
     """A count, rounded, with thousands separators: ``1,235``.
 

@@ -9,6 +9,7 @@ plan, the simulation and the forecast recover can be checked against the truth.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,6 +48,14 @@ class SyntheticFunnel:
         Channel -> its own rates (channels not named here convert at ``rates``).
     lost_lag_days : float
         Mean days from entering the stage before the last to being marked lost.
+    volume_growth : float
+        Growth of the mean monthly volume per year (0.4: 40% a year, compounding
+        monthly from ``start``).
+    rate_shift_at : str or None
+        Contacts created on or after this date convert into the last stage at
+        ``rate_shift`` times their rate (a conversion drop half way: 0.7).
+    rate_shift : float
+        See ``rate_shift_at``.
     """
 
     stage_names: tuple[str, ...]
@@ -60,6 +69,9 @@ class SyntheticFunnel:
     channels: Mapping[str, float] = field(default_factory=lambda: {"web": 1.0})
     channel_rates: Mapping[str, tuple[float, ...]] = field(default_factory=dict)
     lost_lag_days: float = 30.0
+    volume_growth: float = 0.0
+    rate_shift_at: str | None = None
+    rate_shift: float = 1.0
 
     def __post_init__(self) -> None:
         n = len(self.stage_names)
@@ -133,6 +145,8 @@ def synthetic_table(
     means = np.full(months, funnel.monthly_leads)
     if funnel.volume_cv > 0:
         means = _gamma(rng, funnel.monthly_leads, funnel.volume_cv, months)
+    if funnel.volume_growth:
+        means = means * (1.0 + funnel.volume_growth) ** (np.arange(months) / 12.0)
     counts = rng.poisson(means)
     created_parts = []
     for i, n in enumerate(counts):
@@ -150,8 +164,16 @@ def synthetic_table(
     entered[:, 0] = created.values
     alive = np.ones(n, dtype=bool)
     when = created.values.astype("datetime64[s]")
+    shifted = np.zeros(n, dtype=bool)
+    if funnel.rate_shift_at is not None:
+        shifted = created.values >= np.datetime64(
+            pd.Timestamp(funnel.rate_shift_at).to_datetime64()
+        )
     for j in range(len(stages) - 1):
-        converts = alive & (rng.random(n) < rate_table[channel_code, j])
+        rate = rate_table[channel_code, j]
+        if j == len(stages) - 2:
+            rate = np.where(shifted, np.minimum(rate * funnel.rate_shift, 1.0), rate)
+        converts = alive & (rng.random(n) < rate)
         lag = _gamma(rng, funnel.lag_days[j], funnel.lag_cv, n)
         when = when + (lag * 86_400).astype("timedelta64[s]")
         entered[converts, j + 1] = when[converts]
@@ -262,3 +284,34 @@ def write_generic_export(
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     out.to_csv(path, index=False)
     return {f: f for f in fields}
+
+
+def calibration_cases() -> dict[str, SyntheticFunnel]:
+    """The known-truth funnels the forecast's calibration is checked on (issue 23).
+
+    A small four-stage funnel (150 leads a month, about 20 wins a quarter, monthly
+    volume varying 10% beyond Poisson): ``stationary``; ``growth`` (lead volume growing
+    40% a year); ``drop`` (conversion into won falling by 40% for contacts created from
+    2021-01-01, half way through a 2018-2023 history).
+
+    Returns
+    -------
+    dict
+        Name -> funnel.
+    """
+    stationary = SyntheticFunnel(
+        stage_names=("lead", "sql", "opp", "won"),
+        rates=(0.3, 0.5, 0.3),
+        lag_days=(10.0, 15.0, 40.0),
+        lag_cv=0.5,
+        deal_size=20_000.0,
+        deal_cv=0.4,
+        monthly_leads=150.0,
+        volume_cv=0.1,
+        lost_lag_days=30.0,
+    )
+    return {
+        "stationary": stationary,
+        "growth": dataclasses.replace(stationary, volume_growth=0.4),
+        "drop": dataclasses.replace(stationary, rate_shift_at="2021-01-01", rate_shift=0.6),
+    }

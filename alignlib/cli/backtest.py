@@ -53,6 +53,7 @@ def run(args: argparse.Namespace) -> int:
     from alignlib.cli._output import heading, print_json, table
     from alignlib.errors import InputError
     from alignlib.forecast import backtest, calibration
+    from alignlib.forecast.calibration import calibrations
     from alignlib.format import money, pct
     from alignlib.history.learning import learn_params
     from alignlib.params import load_params
@@ -70,6 +71,7 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         out = result.to_dict()
         out["calibration"] = calibration(result).to_dict()
+        out["calibration_by_point"] = {c.point: c.to_dict() for c in calibrations(result)}
         out["rejected"] = {
             "rows": ingest.rejected,
             "by_stage": {x.stage: x.rejected for x in stage_losses(ingest)},

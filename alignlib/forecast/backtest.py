@@ -27,17 +27,20 @@ import numpy as np
 import pandas as pd
 
 from alignlib.errors import InputError
+from alignlib.forecast.curves import stage_dates
+from alignlib.forecast.cuts import TableCuts
 from alignlib.forecast.landing import (
     DEFAULT_LANDING_TRIALS,
-    booked_in,
     landing_from_table,
     model_from_history,
     require_actuals,
 )
-from alignlib.forecast.new_leads import simulate_plan_time
+from alignlib.forecast.new_leads import child_seed, simulate_plan_time
 from alignlib.forecast.scoring import Distribution, crps, inside, pit
+from alignlib.forecast.stationarity import Stationarity, stationarity
+from alignlib.forecast.uncertainty import uncertainty_from
 from alignlib.forecast.volume import volume_from_history
-from alignlib.history.funnel import learn, learn_deal_size, table_as_of
+from alignlib.history.funnel import learn, learn_deal_size
 from alignlib.simulation import DealSize
 
 if TYPE_CHECKING:
@@ -118,6 +121,9 @@ class Backtest:
         The forecast points, in order.
     currency : str
         For printing.
+    stationarity : Stationarity or None
+        Whether the whole history's conversion and lead volume stood still
+        (:mod:`alignlib.forecast.stationarity`).
     """
 
     rows: pd.DataFrame
@@ -126,6 +132,7 @@ class Backtest:
     points: tuple[str, ...]
     currency: str = "USD"
     overall: PointScore = field(init=False)
+    stationarity: Stationarity | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "overall", _score(self.rows, "all"))
@@ -223,6 +230,7 @@ class Backtest:
                 for s in self.by_point
             },
             "skipped": self.skipped.to_dict(orient="records"),
+            "stationarity": None if self.stationarity is None else self.stationarity.to_dict(),
         }
 
 
@@ -262,8 +270,32 @@ def backtest_quarters(
     return out
 
 
-def _history_at(table: pd.DataFrame, cut: pd.Timestamp, stages: Sequence[str]) -> Any:
-    seen = table_as_of(table, cut, stages)
+def _won_deals(table: pd.DataFrame, stages: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Close dates and amounts of the won deals (what :func:`booked_in` counts), once."""
+    won_at = stage_dates(table, stages)[:, -1]
+    lost = (table["outcome"] == "lost").to_numpy(dtype=bool, na_value=False)
+    won = ~np.isnat(won_at) & ~lost
+    return won_at[won], table["amount"].to_numpy(dtype=float)[won]
+
+
+def _booked(
+    won_at: np.ndarray,
+    amount: np.ndarray,
+    start: pd.Timestamp,
+    end: pd.Timestamp,
+    fallback: float | None,
+) -> float:
+    """:func:`booked_in`'s amount from :func:`_won_deals`' arrays."""
+    s64 = np.datetime64(pd.Timestamp(start).to_datetime64(), "s")
+    e64 = np.datetime64(pd.Timestamp(end).to_datetime64(), "s")
+    inside = (won_at >= s64) & (won_at < e64)
+    a = amount[inside]
+    ok = np.isfinite(a) & (a > 0)
+    return float(a[ok].sum()) + (fallback or 0.0) * int((~ok).sum())
+
+
+def _history_at(cuts: TableCuts, cut: pd.Timestamp, stages: Sequence[str]) -> Any:
+    seen = cuts.at(cut)
     return seen, learn(seen, cut, stages)
 
 
@@ -340,6 +372,8 @@ def backtest_table(
     rows: list[dict[str, Any]] = []
     skipped: list[dict[str, str]] = []
     names = (PLAN_POINT, *(f"week {w}" for w in points))
+    cuts = TableCuts(table, stages)  # one sort, reused by every forecast point
+    won_at, won_amount = _won_deals(table, stages)
     for quarter in wanted:
         period = pd.Period(quarter, freq="Q")
         q_start = period.start_time.normalize()
@@ -348,22 +382,28 @@ def backtest_table(
             skipped.append({"quarter": quarter, "reason": "not closed before the export"})
             continue
         quarter_days = float((q_end - q_start).days)
-        actual, _ = booked_in(table, q_start, q_end, stages, fallback)
+        actual = _booked(won_at, won_amount, q_start, q_end, fallback)
         try:
             forecasts: list[tuple[str, pd.Timestamp, np.ndarray]] = []
-            seen, history = _history_at(table, q_start, stages)
+            seen, history = _history_at(cuts, q_start, stages)
             base = model_from_history(history, quarter_days, given)
             plan = simulate_plan_time(
                 base, volume_from_history(history), q_start, q_end, trials=trials, seed=seed
             )
+            known = uncertainty_from(seen, q_start, stages, history.rates, history.maturity_days)
+            shock = known.shocks(trials, np.random.Generator(np.random.PCG64(child_seed(seed, 4))))
+            plan = plan * shock
             forecasts.append((PLAN_POINT, q_start - pd.Timedelta(days=1), plan))
             for w in points:
                 cut = q_start + pd.Timedelta(days=7 * int(w))
                 if cut >= q_end:
                     continue
                 if cut != q_start:
-                    seen, history = _history_at(table, cut, stages)
+                    seen, history = _history_at(cuts, cut, stages)
                     base = model_from_history(history, quarter_days, given)
+                    known = uncertainty_from(
+                        seen, cut, stages, history.rates, history.maturity_days
+                    )
                 f = landing_from_table(
                     seen,
                     cut - pd.Timedelta(days=1),
@@ -375,6 +415,7 @@ def backtest_table(
                     seed=seed,
                     own_amounts=own_amounts,
                     table_is_cut=True,
+                    uncertainty=known,
                 )
                 forecasts.append((f"week {w}", f.as_of, f.samples))
         except InputError as exc:
@@ -425,12 +466,16 @@ def backtest_table(
             ]
         )
     by_point = tuple(_score(frame.loc[frame["point"] == n], n) for n in names)
+    end = as_of_ts + pd.Timedelta(days=1)
+    now_seen, now = _history_at(cuts, end, stages)
+    moved = stationarity(now_seen, end, stages, now.maturity_days, now.monthly_volume)
     return Backtest(
         rows=frame,
         skipped=pd.DataFrame(skipped, columns=["quarter", "reason"]),
         by_point=by_point,
         points=names,
         currency=currency,
+        stationarity=moved,
     )
 
 

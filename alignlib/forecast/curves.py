@@ -1,7 +1,9 @@
 """Time-to-win curves per stage, learned from how long deals stayed in each stage.
 
-Each contact that entered a stage leaves it for a later stage (usually the next), is lost,
-or is still there when the table was taken (censored). :func:`win_curves` estimates, per
+Each contact that entered a stage leaves it for a later stage (usually the next), is lost
+(a disqualified or recycled contact that did not move on counts as lost from the day it
+entered: it is not open pipeline either), or is still there when the table was taken
+(censored). :func:`win_curves` estimates, per
 stage, the competing-risks densities of those exits on daily bins
 (:func:`~alignlib.forecast.survival.competing_risks`) and chains them stage by stage
 (semi-Markov), so that the chance an open deal wins inside a window is conditioned on its
@@ -51,6 +53,30 @@ def stage_dates(table: pd.DataFrame, stage_names: Sequence[str]) -> np.ndarray:
     fill = won & np.isnat(dates[:, -1]) & ~np.isnat(close)
     dates[fill, -1] = close[fill]
     return dates
+
+
+def out_of_play(table: pd.DataFrame) -> np.ndarray:
+    """Contacts disqualified or recycled (returned to nurture) that are not deals.
+
+    A flag on a row with a deal outcome (``open``, ``won``, ``lost``) is the contact's
+    status after its deal (a lost deal put back in nurture), not a hand-off rejected: that
+    deal was pipeline while it was open.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Normalised CRM table.
+
+    Returns
+    -------
+    ndarray of bool
+    """
+    flagged = np.zeros(len(table), dtype=bool)
+    for flag in ("disqualified", "recycled"):
+        if flag in table.columns:
+            flagged |= table[flag].to_numpy(dtype=bool, na_value=False)
+    is_deal = table["outcome"].isin(["open", "won", "lost"]).to_numpy(dtype=bool)
+    return flagged & ~is_deal
 
 
 @dataclass(frozen=True)
@@ -157,6 +183,7 @@ def win_curves(
     lost = (table["outcome"] == "lost").to_numpy(dtype=bool, na_value=False)
     close = table["close_date"].to_numpy(dtype="datetime64[s]")
     cut64 = np.datetime64(pd.Timestamp(cut).to_datetime64(), "s")
+    dropped_contacts = out_of_play(table)
     exits = []
     for i in range(n - 1):
         entered = dates[:, i]
@@ -172,6 +199,11 @@ def win_curves(
         gone = ~moved & lost[rows] & ~np.isnat(close[rows])
         cause = np.where(gone, n - i, cause)
         end = np.where(gone, close[rows], end)
+        # disqualified or recycled without moving on: out of the stage (lost) from the day
+        # they entered it (their flag has no date), as they are out of the open pipeline
+        dropped = ~moved & ~gone & dropped_contacts[rows]
+        cause = np.where(dropped, n - i, cause)
+        end = np.where(dropped, entered[rows], end)
         duration = np.maximum(_days(end - entered[rows]), 0)
         exits.append(competing_risks(duration, cause, n_causes=n - i, days=days))
     return WinCurves(stage_names=stages, exits=tuple(exits), days=days)

@@ -16,11 +16,13 @@ import pandas as pd
 
 from alignlib.errors import InputError
 from alignlib.forecast.curves import stage_dates, win_curves
+from alignlib.forecast.cuts import TableCuts
 from alignlib.forecast.new_leads import child_seed, simulate_new_leads
 from alignlib.forecast.pipeline import open_deals, simulate_open_pipeline, top_deals
 from alignlib.forecast.scoring import Distribution
+from alignlib.forecast.uncertainty import Uncertainty, uncertainty_from
 from alignlib.forecast.volume import VolumeForecast, volume_from_history, volume_from_model
-from alignlib.history.funnel import FunnelHistory, learn, require_rates, table_as_of
+from alignlib.history.funnel import FunnelHistory, learn, require_rates
 from alignlib.simulation import DealSize, FunnelModel, Lag, build_model
 
 if TYPE_CHECKING:
@@ -220,6 +222,7 @@ def landing_from_table(
     target: float | None = None,
     own_amounts: bool | Collection[str] = True,
     table_is_cut: bool = False,
+    uncertainty: Uncertainty | bool = True,
 ) -> LandingForecast:
     """The landing forecast of ``quarter`` on a normalised table, as of the end of ``as_of``.
 
@@ -250,6 +253,11 @@ def landing_from_table(
     table_is_cut : bool
         The table is already as it stood after ``as_of``
         (:func:`alignlib.history.funnel.table_as_of`); skips doing it again.
+    uncertainty : Uncertainty or bool
+        What the forecast does not know (:mod:`alignlib.forecast.uncertainty`): the
+        curves' posterior and the quarter's conversion drift. True learns it from the
+        table as it stood (the history's matured counts); False leaves it out (each
+        deal's and lead's own luck only).
 
     Returns
     -------
@@ -264,17 +272,34 @@ def landing_from_table(
     as_of_ts = pd.Timestamp(as_of).normalize()
     cut = as_of_ts + pd.Timedelta(days=1)
     deal = deal_size or base.deal_size
-    seen = table if table_is_cut else table_as_of(table, cut, stages)
+    # a cut that shares the columns it does not change (no copy of a large export)
+    seen = table if table_is_cut else TableCuts(table, stages).at(cut)
     booked_amount, booked_n = booked_in(seen, q_start, min(cut, q_end), stages, deal.mean)
     horizon_end = int((q_end - cut).days) - 1
     horizon_start = max(0, int((q_start - cut).days))
     curves = win_curves(seen, cut, stages)
     deals = open_deals(
-        seen, cut, stages, curves, (horizon_start, horizon_end), own_amounts=own_amounts
+        seen,
+        cut,
+        stages,
+        curves,
+        (horizon_start, horizon_end),
+        own_amounts=own_amounts,
+        chance_only=True,
     )
+    if uncertainty is True:
+        known = learn(seen, cut, stages)
+        uncertainty = uncertainty_from(seen, cut, stages, known.rates, known.maturity_days)
+    shock, multipliers = np.ones(trials), None
+    if isinstance(uncertainty, Uncertainty):
+        shock, multipliers = uncertainty.multipliers(
+            trials, np.random.Generator(np.random.PCG64(child_seed(seed, 4)))
+        )
     rng = np.random.Generator(np.random.PCG64(child_seed(seed, 3)))
-    pipeline = simulate_open_pipeline(deals, deal, trials, rng)
+    pipeline = simulate_open_pipeline(deals, deal, trials, rng, multipliers)
     new = simulate_new_leads(base, volume, cut, q_start, q_end, trials=trials, seed=seed)
+    # the quarter's conversion drift moves the leads still to come with the pipeline
+    new = new * shock
     booked = np.full(trials, booked_amount)
     total = booked + pipeline + new
     p_hit = None if target is None else float((total >= target).mean())
@@ -378,11 +403,11 @@ def landing(
     stages = tuple(params.stage_names)
     base = model_from_params(params, carry_in=False)
     q_start = pd.Timestamp(params.quarter_start)
-    history = None
-    if not base.has_lags or volume == "history":
-        cut = as_of_ts + pd.Timedelta(days=1)
-        history = learn(table_as_of(ingest.table, cut, stages), cut, stages)
-    if not base.has_lags and history is not None and history.lags:
+    # one cut and one history: the lags or volume it may lend, and the uncertainty
+    cut = as_of_ts + pd.Timedelta(days=1)
+    seen = TableCuts(ingest.table, stages).at(cut)
+    history = learn(seen, cut, stages)
+    if not base.has_lags and history.lags:
         lags = [history.lags.get(s) for s in stages[:-1]]
         model_lags = tuple(Lag(g.typical, g.spread) if g else Lag(0.0) for g in lags)
         if any(g.typical > 0 for g in model_lags):
@@ -392,12 +417,12 @@ def landing(
             base = dataclasses.replace(base, lags=model_lags, quarter_days=quarter_days)
     flow = (
         volume_from_history(history)
-        if volume == "history" and history is not None
+        if volume == "history"
         else volume_from_model(model_from_params(params), q_start)
     )
     seed_value = params.simulation.seed if seed is None else seed
     return landing_from_table(
-        ingest.table,
+        seen,
         as_of_ts,
         params.quarter,
         stages,
@@ -406,4 +431,6 @@ def landing(
         trials=params.simulation.trials if trials is None else trials,
         seed=0 if seed_value is None else seed_value,
         target=params.target.bookings,
+        table_is_cut=True,
+        uncertainty=uncertainty_from(seen, cut, stages, history.rates, history.maturity_days),
     )

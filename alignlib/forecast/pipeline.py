@@ -17,11 +17,16 @@ import numpy as np
 import pandas as pd
 from scipy.special import gammaln
 
-from alignlib.forecast.curves import WinCurves, stage_dates
+from alignlib.forecast.curves import WinCurves, out_of_play
 from alignlib.simulation import DealSize, approximate_deal_sum
 
 #: Bernoulli draws per chunk (trials x deals) for deals with their own amount.
 CHUNK_DRAWS = 4_000_000
+
+#: From this many open deals with their own amount, their sum is drawn from the
+#: three-moment shifted lognormal instead of deal by deal (a sum of hundreds of
+#: independent bounded terms: the central limit theorem with its skewness kept).
+OWN_EXACT_BELOW = 400
 
 _DAY_SECONDS = 86_400
 
@@ -34,11 +39,15 @@ def open_deals(
     window: tuple[int, int],
     *,
     own_amounts: bool | Collection[str] = True,
+    chance_only: bool = False,
 ) -> pd.DataFrame:
     """Every open contact or deal with its stage, age and chance to win inside ``window``.
 
-    Open: not won, not lost, and short of the last stage. Its stage is the furthest it
-    entered; its age the whole days from entering that stage to ``cut``.
+    Open: not won, not lost, short of the last stage, and not a contact disqualified or
+    recycled at the hand-off (:func:`~alignlib.forecast.curves.out_of_play`: no longer
+    pipeline, whatever its stage dates say).
+    Its stage is the furthest it entered; its age the whole days from entering that
+    stage to ``cut``.
 
     Parameters
     ----------
@@ -59,20 +68,30 @@ def open_deals(
         in these stages. A backtest passes the stages whose open or lost deals carry
         amounts in the export: where amounts are filled only when a deal is won, or
         only once it reaches a later stage, having one would leak the outcome.
+    chance_only : bool
+        Keep only the deals with a chance to win inside the window (what the landing
+        draws and lists: a large export's old leads that no history ever saw convert
+        at their age are left out before their ids and amounts are read).
 
     Returns
     -------
     pandas.DataFrame
         Columns ``id``, ``stage``, ``days_in_stage``, ``win_chance``, ``amount`` (NaN
-        when unknown), one row per open deal.
+        when unknown), one row per open deal (with a chance, with ``chance_only``).
     """
     stages = tuple(stage_names)
-    dates = stage_dates(table, stages)
     outcome = table["outcome"]
-    closed = outcome.isin(["won", "lost"]).to_numpy(dtype=bool)
-    reached_last = ~np.isnat(dates[:, -1])
-    is_open = ~closed & ~reached_last
-    sub = dates[is_open]
+    candidate = ~outcome.isin(["won", "lost"]).to_numpy(dtype=bool) & ~out_of_play(table)
+    # stage dates of the rows still in play only (most of a large table is closed)
+    rows = np.flatnonzero(candidate)
+    # the rows' stage dates without taking the whole frame (won rows are not candidates,
+    # so stage_dates' close-date fill for won deals does not arise)
+    dates = np.stack(
+        [table[f"entered_{s}"].to_numpy(dtype="datetime64[s]")[rows] for s in stages], axis=1
+    )
+    keep = np.isnat(dates[:, -1])
+    open_rows = rows[keep]
+    sub = dates[keep]
     entered_any = ~np.isnat(sub)
     # furthest stage entered (a row with no stage date sits in the top stage since created)
     has_any = entered_any.any(axis=1)
@@ -80,7 +99,7 @@ def open_deals(
         has_any, entered_any.shape[1] - 1 - np.argmax(entered_any[:, ::-1], axis=1), 0
     )
     since = sub[np.arange(len(sub)), current]
-    created = table.loc[is_open, "created"].to_numpy(dtype="datetime64[s]")
+    created = table["created"].to_numpy(dtype="datetime64[s]")[open_rows]
     since = np.where(np.isnat(since), created, since)
     cut64 = np.datetime64(pd.Timestamp(cut).to_datetime64(), "s")
     age = np.rint((cut64 - since).astype(np.int64) / _DAY_SECONDS).astype(np.int64)
@@ -90,7 +109,11 @@ def open_deals(
         here = current == i
         if here.any():
             chance[here] = curves.win_probability(i, age[here], window[0], window[1])
-    amount = table.loc[is_open, "amount"].to_numpy(dtype=float)
+    if chance_only:
+        positive = chance > 0
+        open_rows = open_rows[positive]
+        current, age, chance = current[positive], age[positive], chance[positive]
+    amount = table["amount"].to_numpy(dtype=float)[open_rows]
     if own_amounts is False:
         amount = np.full(len(amount), np.nan)
     elif own_amounts is not True:
@@ -99,7 +122,7 @@ def open_deals(
     amount = np.where(np.isfinite(amount) & (amount > 0), amount, np.nan)
     return pd.DataFrame(
         {
-            "id": table.loc[is_open, "id"].astype(str).to_numpy(),
+            "id": table["id"].iloc[open_rows].astype(str).to_numpy(),
             "stage": np.asarray(stages, dtype=object)[current],
             "stage_index": current,
             "days_in_stage": age,
@@ -134,6 +157,48 @@ def _group_win_count_pmf(n: np.ndarray, p: np.ndarray) -> np.ndarray:
         )
         pmf = np.convolve(pmf, np.exp(log_pmf))[: top + 1]
     return pmf / pmf.sum()
+
+
+def _own_amount_sum_approx(
+    p: np.ndarray,
+    a: np.ndarray,
+    stage: np.ndarray,
+    trials: int,
+    rng: np.random.Generator,
+    multipliers: np.ndarray | None,
+) -> np.ndarray:
+    """Sum of ``a_j`` won with chance ``p_j m[t, stage_j]``: exact mean, variance and skewness per trial.
+
+    Each deal is ``a B`` with ``B ~ Bernoulli(q)``: cumulants ``a q``, ``a^2 q (1 - q)``,
+    ``a^3 q (1 - q)(1 - 2q)``, polynomials in the trial's multiplier, summed by stage
+    from the sums of ``a^k p^j``; the trial's sum is the shifted lognormal with those three
+    (as :func:`alignlib.simulation.approximate_deal_sum` draws large deal sums). Chances
+    ``p m`` above 1 are not capped here (the exact path caps them).
+    """
+    n_stages = int(stage.max()) + 1
+    m = np.ones((trials, n_stages)) if multipliers is None else multipliers[:, :n_stages]
+
+    def by_stage(power: int, j: int) -> np.ndarray:
+        return np.bincount(stage, weights=a**power * p**j, minlength=n_stages)
+
+    a1, b1, b2 = by_stage(1, 1), by_stage(2, 1), by_stage(2, 2)
+    c1, c2, c3 = by_stage(3, 1), by_stage(3, 2), by_stage(3, 3)
+    mean = m @ a1
+    var = m @ b1 - (m * m) @ b2
+    third = m @ c1 - 3 * (m * m) @ c2 + 2 * (m * m * m) @ c3
+    sd = np.sqrt(np.maximum(var, 0.0))
+    z = rng.standard_normal(trials)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        gamma = np.where(sd > 0, third / sd**3, 0.0)
+    # the lognormal part's coefficient of variation u solves u^3 + 3u = gamma (Cardano)
+    d = np.sqrt(gamma * gamma / 4.0 + 1.0)
+    u = np.cbrt(gamma / 2.0 + d) - np.cbrt(d - gamma / 2.0)
+    small = np.abs(u) < 1e-9
+    safe_u = np.where(small, 1.0, u)
+    sigma = np.sqrt(np.log1p(safe_u * safe_u))
+    scale = sd / safe_u
+    skewed = mean - scale + scale * np.exp(sigma * z - sigma * sigma / 2.0)
+    return np.where(small, mean + sd * z, skewed)
 
 
 def deal_sums(rng: np.random.Generator, k: np.ndarray, deal: DealSize) -> np.ndarray:
@@ -173,9 +238,21 @@ def deal_sums(rng: np.random.Generator, k: np.ndarray, deal: DealSize) -> np.nda
 
 
 def simulate_open_pipeline(
-    deals: pd.DataFrame, deal_size: DealSize | None, trials: int, rng: np.random.Generator
+    deals: pd.DataFrame,
+    deal_size: DealSize | None,
+    trials: int,
+    rng: np.random.Generator,
+    multipliers: np.ndarray | None = None,
 ) -> np.ndarray:
     """Revenue the open deals bring inside the window, per trial.
+
+    With ``multipliers`` (trials x stages, :meth:`~alignlib.forecast.uncertainty.Uncertainty.multipliers`)
+    a deal in stage ``i`` wins in trial ``t`` with ``min(1, win_chance x
+    multipliers[t, i])``. Deals without their own amount are still drawn by stage from
+    the exact count distribution: at the stage's largest multiplier ``M`` (the sum of
+    binomials) and then thinned in each trial to ``multipliers[t, i] / M`` (a binomial:
+    winning at ``p M`` and being kept with ``m / M`` is winning at ``p m``; exact
+    wherever ``p M <= 1``).
 
     Parameters
     ----------
@@ -188,6 +265,9 @@ def simulate_open_pipeline(
         Number of trials.
     rng : numpy.random.Generator
         Random source.
+    multipliers : ndarray, optional
+        Per-trial, per-stage multipliers of the win chances (None: the chances as
+        they are).
 
     Returns
     -------
@@ -196,16 +276,38 @@ def simulate_open_pipeline(
     out = np.zeros(trials)
     p = deals["win_chance"].to_numpy(dtype=float)
     amount = deals["amount"].to_numpy(dtype=float)
+    stage = deals["stage_index"].to_numpy(dtype=np.int64)
     own = np.isfinite(amount) & (p > 0)
-    if own.any():
-        p_own, a_own = p[own], amount[own]
+    if own.sum() >= OWN_EXACT_BELOW:
+        out += _own_amount_sum_approx(p[own], amount[own], stage[own], trials, rng, multipliers)
+    elif own.any():
+        p_own, a_own, s_own = p[own], amount[own], stage[own]
         step = max(1, CHUNK_DRAWS // len(p_own))
         for lo in range(0, trials, step):
             hi = min(trials, lo + step)
-            wins = rng.random((hi - lo, len(p_own))) < p_own
+            chance = p_own if multipliers is None else p_own * multipliers[lo:hi][:, s_own]
+            wins = rng.random((hi - lo, len(p_own))) < chance
             out[lo:hi] += wins.astype(np.float64) @ a_own
     rest = ~np.isfinite(amount) & (p > 0)
-    if rest.any() and deal_size is not None:
+    if rest.any() and deal_size is not None and multipliers is not None:
+        k = np.zeros(trials, dtype=np.int64)
+        for i in np.unique(stage[rest]):
+            here = rest & (stage == i)
+            top = float(multipliers[:, i].max())
+            groups = (
+                deals.loc[here]
+                .groupby("days_in_stage", sort=False)["win_chance"]
+                .agg(["size", "first"])
+            )
+            pmf = _group_win_count_pmf(
+                groups["size"].to_numpy(dtype=np.int64),
+                np.minimum(groups["first"].to_numpy(dtype=float) * top, 1.0),
+            )
+            cdf = np.cumsum(pmf)
+            drawn = np.minimum(np.searchsorted(cdf, rng.random(trials), side="right"), len(pmf) - 1)
+            k += rng.binomial(drawn, np.clip(multipliers[:, i] / top, 0.0, 1.0))
+        out += deal_sums(rng, k, deal_size)
+    elif rest.any() and deal_size is not None:
         groups = (
             deals.loc[rest]
             .groupby(["stage_index", "days_in_stage"], sort=False)["win_chance"]
@@ -238,11 +340,16 @@ def top_deals(deals: pd.DataFrame, deal_size: DealSize | None, n: int = 10) -> p
         ``id``, ``stage``, ``days_in_stage``, ``win_chance``, ``amount``,
         ``amount_known``, ``expected`` (ids only: no names or emails).
     """
-    known = deals["amount"].notna()
+    known = deals["amount"].notna().to_numpy()
     mean = deal_size.mean if deal_size is not None else 0.0
-    amount = deals["amount"].fillna(mean)
-    frame = deals.assign(amount=amount, amount_known=known)
-    frame["expected"] = frame["amount"] * frame["win_chance"]
-    frame = frame.loc[frame["expected"] > 0].nlargest(n, "expected", keep="first")
+    amount = np.where(known, deals["amount"].to_numpy(dtype=float), mean)
+    expected = amount * deals["win_chance"].to_numpy(dtype=float)
+    # the n largest positive expectations, ties in table order (as nlargest keep="first")
+    positive = np.flatnonzero(expected > 0)
+    order = positive[np.argsort(-expected[positive], kind="stable")][:n]
     cols = ["id", "stage", "days_in_stage", "win_chance", "amount", "amount_known", "expected"]
+    frame = deals.iloc[order][["id", "stage", "days_in_stage", "win_chance"]].copy()
+    frame["amount"] = amount[order]
+    frame["amount_known"] = known[order]
+    frame["expected"] = expected[order]
     return frame[cols].reset_index(drop=True)

@@ -231,6 +231,38 @@ class SLA(_Model):
     #: Share of hand-offs to answer within the response time (the compliance target).
     compliance_target: float = Field(0.9, gt=0, le=1)
     recycling: Recycling = Recycling()
+    #: When sales answers hand-offs: ``Mon-Fri 09:00-17:00`` (days, then local hours) or
+    #: ``24/7`` (around the clock). Left out: the capacity section's hours from 09:00 on
+    #: its working days, unless the actuals' first responses show a team answering
+    #: around the clock.
+    working_hours: str | None = None
+    #: The IANA time zone of the working hours (``Europe/Berlin``): the export's times are
+    #: read as UTC and converted to it. Left out: the export's times are the team's own.
+    timezone: str | None = None
+
+    @field_validator("working_hours")
+    @classmethod
+    def _working_hours(cls, value: str | None) -> str | None:
+        if value is not None:
+            from alignlib.planning.response_queue import parse_working_hours
+
+            parse_working_hours(value)  # raises ValueError naming what is wrong
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, value: str | None) -> str | None:
+        if value is not None:
+            import zoneinfo
+
+            try:
+                zoneinfo.ZoneInfo(value)
+            except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
+                raise ValueError(
+                    f"{value!r} is not a time zone name (use an IANA name such as "
+                    "'Europe/Berlin' or 'America/New_York')"
+                ) from exc
+        return value
 
 
 class Scorecard(_Model):

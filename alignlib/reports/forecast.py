@@ -397,8 +397,9 @@ def backtest_view(
         Left out, with one line saying why, without actuals or with fewer than
         :data:`MIN_BACKTEST_QUARTERS` quarters backtested.
     """
-    from alignlib.forecast import backtest, calibration
+    from alignlib.forecast import backtest
     from alignlib.forecast.backtest import MIN_HISTORY_MONTHS
+    from alignlib.forecast.calibration import calibrations
 
     currency = params.currency
     if ingest is None or params.actuals is None:
@@ -433,7 +434,7 @@ def backtest_view(
             "needed to judge our forecasts, so this section is left out.",
             currency=currency,
         )
-    cals = tuple(calibration(bt, p) for p in bt.points if (bt.rows["point"] == p).any())
+    cals = calibrations(bt)
     return BacktestView(bt, None, cals, n, currency)
 
 
@@ -473,6 +474,8 @@ def backtest_summary(view: BacktestView) -> list[str]:
             + (", ".join(misses[:-1]) + " and " + misses[-1] if len(misses) > 1 else misses[0])
             + " on average."
         )
+    if bt.stationarity is not None:
+        out.extend(bt.stationarity.sentences)
     return out
 
 
@@ -499,7 +502,7 @@ def backtest_warnings(view: BacktestView) -> list[str]:
     out = []
     for c in view.calibrations:
         who = "At plan time" if c.point == "plan" else f"At {c.point}"
-        if c.verdict in ("too narrow", "too wide") and len(c.sentences) > 1:
+        if c.verdict in ("too narrow", "too wide", "mis-shaped") and len(c.sentences) > 1:
             out.append(f"{who}, {_lower_first(c.sentences[1])}")
         if math.isfinite(c.bias) and abs(c.bias) >= BIAS_TOLERANCE:
             out.append(f"{who}, {_lower_first(c.sentences[-1])}")

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import pandas as pd
 
-from alignlib.format import count, format_value, money_compact, pct, stage_label
+from alignlib.format import chance, count, format_value, money_compact, pct, stage_label
 from alignlib.reports.common import (
     as_frame,
     handoff_stage,
@@ -613,12 +613,13 @@ def hourly_capacity_table(plan: QuarterPlan) -> pd.DataFrame:
             f"{h.arrivals_per_hour_average:.1f}, {h.arrivals_per_hour_peak:.1f} ({h.peak_hour})",
         ),
         (
-            "Reps answering, answers an hour each",
-            f"{h.responders}, {h.service_rate:g} (utilisation {pct(h.utilisation)})",
+            "Reps answering at any hour, answers an hour each",
+            f"{h.on_duty or h.responders} of {h.responders}, {h.service_rate:g} "
+            f"(utilisation {pct(h.utilisation)})",
         ),
         (
             f"Wait over {h.sla_hours:g} h at the busiest hour (Erlang C)",
-            pct(h.wait_exceeds_peak, 1),
+            chance(h.wait_exceeds_peak),
         ),
         ("Arriving outside working hours", pct(h.out_of_hours_share)),
         (
@@ -639,5 +640,12 @@ def hourly_capacity_table(plan: QuarterPlan) -> pd.DataFrame:
     if h.responses_out_of_hours_share is not None:
         rows.append(
             ("First responses logged outside working hours", pct(h.responses_out_of_hours_share))
+        )
+    if h.check is not None:
+        rows.append(
+            (
+                f"Against the export ({h.check.months}): predicted, observed",
+                f"{pct(h.check.predicted)}, {pct(h.check.observed)}",
+            )
         )
     return pd.DataFrame(rows, columns=["figure", "value"]).set_index("figure")
