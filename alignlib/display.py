@@ -408,6 +408,9 @@ def show(fig: Any, *, dpi: int = 110) -> None:
 
     from IPython.display import Image, display
 
+    from alignlib.charts._format import finish  # a figure exists, so matplotlib does
+
+    finish(fig)  # text from params or data never read as maths, log ticks never TeX
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight", facecolor="white")
     display(Image(data=buf.getvalue(), format="png", alt=figure_title(fig)))
