@@ -287,7 +287,7 @@ def key_figures_html(figures: Mapping[str, Any], *, currency: str = "USD") -> st
     )
 
 
-def quarter_answer_html(numbers: Any, *, compact: bool = False) -> str:
+def quarter_answer_html(numbers: Any, *, compact: bool = False, rendered_on: Any = None) -> str:
     """A page's opening: the quarter's answer in one line and at most five figures.
 
     Parameters
@@ -295,7 +295,11 @@ def quarter_answer_html(numbers: Any, *, compact: bool = False) -> str:
     numbers : QuarterNumbers
         The quarter snapshot's headline.
     compact : bool
-        The five figures on one line of text instead of cards (a one-page scorecard).
+        The five figures on one line of text instead of cards (a one-page scorecard,
+        which says the age of its week itself).
+    rendered_on : date, optional
+        When the page is made (default today): an export more than a week older gets a
+        one-line notice above the answer (:func:`alignlib.reports.signals.data_age_notice`).
 
     Returns
     -------
@@ -303,6 +307,7 @@ def quarter_answer_html(numbers: Any, *, compact: bool = False) -> str:
         HTML: the sentence, then booked, most likely landing, chance, gap and data date.
     """
     from alignlib.format import money_compact
+    from alignlib.reports.signals import data_age_notice
 
     cur = numbers.currency
     chance = numbers.chance_text(dated=False)  # the data date is a figure of its own
@@ -330,8 +335,15 @@ def quarter_answer_html(numbers: Any, *, compact: bool = False) -> str:
         f'<div style="font-size:20px;font-weight:700;color:#1a202c;">{html.escape(value)}</div></div>'
         for label, value in figures
     )
+    age = data_age_notice(numbers.as_of, rendered_on)
+    stale = (
+        f'<p class="al-stale" style="font-size:13px;color:#c05621;margin:0 0 4px;">{html.escape(age)}</p>'
+        if age
+        else ""
+    )
     return (
         '<div class="al-answer" style="margin:4px 0 16px;">'
+        f"{stale}"
         f'<p class="al-answer-line" style="font-size:16px;font-weight:600;margin:0 0 8px;">'
         f"{html.escape(numbers.sentence())}</p>"
         '<div class="al-key-figures" style="display:flex;flex-wrap:wrap;gap:10px;">'

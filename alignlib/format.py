@@ -274,6 +274,66 @@ def stage_label(name: str) -> str:
     return " ".join(out)
 
 
+def date_text(value: Any) -> str:
+    """A day as pages write it: ``19 Nov 2026`` (never ``2026-11-19``).
+
+    Parameters
+    ----------
+    value : date, datetime, Timestamp or str
+        The day (a time of day is dropped).
+
+    Returns
+    -------
+    str
+        Day, short month, year; an em dash when missing.
+    """
+    if is_missing(value):
+        return MISSING
+    stamp = pd.Timestamp(value)
+    return f"{stamp.day} {stamp:%b %Y}"
+
+
+def week_text(start: Any, end: Any) -> str:
+    """A week as pages write it: ``9-15 Nov 2026``, ``28 Sep-4 Oct 2026``, across years in full.
+
+    Parameters
+    ----------
+    start, end : date, Timestamp or str
+        First and last day (both included).
+
+    Returns
+    -------
+    str
+        The shortest unambiguous span.
+    """
+    a, b = pd.Timestamp(start), pd.Timestamp(end)
+    if a.year != b.year:
+        return f"{date_text(a)}-{date_text(b)}"
+    if a.month != b.month:
+        return f"{a.day} {a:%b}-{date_text(b)}"
+    return f"{a.day}-{date_text(b)}"
+
+
+def timestamp_text(value: Any) -> str:
+    """A moment as pages write it: ``6 Dec 2026 11:47 UTC`` (never ``2026-12-06 11:47:36+00:00``).
+
+    Parameters
+    ----------
+    value : datetime, Timestamp or str
+        The moment; a naive one is read as UTC, an aware one is shown in UTC.
+
+    Returns
+    -------
+    str
+        Day, short month, year, hours and minutes, ``UTC``; an em dash when missing.
+    """
+    if is_missing(value):
+        return MISSING
+    stamp = pd.Timestamp(value)
+    stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
+    return f"{date_text(stamp)} {stamp:%H:%M} UTC"
+
+
 def format_value(value: Any, kind: str = "number", currency: str = "USD") -> str:
     """Format one value for a reader.
 

@@ -205,6 +205,7 @@ if plan.capacity is not None:
             plan.capacity.messages, none_message="Sales has the capacity to work this plan."
         )
     )
+    show(reports.optional_note(reports.capacity_hours_sentence(plan.capacity)))
 if plan.capacity is not None and plan.capacity.hourly is not None:
     # Beside the monthly totals: can sales answer within the SLA hour by hour (Erlang C)?
     show(display.note(plan.capacity.hourly.message))

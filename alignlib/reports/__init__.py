@@ -55,6 +55,13 @@ from alignlib.reports.plan import (
     target_sentence,
     whatif_view,
 )
+from alignlib.reports.signals import (
+    capacity_hours_sentence,
+    chance_goal_sentence,
+    data_age_notice,
+    pace_chance_sentence,
+    week_data_notice,
+)
 from alignlib.reports.trend import (
     CHANNEL_TREND_MISSING,
     TrendData,
@@ -77,6 +84,11 @@ from alignlib.reports.trend import (
 )
 
 __all__ = [
+    "capacity_hours_sentence",
+    "chance_goal_sentence",
+    "data_age_notice",
+    "pace_chance_sentence",
+    "week_data_notice",
     "ActualsView",
     "BacktestView",
     "LandingView",
