@@ -18,7 +18,7 @@ from typing import Any
 
 import pandas as pd
 
-from alignlib.format import format_value, stage_label
+from alignlib.format import format_value, readable_id, stage_label
 
 # Column-name patterns -> format kind, checked in order (first match wins).
 _NAME_RULES: tuple[tuple[str, str], ...] = (
@@ -55,19 +55,42 @@ def guess_kind(column: str, values: pd.Series) -> str:
     return "number"
 
 
+#: Column names written as statistics, as a reader says them (``p90_hours``).
+_PERCENTILE_WORDS = {"p90": "9 in 10 within", "p50": "most likely", "p10": "pessimistic"}
+
+
 def _label(name: Any) -> str:
-    """A snake_case column or index name as a header; anything else is kept as written."""
+    """A snake_case column or index name as a header; anything else is kept as written.
+
+    ``p90_hours`` reads "9 in 10 within (hours)", ``response_p90`` "Response (9 in 10
+    within)", and a name with capitals such as ``volume_Oct_2026`` "Volume Oct 2026".
+    """
     text = str(name)
+    if " " not in text and "_" in text and text != text.lower():
+        words = text.replace("_", " ")
+        return words[:1].upper() + words[1:]
     if text != text.lower() or " " in text:
         return text
+    head, _, rest = text.partition("_")
+    if head in _PERCENTILE_WORDS:
+        words = _PERCENTILE_WORDS[head]
+        return f"{words[:1].upper()}{words[1:]}" + (
+            f" ({stage_label(rest).lower()})" if rest else ""
+        )
+    start, _, tail = text.rpartition("_")
+    if tail in _PERCENTILE_WORDS and start:
+        return f"{stage_label(start)} ({_PERCENTILE_WORDS[tail]})"
     return stage_label(text)
 
 
 def _escaped(formatter: Callable[[Any], str]) -> Callable[[Any], str]:
-    """A cell formatter whose text is escaped for HTML (values may come from params or data)."""
+    """A cell formatter whose text is escaped for HTML (values may come from params or data).
+
+    A snake_case id in a cell (a scenario, a reason code) reads as words.
+    """
 
     def format_cell(value: Any) -> str:
-        return html.escape(str(formatter(value)))
+        return html.escape(str(readable_id(formatter(value))))
 
     return format_cell
 
@@ -143,7 +166,10 @@ def table(
         shown_col = (labels or {}).get(col, _label(col))
         if shown_col in fmt:
             styler = styler.format(fmt[shown_col], subset=[shown_col], na_rep=html.escape(text))
-    styler = styler.format_index(escape="html", axis=0).format_index(escape="html", axis=1)
+    # row labels that are ids (scenarios, channels, reasons) read as words
+    styler = styler.format_index(lambda v: html.escape(str(readable_id(v))), axis=0).format_index(
+        escape="html", axis=1
+    )
     styles = [
         {
             "selector": "",

@@ -87,8 +87,8 @@ def currency_axis(ax: Axes, axis: str = "y", currency: str = "USD") -> None:
     (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(fmt)
 
 
-def percent_axis(ax: Axes, axis: str = "y", decimals: int = 0) -> None:
-    """Label an axis whose values are fractions (0.25) as percentages (25%)."""
+def percent_axis(ax: Axes, axis: str = "y", decimals: int | None = 0) -> None:
+    """Label an axis whose values are fractions (0.25) as percentages (25%; None: as the ticks need)."""
     fmt = PercentFormatter(xmax=1.0, decimals=decimals)
     (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(fmt)
 

@@ -145,7 +145,7 @@ def cohort_chart(cohorts: pd.DataFrame, column: str | None = None) -> Figure:
         label="still maturing (will rise)",
     )
     month_ticks(ax, cohorts.index)
-    percent_axis(ax, decimals=1)
+    percent_axis(ax, decimals=None)  # as many decimals as the ticks need (1.25%)
     ax.set_ylabel("Lead to customer")
     ax.set_xlabel("Month the leads were created")
     legend_outside(fig, ax)

@@ -24,6 +24,7 @@ from alignlib.reports.common import (
 from alignlib.reports.experiment import (
     experiment_detail_table,
     experiment_impacts,
+    experiment_methods,
     experiments_note,
     experiments_table,
     quarter_monthly_volume,
@@ -35,6 +36,7 @@ from alignlib.reports.forecast import (
     backtest_view,
     landing_view,
 )
+from alignlib.reports.glossary import GLOSSARY, appendix_html, show_appendix
 from alignlib.reports.plan import (
     ActualsView,
     actuals_view,
@@ -71,6 +73,7 @@ from alignlib.reports.trend import (
     cohort_table,
     data_note,
     forecast_method,
+    forecast_models,
     forecast_table,
     funnel_table,
     growth_formats,
@@ -84,6 +87,11 @@ from alignlib.reports.trend import (
 )
 
 __all__ = [
+    "GLOSSARY",
+    "appendix_html",
+    "experiment_methods",
+    "forecast_models",
+    "show_appendix",
     "capacity_hours_sentence",
     "chance_goal_sentence",
     "data_age_notice",

@@ -528,8 +528,8 @@ def standing_html(agreement: SlaAgreement) -> str:
         (
             "Hand-offs",
             "Compliance",
-            "Response P50",
-            "Response P90",
+            "Typical response",
+            "9 in 10 answered within",
             "Never answered",
             "Acceptance",
             "Accepted in time",

@@ -87,8 +87,8 @@ def test_validate_says_what_attainment_the_actuals_teach(capsys):
 
     assert main(["validate", str(DEFAULT_PARAMS)]) == 0
     out = capsys.readouterr().out
-    # the sample's nine owners booked $7,806,600 over the four quarters before 2026Q4
+    # the sample's nine owners booked $7,806,600 over the four quarters before 2026Q4 (to the thousand)
     assert (
         "sales_team.attainment: 72.3% learned from the actuals' bookings per owner "
-        "($7,806,600 over 36 owner-quarters, 2025Q4 to 2026Q3)"
+        "($7,807,000 over 36 owner-quarters, 2025Q4 to 2026Q3)"
     ) in out
