@@ -89,9 +89,10 @@ def reverse_funnel_chart(plan: QuarterPlan, owners: Mapping[str, str] | None = N
         legend_outside(
             fig,
             [],
-            extra={
-                "Marketing": Patch(color=MARKETING, label="Marketing"),
-                "Sales": Patch(color=SALES, label="Sales"),
+            extra={  # only the teams that own a stage here
+                name: Patch(color=_owner_colour(owner), label=name)
+                for owner, name in (("marketing", "Marketing"), ("sales", "Sales"))
+                if owner in set(owners.values())
             },
         )
     return fig
@@ -127,11 +128,12 @@ def monthly_leads_chart(plan: QuarterPlan) -> Figure:
         ax.axvspan(-0.5, max(before) + 0.5, color="#edf2f7", zorder=0)
         ax.text(
             -0.4,
-            ax.get_ylim()[1] * 0.97,
+            0.99,  # the top of the axes (x in months), above every bar and its label
             "before the quarter starts",
             va="top",
             fontsize=9,
             color=NEUTRAL,
+            transform=ax.get_xaxis_transform(),
         )
     ax.set_ylabel("New leads")
     ax.set_xlabel("Month the leads must arrive")

@@ -818,7 +818,7 @@ def _agenda(
     if params.sla is None:
         sla_points.append(
             "No SLA in the parameters file: agree a response time and an acceptance time "
-            "(sla: lead_response_hours, acceptance_hours) and print the SLA agreement."
+            "(the sla section of the parameters file) and print the SLA agreement."
         )
     elif compliance is not None and compliance.this_week is not None:
         target = params.sla.compliance_target
