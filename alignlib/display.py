@@ -18,7 +18,7 @@ from typing import Any
 
 import pandas as pd
 
-from alignlib.format import format_value, stage_label
+from alignlib.format import format_value, readable_id, stage_label
 
 # Column-name patterns -> format kind, checked in order (first match wins).
 _NAME_RULES: tuple[tuple[str, str], ...] = (
@@ -55,19 +55,42 @@ def guess_kind(column: str, values: pd.Series) -> str:
     return "number"
 
 
+#: Column names written as statistics, as a reader says them (``p90_hours``).
+_PERCENTILE_WORDS = {"p90": "9 in 10 within", "p50": "most likely", "p10": "pessimistic"}
+
+
 def _label(name: Any) -> str:
-    """A snake_case column or index name as a header; anything else is kept as written."""
+    """A snake_case column or index name as a header; anything else is kept as written.
+
+    ``p90_hours`` reads "9 in 10 within (hours)", ``response_p90`` "Response (9 in 10
+    within)", and a name with capitals such as ``volume_Oct_2026`` "Volume Oct 2026".
+    """
     text = str(name)
+    if " " not in text and "_" in text and text != text.lower():
+        words = text.replace("_", " ")
+        return words[:1].upper() + words[1:]
     if text != text.lower() or " " in text:
         return text
+    head, _, rest = text.partition("_")
+    if head in _PERCENTILE_WORDS:
+        words = _PERCENTILE_WORDS[head]
+        return f"{words[:1].upper()}{words[1:]}" + (
+            f" ({stage_label(rest).lower()})" if rest else ""
+        )
+    start, _, tail = text.rpartition("_")
+    if tail in _PERCENTILE_WORDS and start:
+        return f"{stage_label(start)} ({_PERCENTILE_WORDS[tail]})"
     return stage_label(text)
 
 
 def _escaped(formatter: Callable[[Any], str]) -> Callable[[Any], str]:
-    """A cell formatter whose text is escaped for HTML (values may come from params or data)."""
+    """A cell formatter whose text is escaped for HTML (values may come from params or data).
+
+    A snake_case id in a cell (a scenario, a reason code) reads as words.
+    """
 
     def format_cell(value: Any) -> str:
-        return html.escape(str(formatter(value)))
+        return html.escape(str(readable_id(formatter(value))))
 
     return format_cell
 
@@ -143,7 +166,10 @@ def table(
         shown_col = (labels or {}).get(col, _label(col))
         if shown_col in fmt:
             styler = styler.format(fmt[shown_col], subset=[shown_col], na_rep=html.escape(text))
-    styler = styler.format_index(escape="html", axis=0).format_index(escape="html", axis=1)
+    # row labels that are ids (scenarios, channels, reasons) read as words
+    styler = styler.format_index(lambda v: html.escape(str(readable_id(v))), axis=0).format_index(
+        escape="html", axis=1
+    )
     styles = [
         {
             "selector": "",
@@ -287,7 +313,7 @@ def key_figures_html(figures: Mapping[str, Any], *, currency: str = "USD") -> st
     )
 
 
-def quarter_answer_html(numbers: Any, *, compact: bool = False) -> str:
+def quarter_answer_html(numbers: Any, *, compact: bool = False, rendered_on: Any = None) -> str:
     """A page's opening: the quarter's answer in one line and at most five figures.
 
     Parameters
@@ -295,7 +321,11 @@ def quarter_answer_html(numbers: Any, *, compact: bool = False) -> str:
     numbers : QuarterNumbers
         The quarter snapshot's headline.
     compact : bool
-        The five figures on one line of text instead of cards (a one-page scorecard).
+        The five figures on one line of text instead of cards (a one-page scorecard,
+        which says the age of its week itself).
+    rendered_on : date, optional
+        When the page is made (default today): an export more than a week older gets a
+        one-line notice above the answer (:func:`alignlib.reports.signals.data_age_notice`).
 
     Returns
     -------
@@ -303,6 +333,7 @@ def quarter_answer_html(numbers: Any, *, compact: bool = False) -> str:
         HTML: the sentence, then booked, most likely landing, chance, gap and data date.
     """
     from alignlib.format import money_compact
+    from alignlib.reports.signals import data_age_notice
 
     cur = numbers.currency
     chance = numbers.chance_text(dated=False)  # the data date is a figure of its own
@@ -330,8 +361,15 @@ def quarter_answer_html(numbers: Any, *, compact: bool = False) -> str:
         f'<div style="font-size:20px;font-weight:700;color:#1a202c;">{html.escape(value)}</div></div>'
         for label, value in figures
     )
+    age = data_age_notice(numbers.as_of, rendered_on)
+    stale = (
+        f'<p class="al-stale" style="font-size:13px;color:#c05621;margin:0 0 4px;">{html.escape(age)}</p>'
+        if age
+        else ""
+    )
     return (
         '<div class="al-answer" style="margin:4px 0 16px;">'
+        f"{stale}"
         f'<p class="al-answer-line" style="font-size:16px;font-weight:600;margin:0 0 8px;">'
         f"{html.escape(numbers.sentence())}</p>"
         '<div class="al-key-figures" style="display:flex;flex-wrap:wrap;gap:10px;">'
@@ -408,6 +446,9 @@ def show(fig: Any, *, dpi: int = 110) -> None:
 
     from IPython.display import Image, display
 
+    from alignlib.charts._format import finish  # a figure exists, so matplotlib does
+
+    finish(fig)  # text from params or data never read as maths, log ticks never TeX
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight", facecolor="white")
     display(Image(data=buf.getvalue(), format="png", alt=figure_title(fig)))

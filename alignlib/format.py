@@ -83,8 +83,15 @@ def currency_symbol(currency: str) -> str:
     return _SYMBOLS.get(currency.upper(), f"{currency.upper()} ")
 
 
+#: Amounts from this size up are written to the nearest thousand (one precision rule).
+ROUND_THOUSANDS_FROM = 1_000_000
+
+
 def money(value: Any, currency: str = "USD", *, signed: bool = False) -> str:
-    """Money in full: ``$1,234,567``; cents only below 1,000 when not whole.
+    """Money in full: ``$24,500``; from a million up to the nearest thousand (``$4,773,000``).
+
+    One precision rule for every table: an estimate of ``$4,773,028`` would read beside a
+    planned ``$5,067,000`` as more precise than it is. Cents only below 1,000 when not whole.
 
     Parameters
     ----------
@@ -107,10 +114,11 @@ def money(value: Any, currency: str = "USD", *, signed: bool = False) -> str:
         return "∞" if v > 0 else "-∞"
     sign = "-" if v < 0 else "+" if signed and v > 0 else ""
     digits = 0 if abs(v) >= 1000 or v.is_integer() else 2
-    return f"{sign}{currency_symbol(currency)}{abs(v):,.{digits}f}"
+    shown = round(abs(v), -3) if abs(v) >= ROUND_THOUSANDS_FROM else abs(v)
+    return f"{sign}{currency_symbol(currency)}{shown:,.{digits}f}"
 
 
-def money_compact(value: Any, currency: str = "USD") -> str:
+def money_compact(value: Any, currency: str = "USD", *, signed: bool = False) -> str:
     """Compact money for charts and headlines: ``$1.2M``, ``$350k``, ``$900``.
 
     Parameters
@@ -119,6 +127,8 @@ def money_compact(value: Any, currency: str = "USD") -> str:
         Amount.
     currency : str
         ISO code.
+    signed : bool
+        Write a ``+`` before positive amounts (a change: ``+$363k``).
 
     Returns
     -------
@@ -131,7 +141,7 @@ def money_compact(value: Any, currency: str = "USD") -> str:
     if math.isinf(v):
         return "∞" if v > 0 else "-∞"
     sym = currency_symbol(currency)
-    sign = "-" if v < 0 else ""
+    sign = "-" if v < 0 else "+" if signed and v > 0 else ""
     v = abs(v)
     if v >= 1e9:
         return f"{sign}{sym}{v / 1e9:.1f}B"
@@ -305,6 +315,90 @@ def stage_label(name: str) -> str:
     if out and not out[0].isupper():
         out[0] = out[0][:1].upper() + out[0][1:]
     return " ".join(out)
+
+
+def date_text(value: Any) -> str:
+    """A day as pages write it: ``19 Nov 2026`` (never ``2026-11-19``).
+
+    Parameters
+    ----------
+    value : date, datetime, Timestamp or str
+        The day (a time of day is dropped).
+
+    Returns
+    -------
+    str
+        Day, short month, year; an em dash when missing.
+    """
+    if is_missing(value):
+        return MISSING
+    stamp = pd.Timestamp(value)
+    return f"{stamp.day} {stamp:%b %Y}"
+
+
+def week_text(start: Any, end: Any) -> str:
+    """A week as pages write it: ``9-15 Nov 2026``, ``28 Sep-4 Oct 2026``, across years in full.
+
+    Parameters
+    ----------
+    start, end : date, Timestamp or str
+        First and last day (both included).
+
+    Returns
+    -------
+    str
+        The shortest unambiguous span.
+    """
+    a, b = pd.Timestamp(start), pd.Timestamp(end)
+    if a.year != b.year:
+        return f"{date_text(a)}-{date_text(b)}"
+    if a.month != b.month:
+        return f"{a.day} {a:%b}-{date_text(b)}"
+    return f"{a.day}-{date_text(b)}"
+
+
+def timestamp_text(value: Any) -> str:
+    """A moment as pages write it: ``6 Dec 2026 11:47 UTC`` (never ``2026-12-06 11:47:36+00:00``).
+
+    Parameters
+    ----------
+    value : datetime, Timestamp or str
+        The moment; a naive one is read as UTC, an aware one is shown in UTC.
+
+    Returns
+    -------
+    str
+        Day, short month, year, hours and minutes, ``UTC``; an em dash when missing.
+    """
+    if is_missing(value):
+        return MISSING
+    stamp = pd.Timestamp(value)
+    stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
+    return f"{date_text(stamp)} {stamp:%H:%M} UTC"
+
+
+_SNAKE_ID = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)+")
+
+
+def readable_id(value: Any) -> Any:
+    """An id from params or data as words: ``threshold_70`` -> ``Threshold 70``; others as is.
+
+    Only snake_case ids (lower case, with an underscore) change, so a sentence, a file name
+    or a CRM id is left alone.
+
+    Parameters
+    ----------
+    value : Any
+        A cell, index value or name.
+
+    Returns
+    -------
+    Any
+        The words (:func:`stage_label`) for a snake_case id; anything else unchanged.
+    """
+    if isinstance(value, str) and _SNAKE_ID.fullmatch(value):
+        return stage_label(value)
+    return value
 
 
 def format_value(value: Any, kind: str = "number", currency: str = "USD") -> str:

@@ -641,6 +641,7 @@ def _scorecard(
         p_hit=p_hit,
         readouts=readouts,
         quarter_to=as_of,
+        p_hit_at_plan=numbers.p_hit_at_plan,
     )
     if ingest is None or not ingest.rejected:
         return card

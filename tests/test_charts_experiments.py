@@ -51,9 +51,10 @@ def test_lift_forest_chart_rows_and_srm_mark():
     fig = charts.lift_forest_chart([ok, bad, zero])
     _check(fig)
     labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
-    assert labels[0].startswith("variant") and labels[-1].startswith("routing: v")
+    # ids read as words: "routing" -> "Routing", "v" -> "V"
+    assert labels[0].startswith("Variant") and labels[-1].startswith("Routing: V")
     texts = " ".join(t.get_text() for t in fig.axes[0].texts)
-    assert "SRM: do not trust" in texts and "undefined" in texts
+    assert "traffic split off plan: do not trust" in texts and "undefined" in texts
 
 
 def test_funnel_depth_chart_groups_by_later_stage():
@@ -73,4 +74,4 @@ def test_revenue_impact_chart(params_dict, write_params):
     impact = ex.revenue_impact(params, comp, trials=4000, seed=1)
     fig = charts.revenue_impact_chart(impact)
     _check(fig)
-    assert "P(hit target)" in fig.axes[0].get_title(loc="left")
+    assert "chance of the target" in fig.axes[0].get_title(loc="left")

@@ -55,7 +55,7 @@ def test_monthly_leads_chart_legend_keeps_to_a_few_channels():
         scenario=None,
     )
     fig = monthly_leads_chart(plan)
-    legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    legend = [t.get_text() for t in fig.legends[0].get_texts()]  # outside the axes
     assert len(legend) == MOST_CHANNELS + 1
     assert legend[-1] == f"Other ({n - MOST_CHANNELS} channels)"
     # the bars still add up to every lead

@@ -17,7 +17,7 @@ from alignlib import format as fmt
 @pytest.mark.parametrize(
     ("value", "kind", "expected"),
     [
-        (1234567.4, "money", "$1,234,567"),
+        (1234567.4, "money", "$1,235,000"),  # a million and up: to the thousand
         (92.5, "money", "$92.50"),
         (80.0, "money", "$80"),
         (-1500, "money", "-$1,500"),
@@ -55,7 +55,7 @@ def test_format_value_other_currency_and_unknown_kind() -> None:
 @pytest.mark.parametrize(
     ("value", "expected"),
     [
-        (1234567.4, "$1,234,567"),
+        (1234567.4, "$1,235,000"),
         (999.5, "$999.50"),
         (-1500, "-$1,500"),
         (0, "$0"),

@@ -15,7 +15,7 @@ from urllib.parse import quote
 from alignlib.batch.html import TEMPLATES_DIR
 from alignlib.batch.jobs import ALL_REPORTS
 from alignlib.files import atomic_write_text
-from alignlib.format import format_value
+from alignlib.format import format_value, timestamp_text
 
 #: Headline figures the index page shows, in this order: (key, label, format kind).
 INDEX_FIGURES: tuple[tuple[str, str, str], ...] = (
@@ -116,7 +116,7 @@ def _row(entry: dict[str, Any]) -> dict[str, Any]:
             format_value(head[key], kind, currency) if head.get(key) is not None else "—"
             for key, _label, kind in INDEX_FIGURES
         ],
-        "rendered_at": str(entry.get("rendered_at", "")).replace("T", " "),
+        "rendered_at": timestamp_text(entry["rendered_at"]) if entry.get("rendered_at") else "",
     }
 
 

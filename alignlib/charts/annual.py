@@ -14,7 +14,10 @@ from alignlib.charts._format import (
     PALETTE,
     SALES,
     WARN,
+    chart,
     currency_axis,
+    legend_outside,
+    month_ticks,
     new_figure,
     thousands_axis,
 )
@@ -24,6 +27,7 @@ if TYPE_CHECKING:
     from alignlib.planning.annual import AnnualPlan
 
 
+@chart
 def year_chart(plan: AnnualPlan) -> Figure:
     """Per quarter: the target (the demand plan books it), and what the team can carry.
 
@@ -66,10 +70,11 @@ def year_chart(plan: AnnualPlan) -> Figure:
     currency_axis(ax, currency=plan.currency)
     top = max([*targets, *[float(c or 0.0) for c in caps]])
     ax.set_ylim(0, top * 1.3 if top > 0 else 1)
-    ax.legend(frameon=False, fontsize=9, loc="upper left")
+    legend_outside(fig, ax)
     return fig
 
 
+@chart
 def team_chart(plan: AnnualPlan) -> Figure:
     """Ramped reps month by month: the planned team, and with the hires needed.
 
@@ -100,14 +105,15 @@ def team_chart(plan: AnnualPlan) -> Figure:
     if plan.hires_needed:
         ax.plot(x, team["ramped_reps_with_needed"], color=ACCENT, marker="o", linestyle="--",
                 label="With the hires needed")  # fmt: skip
-    ax.set_xticks(x, [p.strftime("%b") for p in team.index])
+    month_ticks(ax, team.index, fontsize=9)
     ax.set_ylabel("Full-productivity reps")
     top = float(team[["ramped_reps", "ramped_reps_with_needed"]].to_numpy().max())
     ax.set_ylim(0, top * 1.25 if top > 0 else 1)
-    ax.legend(frameon=False, fontsize=9, loc="lower right")
+    legend_outside(fig, ax)
     return fig
 
 
+@chart
 def lead_arrivals_chart(plan: AnnualPlan) -> Figure:
     """Leads that must arrive each month, stacked by the quarter whose bookings they make.
 
@@ -127,14 +133,15 @@ def lead_arrivals_chart(plan: AnnualPlan) -> Figure:
         values = frame[column].to_numpy(dtype=float)
         ax.bar(x, values, bottom=bottom, color=PALETTE[i % len(PALETTE)], label=f"for {column}")
         bottom += values
-    ax.set_xticks(x, [p.strftime("%b %y") for p in frame.index], rotation=45, ha="right")
+    month_ticks(ax, frame.index, fontsize=9)
     ax.set_ylabel("New leads")
     thousands_axis(ax)
     ax.set_ylim(0, bottom.max() * 1.25 if len(bottom) and bottom.max() > 0 else 1)
-    ax.legend(frameon=False, fontsize=9, ncols=4, loc="upper left")
+    legend_outside(fig, ax)
     return fig
 
 
+@chart
 def year_odds_chart(plan: AnnualPlan) -> Figure:
     """The simulated year's bookings against its target.
 
@@ -163,5 +170,5 @@ def year_odds_chart(plan: AnnualPlan) -> Figure:
     ax.set_xlabel("Bookings in the year")
     ax.set_ylabel("Simulated years")
     currency_axis(ax, axis="x", currency=plan.currency)
-    ax.legend(frameon=False, fontsize=9, loc="upper left")
+    legend_outside(fig, ax)
     return fig

@@ -16,7 +16,9 @@ from alignlib.charts._format import (
     NEUTRAL,
     PALETTE,
     WARN,
+    chart,
     currency_axis,
+    legend_outside,
     new_figure,
     percent_axis,
 )
@@ -47,6 +49,7 @@ def _stage_text(r: ProportionsComparison) -> str:
     return f"{label}->{stage_label(r.next_stage)}" if r.next_stage else label
 
 
+@chart
 def posterior_chart(
     results: ExperimentReadout | VariantsComparison | ProportionsComparison,
     title: str | None = None,
@@ -72,25 +75,26 @@ def posterior_chart(
     name = title or f"Where each arm's {_stage_text(comps[0])} rate probably lies"
     fig, ax = new_figure(name)
     x = grid["rate"].to_numpy()
-    ax.plot(x, grid["control"], color=NEUTRAL, lw=2, label="control")
+    ax.plot(x, grid["control"], color=NEUTRAL, lw=2, label="Control")
     ax.fill_between(x, grid["control"], color=NEUTRAL, alpha=0.15)
     for i, r in enumerate(comps):
         colour = PALETTE[i % len(PALETTE)]
         y = grid[r.variant_name].to_numpy()
-        label = f"{r.variant_name} (P(better) {pct(r.prob_beat_control)})"
+        label = f"{stage_label(r.variant_name)} ({pct(r.prob_beat_control)} chance it is better)"
         ax.plot(x, y, color=colour, lw=2, label=label)
         ax.fill_between(x, y, color=colour, alpha=0.15)
     percent_axis(ax, "x", decimals=1)
     ax.set_xlabel(f"{_stage_text(comps[0])} conversion rate")
-    ax.set_ylabel("Posterior density")
+    ax.set_ylabel("How likely each rate is")
     ax.set_yticks([])
-    ax.legend(frameon=False)
+    legend_outside(fig, ax, ncols=1)
     return fig
 
 
+@chart
 def lift_forest_chart(
     readouts: Sequence[ExperimentReadout | VariantsComparison | ProportionsComparison],
-    title: str = "Relative lift over control, with confidence intervals",
+    title: str = "Relative lift over control, with its likely range",
 ) -> Figure:
     """Forest plot: each variant's relative lift and its interval, across experiments.
 
@@ -108,9 +112,9 @@ def lift_forest_chart(
     rows = []
     for item in readouts:
         srm = isinstance(item, ExperimentReadout) and item.srm.flag
-        prefix = f"{item.name}: " if isinstance(item, ExperimentReadout) else ""
+        prefix = f"{stage_label(item.name)}: " if isinstance(item, ExperimentReadout) else ""
         for r in _comparisons(item):
-            rows.append((f"{prefix}{r.variant_name} ({_stage_text(r)})", r, srm))
+            rows.append((f"{prefix}{stage_label(r.variant_name)} ({_stage_text(r)})", r, srm))
     fig, ax = new_figure(title, height=max(2.5, 0.6 * len(rows) + 1.5))
     ax.grid(axis="y", alpha=0)
     ax.grid(axis="x", alpha=0.3)
@@ -124,20 +128,20 @@ def lift_forest_chart(
         lo, hi = r.relative_lift_ci
         ax.plot([lo, hi], [i, i], color=colour, lw=2.5)
         ax.plot(r.relative_lift, i, "o", color=colour, ms=8)
-        note = f"{r.relative_lift:+.1%}  P(better) {pct(r.prob_beat_control)}"
+        note = f"{r.relative_lift:+.1%}  {pct(r.prob_beat_control)} chance better"
         if srm:
-            note += "  SRM: do not trust"
+            note += "  traffic split off plan: do not trust"
         ax.annotate(note, (hi, i), xytext=(6, 0), textcoords="offset points", va="center")
     ax.axvline(0, color=NEUTRAL, lw=1, ls="--")
     ax.set_yticks(range(len(rows)), [label for label, _, _ in reversed(rows)])
     percent_axis(ax, "x")
-    method = rows[0][1].methods.get("relative_lift_ci", "") if rows else ""
-    ax.set_xlabel(f"Relative lift (variant / control - 1); interval: {method}")
+    ax.set_xlabel("Relative lift (variant / control - 1), with its likely range")
     ax.set_ylabel("Variant (stage)")
     ax.margins(x=0.45)
     return fig
 
 
+@chart
 def funnel_depth_chart(depth: FunnelDepth, title: str | None = None) -> Figure:
     """Difference in the rate of reaching each later stage, variant minus control.
 
@@ -172,7 +176,7 @@ def funnel_depth_chart(depth: FunnelDepth, title: str | None = None) -> Figure:
             color=PALETTE[j % len(PALETTE)],
             yerr=[lows, highs],
             capsize=4,
-            label=v,
+            label=stage_label(v),
         )
     ax.axhline(0, color=NEUTRAL, lw=1)
     first = depth.readouts[stages[0]].results[0]
@@ -182,10 +186,11 @@ def funnel_depth_chart(depth: FunnelDepth, title: str | None = None) -> Figure:
     ax.set_xlabel(
         f"Leads entering {stage_label(first.stage) if first.stage else 'the stage'}, followed to"
     )
-    ax.legend(frameon=False)
+    legend_outside(fig, ax)
     return fig
 
 
+@chart
 def revenue_impact_chart(impact, title: str | None = None) -> Figure:
     """Bookings this quarter with and without the variant (simulated, same random numbers).
 
@@ -203,9 +208,9 @@ def revenue_impact_chart(impact, title: str | None = None) -> Figure:
     """
     delta = np.asarray(impact.delta_bookings)
     name = title or (
-        f"{impact.variant_name}: {money_compact(impact.expected_delta, impact.currency)} expected "
-        f"bookings, P(hit target) {pct(impact.prob_hit_control)} -> "
-        f"{pct(impact.prob_hit_variant)}"
+        f"{stage_label(impact.variant_name)}: "
+        f"{money_compact(impact.expected_delta, impact.currency)} expected bookings, "
+        f"chance of the target {pct(impact.prob_hit_control)} -> {pct(impact.prob_hit_variant)}"
     )
     fig, ax = new_figure(name)
     ax.hist(delta, bins=60, color=ACCENT, alpha=0.8)
@@ -214,5 +219,5 @@ def revenue_impact_chart(impact, title: str | None = None) -> Figure:
     currency_axis(ax, "x", impact.currency)
     ax.set_xlabel("Change in quarter bookings from shipping the variant (per simulated quarter)")
     ax.set_ylabel("Simulated quarters")
-    ax.legend(frameon=False)
+    legend_outside(fig, ax)
     return fig

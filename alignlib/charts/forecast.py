@@ -21,7 +21,9 @@ from alignlib.charts._format import (
     NEUTRAL,
     PALETTE,
     WARN,
+    chart,
     currency_axis,
+    legend_outside,
     percent_axis,
 )
 from alignlib.forecast import LandingForecast
@@ -39,6 +41,7 @@ def _style(ax: plt.Axes) -> None:
     ax.grid(axis="x", alpha=0.3)
 
 
+@chart
 def landing_chart(
     forecast: LandingForecast, currency: str = "USD", title: str | None = None, bins: int = 60
 ) -> Figure:
@@ -105,7 +108,7 @@ def landing_chart(
     top.text(
         land.p90,
         -0.55,
-        f"  80% range {money_compact(land.p10, currency)}-{money_compact(land.p90, currency)}",
+        f"  likely {money_compact(land.p10, currency)} to {money_compact(land.p90, currency)}",
         va="center",
         fontsize=8.5,
         color=NEUTRAL,
@@ -120,11 +123,10 @@ def landing_chart(
             fontsize=8.5,
             va="top",
         )
-    top.set_yticks([0, -0.55], ["median of\neach part", "landing"], fontsize=8.5)
+    top.set_yticks([0, -0.55], ["most likely,\nby part", "landing"], fontsize=8.5)
     top.set_ylim(-0.9, 0.45)
     top.set_xlim(0, hi * 1.25)
     currency_axis(top, "x", currency)
-    top.legend(loc="upper right", frameon=False, fontsize=8, ncols=3, bbox_to_anchor=(1.0, 1.32))
     _style(top)
 
     # -- how likely each landing is ---------------------------------------------------
@@ -136,7 +138,13 @@ def landing_chart(
     centres = (edges[:-1] + edges[1:]) / 2
     colours = [ACCENT if target is not None and c >= target else NEUTRAL for c in centres]
     bottom.bar(centres, counts / len(samples), width=np.diff(edges), color=colours, alpha=0.7, lw=0)
-    bottom.axvspan(land.p10, land.p90, color=MARKETING, alpha=0.08, label="80% range (P10-P90)")
+    bottom.axvspan(
+        land.p10,
+        land.p90,
+        color=MARKETING,
+        alpha=0.08,
+        label="likely range (pessimistic to optimistic)",
+    )
     bottom.axvline(
         land.p50,
         color=MARKETING,
@@ -153,7 +161,7 @@ def landing_chart(
         "green: at or above the target)"
     )
     bottom.set_ylabel("Share of simulated quarters")
-    bottom.legend(loc="upper left", frameon=False, fontsize=8.5)
+    legend_outside(fig, [top, bottom], fontsize=8.5, ncols=3)
     bottom.spines[["top", "right"]].set_visible(False)
     bottom.grid(axis="y", alpha=0.3)
     return fig
@@ -163,6 +171,7 @@ def _point_label(point: str) -> str:
     return "plan time (history only)" if point == "plan" else point
 
 
+@chart
 def backtest_chart(
     rows: pd.DataFrame,
     points: Sequence[str],
@@ -213,24 +222,29 @@ def backtest_chart(
         p50 = part.loc[shown, "p50"].to_numpy(dtype=float)
         p90 = part.loc[shown, "p90"].to_numpy(dtype=float)
         ax.vlines(
-            xs, p10, p90, color=colour, lw=7, alpha=0.45, label=f"{_point_label(point)}: 80% range"
+            xs,
+            p10,
+            p90,
+            color=colour,
+            lw=7,
+            alpha=0.45,
+            label=f"{_point_label(point)}: likely range",
         )
         ax.plot(xs, p50, "o", color=colour, ms=5, markeredgecolor="white", markeredgewidth=0.6)
     actual = rows.drop_duplicates("quarter").set_index("quarter")["actual"]
     for i, q in enumerate(quarters):
         ax.hlines(float(actual[q]), i - 0.42, i + 0.42, color="black", lw=2.2, zorder=3)
     ax.plot([], [], color="black", lw=2.2, label="actual bookings")
-    ax.plot([], [], "o", color=NEUTRAL, ms=5, label="median forecast")
+    ax.plot([], [], "o", color=NEUTRAL, ms=5, label="most likely forecast")
     ax.set_xticks(range(len(quarters)), quarters)
     ax.set_xlim(-0.6, len(quarters) - 0.4)
     currency_axis(ax, "y", currency)
     ax.set_ylabel("Bookings in the quarter")
-    ax.legend(loc="upper left", frameon=False, fontsize=8.5, ncols=2)
-    ymin, ymax = ax.get_ylim()
-    ax.set_ylim(ymin, ymax + 0.25 * (ymax - ymin))  # room for the legend
+    legend_outside(fig, ax, fontsize=8.5, ncols=3)
     return fig
 
 
+@chart
 def pit_chart(
     rows: pd.DataFrame, points: Sequence[str], bins: int = 5, title: str | None = None
 ) -> Figure:
@@ -295,7 +309,6 @@ def pit_chart(
         "Share of the forecast below the actual (0%: below everything forecast; 100%: above)"
     )
     ax.set_ylabel("Forecasts")
-    ax.legend(loc="upper left", frameon=False, fontsize=8.5, ncols=2, bbox_to_anchor=(0, 1.0))
-    ymax = ax.get_ylim()[1]
-    ax.set_ylim(0, ymax * 1.35)
+    legend_outside(fig, ax, fontsize=8.5, ncols=3)
+    ax.set_ylim(0, ax.get_ylim()[1] * 1.1)
     return fig

@@ -21,8 +21,12 @@ from alignlib.charts._format import (
     PALETTE,
     SALES,
     WARN,
+    chart,
     chart_groups,
     currency_axis,
+    legend_outside,
+    log_axis,
+    month_ticks,
     new_figure,
     percent_axis,
     thousands_axis,
@@ -44,6 +48,7 @@ def _title_suffix(plan: QuarterPlan) -> str:
     return f" — {plan.scenario}" if plan.scenario else ""
 
 
+@chart
 def reverse_funnel_chart(plan: QuarterPlan, owners: Mapping[str, str] | None = None) -> Figure:
     """Volume each stage must reach this quarter, top of the funnel first.
 
@@ -68,13 +73,12 @@ def reverse_funnel_chart(plan: QuarterPlan, owners: Mapping[str, str] | None = N
     colours = [_owner_colour((owners or {}).get(s)) for s in stages]
     y = np.arange(len(stages))[::-1]
     ax.barh(y, required, color=colours, height=0.65)
-    ax.set_xscale("log")
+    log_axis(ax, "x")
     ax.set_yticks(y, labels)
     ax.set_xlim(max(0.8, required.min() / 2), required.max() * 4)
     ax.set_xlabel("Volume needed this quarter (log scale: each gridline is 10x)")
     ax.grid(axis="y", visible=False)
     ax.grid(axis="x", alpha=0.3)
-    thousands_axis(ax, "x")
     rates = [*plan.funnel.rates, None]
     for yi, value, rate in zip(y, required, rates, strict=True):
         text = count(value)
@@ -82,14 +86,19 @@ def reverse_funnel_chart(plan: QuarterPlan, owners: Mapping[str, str] | None = N
             text += f"   ({pct(rate)} convert to next)"
         ax.text(value * 1.08, yi, text, va="center", fontsize=10)
     if owners:
-        ax.legend(
-            handles=[Patch(color=MARKETING, label="Marketing"), Patch(color=SALES, label="Sales")],
-            loc="lower right",
-            frameon=False,
+        legend_outside(
+            fig,
+            [],
+            extra={  # only the teams that own a stage here
+                name: Patch(color=_owner_colour(owner), label=name)
+                for owner, name in (("marketing", "Marketing"), ("sales", "Sales"))
+                if owner in set(owners.values())
+            },
         )
     return fig
 
 
+@chart
 def monthly_leads_chart(plan: QuarterPlan) -> Figure:
     """New leads needed per month, stacked by channel; months before the quarter marked.
 
@@ -112,27 +121,29 @@ def monthly_leads_chart(plan: QuarterPlan) -> Figure:
     for xi, total in zip(x.tolist(), bottom, strict=True):
         if total > 0:
             ax.text(xi, total, count(total), ha="center", va="bottom", fontsize=9)
-    ax.set_xticks(x, [p.strftime("%b %Y") for p in leads.index])
+    month_ticks(ax, leads.index, fontsize=9)
     quarter = set(_quarter_months(plan))
     before = [i for i, p in enumerate(leads.index) if p not in quarter and p < min(quarter)]
     if before:
         ax.axvspan(-0.5, max(before) + 0.5, color="#edf2f7", zorder=0)
         ax.text(
             -0.4,
-            ax.get_ylim()[1] * 0.97,
+            0.99,  # the top of the axes (x in months), above every bar and its label
             "before the quarter starts",
             va="top",
             fontsize=9,
             color=NEUTRAL,
+            transform=ax.get_xaxis_transform(),
         )
     ax.set_ylabel("New leads")
     ax.set_xlabel("Month the leads must arrive")
     thousands_axis(ax)
-    ax.legend(frameon=False, fontsize=9, ncols=2, loc="upper right")
+    legend_outside(fig, ax)
     ax.set_ylim(0, bottom.max() * 1.25 if bottom.max() > 0 else 1)
     return fig
 
 
+@chart
 def monthly_stages_chart(plan: QuarterPlan, owners: Mapping[str, str] | None = None) -> Figure:
     """Volume entering each stage per month: one small panel per stage."""
     stages = list(plan.funnel.stages)
@@ -150,7 +161,6 @@ def monthly_stages_chart(plan: QuarterPlan, owners: Mapping[str, str] | None = N
         fontweight="bold",
     )
     quarter = set(_quarter_months(plan))
-    months = [p.strftime("%b") for p in monthly.index]
     for ax, stage in zip(axes.flat, stages, strict=False):
         values = monthly[stage].to_numpy()
         colours = [
@@ -159,7 +169,7 @@ def monthly_stages_chart(plan: QuarterPlan, owners: Mapping[str, str] | None = N
         ]
         ax.bar(np.arange(len(values)), values, color=colours)
         ax.set_title(plan.stage_labels.get(stage, stage), fontsize=11, loc="left")
-        ax.set_xticks(np.arange(len(values)), months, fontsize=8)
+        month_ticks(ax, monthly.index, most=6)
         ax.spines[["top", "right"]].set_visible(False)
         ax.grid(axis="y", alpha=0.3)
         thousands_axis(ax)
@@ -170,6 +180,7 @@ def monthly_stages_chart(plan: QuarterPlan, owners: Mapping[str, str] | None = N
     return fig
 
 
+@chart
 def budget_chart(plan: QuarterPlan) -> Figure:
     """Marketing budget by channel, with each channel's cost per customer (CAC).
 
@@ -205,6 +216,7 @@ def budget_chart(plan: QuarterPlan) -> Figure:
     return fig
 
 
+@chart
 def coverage_chart(plan: QuarterPlan) -> Figure:
     """Pipeline coverage: the target multiple, the plan's, and what the win rate implies."""
     cov = plan.coverage
@@ -238,6 +250,7 @@ def coverage_chart(plan: QuarterPlan) -> Figure:
     return fig
 
 
+@chart
 def capacity_chart(plan: QuarterPlan) -> Figure:
     """Sales capacity: reps needed vs available, and hand-offs vs SLA follow-up capacity.
 
@@ -299,6 +312,7 @@ def capacity_chart(plan: QuarterPlan) -> Figure:
     return fig
 
 
+@chart
 def scenarios_chart(table: pd.DataFrame, currency: str = "USD") -> Figure:
     """Chance of hitting target for each scenario: with the base plan's leads, and re-planned.
 
@@ -340,14 +354,15 @@ def scenarios_chart(table: pd.DataFrame, currency: str = "USD") -> Figure:
     ax.set_xticks(x, [stage_label(str(i)) for i in table.index])
     ax.set_ylim(0, 1.18)
     percent_axis(ax)
-    ax.set_ylabel("P(hit target)")
-    ax.legend(frameon=False, fontsize=9, loc="upper right", ncols=2)
+    ax.set_ylabel("Chance of hitting target")
+    legend_outside(fig, ax)
     return fig
 
 
 # -- the odds of hitting the plan (Monte Carlo) ---------------------------------------------
 
 
+@chart
 def fan_chart(fan: pd.DataFrame, target: float, currency: str = "USD") -> Figure:
     """Bookings outcomes (P10-P90 fan, median line) against the number of leads planned.
 
@@ -362,9 +377,18 @@ def fan_chart(fan: pd.DataFrame, target: float, currency: str = "USD") -> Figure
     """
     x = fan.index.to_numpy(dtype=float)
     fig, ax = new_figure("More leads, better odds: the range of bookings for each lead volume")
-    ax.fill_between(x, fan["P10"], fan["P90"], color=MARKETING, alpha=0.15, label="P10-P90")
-    ax.fill_between(x, fan["P25"], fan["P75"], color=MARKETING, alpha=0.30, label="P25-P75")
-    ax.plot(x, fan["P50"], color=MARKETING, lw=2, label="median")
+    ax.fill_between(
+        x,
+        fan["P10"],
+        fan["P90"],
+        color=MARKETING,
+        alpha=0.15,
+        label="likely range (pessimistic to optimistic)",
+    )
+    ax.fill_between(
+        x, fan["P25"], fan["P75"], color=MARKETING, alpha=0.30, label="middle half of quarters"
+    )
+    ax.plot(x, fan["P50"], color=MARKETING, lw=2, label="most likely")
     ax.axhline(
         target, color=WARN, lw=1.5, ls="--", label=f"target {money_compact(target, currency)}"
     )
@@ -383,10 +407,11 @@ def fan_chart(fan: pd.DataFrame, target: float, currency: str = "USD") -> Figure
     thousands_axis(ax, "x")
     ax.set_xlabel("Leads planned for the quarter")
     ax.set_ylabel("Bookings inside the quarter")
-    ax.legend(frameon=False, fontsize=9, loc="upper left")
+    legend_outside(fig, ax)
     return fig
 
 
+@chart
 def actual_vs_plan_chart(
     monthly: pd.DataFrame,
     stage_labels: Mapping[str, str] | None = None,
@@ -437,7 +462,7 @@ def actual_vs_plan_chart(
                         label="plan to date",
                     )
         ax.plot(x, actual, "o-", color=MARKETING, label="actual")
-        ax.set_xticks(x, [p.strftime("%b") for p in part.index], fontsize=8)
+        month_ticks(ax, part.index, most=6)
         ax.set_title((stage_labels or {}).get(stage, stage), fontsize=11, loc="left")
         ax.spines[["top", "right"]].set_visible(False)
         ax.grid(axis="y", alpha=0.3)
@@ -448,5 +473,5 @@ def actual_vs_plan_chart(
                 if p == current:
                     ax.text(xi, 0, "to date", ha="center", va="bottom", fontsize=7, color=NEUTRAL)
     axes[0, 0].set_ylabel("Contacts entering the stage")
-    axes[0, 0].legend(frameon=False, fontsize=9)
+    legend_outside(fig, axes[0, 0])
     return fig

@@ -5,9 +5,19 @@ from __future__ import annotations
 import pandas as pd
 from matplotlib.figure import Figure
 
-from alignlib.charts._format import ACCENT, MARKETING, NEUTRAL, currency_axis, new_figure
+from alignlib.charts._format import (
+    ACCENT,
+    MARKETING,
+    MOST_MONTH_LABELS,
+    NEUTRAL,
+    chart,
+    currency_axis,
+    legend_outside,
+    new_figure,
+)
 
 
+@chart
 def bookings_pace_chart(frame: pd.DataFrame, target: float, currency: str = "USD") -> Figure:
     """Cumulative bookings and the plan to date at each week's end of the quarter.
 
@@ -37,9 +47,10 @@ def bookings_pace_chart(frame: pd.DataFrame, target: float, currency: str = "USD
     ax.plot(x, frame["plan"], color=NEUTRAL, linestyle="--", label="Plan to date")
     ax.plot(x, frame["actual"], color=MARKETING, marker="o", markersize=3.5, label="Booked")
     ax.axhline(target, color=ACCENT, linestyle=":", linewidth=1, label="Quarter target")
-    ax.set_xticks(x, [f"{d:%d %b}" for d in frame.index], fontsize=8)
+    step = -(-len(x) // MOST_MONTH_LABELS)  # at most 12 labels, as on every date axis
+    ax.set_xticks(x[::step], [f"{d:%-d %b}" for d in frame.index[::step]], fontsize=8)
     ax.tick_params(axis="y", labelsize=8)
     ax.set_xlabel("week ending", fontsize=8)
     currency_axis(ax, "y", currency)
-    ax.legend(frameon=False, fontsize=8, loc="upper left")
+    legend_outside(fig, ax, where="center right", fontsize=8)
     return fig

@@ -18,7 +18,9 @@ from alignlib.charts._format import (
     NEUTRAL,
     SALES,
     WARN,
+    chart,
     currency_axis,
+    legend_outside,
     new_figure,
     percent_axis,
 )
@@ -26,6 +28,7 @@ from alignlib.format import money_compact, pct
 from alignlib.simulation import SensitivityResult, SimulationResult
 
 
+@chart
 def revenue_distribution_chart(
     result: SimulationResult,
     target: float,
@@ -52,14 +55,21 @@ def revenue_distribution_chart(
     centers = (edges[:-1] + edges[1:]) / 2
     colors = [ACCENT if c >= target else NEUTRAL for c in centers]
     ax.bar(centers, share, width=np.diff(edges), color=colors, alpha=0.75, linewidth=0)
-    ax.axvspan(q["P10"], q["P90"], color=MARKETING, alpha=0.08, label="P10-P90")
-    ax.axvline(q["P50"], color=MARKETING, linestyle="--", linewidth=1.2, label="median (P50)")
+    ax.axvspan(
+        q["P10"],
+        q["P90"],
+        color=MARKETING,
+        alpha=0.08,
+        label="likely range (pessimistic to optimistic)",
+    )
+    ax.axvline(q["P50"], color=MARKETING, linestyle="--", linewidth=1.2, label="most likely")
     ax.axvline(target, color=WARN, linewidth=2, label=f"target {money_compact(target, currency)}")
     ax.text(
         0.99,
         0.95,
-        f"P(hit) {pct(p_hit, 1)}\nP10 {money_compact(q['P10'], currency)} · "
-        f"P50 {money_compact(q['P50'], currency)} · P90 {money_compact(q['P90'], currency)}\n"
+        f"chance {pct(p_hit, 1)}\npessimistic {money_compact(q['P10'], currency)} · "
+        f"most likely {money_compact(q['P50'], currency)} · "
+        f"optimistic {money_compact(q['P90'], currency)}\n"
         f"{result.trials:,} simulated quarters",
         transform=ax.transAxes,
         ha="right",
@@ -71,10 +81,11 @@ def revenue_distribution_chart(
     percent_axis(ax, "y", decimals=1)
     ax.set_xlabel("Bookings closing inside the quarter")
     ax.set_ylabel("Share of simulated quarters")
-    ax.legend(loc="upper left", frameon=False, fontsize=9)
+    legend_outside(fig, ax)
     return fig
 
 
+@chart
 def tornado_chart(
     result: SensitivityResult,
     title: str | None = None,
@@ -126,7 +137,7 @@ def tornado_chart(
     ax.set_yticks(y, [f"{r['input']}\n({r['how']})" for r in rows], fontsize=8.5)
     percent_axis(ax, "x")
     ax.set_xlim(max(0.0, min(low.min(), base) - 0.08), min(1.0, max(high.max(), base) + 0.08))
-    ax.set_xlabel(f"P(hit) (base {pct(base)})")
+    ax.set_xlabel(f"Chance of hitting target (as planned: {pct(base)})")
     ax.set_ylabel("Input")
-    ax.legend(loc="lower right", frameon=False, fontsize=9)
+    legend_outside(fig, ax)
     return fig

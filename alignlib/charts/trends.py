@@ -18,7 +18,11 @@ from alignlib.charts._format import (
     NEUTRAL,
     PALETTE,
     SALES,
+    chart,
     currency_axis,
+    legend_outside,
+    log_axis,
+    month_ticks,
     new_figure,
     percent_axis,
     thousands_axis,
@@ -26,11 +30,7 @@ from alignlib.charts._format import (
 from alignlib.format import count, money_compact, pct, stage_label
 
 
-def _month_ticks(ax, periods: Sequence[pd.Period], every: int = 3) -> None:
-    x = np.arange(len(periods))
-    ax.set_xticks(x[::every], [p.strftime("%b %y") for p in list(periods)[::every]], fontsize=8)
-
-
+@chart
 def funnel_chart(funnel: pd.DataFrame, labels: Mapping[str, str] | None = None) -> Figure:
     """All-time funnel: contacts reaching each stage, with the conversion into the next.
 
@@ -47,7 +47,7 @@ def funnel_chart(funnel: pd.DataFrame, labels: Mapping[str, str] | None = None) 
     )
     y = np.arange(len(stages))[::-1]
     ax.barh(y, funnel["reached"], color=MARKETING, height=0.6)
-    ax.set_xscale("log")
+    log_axis(ax, "x")
     ax.set_yticks(y, [(labels or {}).get(s, stage_label(s)) for s in stages])
     for yi, (_, row) in zip(y, funnel.iterrows(), strict=True):
         text = f" {count(row['reached'])}"
@@ -55,13 +55,13 @@ def funnel_chart(funnel: pd.DataFrame, labels: Mapping[str, str] | None = None) 
             text += f"   ({pct(row['conversion_to_next'])} to next)"
         ax.text(row["reached"], yi, text, va="center", fontsize=10)
     ax.set_xlim(max(0.8, funnel["reached"].min() / 2), funnel["reached"].max() * 5)
-    thousands_axis(ax, "x")
     ax.set_xlabel("Contacts that reached the stage (log scale)")
     ax.grid(axis="y", visible=False)
     ax.grid(axis="x", alpha=0.3)
     return fig
 
 
+@chart
 def monthly_volume_chart(
     monthly: pd.DataFrame, stages: Sequence[str], *, partial: pd.Period | None = None
 ) -> Figure:
@@ -72,9 +72,8 @@ def monthly_volume_chart(
         ax.plot(
             x, monthly[stage], "-", color=PALETTE[i % len(PALETTE)], lw=2, label=stage_label(stage)
         )
-    ax.set_yscale("log")
-    thousands_axis(ax)
-    _month_ticks(ax, monthly.index)
+    log_axis(ax, "y")
+    month_ticks(ax, monthly.index)
     if partial is not None and partial in monthly.index:
         xi = list(monthly.index).index(partial)
         ax.axvspan(xi - 0.5, xi + 0.5, color="#edf2f7", zorder=0)
@@ -83,10 +82,11 @@ def monthly_volume_chart(
         )
     ax.set_ylabel("Contacts per month (log scale)")
     ax.set_xlabel("Month the contact entered the stage")
-    ax.legend(frameon=False, fontsize=9, ncols=len(stages), loc="lower left")
+    legend_outside(fig, ax, ncols=min(len(stages), 4))
     return fig
 
 
+@chart
 def conversion_trend_chart(
     monthly: pd.DataFrame, rolling: pd.DataFrame, transitions: Sequence[str]
 ) -> Figure:
@@ -105,15 +105,16 @@ def conversion_trend_chart(
             label=" → ".join(stage_label(s) for s in t.split("_to_")),
         )
     percent_axis(ax)
-    _month_ticks(ax, monthly.index)
+    month_ticks(ax, monthly.index)
     ax.set_ylabel("Converted into the next stage")
     rates = monthly[list(transitions)].to_numpy(dtype=float)
     top = float(np.nanmax(rates)) if np.isfinite(rates).any() else 0.8
     ax.set_ylim(0, min(1.0, top * 1.25))
-    ax.legend(frameon=False, fontsize=8, ncols=3, loc="upper left")
+    legend_outside(fig, ax, fontsize=8, ncols=3)
     return fig
 
 
+@chart
 def cohort_chart(cohorts: pd.DataFrame, column: str | None = None) -> Figure:
     """Lead-to-won conversion by the month leads were created; maturing cohorts hatched.
 
@@ -143,21 +144,22 @@ def cohort_chart(cohorts: pd.DataFrame, column: str | None = None) -> Figure:
         hatch="///",
         label="still maturing (will rise)",
     )
-    _month_ticks(ax, cohorts.index)
-    percent_axis(ax, decimals=1)
+    month_ticks(ax, cohorts.index)
+    percent_axis(ax, decimals=None)  # as many decimals as the ticks need (1.25%)
     ax.set_ylabel("Lead to customer")
     ax.set_xlabel("Month the leads were created")
-    ax.legend(frameon=False, fontsize=9, loc="upper left")
+    legend_outside(fig, ax)
     return fig
 
 
+@chart
 def velocity_chart(summary: pd.DataFrame) -> Figure:
     """Days between stages: median and P90 per transition."""
     summary = summary.iloc[::-1]
     fig, ax = new_figure("How long each step takes (days)", height=0.45 * len(summary) + 1.6)
     y = np.arange(len(summary))
-    ax.barh(y, summary["p90"], color="#cbd5e0", height=0.6, label="P90 (9 in 10 are faster)")
-    ax.barh(y, summary["median"], color=SALES, height=0.6, label="median")
+    ax.barh(y, summary["p90"], color="#cbd5e0", height=0.6, label="9 in 10 are faster than this")
+    ax.barh(y, summary["median"], color=SALES, height=0.6, label="typical (half are faster)")
     ax.set_yticks(
         y, [" → ".join(stage_label(s) for s in str(t).split("_to_")) for t in summary.index]
     )
@@ -175,10 +177,11 @@ def velocity_chart(summary: pd.DataFrame) -> Figure:
     ax.set_xlabel("Days")
     ax.grid(axis="y", visible=False)
     ax.grid(axis="x", alpha=0.3)
-    ax.legend(frameon=False, fontsize=9, loc="upper right")
+    legend_outside(fig, ax)
     return fig
 
 
+@chart
 def channel_chart(
     costs: pd.DataFrame,
     won_lost: pd.DataFrame,
@@ -235,6 +238,7 @@ def channel_chart(
     return fig
 
 
+@chart
 def sla_chart(by_month: pd.DataFrame, sla_hours: float) -> Figure:
     """Share of hand-offs answered within the SLA, by month, and the median response time."""
     fig, ax = new_figure(f"Response within the {sla_hours:g}-hour SLA, by month")
@@ -246,7 +250,7 @@ def sla_chart(by_month: pd.DataFrame, sla_hours: float) -> Figure:
         )
     percent_axis(ax)
     ax.set_ylim(0, 1.05)
-    _month_ticks(ax, by_month.index, every=max(1, len(by_month) // 8))
+    month_ticks(ax, by_month.index)
     ax.set_ylabel("Share of hand-offs")
     ax2 = ax.twinx()
     ax2.bar(
@@ -261,12 +265,11 @@ def sla_chart(by_month: pd.DataFrame, sla_hours: float) -> Figure:
     ax2.spines[["top"]].set_visible(False)
     ax.set_zorder(ax2.get_zorder() + 1)
     ax.patch.set_visible(False)
-    lines = ax.get_legend_handles_labels()
-    bars = ax2.get_legend_handles_labels()
-    ax.legend(lines[0] + bars[0], lines[1] + bars[1], frameon=False, fontsize=9, loc="lower left")
+    legend_outside(fig, [ax, ax2])
     return fig
 
 
+@chart
 def forecast_chart(
     history: pd.DataFrame, forecast: pd.DataFrame, stage: str, *, months: int = 24
 ) -> Figure:
@@ -291,10 +294,10 @@ def forecast_chart(
     fx = [pos[p] for p in fc.index]
     ax.fill_between(fx, fc["lower"], fc["upper"], color=ACCENT, alpha=0.25, label="forecast range")
     ax.plot(fx, fc["forecast"], "o-", color=ACCENT, lw=2, label="forecast")
-    _month_ticks(ax, periods, every=3)
+    month_ticks(ax, periods)
     thousands_axis(ax)
     top = max(float(hist.max()), float(fc["upper"].max()))
     ax.set_ylim(0, top * 1.15 if np.isfinite(top) and top > 0 else 1.0)
     ax.set_ylabel("Contacts per month")
-    ax.legend(frameon=False, fontsize=9, loc="upper left")
+    legend_outside(fig, ax)
     return fig

@@ -14,6 +14,7 @@ from alignlib.experiments.comparison import ProportionsComparison, VariantsCompa
 from alignlib.experiments.inputs import following_stage
 from alignlib.experiments.readout import ExperimentReadout
 from alignlib.experiments.text import transition
+from alignlib.format import money_compact, stage_label
 
 if TYPE_CHECKING:
     from alignlib.simulation import FunnelModel
@@ -120,8 +121,7 @@ class RevenueImpact:
 
 
 def _money(value: float, currency: str) -> str:
-    sign = "-" if value < 0 else "+"
-    return f"{sign}{abs(value):,.0f} {currency}"
+    return money_compact(value, currency, signed=True)
 
 
 def revenue_impact(
@@ -250,10 +250,12 @@ def revenue_impact(
     p_hit_c, p_hit_v = float(hit_c.mean()), float(hit_v.mean())
     transition_text = transition(stage, following_stage(stage, names)).strip()
     message = (
-        f"Shipping {chosen.variant_name} ({transition_text}) changes expected {params.quarter} "
+        f"Shipping {stage_label(chosen.variant_name)} ({transition_text}) changes expected "
+        f"{params.quarter} "
         f"bookings by {_money(expected_delta, currency)} ({interval:.0%} of simulated "
         f"quarters between {_money(float(lo), currency)} and {_money(float(hi), currency)}); "
-        f"P(hit the {target:,.0f} {currency} target) goes from {p_hit_c:.0%} to {p_hit_v:.0%}."
+        f"the chance of the {money_compact(target, currency)} target goes from {p_hit_c:.0%} "
+        f"to {p_hit_v:.0%}."
     )
     if s < 1:
         message += f" Assumes {s:.0%} of the stage's volume gets the variant."

@@ -107,7 +107,7 @@ def srm_check(
     p = float(res.pvalue)
     flag = p < threshold
     observed_text = ", ".join(
-        f"{n} {c:,} ({c / total:.1%} vs {s:.1%} planned)"
+        f"{fmt.readable_id(n)} {c:,} ({c / total:.1%} vs {s:.1%} planned)"
         for n, c, s in zip(names, counts, shares, strict=True)
     )
     if flag:

@@ -78,7 +78,7 @@ def decision_line(r: ProportionsComparison) -> str:
         The line, ending in a verdict (ship it, keep control, keep running, no
         reliable difference).
     """
-    name = r.variant_name if r.variant_name != "variant" else "Variant"
+    name = fmt.stage_label(r.variant_name)  # "instant_routing" reads "Instant routing"
     what = f"{transition(r.stage, r.next_stage)}conversion"
     if r.diff > 0:
         head = f"{name} raises {what} from {fmt.pct(r.rate_control, 1)} to {fmt.pct(r.rate_variant, 1)}"
@@ -90,7 +90,7 @@ def decision_line(r: ProportionsComparison) -> str:
         head += f" ({r.relative_lift:+.0%})"
     head += (
         f"; {probability(r.prob_beat_control)} chance it is better; "
-        f"expected loss if shipped {fmt.points(r.expected_loss)}"
+        f"risk if shipped {fmt.points(r.expected_loss)}"
     )
     test = "Fisher" if r.test == "fisher" else "z-test"
     p_text = f"p={fmt.p_value(r.p_value_adjusted)}"

@@ -148,3 +148,6 @@ display.table(
     },
     currency=plan.currency,
 )
+
+# %%
+reports.show_appendix("annual_plan")

@@ -82,3 +82,6 @@ if readouts:
 # %%
 for readout in readouts:
     reports.show_experiment(readout, impacts.get(readout.name), params)
+
+# %%
+reports.show_appendix("experiment_analysis", reports.experiment_methods(readouts))

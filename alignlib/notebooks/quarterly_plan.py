@@ -151,7 +151,7 @@ reports.optional_note(omitted.get("budget"))
 # Each channel converts at its own rates and deal size (from the parameters, else its own
 # history shrunk toward the blend, else the blend), so the mix changes the leads the
 # target needs, not only their cost. The least-cost mix reaches the target at the least
-# budget within each channel's `max_leads_per_month` and `min_share`.
+# budget within each channel's most leads a month and least share of the mix.
 
 # %%
 if "channels" not in omitted:
@@ -205,8 +205,9 @@ if plan.capacity is not None:
             plan.capacity.messages, none_message="Sales has the capacity to work this plan."
         )
     )
+    show(reports.optional_note(reports.capacity_hours_sentence(plan.capacity)))
 if plan.capacity is not None and plan.capacity.hourly is not None:
-    # Beside the monthly totals: can sales answer within the SLA hour by hour (Erlang C)?
+    # Beside the monthly totals: can sales answer within the SLA hour by hour?
     show(display.note(plan.capacity.hourly.message))
     show(
         display.table(
@@ -270,14 +271,16 @@ display.table(
 # ## Sensitivity: what we do not know, and what we can change
 #
 # Two different questions, so two lists. **What we do not know**: each rate, the deal size
-# and the lead volume at the low and high end (P10, P90) of what the history allows.
+# and the lead volume at the pessimistic and optimistic ends of what the history allows.
 # **What we can change**: each plan input 10% lower and higher, one at a time; the longest
 # bars are where alignment work (faster follow-up, better qualification) pays most.
 
 # %%
 display.show(
     sim_charts.tornado_chart(
-        sensitivity, "What we do not know: inputs at their P10 and P90", which="uncertainty"
+        sensitivity,
+        "What we do not know: inputs at the ends of their likely range",
+        which="uncertainty",
     )
 )
 display.table(
@@ -386,8 +389,8 @@ display.table(
     formats={"capacity_flags": "count", "reps_needed": "count"},
     labels={
         "cac": "CAC",
-        "p_hit": "P(hit) re-planned",
-        "p_hit_base_plan": "P(hit) on base plan",
+        "p_hit": "Chance re-planned",
+        "p_hit_base_plan": "Chance on the base plan",
     },
     currency=plan.currency,
 )
@@ -420,3 +423,6 @@ show(
         live=interactive,
     )
 )
+
+# %%
+reports.show_appendix("quarterly_plan")

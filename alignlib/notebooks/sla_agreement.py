@@ -78,3 +78,6 @@ HTML(sla.standing_html(agreement))
 
 # %%
 HTML(sla.signatures_html(agreement))
+
+# %%
+reports.show_appendix("sla_agreement", printed=False)  # printed: two pages, no appendix

@@ -254,3 +254,6 @@ if backtest.shown:
         )
     )
     show(display.note(forecast_report.backtest_method(backtest)))
+
+# %%
+reports.show_appendix("trend_report", reports.forecast_models(td))

@@ -64,3 +64,6 @@ display.show(
 
 # %% tags=["email"]
 HTML(sc.agenda_html(card))
+
+# %%
+reports.show_appendix("weekly_scorecard", printed=False)  # printed: one page

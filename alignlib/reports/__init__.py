@@ -24,6 +24,7 @@ from alignlib.reports.common import (
 from alignlib.reports.experiment import (
     experiment_detail_table,
     experiment_impacts,
+    experiment_methods,
     experiments_note,
     experiments_table,
     quarter_monthly_volume,
@@ -35,6 +36,7 @@ from alignlib.reports.forecast import (
     backtest_view,
     landing_view,
 )
+from alignlib.reports.glossary import GLOSSARY, appendix_html, show_appendix
 from alignlib.reports.plan import (
     ActualsView,
     actuals_view,
@@ -55,6 +57,13 @@ from alignlib.reports.plan import (
     target_sentence,
     whatif_view,
 )
+from alignlib.reports.signals import (
+    capacity_hours_sentence,
+    chance_goal_sentence,
+    data_age_notice,
+    pace_chance_sentence,
+    week_data_notice,
+)
 from alignlib.reports.trend import (
     CHANNEL_TREND_MISSING,
     TrendData,
@@ -64,6 +73,7 @@ from alignlib.reports.trend import (
     cohort_table,
     data_note,
     forecast_method,
+    forecast_models,
     forecast_table,
     funnel_table,
     growth_formats,
@@ -77,6 +87,16 @@ from alignlib.reports.trend import (
 )
 
 __all__ = [
+    "GLOSSARY",
+    "appendix_html",
+    "experiment_methods",
+    "forecast_models",
+    "show_appendix",
+    "capacity_hours_sentence",
+    "chance_goal_sentence",
+    "data_age_notice",
+    "pace_chance_sentence",
+    "week_data_notice",
     "ActualsView",
     "BacktestView",
     "LandingView",

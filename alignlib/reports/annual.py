@@ -165,7 +165,7 @@ def _shift_budget(
     """
     if any(q.gap is None for q in plan.quarters):
         return _scenario("shift_budget", "Shift budget between quarters", plan,
-                         skipped="needs a sales_team: without capacity no quarter has room")  # fmt: skip
+                         skipped="needs a sales team in the parameters: without capacity no quarter has room")  # fmt: skip
     gaps = [float(q.gap or 0.0) for q in plan.quarters]
     short = int(np.argmax(gaps))
     room = int(np.argmin(gaps))
@@ -230,7 +230,7 @@ def annual_view(
         plan = annual_plan(params, year, trials=trials, seed=seed)
     if params.sales_team is None and not notes:
         notes.append(
-            "No sales_team section in the parameters: capacity, gaps and hires are left out."
+            "No sales team section in the parameters: capacity, gaps and hires are left out."
         )
     scenarios = [_scenario("plan", "The plan", plan)]
     team = params.sales_team
@@ -239,7 +239,9 @@ def annual_view(
             ("hire_earlier", "Hire earlier"),
             ("raise_attainment", "Raise attainment"),
         ):
-            scenarios.append(_scenario(name, description, plan, skipped="needs a sales_team"))
+            scenarios.append(
+                _scenario(name, description, plan, skipped="needs a sales team in the parameters")
+            )
     else:
         from alignlib.planning.team import add_months
 

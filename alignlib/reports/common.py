@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from alignlib import format as fmt
 from alignlib import paths
 from alignlib.errors import InputError
 from alignlib.format import count, pct
@@ -190,7 +191,7 @@ def learned_note(params: QuarterParams) -> str | None:
     )
     return (
         f"{what[0].upper()}{what[1:]} learned from {count(history.contacts)} contacts in "
-        f"{cohorts}, as of {history.as_of:%Y-%m-%d}."
+        f"{cohorts}, as of {fmt.date_text(history.as_of)}."
     )
 
 

@@ -73,14 +73,14 @@ def experiments_table(readouts: Any) -> pd.DataFrame:
                 {
                     "experiment": stage_label(r.name),
                     "stage": _transition(r),
-                    "variant": name.replace("_", " "),
+                    "variant": stage_label(name),
                     "control rate": format_value(c.rate_control, "pct1"),
                     "variant rate": format_value(c.rate_variant, "pct1"),
                     "lift": f"{c.relative_lift:+.1%}",
                     "lift interval": f"{c.relative_lift_ci[0]:+.1%} to {c.relative_lift_ci[1]:+.1%}",
                     "p-value": p_value(c.p_value_adjusted),
                     "chance better": format_value(c.prob_beat_control, "pct1"),
-                    "assignment (SRM)": "MISMATCH" if r.srm.flag else "ok",
+                    "traffic split": "MISMATCH" if r.srm.flag else "ok",
                 }
             )
     return as_frame(rows, "experiment")
@@ -96,7 +96,7 @@ def experiment_detail_table(readout: Any) -> pd.DataFrame:
     cols = {}
     for name in readout.comparison.names:
         c = readout.comparison[name]
-        cols[name.replace("_", " ")] = {
+        cols[stage_label(name)] = {
             "control": f"{count(c.control[0])} of {count(c.control[1])} ({pct(c.rate_control, 1)})",
             "variant": f"{count(c.variant[0])} of {count(c.variant[1])} ({pct(c.rate_variant, 1)})",
             "difference": f"{c.diff * 100:+.2f} pts ({c.ci[0] * 100:+.2f} to {c.ci[1] * 100:+.2f})",
@@ -111,11 +111,33 @@ def experiment_detail_table(readout: Any) -> pd.DataFrame:
                 else ""
             ),
             "chance variant is better": format_value(c.prob_beat_control, "pct1"),
-            "expected loss if shipped": points(c.expected_loss),
+            "risk if shipped (points lost if it is worse)": points(c.expected_loss),
         }
     frame = pd.DataFrame(cols)
     frame.index.name = "measure"
     return frame
+
+
+def experiment_methods(readouts: Any) -> list[str]:
+    """Each experiment's methods, one line each, for the page's "How this is computed".
+
+    Parameters
+    ----------
+    readouts : sequence of ExperimentReadout
+        The readouts.
+
+    Returns
+    -------
+    list of str
+        ``"Fast response routing: ci: Newcombe hybrid Wilson score interval; ..."``.
+    """
+    out = []
+    for r in readouts:
+        methods = r.comparison.best.methods
+        if methods:
+            text = "; ".join(f"{k.replace('_', ' ')}: {v}" for k, v in dict(methods).items())
+            out.append(f"{stage_label(r.name)}: {text}")
+    return out
 
 
 def show_experiment(readout: Any, impact: Any | None, params: QuarterParams) -> None:
@@ -159,7 +181,4 @@ def show_experiment(readout: Any, impact: Any | None, params: QuarterParams) -> 
     if impact is not None:
         show(display.callout(impact.message, "info", title="What it is worth this quarter"))
         display.show(echarts.revenue_impact_chart(impact))
-    methods = r.comparison.best.methods
-    if methods:
-        text = "; ".join(f"{k.replace('_', ' ')}: {v}" for k, v in dict(methods).items())
-        show(display.note(f"Methods — {text}"))
+    # the methods are named once, in the page's "How this is computed" (experiment_methods)

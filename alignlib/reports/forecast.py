@@ -234,9 +234,9 @@ def landing_parts_table(forecast: LandingForecast) -> pd.DataFrame:
 
 #: Headers of :func:`landing_parts_table` for readers.
 PARTS_LABELS = {
-    "p10": "Low (P10)",
-    "p50": "Most likely (P50)",
-    "p90": "High (P90)",
+    "p10": "Pessimistic (1 in 10 lower)",
+    "p50": "Most likely",
+    "p90": "Optimistic (1 in 10 higher)",
     "mean": "Average",
 }
 
@@ -647,7 +647,7 @@ SCORES_LABELS = {
     "inside_50": "Inside the 50% range",
     "median_bias": "Median too high (+) or low (-)",
     "median_miss": "Median missed by (average)",
-    "crps": "Score (CRPS, lower is better)",
+    "crps": "Forecast error score (lower is better)",
 }
 
 __all__ = [

@@ -260,18 +260,18 @@ def simulation_summary(result: Any, target: float, currency: str = "USD") -> pd.
             {
                 "measure": label,
                 "average": format_value(values.mean(), kind, currency),
-                "P10 (1 in 10 quarters is worse)": format_value(q[0], kind, currency),
-                "P50 (median)": format_value(q[1], kind, currency),
-                "P90 (1 in 10 is better)": format_value(q[2], kind, currency),
+                "Pessimistic (1 in 10 quarters is worse)": format_value(q[0], kind, currency),
+                "Most likely (the middle quarter)": format_value(q[1], kind, currency),
+                "Optimistic (1 in 10 is better)": format_value(q[2], kind, currency),
             }
         )
     rows.append(
         {
             "measure": "Chance of reaching the target",
             "average": format_value(float(np.mean(result.revenue >= target)), "pct"),
-            "P10 (1 in 10 quarters is worse)": "",
-            "P50 (median)": "",
-            "P90 (1 in 10 is better)": "",
+            "Pessimistic (1 in 10 quarters is worse)": "",
+            "Most likely (the middle quarter)": "",
+            "Optimistic (1 in 10 is better)": "",
         }
     )
     return as_frame(rows, "measure")
@@ -312,7 +312,7 @@ def confidence_table(confidence_plan: Any, params: QuarterParams) -> pd.DataFram
         {
             "label": [params.stage_labels.get(s, s) for s in frame.index],
             "point_plan": np.ceil(frame["point_plan"].to_numpy(dtype=float) - 1e-9),
-            f"plan_for_{pct(confidence_plan.confidence)}_confidence": np.ceil(
+            f"plan_for_a_{pct(confidence_plan.confidence)}_chance": np.ceil(
                 frame["confidence_plan"].to_numpy(dtype=float) - 1e-9
             ),
         },
@@ -356,9 +356,9 @@ def sensitivity_table(
                 "as planned": format_value(row["base_value"], kind),
                 "higher": format_value(row["high_value"], kind),
                 "how": row.get("how", ""),
-                "P(hit) lower": format_value(row["p_hit_low"], "pct1"),
-                "P(hit) higher": format_value(row["p_hit_high"], "pct1"),
-                "swing in P(hit)": format_value(row["effect"], "pct1"),
+                "chance if lower": format_value(row["p_hit_low"], "pct1"),
+                "chance if higher": format_value(row["p_hit_high"], "pct1"),
+                "swing in the chance": format_value(row["effect"], "pct1"),
             }
         )
     return as_frame(rows, "input")
@@ -483,7 +483,7 @@ def whatif_view(
         table,
         caption="What if one input changes by 10%? Leads and budget to still hit the target, "
         "and the chance of hitting it with the leads as planned",
-        labels={"p_hit": "P(hit) with planned leads", "leads_needed": "Leads needed"},
+        labels={"p_hit": "Chance with planned leads", "leads_needed": "Leads needed"},
         currency=params.currency,
     )
 
@@ -615,10 +615,10 @@ def hourly_capacity_table(plan: QuarterPlan) -> pd.DataFrame:
         (
             "Reps answering at any hour, answers an hour each",
             f"{h.on_duty or h.responders} of {h.responders}, {h.service_rate:g} "
-            f"(utilisation {pct(h.utilisation)})",
+            f"(busy {pct(h.utilisation)} of the time)",
         ),
         (
-            f"Wait over {h.sla_hours:g} h at the busiest hour (Erlang C)",
+            f"Wait over {h.sla_hours:g} h at the busiest hour",
             chance(h.wait_exceeds_peak),
         ),
         ("Arriving outside working hours", pct(h.out_of_hours_share)),

@@ -21,6 +21,7 @@ import pandas as pd
 
 from alignlib import format as fmt
 from alignlib.reports.common import handoff_stage
+from alignlib.reports.signals import chance_goal_sentence, pace_chance_sentence, week_data_notice
 
 if TYPE_CHECKING:
     from alignlib.params import QuarterParams
@@ -133,6 +134,8 @@ class Scorecard:
     #: What the export's rejected rows removed, and from which stages ("" when none
     #: were): every figure of the card is computed after them.
     rejections: str = ""
+    #: The chance the plan gave at plan time (what its volumes are sized for), if known.
+    p_hit_at_plan: float | None = None
 
     def kpi(self, key: str) -> Kpi | None:
         """The KPI named ``key``, or None when the scorecard does not show it.
@@ -411,6 +414,7 @@ def build_scorecard(
     p_hit: tuple[float | None, float | None] | None = None,
     readouts: Sequence[Any] = (),
     quarter_to: dt.date | None = None,
+    p_hit_at_plan: float | None = None,
 ) -> Scorecard:
     """The week's KPIs against plan and the agenda's talking points.
 
@@ -434,6 +438,9 @@ def build_scorecard(
     quarter_to : date, optional
         Last day of "quarter to date" (the quarter snapshot's data date, so the
         scorecard's bookings and wins to date are every page's); default the week's end.
+    p_hit_at_plan : float, optional
+        The chance the plan gave at plan time: the agenda says the chance against what the
+        plan is sized for, not only against ``simulation.confidence``.
 
     Returns
     -------
@@ -467,8 +474,8 @@ def build_scorecard(
     elif as_of_ts < spans.this[0]:
         has_data = False
         message = (
-            f"No data for the week ending {week_end:%Y-%m-%d}: the export ends on "
-            f"{as_of_ts:%Y-%m-%d}, before the week began."
+            f"No data for the week ending {fmt.date_text(week_end)}: the export ends on "
+            f"{fmt.date_text(as_of_ts)}, before the week began."
         )
     else:
         active = np.zeros(len(table), dtype=bool)
@@ -478,12 +485,12 @@ def build_scorecard(
         message = (
             ""
             if has_data
-            else f"No contact entered any stage in the week ending {week_end:%Y-%m-%d}."
+            else f"No contact entered any stage in the week ending {fmt.date_text(week_end)}."
         )
         if has_data and as_of_ts + DAY < spans.this[1]:
             message = (
-                f"The export ends on {as_of_ts:%Y-%m-%d}: the week ending "
-                f"{week_end:%Y-%m-%d} is not complete."
+                f"The export ends on {fmt.date_text(as_of_ts)}: the week ending "
+                f"{fmt.date_text(week_end)} is not complete."
             )
 
     targets = plan.monthly_targets
@@ -563,14 +570,15 @@ def build_scorecard(
         goal = params.simulation.confidence
         return Kpi(
             "p_hit",
-            "P(hit target)",
+            "Chance of hitting target",
             "pct",
             now,
             before,
             now,
             goal,
             status_of(now, goal, thresholds),
-            f"Landing forecast at each week's end; plan: the {fmt.pct(goal)} confidence.",
+            f"Landing forecast at each week's end; plan: the {fmt.pct(goal)} chance the "
+            "parameters aim for.",
         )
 
     measures["p_hit"] = p_hit_kpi
@@ -661,6 +669,7 @@ def build_scorecard(
         has_data=has_data and data,
         message=message,
         quarter_to=(spans.qtd[1] - DAY).date(),
+        p_hit_at_plan=p_hit_at_plan,
     )
     agenda = _agenda(card, params, table, spans, handoff, accepted, window, as_of_ts, readouts)
     return replace(card, agenda=agenda)
@@ -788,19 +797,28 @@ def _agenda(
         pacing.append(
             f"The landing forecast gives {fmt.pct(p_hit.this_week)} to hit the "
             f"{fmt.money_compact(params.target.bookings, cur)} target{change}"
-            + (
-                "."
-                if p_hit.status is Status.ON_TRACK
-                else f"; below the {fmt.pct(params.simulation.confidence)} the plan is sized for."
+            + chance_goal_sentence(
+                p_hit.this_week,
+                params.simulation.confidence,
+                card.p_hit_at_plan,
+                on_track=p_hit.status is Status.ON_TRACK,
             )
         )
+        why = pace_chance_sentence(
+            card.kpi("bookings"),
+            p_hit,
+            p_hit_at_plan=card.p_hit_at_plan,
+            target=fmt.money_compact(params.target.bookings, cur),
+        )
+        if why:
+            pacing.append(why)
 
     sla_points: list[str] = []
     compliance = card.kpi("compliance")
     if params.sla is None:
         sla_points.append(
             "No SLA in the parameters file: agree a response time and an acceptance time "
-            "(sla: lead_response_hours, acceptance_hours) and print the SLA agreement."
+            "(the sla section of the parameters file) and print the SLA agreement."
         )
     elif compliance is not None and compliance.this_week is not None:
         target = params.sla.compliance_target
@@ -1008,13 +1026,16 @@ def _e(text: Any) -> str:
     return html.escape(str(text), quote=True)
 
 
-def scorecard_html(card: Scorecard) -> str:
+def scorecard_html(card: Scorecard, *, rendered_on: dt.date | None = None) -> str:
     """The KPI table: one row per KPI, the four figures and a status pill.
 
     Parameters
     ----------
     card : Scorecard
         The week's scorecard.
+    rendered_on : date, optional
+        When the page is made (default today): a week, export and page far apart get a
+        notice at the top (:func:`alignlib.reports.signals.week_data_notice`).
 
     Returns
     -------
@@ -1026,9 +1047,12 @@ def scorecard_html(card: Scorecard) -> str:
     head = (
         f'<p class="sc-week">Week {_e(card.week_start.strftime("%a %d %b"))} to '
         f"{_e(card.week_ending.strftime('%a %d %b %Y'))}"
-        + (f" · export as of {_e(card.as_of.isoformat())}" if card.as_of else "")
+        + (f" · export as of {_e(fmt.date_text(card.as_of))}" if card.as_of else "")
         + "</p>"
     )
+    stale = week_data_notice(card.week_start, card.week_ending, card.as_of, rendered_on)
+    if stale:
+        head = f'<p class="sc-notice sc-stale"><strong>{_e(stale)}</strong></p>' + head
     notice = f'<p class="sc-notice">{_e(card.message)}</p>' if card.message else ""
     if card.rejections:
         notice += (

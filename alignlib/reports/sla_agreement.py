@@ -231,7 +231,7 @@ def standing_of(
     if np.isnat(dates).all():
         return None, f"The export has no {label} dates, so compliance cannot be measured."
     if not rows.any():
-        return None, f"No contact entered {label} this quarter by {as_of_ts:%Y-%m-%d}."
+        return None, f"No contact entered {label} this quarter by {fmt.date_text(as_of_ts)}."
     report = sla_metric(
         table.loc[rows],
         as_of_ts + pd.Timedelta(days=1),
@@ -258,8 +258,8 @@ def standing_of(
         recycle_rate=num("recycle_rate"),
     )
     note = (
-        f"Hand-offs into {label} from {start:%Y-%m-%d} to {end - pd.Timedelta(days=1):%Y-%m-%d} "
-        f"(export as of {as_of_ts:%Y-%m-%d})."
+        f"Hand-offs into {label} from {fmt.date_text(start)} to {fmt.date_text(end - pd.Timedelta(days=1))} "
+        f"(export as of {fmt.date_text(as_of_ts)})."
     )
     if not s["responded"]:
         note += " The export has no first-response dates, so response times cannot be measured."
@@ -528,8 +528,8 @@ def standing_html(agreement: SlaAgreement) -> str:
         (
             "Hand-offs",
             "Compliance",
-            "Response P50",
-            "Response P90",
+            "Typical response",
+            "9 in 10 answered within",
             "Never answered",
             "Acceptance",
             "Accepted in time",

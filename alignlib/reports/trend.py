@@ -383,17 +383,41 @@ def forecast_table(td: TrendData) -> pd.DataFrame:
 
 
 def forecast_method(td: TrendData) -> str:
-    """The forecasting method, named once for the reader."""
-    methods = sorted(set(td.metrics["forecast"].method.values()))
+    """How the forecast is made, in plain words (the models are named in the appendix)."""
     text = (
-        f"Forecast of {td.next_quarter} from monthly history with statsmodels exponential "
-        f"smoothing ({', '.join(methods)}); ranges are {pct(td.metrics['forecast'].confidence)} "
-        "prediction intervals."
+        f"Forecast of {td.next_quarter} from the monthly history: each stage's level, trend "
+        f"and months' pattern; the ranges hold {pct(td.metrics['forecast'].confidence)} of "
+        "likely outcomes."
     )
     # From when the last stage's model fits (the export's first months were filling).
     won = td.stages[-1]
     fill_in = td.metrics["forecast"].fill_in_note(won, td.params.stage_labels.get(won, won))
     return f"{text} {fill_in}" if fill_in else text
+
+
+def forecast_models(td: TrendData) -> list[str]:
+    """The forecast's models by stage, for the page's "How this is computed".
+
+    Parameters
+    ----------
+    td : TrendData
+        From :func:`trend_data`.
+
+    Returns
+    -------
+    list of str
+        One line, or none without a forecast.
+    """
+    forecast = td.metrics.get("forecast") if td.metrics else None
+    if forecast is None or not forecast.method:
+        return []
+    by_stage = "; ".join(
+        f"{td.params.stage_labels.get(s, s)}: {m}" for s, m in forecast.method.items()
+    )
+    return [
+        f"Forecast models (statsmodels exponential smoothing): {by_stage}; ranges are "
+        f"{pct(forecast.confidence)} prediction intervals."
+    ]
 
 
 def trend_headline(td: TrendData) -> dict[str, Any]:

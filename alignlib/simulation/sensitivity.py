@@ -43,6 +43,13 @@ _SENSITIVITY_COLUMNS = (
 UNCERTAINTY_QUANTILES: tuple[float, float] = (0.1, 0.9)
 
 
+def _range_words(lo_q: float, hi_q: float) -> str:
+    """The quantiles in words for a page: "likely range" for the 10th to 90th percentile."""
+    if (round(lo_q, 6), round(hi_q, 6)) == (0.1, 0.9):
+        return "likely range"
+    return f"{lo_q:.0%} to {hi_q:.0%} range"
+
+
 def _frame(rows: Sequence[dict[str, Any]], base_p_hit: float, swing: float) -> pd.DataFrame:
     if not rows:
         return pd.DataFrame(columns=list(_SENSITIVITY_COLUMNS), index=pd.Index([], name="input"))
@@ -278,7 +285,7 @@ def _uncertainty_rows(
     from scipy import stats
 
     lo_q, hi_q = UNCERTAINTY_QUANTILES
-    where = f"P{lo_q * 100:.0f}/P{hi_q * 100:.0f}"
+    where = _range_words(lo_q, hi_q)
     base_leads = model.leads.mean
     rows: list[dict[str, Any]] = []
     shares = model.channel_shares
@@ -298,7 +305,7 @@ def _uncertainty_rows(
                 "base_value": float(shares @ [r.mean for r in ch_rates]),
                 "low_value": float(shares @ ends[0]),
                 "high_value": float(shares @ ends[1]),
-                "how": f"posterior {where} of the channels' rates, weighted",
+                "how": f"{where} of the channels' rates, weighted",
                 "p_hit_low": crn.p_hit(target, base_leads, channel_rate_values={i: ends[0]}),
                 "p_hit_high": crn.p_hit(target, base_leads, channel_rate_values={i: ends[1]}),
             }
@@ -310,7 +317,7 @@ def _uncertainty_rows(
             row |= {
                 "low_value": lo_v,
                 "high_value": hi_v,
-                "how": f"posterior {where} ({rate.converted:,.0f} of {rate.total:,.0f})",
+                "how": f"{where} of the rate ({rate.converted:,.0f} of {rate.total:,.0f})",
                 "p_hit_low": crn.p_hit(target, base_leads, rate_values={i: lo_v}),
                 "p_hit_high": crn.p_hit(target, base_leads, rate_values={i: hi_v}),
             }
@@ -331,7 +338,7 @@ def _uncertainty_rows(
                 "low_value": d.mean * lo_f,
                 "base_value": d.mean,
                 "high_value": d.mean * hi_f,
-                "how": f"mean's sampling {where} ({int(deal_size_n):,} deals)",
+                "how": f"{where} of the average deal ({int(deal_size_n):,} deals)",
                 "p_hit_low": crn.p_hit(target, base_leads, None, lo_f),
                 "p_hit_high": crn.p_hit(target, base_leads, None, hi_f),
             }
@@ -392,7 +399,7 @@ def _volume_row(
 
     volume = model.leads
     mean = volume.mean
-    where = f"P{lo_q * 100:.0f}/P{hi_q * 100:.0f}"
+    where = _range_words(lo_q, hi_q)
     row: dict[str, Any] = {
         "input": "lead volume",
         "kind": "lead_volume",
@@ -412,7 +419,7 @@ def _volume_row(
         return row | {
             "low_value": mean * lo_l,
             "high_value": mean * hi_l,
-            "how": f"{where} of its level (cv {volume.cv:.0%} a month)",
+            "how": f"{where} of its level (varies {volume.cv:.0%} month to month)",
             "p_hit_low": pinned[0].p_hit(target, mean),
             "p_hit_high": pinned[1].p_hit(target, mean),
         }
@@ -420,7 +427,7 @@ def _volume_row(
     return row | {
         "low_value": lo_v,
         "high_value": hi_v,
-        "how": f"Poisson {where}",
+        "how": f"{where} of random monthly arrivals",
         "p_hit_low": crn.p_hit(target, lo_v),
         "p_hit_high": crn.p_hit(target, hi_v),
     }

@@ -215,9 +215,9 @@ def histogram_svg(
         )
     parts.append(
         f'<text x="{left + plot_w / 2:.1f}" y="{base_y + 24}" fill="#4a5568" text-anchor="middle">'
-        f"bookings in the quarter · P10 {html.escape(money_compact(p10, currency))} · "
-        f"median {html.escape(money_compact(p50, currency))} · "
-        f"P90 {html.escape(money_compact(p90, currency))} (shaded P10-P90)</text>"
+        f"bookings in the quarter · pessimistic {html.escape(money_compact(p10, currency))} · "
+        f"most likely {html.escape(money_compact(p50, currency))} · "
+        f"optimistic {html.escape(money_compact(p90, currency))} (shaded: likely range)</text>"
     )
     parts.append("</svg>")
     return "".join(parts)

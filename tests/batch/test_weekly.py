@@ -52,7 +52,7 @@ def test_weekly_run_for_a_week_without_data_says_so(tmp_path, capsys) -> None:
     )
     assert code == 0, capsys.readouterr()
     page = (tmp_path / "2026Q4" / "all" / "weekly_scorecard.html").read_text()
-    assert "No data for the week ending 2026-12-27" in page.replace("&#x27;", "'")
+    assert "No data for the week ending 27 Dec 2026" in page.replace("&#x27;", "'")
 
 
 def test_week_ending_needs_weekly(tmp_path, capsys) -> None:

@@ -50,7 +50,7 @@ def test_revenue_impact_lift_matches_closed_form(quarter):
     assert impact.lift_mean == pytest.approx(e_lift - 1, abs=5e-3)
     assert impact.prob_hit_variant >= impact.prob_hit_control
     assert impact.delta_interval[0] <= impact.expected_delta <= impact.delta_interval[1]
-    assert "P(hit the" in impact.message and "SAL->SQL" in impact.message
+    assert "the chance of the" in impact.message and "SAL->SQL" in impact.message
     json.dumps(impact.to_dict())
 
 

@@ -13,7 +13,7 @@ def test_decision_line_reads_like_the_issue_example():
     assert "98% chance it is better" in r.decision
     assert "ship it" in r.decision
     worse = ex.compare_proportions((240, 1000), (190, 1000), stage="mql", variant_name="v3")
-    assert worse.decision.startswith("v3 lowers MQL->SAL conversion")
+    assert worse.decision.startswith("V3 lowers MQL->SAL conversion")  # ids read as words
     assert "keep control" in worse.decision
     flat = ex.compare_proportions((200, 1000), (205, 1000))
     assert "not statistically significant" in flat.decision

@@ -81,10 +81,10 @@ def test_tables_of_the_page(params_dict, write_params):
 
 def test_without_a_team_the_page_says_so_and_skips_team_scenarios(params_dict, write_params):
     view = report.annual_view(_params(params_dict, write_params, team=None), 2027)
-    assert any("No sales_team section" in n for n in view.notes)
+    assert any("No sales team section" in n for n in view.notes)
     table = report.scenario_table(view)
-    assert table.loc["hire_earlier", "note"] == "skipped: needs a sales_team"
-    assert table.loc["shift_budget", "note"].startswith("skipped: needs a sales_team")
+    assert table.loc["hire_earlier", "note"] == "skipped: needs a sales team in the parameters"
+    assert table.loc["shift_budget", "note"].startswith("skipped: needs a sales team")
     assert "bookings_capacity" not in report.year_table(view.plan).columns
     assert report.hiring_table(view).empty
     assert "sales team" not in report.year_sentence(view.plan)

@@ -18,7 +18,7 @@ from alignlib.history.learning import load_learned
 from tests.reports._any_params_helpers import Case, cases, run_notebook, write_case
 
 EXAMPLES = int(os.environ.get("ALIGNLIB_ANY_PARAMS_EXAMPLES", "15")) // 3
-NO_TEAM = "No sales_team section in the parameters"
+NO_TEAM = "No sales team section in the parameters"
 
 TEAMS = {
     "none": None,

@@ -8,6 +8,7 @@ import yaml
 
 from alignlib import paths, reports
 from alignlib.experiments import analyse_experiments
+from alignlib.format import stage_label
 from alignlib.params import load_params
 from alignlib.planning import build_plan
 
@@ -33,8 +34,8 @@ def test_experiments_table_labels_and_p_values(params) -> None:
 def test_experiment_detail_table_has_one_column_per_variant(params) -> None:
     readout = _readouts(params)[0]
     frame = reports.experiment_detail_table(readout)
-    assert list(frame.columns) == [n.replace("_", " ") for n in readout.comparison.names]
-    assert frame.loc["expected loss if shipped"].str.endswith("pts").all()
+    assert list(frame.columns) == [stage_label(n) for n in readout.comparison.names]
+    assert frame.loc["risk if shipped (points lost if it is worse)"].str.endswith("pts").all()
 
 
 def test_show_experiment_without_planned_sample(tmp_path, monkeypatch) -> None:

@@ -123,11 +123,11 @@ def test_a_week_with_no_data_says_so(sample) -> None:
     params, ingest = sample
     card = sc.build_scorecard(params, ingest.table, ingest.as_of, week_ending="2026-12-27")
     assert not card.has_data
-    assert "export ends on 2026-11-19" in card.message
+    assert "export ends on 19 Nov 2026" in card.message
     assert all(k.this_week is None for k in card.kpis)
     assert card.message in card.agenda[0].points[0]
     html = sc.scorecard_html(card)
-    assert "sc-notice" in html and "2026-12-27" in html
+    assert "sc-notice" in html and "27 Dec 2026" in html
 
 
 def test_experiment_status_from_the_sequential_check() -> None:
