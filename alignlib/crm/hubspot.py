@@ -55,6 +55,8 @@ HUBSPOT_EXTRA_COLUMNS: dict[str, tuple[str, ...]] = {
     "close_date": ("Close Date",),
     "amount": ("Recent Deal Amount",),
     "owner": ("Contact owner", "HubSpot Owner"),
+    # the contact's deal (an association column): the deal's name, never the contact's
+    "deal_name": ("Associated Deal", "Deal Name"),
     "source": ("Original Source",),
     "lead_status": ("Lead Status",),
 }
@@ -264,6 +266,7 @@ def load_hubspot(
         close_date=close_date,
         amount=amount,
         first_response=first_response,
+        deal_name=text(raw, col_for("deal_name")),
         offset=2,
         stage_names=stage_names,
         outside=outside_funnel(labels, position, unknown),

@@ -44,6 +44,7 @@ HUBSPOT_DEAL_COLUMNS: dict[str, tuple[str, ...]] = {
     "amount": ("Amount",),
     "close_date": ("Close Date",),
     "owner": ("Deal owner", "Deal Owner", "HubSpot Owner"),
+    "deal_name": ("Deal Name",),
     "source": ("Original Source Type", "Original Traffic Source", "Original Source"),
     "pipeline": ("Pipeline",),
 }
@@ -273,6 +274,7 @@ def load_hubspot_deals(
         close_date=close_date,
         amount=amount,
         first_response=pd.Series(pd.NaT, index=raw.index, dtype="datetime64[s]"),
+        deal_name=text(raw, cols["deal_name"]),
         offset=2,
         stage_names=stage_names,
     )

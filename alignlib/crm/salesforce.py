@@ -104,6 +104,7 @@ SALESFORCE_OPPORTUNITY_COLUMNS: dict[str, tuple[str, ...]] = {
     "is_won": ("IsWon", "Won"),
     "source": ("LeadSource", "Lead Source"),
     "owner": ("OwnerId", "Opportunity Owner", "Owner"),
+    "deal_name": ("Name", "Opportunity Name"),
 }
 #: Standard opportunity stages that are still open (an outcome when the export has
 #: no ``IsWon``/``Won`` and ``IsClosed``/``Closed`` columns).
@@ -413,7 +414,7 @@ def load_salesforce(
     # Opportunities.
     extra_problems: list[pd.DataFrame] = []
     extra_rejects: list[pd.DataFrame] = []
-    opp_cols = ["opp_created", "close", "is_closed", "is_won", "amount", "opp_stage"]
+    opp_cols = ["opp_created", "close", "is_closed", "is_won", "amount", "opp_stage", "deal_name"]
     opp = pd.DataFrame(columns=opp_cols)
     opp_source = "" if opportunities_path is None else f" + {opportunities_path}"
     if opportunities_path is not None:
@@ -440,6 +441,7 @@ def load_salesforce(
                 "is_won": o.is_won,
                 "amount": o.amount.to_numpy(),
                 "opp_stage": o.stage.to_numpy(),
+                "deal_name": text(o.raw, o.cols.get("deal_name")).to_numpy(),
             },
             index=o.ids.to_numpy(),
         ).loc[keep]
@@ -527,6 +529,8 @@ def load_salesforce(
         first_response=custom.get(
             "first_response", pd.Series(pd.NaT, index=raw.index, dtype="datetime64[s]")
         ),
+        # the converted opportunity's name (the lead's own name and company never)
+        deal_name=joined["deal_name"].fillna("").astype("str"),
         offset=2,
         stage_names=stage_names,
         recycle_statuses=SALESFORCE_RECYCLE_STATUSES,
@@ -652,6 +656,7 @@ def load_salesforce_opportunities(
         close_date=close_date,
         amount=o.amount,
         first_response=pd.Series(pd.NaT, index=index, dtype="datetime64[s]"),
+        deal_name=text(o.raw, o.cols.get("deal_name")),
         offset=2,
         stage_names=stage_names,
         recycle_statuses=SALESFORCE_RECYCLE_STATUSES,
