@@ -55,6 +55,7 @@ from alignlib.reports.plan import (
     target_sentence,
     whatif_view,
 )
+from alignlib.reports.plan_summary import PlanSummary, plan_summary
 from alignlib.reports.trend import (
     CHANNEL_TREND_MISSING,
     TrendData,
@@ -80,6 +81,7 @@ __all__ = [
     "ActualsView",
     "BacktestView",
     "LandingView",
+    "PlanSummary",
     "TrendData",
     "actuals_view",
     "as_frame",
@@ -111,6 +113,7 @@ __all__ = [
     "monthly_table",
     "optional_note",
     "plan_omissions",
+    "plan_summary",
     "plan_table",
     "quarter_monthly_volume",
     "quarterly_table",
