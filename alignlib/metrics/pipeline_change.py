@@ -92,6 +92,27 @@ def _within(values: np.ndarray, start: np.datetime64, end: np.datetime64) -> np.
     return ~np.isnat(values) & (values >= start) & (values < end)
 
 
+def won_dates(table: pd.DataFrame, last: str) -> np.ndarray:
+    """When each row was won: the last stage's date, else its close date if won; NaT if lost.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Normalised CRM table.
+    last : str
+        The last stage (won).
+
+    Returns
+    -------
+    ndarray of datetime64[s]
+    """
+    won_at = _dates(table, f"entered_{last}").copy()
+    fill = np.isnat(won_at) & _is(table, "won")
+    won_at[fill] = _dates(table, "close_date")[fill]
+    won_at[_is(table, "lost")] = _NAT
+    return won_at
+
+
 def slip_days(
     table: pd.DataFrame,
     stage_names: Sequence[str],
@@ -190,12 +211,9 @@ def pipeline_change(
     b = np.datetime64(end_ts.to_datetime64(), "s")
     p = stages.index(pipeline_stage)
     last = stages[-1]
-    won, lost = _is(table, "won"), _is(table, "lost")
+    lost = _is(table, "lost")
     close = _dates(table, "close_date")
-    won_at = _dates(table, f"entered_{last}").copy()
-    fill = np.isnat(won_at) & won
-    won_at[fill] = close[fill]
-    won_at[lost] = _NAT
+    won_at = won_dates(table, last)
     reached_pipe = np.zeros(len(table), dtype=bool)
     for s in stages[p:]:
         reached_pipe |= ~np.isnat(_dates(table, f"entered_{s}"))

@@ -241,6 +241,10 @@ PARTS_LABELS = {
 }
 
 
+#: Columns of :func:`landing_deals_table`, in order.
+DEALS_COLUMNS = ("deal", "stage", "amount", "likely_close", "owner", "win_chance", "expected")
+
+
 def landing_deals_table(
     forecast: LandingForecast, stage_labels: dict[str, str] | None = None
 ) -> pd.DataFrame:
@@ -264,7 +268,7 @@ def landing_deals_table(
         no owner's name. Empty when no open deal can win inside the quarter.
     """
     deals = forecast.deals
-    cols = ["deal", "stage", "amount", "likely_close", "owner", "win_chance", "expected"]
+    cols = list(DEALS_COLUMNS)
     if deals is None or not len(deals):
         return pd.DataFrame(columns=cols)
     labels = stage_labels or {}

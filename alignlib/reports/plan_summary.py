@@ -14,7 +14,12 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from alignlib.reports.forecast import deals_note, landing_deals_table, landing_parts_table
+from alignlib.reports.forecast import (
+    DEALS_COLUMNS,
+    deals_note,
+    landing_deals_table,
+    landing_parts_table,
+)
 from alignlib.reports.plan import channel_table, monthly_table, plan_table
 
 if TYPE_CHECKING:
@@ -22,7 +27,6 @@ if TYPE_CHECKING:
 
 #: Open deals the summary lists (the full plan lists more).
 SUMMARY_DEALS = 5
-DEAL_COLUMNS = ["deal", "stage", "amount", "likely_close", "owner", "win_chance", "expected"]
 
 
 @dataclass(frozen=True)
@@ -91,7 +95,7 @@ def plan_summary(snapshot: QuarterSnapshot) -> PlanSummary:
         index=pd.Index(["Bookings this quarter"], name="landing"),
     )
     landing: pd.DataFrame | None = None
-    deals = pd.DataFrame(columns=DEAL_COLUMNS)
+    deals = pd.DataFrame(columns=list(DEALS_COLUMNS))
     note = ""
     forecast = snapshot.landing.forecast
     if forecast is not None:

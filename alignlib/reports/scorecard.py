@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from alignlib import format as fmt
+from alignlib.metrics.pipeline_change import won_dates
 from alignlib.reports.common import handoff_stage
 
 if TYPE_CHECKING:
@@ -283,20 +284,6 @@ def _in(col: pd.Series | np.ndarray, start: pd.Timestamp, end: pd.Timestamp) -> 
     return ~np.isnat(values) & (values >= s64) & (values < e64)
 
 
-def _won_at(table: pd.DataFrame, last: str) -> np.ndarray:
-    """When each contact was won (the last stage's entry, else its close date if won)."""
-    won_at = table[f"entered_{last}"].to_numpy(dtype="datetime64[s]").copy()
-    if "close_date" in table and "outcome" in table:
-        won = (table["outcome"] == "won").to_numpy(dtype=bool, na_value=False)
-        close = table["close_date"].to_numpy(dtype="datetime64[s]")
-        fill = np.isnat(won_at) & won
-        won_at[fill] = close[fill]
-    if "outcome" in table:
-        lost = (table["outcome"] == "lost").to_numpy(dtype=bool, na_value=False)
-        won_at[lost] = np.datetime64("NaT")
-    return won_at
-
-
 def _amounts(table: pd.DataFrame, rows: np.ndarray, fallback: float) -> float:
     """Sum of the rows' amounts, ``fallback`` for a row without a positive amount."""
     if "amount" not in table:
@@ -503,7 +490,7 @@ def build_scorecard(
         return f"{text}s" if text.isupper() else f"Entered {label_of.get(stage, text).lower()}"
 
     if table is not None:
-        won_at = _won_at(table, last_stage)
+        won_at = won_dates(table, last_stage)
         pipe_col = table[f"entered_{pipe}"]
         handoff_col = table[f"entered_{handoff}"]
 
@@ -1364,7 +1351,7 @@ def bookings_to_date(
         day += 7 * DAY
     if table is None or not ends:
         return pd.DataFrame(columns=["actual", "plan"], dtype=float)
-    won_at = _won_at(table, params.stage_names[-1])
+    won_at = won_dates(table, params.stage_names[-1])
     rows: dict[pd.Timestamp, Mapping[str, float]] = {}
     for end in ends:
         rows[end - DAY] = {
