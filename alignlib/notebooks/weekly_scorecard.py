@@ -69,11 +69,8 @@ display.show(
 # %% tags=["email"]
 HTML(sc.section_html("Pipeline this week") + sc.pipeline_html(card))
 
-# %% [markdown]
-# ## Agenda
-
 # %% tags=["email"]
-HTML(sc.agenda_html(card))
+HTML(sc.section_html("Agenda") + sc.agenda_html(card))
 
 # %% tags=["email"]
 HTML(

@@ -1211,6 +1211,8 @@ def deals_html(deals: pd.DataFrame, note: str, currency: str) -> str:
         f"{left if kind == 'text' else right}>{_e(h)}</th>"
         for h, kind in heads
     )
+    widths = ("25%", "13%", "11%", "13%", "13%", "9%", "16%")
+    cols = "".join(f'<col style="width:{w}">' for w in widths)
     rows = []
     for _, row in deals.iterrows():
         cells = []
@@ -1228,7 +1230,8 @@ def deals_html(deals: pd.DataFrame, note: str, currency: str) -> str:
     foot = f'<p class="sc-week">{_e(note)}</p>' if note else ""
     return (
         '<div class="sc-card sc-deals"><table class="sc-table" width="100%" cellpadding="0" '
-        f'cellspacing="0"><thead><tr>{header}</tr></thead><tbody>{"".join(rows)}</tbody>'
+        f'cellspacing="0"><colgroup>{cols}</colgroup><thead><tr>{header}</tr></thead>'
+        f"<tbody>{''.join(rows)}</tbody>"
         f"</table>{foot}</div>"
     )
 
