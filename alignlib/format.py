@@ -36,6 +36,7 @@ KINDS = (
     "ratio",
     "days",
     "p_value",
+    "date",
     "text",
 )
 
@@ -411,7 +412,7 @@ def format_value(value: Any, kind: str = "number", currency: str = "USD") -> str
     kind : str
         ``money`` ($1,234,567), ``money_compact`` ($1.2M), ``pct`` (12%), ``pct1``
         (12.3%), ``count`` (1,235), ``number`` (1,234.57 or 1,235), ``ratio`` (3.0x),
-        ``days`` (12.5), ``p_value`` (<0.0001), ``text`` (as is).
+        ``days`` (12.5), ``p_value`` (<0.0001), ``date`` (19 Nov 2026), ``text`` (as is).
     currency : str
         ISO code for money.
 
@@ -431,6 +432,9 @@ def format_value(value: Any, kind: str = "number", currency: str = "USD") -> str
         return str(value)
     if isinstance(value, bool | np.bool_):
         return "yes" if value else "no"
+    if kind == "date":
+        day = pd.Timestamp(value)
+        return f"{day.day} {day:%b %Y}"
     try:
         v = float(value)
     except (TypeError, ValueError):

@@ -156,6 +156,7 @@ HUBSPOT_COLUMNS = (
     "First Outreach Date",
     "Close Date",
     "Recent Deal Amount",
+    "Associated Deal",
     "Closed Lost Date",
     "Closed Lost Reason",
     "Number of Sessions",
@@ -413,6 +414,12 @@ def hubspot_export(truth: pd.DataFrame, seed: int = 2026, *, mess: bool = True) 
     df["Recent Deal Amount"] = np.where(
         np.isnan(won_amount), "", np.nan_to_num(won_amount).astype(np.int64).astype(str)
     )
+    # The deal a contact's opportunity is (HubSpot exports an association column with the
+    # deal's name): the account's name, from the record id, so no random draw moves.
+    opportunity = truth["entered_opportunity"].notna().to_numpy()
+    account = np.array(_COMPANIES, dtype=object)[record_id % len(_COMPANIES)]
+    seats = (10 * (1 + (record_id // len(_COMPANIES)) % 40)).astype(str)
+    df["Associated Deal"] = np.where(opportunity, account + " - " + seats + " seats", "")
     df["Closed Lost Date"] = _fmt(truth["closed"].where(lost), _HS_FMT)
     reasons = np.array(_LOST_REASONS, dtype=object)[rng.integers(0, len(_LOST_REASONS), n)]
     df["Closed Lost Reason"] = np.where(lost, reasons, "")

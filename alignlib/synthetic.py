@@ -214,6 +214,7 @@ def synthetic_table(
         "source": np.array(names, dtype=object)[channel_code],
         "channel": np.array(names, dtype=object)[channel_code],
         "owner": np.array(["rep_a", "rep_b", "rep_c"], dtype=object)[rng.integers(0, 3, n)],
+        "deal_name": np.full(n, None, dtype=object),
         "lead_status": np.full(n, None, dtype=object),
         "stage": np.array(stages, dtype=object)[stage_idx],
     }
@@ -231,7 +232,7 @@ def synthetic_table(
     )
     table = pd.DataFrame(data)[table_columns(stages)]
     table = table.loc[visible].sort_values("created", kind="stable").reset_index(drop=True)
-    for col in ("id", "source", "channel", "owner", "lead_status", "stage", "outcome"):
+    for col in ("id", "source", "channel", "owner", "deal_name", "lead_status", "stage", "outcome"):
         table[col] = table[col].astype("str").where(table[col].notna())
     return table
 

@@ -15,8 +15,8 @@ from tests._rendered import TRIALS, rendered_reports
 
 NOTEBOOKS = sorted(paths.NOTEBOOKS_DIR.glob("*.ipynb"))
 NAMES = [r.name for r in batch.REPORTS]
-#: Printable documents: a few tables and lines to sign, not three charts.
-DOCUMENTS = {"sla_agreement"}
+#: Printable documents: a few tables (and lines to sign, or one chart), not three charts.
+DOCUMENTS = {"sla_agreement", "quarterly_plan_summary"}
 #: Notebooks served as apps (`make whatif`), not rendered by the batch.
 APPS = {"whatif_app"}
 #: Notebooks whose defaults show live widgets, a path only opening them in Jupyter takes.

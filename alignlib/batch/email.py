@@ -2,8 +2,11 @@
 
 Mail clients drop ``<style>`` blocks, scripts and external resources, and honour table
 widths better than CSS layout. :func:`email_page` takes the outputs of the cells tagged
-``email`` in an executed notebook, wraps them in a fixed-width table layout and moves
-the rules of ``templates/scorecard.css`` into ``style`` attributes (:func:`inline_css`).
+``email`` in an executed notebook, wraps them in a table layout at most 680 px wide (and
+as narrow as the screen) and moves the rules of ``templates/scorecard.css`` into ``style``
+attributes (:func:`inline_css`). One ``<style>`` block stays in the head:
+``templates/scorecard_phone.css``, the single column under 480 px, for the mail apps that
+apply media queries; the inline styles alone still show every KPI with its status.
 
 A hand-made inliner rather than ``premailer``: our style sheet is a few dozen plain
 ``.class`` / ``tag`` / ``tag.class`` rules that we write ourselves, and premailer would pull
@@ -23,8 +26,10 @@ from alignlib.batch.html import TEMPLATES_DIR
 
 #: Cells whose outputs make the e-mail.
 EMAIL_TAG = "email"
-#: Width of the e-mail's body in pixels (what most clients show without scrolling).
+#: Widest the e-mail's body gets, in pixels (what most clients show without scrolling).
 EMAIL_WIDTH = 680
+#: The one style sheet kept as a ``<style>`` block (media queries cannot be inlined).
+PHONE_CSS = "scorecard_phone.css"
 
 _SELECTOR = re.compile(r"^([a-z][a-z0-9]*)?(?:\.([A-Za-z_][\w-]*))?$")
 _OPEN_TAG = re.compile(r"<([a-zA-Z][a-zA-Z0-9]*)(\s[^<>]*?)?(\s*/)?>")
@@ -176,14 +181,17 @@ def email_page(nb: Any, *, title: str, subtitle: str = "", css: str | None = Non
     if not parts:
         return None
     sheet = css if css is not None else (TEMPLATES_DIR / "scorecard.css").read_text("utf-8")
+    phone = re.sub(r"/\*.*?\*/", "", (TEMPLATES_DIR / PHONE_CSS).read_text("utf-8"), flags=re.S)
     blocks = "".join(
-        f'<tr><td style="padding: 0 20px 10px">{_strip_unsafe(p)}</td></tr>' for p in parts
+        f'<tr><td class="sc-pad" style="padding: 0 20px 10px">{_strip_unsafe(p)}</td></tr>'
+        for p in parts
     )
+    # as wide as the screen up to EMAIL_WIDTH: a fixed width cuts the columns off a phone
     body = (
-        f'<table role="presentation" width="{EMAIL_WIDTH}" cellpadding="0" cellspacing="0" '
-        f'style="width:{EMAIL_WIDTH}px; max-width:100%; background:#ffffff; '
+        f'<table role="presentation" class="sc-email" width="100%" cellpadding="0" '
+        f'cellspacing="0" style="width:100%; max-width:{EMAIL_WIDTH}px; background:#ffffff; '
         'border:1px solid #e2e8f0">'
-        '<tr><td style="padding: 18px 20px 4px; border-top: 4px solid #2b6cb0">'
+        '<tr><td class="sc-pad" style="padding: 18px 20px 4px; border-top: 4px solid #2b6cb0">'
         f'<h1 class="sc-email-head">{html.escape(title)}</h1>'
         f'<p class="sc-email-sub">{html.escape(subtitle)}</p></td></tr>'
         f"{blocks}</table>"
@@ -192,7 +200,8 @@ def email_page(nb: Any, *, title: str, subtitle: str = "", css: str | None = Non
     page = (
         '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{html.escape(title)}</title></head>"
+        f"<title>{html.escape(title)}</title>"
+        f'<style type="text/css">{phone}</style></head>'
         f'<body style="margin:0; padding:16px 0; background:#f4f6f8; font-family:{font}">'
         '<table role="presentation" width="100%" cellpadding="0" cellspacing="0">'
         f'<tr><td align="center">{body}</td></tr></table></body></html>'

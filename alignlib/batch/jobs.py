@@ -34,10 +34,23 @@ class ReportSpec:
 
 #: Printable pages: their components' style and the print rules (Letter and A4).
 _PRINTABLE = ("scorecard.css", "print.css")
+#: The plan and its summary: the print rules and the plan's own (12 pages, 2 for the summary).
+_PLAN_PRINT = ("print.css", "plan_print.css")
 
 #: The reports ``alignlib run`` renders by default, in the order the index lists them.
 REPORTS: tuple[ReportSpec, ...] = (
-    ReportSpec("quarterly_plan", "Quarterly plan", paths.NOTEBOOKS_DIR / "quarterly_plan.ipynb"),
+    ReportSpec(
+        "quarterly_plan",
+        "Quarterly plan",
+        paths.NOTEBOOKS_DIR / "quarterly_plan.ipynb",
+        stylesheets=_PLAN_PRINT,
+    ),
+    ReportSpec(
+        "quarterly_plan_summary",
+        "Quarterly plan: VP summary",
+        paths.NOTEBOOKS_DIR / "quarterly_plan_summary.ipynb",
+        stylesheets=_PLAN_PRINT,
+    ),
     ReportSpec(
         "experiment_analysis",
         "Experiment analysis",
@@ -59,7 +72,7 @@ WEEKLY_REPORTS: tuple[ReportSpec, ...] = (
         "weekly_scorecard",
         "Weekly scorecard",
         paths.NOTEBOOKS_DIR / "weekly_scorecard.ipynb",
-        stylesheets=_PRINTABLE,
+        stylesheets=(*_PRINTABLE, "scorecard_phone.css"),
         email="scorecard.email.html",
     ),
 )

@@ -50,6 +50,7 @@ DEAL_FIELDS: dict[str, tuple[str, ...]] = {
     "close_date": ("Close Date", "CloseDate"),
     "amount": ("Amount",),
     "owner": ("Deal owner", "Deal Owner", "Opportunity Owner", "OwnerId"),
+    "deal_name": ("Deal Name", "Opportunity Name", "Name"),
     "won": ("Won", "IsWon"),
     "closed": ("Closed", "IsClosed"),
 }
@@ -247,6 +248,7 @@ def join_deals(
         lost=lost,
         amount=amount,
         owner=src.text("owner") if cols["owner"] else None,
+        deal_name=src.text("deal_name") if cols["deal_name"] else None,
         position=position,
     )
     parts = [p for p in (result.problems_frame, frame[PROBLEM_COLUMNS]) if len(p)]
@@ -290,6 +292,7 @@ def _overlay(
     amount: pd.Series,
     owner: pd.Series | None,
     position: np.ndarray,
+    deal_name: pd.Series | None = None,
 ) -> pd.DataFrame:
     """The leads table with each lead's chosen deal (``deal_of``: deal row or -1) laid over it."""
     has = deal_of >= 0
@@ -345,13 +348,15 @@ def _overlay(
     sub[~np.isnan(dv)] = dv[~np.isnan(dv)]
     amt[has] = sub
     out["amount"] = amt
-    if owner is not None:
-        own = out["owner"].astype(object).to_numpy().copy()
-        ov = at(owner.to_numpy(dtype=object))
+    for name, given in (("owner", owner), ("deal_name", deal_name)):
+        if given is None:
+            continue
+        own = out[name].astype(object).to_numpy().copy()
+        ov = at(given.to_numpy(dtype=object))
         sub_o = own[has]
         sub_o[ov != ""] = ov[ov != ""]
         own[has] = sub_o
-        out["owner"] = pd.Series(own, index=out.index).astype("str").where(pd.notna(own))
+        out[name] = pd.Series(own, index=out.index).astype("str").where(pd.notna(own))
     stage = out["stage"].astype(object).to_numpy().copy()
     stage[has] = np.where(
         deal_pos >= 0, np.asarray(stage_names, dtype=object)[deal_pos], np.array(None, dtype=object)

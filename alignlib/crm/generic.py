@@ -28,6 +28,7 @@ GENERIC_FIELDS = (
     "source",
     "channel",
     "owner",
+    "deal_name",
     "lead_status",
     "outcome",
     "close_date",

@@ -44,6 +44,8 @@ HUBSPOT_EXTRA_COLUMNS: dict[str, tuple[str, ...]] = {
     "close_date": ("Close Date",),
     "amount": ("Recent Deal Amount",),
     "owner": ("Contact owner", "HubSpot Owner"),
+    # the contact's deal (an association column): the deal's name, never the contact's
+    "deal_name": ("Associated Deal", "Deal Name"),
     "source": ("Original Source",),
     "lead_status": ("Lead Status",),
 }

@@ -35,6 +35,7 @@ HUBSPOT_DEAL_COLUMNS: dict[str, tuple[str, ...]] = {
     "amount": ("Amount",),
     "close_date": ("Close Date",),
     "owner": ("Deal owner", "Deal Owner", "HubSpot Owner"),
+    "deal_name": ("Deal Name",),
     "source": ("Original Source Type", "Original Traffic Source", "Original Source"),
     "pipeline": ("Pipeline",),
 }

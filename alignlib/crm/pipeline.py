@@ -489,6 +489,9 @@ class Source:
         src = self.text("source")
         columns.setdefault("owner", self.text("owner") if "owner" in self.cols else blank_text)
         columns.setdefault(
+            "deal_name", self.text("deal_name") if "deal_name" in self.cols else None
+        )
+        columns.setdefault(
             "lead_status", self.text("lead_status") if "lead_status" in self.cols else blank_text
         )
         if "first_response" not in columns:

@@ -97,6 +97,7 @@ SALESFORCE_OPPORTUNITY_COLUMNS: dict[str, tuple[str, ...]] = {
     "is_won": ("IsWon", "Won"),
     "source": ("LeadSource", "Lead Source"),
     "owner": ("OwnerId", "Opportunity Owner", "Owner"),
+    "deal_name": ("Name", "Opportunity Name"),
 }
 #: Standard opportunity stages that are still open (an outcome when the export has
 #: no ``IsWon``/``Won`` and ``IsClosed``/``Closed`` columns).
@@ -347,7 +348,7 @@ def load_salesforce(
     )
 
     # Opportunities.
-    opp_cols = ["opp_created", "close", "is_closed", "is_won", "amount", "opp_stage"]
+    opp_cols = ["opp_created", "close", "is_closed", "is_won", "amount", "opp_stage", "deal_name"]
     opp = pd.DataFrame(columns=opp_cols)
     opp_source = "" if opportunities_path is None else f" + {opportunities_path}"
     if opportunities_path is not None:
@@ -371,6 +372,7 @@ def load_salesforce(
                 "is_won": o.is_won,
                 "amount": o.amount.to_numpy(),
                 "opp_stage": o.stage.to_numpy(),
+                "deal_name": o.src.text("deal_name").to_numpy(),
             },
             index=o.src.ids.to_numpy(),
         ).loc[keep]
@@ -454,6 +456,8 @@ def load_salesforce(
         first_response=custom.get(
             "first_response", pd.Series(pd.NaT, index=index, dtype="datetime64[s]")
         ),
+        # the converted opportunity's name (the lead's own name and company never)
+        deal_name=joined["deal_name"].fillna("").astype("str"),
         source=f"{path}{opp_source}",
     )
 

@@ -43,7 +43,8 @@ def table_columns(stage_names: Sequence[str] = DEFAULT_STAGE_NAMES) -> list[str]
     Returns
     -------
     list of str
-        ``id``, ``row``, ``created``, ..., ``entered_<stage>``, ``reached_<stage>``, ...
+        ``id``, ``row``, ``created``, ..., ``deal_name`` (the deal's or account's name
+        where the export has one: a business record, never a contact's), ``entered_<stage>``, ``reached_<stage>``, ...
     """
     return [
         "id",
@@ -52,6 +53,7 @@ def table_columns(stage_names: Sequence[str] = DEFAULT_STAGE_NAMES) -> list[str]
         "source",
         "channel",
         "owner",
+        "deal_name",
         "lead_status",
         "stage",
         *[f"entered_{s}" for s in stage_names],
@@ -280,6 +282,7 @@ def assemble(
     stage_names: Sequence[str],
     recycle_statuses: frozenset[str] = RECYCLE_STATUSES,
     outside: np.ndarray | None = None,
+    deal_name: pd.Series | None = None,
 ) -> dict[str, Any]:
     """The normalised table's columns over every row read (numpy, or pyarrow for text).
 
@@ -307,6 +310,8 @@ def assemble(
         True where the row's stage label places it outside the funnel (a HubSpot
         subscriber): :func:`settle_funnel` does not make it a first-stage contact.
         Default: no row is outside.
+    deal_name : pandas.Series, optional
+        The name of the deal (or account) of each row, where the export has one.
 
     Returns
     -------
@@ -321,6 +326,9 @@ def assemble(
         "source": text_column(source),
         "channel": text_column(fold_channels(channel)),
         "owner": text_column(owner),
+        "deal_name": text_column(
+            deal_name if deal_name is not None else pd.Series("", index=ids.index, dtype="str")
+        ),
         "lead_status": text_column(lead_status),
         "stage": text_column(stage),
     }

@@ -18,7 +18,12 @@ from alignlib.errors import InputError
 from alignlib.forecast.curves import stage_dates, win_curves
 from alignlib.forecast.cuts import TableCuts
 from alignlib.forecast.new_leads import child_seed, simulate_new_leads
-from alignlib.forecast.pipeline import open_deals, simulate_open_pipeline, top_deals
+from alignlib.forecast.pipeline import (
+    describe_deals,
+    open_deals,
+    simulate_open_pipeline,
+    top_deals,
+)
 from alignlib.forecast.scoring import Distribution
 from alignlib.forecast.uncertainty import Uncertainty, uncertainty_from
 from alignlib.forecast.volume import VolumeForecast, volume_from_history, volume_from_model
@@ -63,7 +68,8 @@ class LandingForecast:
         Deals still open (any stage short of won).
     deals : pandas.DataFrame
         The open deals that matter most (amount x win chance): ids, stage, days in stage,
-        win chance, amount, whether the amount is the deal's own, expected bookings.
+        win chance, amount, whether the amount is the deal's own, expected bookings, the
+        deal's name (where the export has one), its owner and likely close date.
     samples : ndarray
         The landing per trial (for fans and scores).
     volume_source : str
@@ -116,7 +122,7 @@ class LandingForecast:
             booked_deals=self.booked_deals,
             open_deals=self.open_deals,
             volume_source=self.volume_source,
-            top_deals=self.deals.to_dict(orient="records"),
+            top_deals=_dated(self.deals).to_dict(orient="records"),
         )
         return out
 
@@ -316,10 +322,21 @@ def landing_from_table(
         p_hit=p_hit,
         booked_deals=booked_n,
         open_deals=int((deals["win_chance"] > 0).sum()) if len(deals) else 0,
-        deals=top_deals(deals, deal, TOP_DEALS),
+        deals=describe_deals(
+            top_deals(deals, deal, TOP_DEALS), seen, curves, (horizon_start, horizon_end), cut
+        ),
         samples=total,
         volume_source=volume.source,
     )
+
+
+def _dated(deals: pd.DataFrame) -> pd.DataFrame:
+    """The deals for JSON: the likely close as ISO day text, and no owner's name."""
+    deals = deals.drop(columns=["owner"], errors="ignore")
+    if "likely_close" not in deals:
+        return deals
+    days = pd.to_datetime(deals["likely_close"])
+    return deals.assign(likely_close=[d.date().isoformat() if pd.notna(d) else None for d in days])
 
 
 def require_actuals(params: QuarterParams, what: str) -> None:

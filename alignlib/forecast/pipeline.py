@@ -348,8 +348,109 @@ def top_deals(deals: pd.DataFrame, deal_size: DealSize | None, n: int = 10) -> p
     positive = np.flatnonzero(expected > 0)
     order = positive[np.argsort(-expected[positive], kind="stable")][:n]
     cols = ["id", "stage", "days_in_stage", "win_chance", "amount", "amount_known", "expected"]
-    frame = deals.iloc[order][["id", "stage", "days_in_stage", "win_chance"]].copy()
+    keep = ["id", "stage", "days_in_stage", "win_chance"]
+    if "stage_index" in deals:
+        keep.append("stage_index")
+        cols.append("stage_index")
+    frame = deals.iloc[order][keep].copy()
     frame["amount"] = amount[order]
     frame["amount_known"] = known[order]
     frame["expected"] = expected[order]
     return frame[cols].reset_index(drop=True)
+
+
+def likely_close(
+    curves: WinCurves,
+    stage_index: np.ndarray,
+    days_in_stage: np.ndarray,
+    window: tuple[int, int],
+    cut: pd.Timestamp,
+) -> np.ndarray:
+    """The day each open deal most likely closes, if it wins inside ``window``.
+
+    The median of its time to win given that it wins inside the window: the first day by
+    which half of its chance to win inside the window is reached (from the same curves
+    that give the chance). The export's own close dates are not used: loaders keep them
+    only for closed deals (an open deal's close date is a guess that moves).
+
+    Parameters
+    ----------
+    curves : WinCurves
+        Time-to-win per stage.
+    stage_index, days_in_stage : ndarray of int
+        Each deal's stage (index) and whole days in it.
+    window : (int, int)
+        Days from ``cut`` in which a win counts, inclusive.
+    cut : pandas.Timestamp
+        The day the days are counted from.
+
+    Returns
+    -------
+    ndarray of datetime64[D]
+        One date per deal; NaT where the deal cannot win inside the window.
+    """
+    stage_index = np.asarray(stage_index, dtype=np.int64)
+    ages = np.asarray(days_in_stage, dtype=np.int64)
+    start, end = window
+    day = np.full(len(ages), -1, dtype=np.int64)
+    for stage in np.unique(stage_index):
+        here = np.flatnonzero(stage_index == stage)
+        total = curves.win_probability(int(stage), ages[here], start, end)
+        found = np.full(len(here), -1, dtype=np.int64)
+        for t in range(start, end + 1):
+            todo = (found < 0) & (total > 0)
+            if not todo.any():
+                break
+            upto = curves.win_probability(int(stage), ages[here[todo]], start, t)
+            hit = upto >= total[todo] / 2
+            found[np.flatnonzero(todo)[hit]] = t
+        day[here] = found
+    base = np.datetime64(pd.Timestamp(cut).normalize().date(), "D")
+    out = base + day.astype("timedelta64[D]")
+    return np.where(day >= 0, out, np.datetime64("NaT"))
+
+
+def describe_deals(
+    top: pd.DataFrame,
+    table: pd.DataFrame,
+    curves: WinCurves,
+    window: tuple[int, int],
+    cut: pd.Timestamp,
+) -> pd.DataFrame:
+    """The listed deals with their name, owner and likely close, from the CRM table.
+
+    Parameters
+    ----------
+    top : pandas.DataFrame
+        :func:`top_deals`' table (with ``stage_index``).
+    table : pandas.DataFrame
+        The normalised CRM table the deals come from.
+    curves : WinCurves
+        The curves their chances come from.
+    window : (int, int)
+        The window of those chances (days from ``cut``).
+    cut : pandas.Timestamp
+        The day the window starts from.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``top`` with ``name`` (the export's deal or account name; empty where it has
+        none: a contact's own name never), ``owner`` and ``likely_close`` (see
+        :func:`likely_close`), without ``stage_index``.
+    """
+    out = top.drop(columns=["stage_index"], errors="ignore").copy()
+    ids = table["id"].astype(str)
+    rows = table.loc[ids.isin(set(out["id"])).to_numpy()]
+    rows = rows.assign(id=rows["id"].astype(str)).drop_duplicates("id").set_index("id")
+    for column in ("deal_name", "owner"):
+        values = rows[column] if column in rows else pd.Series(dtype=object)
+        mapped = out["id"].map(values.astype(object).where(values.notna(), ""))
+        out["name" if column == "deal_name" else column] = mapped.fillna("").astype(str)
+    if "stage_index" in top and len(top):
+        out["likely_close"] = likely_close(
+            curves, top["stage_index"].to_numpy(), top["days_in_stage"].to_numpy(), window, cut
+        )
+    else:
+        out["likely_close"] = pd.Series(pd.NaT, index=out.index, dtype="datetime64[s]")
+    return out

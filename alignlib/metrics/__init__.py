@@ -16,7 +16,8 @@ which most others build on), :mod:`~alignlib.metrics.conversion`,
 :mod:`~alignlib.metrics.velocity`, :mod:`~alignlib.metrics.costs`,
 :mod:`~alignlib.metrics.won_lost`, :mod:`~alignlib.metrics.trends`,
 :mod:`~alignlib.metrics.stage_outlook`, :mod:`~alignlib.metrics.sla`,
-:mod:`~alignlib.metrics.actual_to_plan`, and :mod:`~alignlib.metrics.summary`
+:mod:`~alignlib.metrics.actual_to_plan`, :mod:`~alignlib.metrics.pipeline_change`
+(a week's deals created, advanced, slipped, won and lost), and :mod:`~alignlib.metrics.summary`
 (every metric at once).
 """
 
@@ -33,6 +34,7 @@ from alignlib.metrics.conversion import (
     time_to_convert,
 )
 from alignlib.metrics.costs import Costs, costs
+from alignlib.metrics.pipeline_change import PipelineChange, pipeline_change
 from alignlib.metrics.sla import SLAReport, sla
 from alignlib.metrics.stage_outlook import Forecast, forecast_series, forecast_volumes
 from alignlib.metrics.summary import summarise
@@ -47,6 +49,7 @@ __all__ = [
     "ConversionBy",
     "Costs",
     "Forecast",
+    "PipelineChange",
     "SLAReport",
     "Trends",
     "Velocity",
@@ -60,6 +63,7 @@ __all__ = [
     "funnel",
     "historical_counts",
     "period_conversion",
+    "pipeline_change",
     "sla",
     "stage_volumes",
     "stages_of",

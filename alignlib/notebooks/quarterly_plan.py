@@ -346,11 +346,17 @@ if landing.shown:
                 index=False,
                 caption=(
                     "The open deals that matter most: amount x chance to win by "
-                    f"{landing.forecast.quarter_end:%d %b} (CRM ids only)"
+                    f"{landing.forecast.quarter_end:%d %b}"
                 ),
                 formats=forecast_report.DEALS_FORMATS,
                 labels=forecast_report.DEALS_LABELS,
                 currency=plan.currency,
+            )
+        )
+        show(
+            reports.optional_note(
+                forecast_report.deals_note(landing.forecast, plan.currency, params.deal_size.mean)
+                or None
             )
         )
     show(display.note(forecast_report.landing_method(landing)))

@@ -47,7 +47,14 @@ batch.record_quarter(snap.numbers, display=False, **card.headline())
 batch.record_table("scorecard", card.to_frame(), title="Weekly scorecard")
 
 # %% tags=["email"]
-HTML(display.quarter_answer_html(snap.numbers, compact=True) + sc.scorecard_html(card))
+HTML(
+    display.quarter_answer_html(snap.numbers, compact=True)
+    + sc.section_html("KPIs against plan")
+    + sc.scorecard_html(card)
+)
+
+# %% tags=["email"]
+HTML(sc.section_html("Bookings pace"))
 
 # %% tags=["email"]
 display.show(
@@ -59,11 +66,20 @@ display.show(
     dpi=100,
 )
 
-# %% [markdown]
-# ## Agenda
+# %% tags=["email"]
+HTML(sc.section_html("Pipeline this week") + sc.pipeline_html(card))
 
 # %% tags=["email"]
-HTML(sc.agenda_html(card))
+HTML(sc.section_html("Agenda") + sc.agenda_html(card))
+
+# %% tags=["email"]
+HTML(
+    sc.section_html("Deals that matter")
+    + sc.deals_section_html(snap.landing, params.deal_size.mean)
+)
+
+# %%
+HTML(sc.section_html("The pages behind these numbers") + sc.links_html())
 
 # %%
 reports.show_appendix("weekly_scorecard", printed=False)  # printed: one page

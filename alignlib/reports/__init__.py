@@ -57,6 +57,7 @@ from alignlib.reports.plan import (
     target_sentence,
     whatif_view,
 )
+from alignlib.reports.plan_summary import PlanSummary, plan_summary
 from alignlib.reports.signals import (
     capacity_hours_sentence,
     chance_goal_sentence,
@@ -100,6 +101,7 @@ __all__ = [
     "ActualsView",
     "BacktestView",
     "LandingView",
+    "PlanSummary",
     "TrendData",
     "actuals_view",
     "as_frame",
@@ -131,6 +133,7 @@ __all__ = [
     "monthly_table",
     "optional_note",
     "plan_omissions",
+    "plan_summary",
     "plan_table",
     "quarter_monthly_volume",
     "quarterly_table",

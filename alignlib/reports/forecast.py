@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from alignlib.errors import AlignError
-from alignlib.format import count, money_compact, pct
+from alignlib.format import count, money, money_compact, pct
 
 if TYPE_CHECKING:
     from alignlib.crm.table import IngestResult
@@ -241,10 +241,14 @@ PARTS_LABELS = {
 }
 
 
+#: Columns of :func:`landing_deals_table`, in order.
+DEALS_COLUMNS = ("deal", "stage", "amount", "likely_close", "owner", "win_chance", "expected")
+
+
 def landing_deals_table(
     forecast: LandingForecast, stage_labels: dict[str, str] | None = None
 ) -> pd.DataFrame:
-    """The open deals that matter most to the landing (amount x win chance), ids only.
+    """The open deals that matter most to the landing, by expected bookings, largest first.
 
     Parameters
     ----------
@@ -256,43 +260,122 @@ def landing_deals_table(
     Returns
     -------
     pandas.DataFrame
-        Columns ``deal`` (the CRM id, as text), ``stage``, ``days_in_stage``, ``amount``,
-        ``amount_from`` (``the deal`` or ``typical deal``), ``win_chance`` (to win inside
-        the quarter) and ``expected`` (amount x win chance); no names or e-mails. Empty
-        when no open deal can win inside the quarter.
+        Columns ``deal`` (the deal's or account's name from the export, else its CRM id),
+        ``stage``, ``amount`` (the deal's own; missing where the typical deal stands in:
+        :func:`deals_note` says so once), ``likely_close`` (if it wins this quarter),
+        ``owner`` (anonymised: :func:`anonymised_owners`), ``win_chance`` (to win inside
+        the quarter) and ``expected`` (amount x win chance). No contact's name or e-mail,
+        no owner's name. Empty when no open deal can win inside the quarter.
     """
     deals = forecast.deals
-    cols = ["deal", "stage", "days_in_stage", "amount", "amount_from", "win_chance", "expected"]
+    cols = list(DEALS_COLUMNS)
     if deals is None or not len(deals):
         return pd.DataFrame(columns=cols)
     labels = stage_labels or {}
-    return pd.DataFrame(
-        {
-            "deal": deals["id"].astype(str),
-            "stage": [labels.get(str(s), str(s)) for s in deals["stage"]],
-            "days_in_stage": deals["days_in_stage"].astype(float).round(),
-            "amount": deals["amount"].astype(float),
-            "amount_from": ["the deal" if k else "typical deal" for k in deals["amount_known"]],
-            "win_chance": deals["win_chance"].astype(float),
-            "expected": deals["expected"].astype(float),
-        }
-    )[cols]
+    names = deals["name"].astype(str) if "name" in deals else pd.Series("", index=deals.index)
+    ids = deals["id"].astype(str)
+    own = deals["amount_known"].astype(bool)
+    close = (
+        deals["likely_close"] if "likely_close" in deals else pd.Series(pd.NaT, index=deals.index)
+    )
+    return (
+        pd.DataFrame(
+            {
+                "deal": names.where(names.str.strip() != "", "CRM id " + ids),
+                "stage": [labels.get(str(s), str(s)) for s in deals["stage"]],
+                "amount": deals["amount"].astype(float).where(own),
+                "likely_close": pd.to_datetime(close),
+                "owner": anonymised_owners(
+                    deals["owner"] if "owner" in deals else None, len(deals)
+                ),
+                "win_chance": deals["win_chance"].astype(float),
+                "expected": deals["expected"].astype(float),
+            }
+        )[cols]
+        .sort_values("expected", ascending=False, kind="stable")
+        .reset_index(drop=True)
+    )
+
+
+def anonymised_owners(owners: pd.Series | None, n: int) -> list[str]:
+    """Owners as pages show them: ``Rep A``, ``Rep B`` ... in order of first appearance.
+
+    A person's name stays in the export (as in the trend report's SLA by owner); the
+    letters still show which listed deals share an owner.
+
+    Parameters
+    ----------
+    owners : pandas.Series or None
+        The owner of each listed deal (blank or missing: no owner).
+    n : int
+        Rows listed.
+
+    Returns
+    -------
+    list of str
+        One label per row; ``—`` where the deal has no owner.
+    """
+    if owners is None:
+        return ["—"] * n
+    letters: dict[str, str] = {}
+    out = []
+    for owner in owners.astype(object):
+        key = "" if owner is None or pd.isna(owner) else str(owner).strip()
+        if not key:
+            out.append("—")
+            continue
+        if key not in letters:
+            i = len(letters)
+            letters[key] = f"Rep {chr(65 + i)}" if i < 26 else f"Rep {i + 1}"
+        out.append(letters[key])
+    return out
+
+
+def deals_note(forecast: LandingForecast, currency: str, typical: float | None = None) -> str:
+    """What the deal list's blank amounts mean, said once under the list.
+
+    Parameters
+    ----------
+    forecast : LandingForecast
+        A landing forecast.
+    currency : str
+        ISO code.
+    typical : float, optional
+        The typical deal the blanks stand for (default: the listed deals' own stand-in).
+
+    Returns
+    -------
+    str
+        ``""`` when every listed deal has its own amount.
+    """
+    deals = forecast.deals
+    if deals is None or not len(deals) or bool(deals["amount_known"].all()):
+        return ""
+    stand_in = deals.loc[~deals["amount_known"].astype(bool), "amount"]
+    value = float(stand_in.iloc[0]) if typical is None else float(typical)
+    which = "No listed deal has" if not bool(deals["amount_known"].any()) else "A blank amount:"
+    tail = "an amount in the export" if which.startswith("No") else "no amount in the export"
+    return (
+        f"{which} {tail}; each counts as the typical deal ({money(value, currency)}). "
+        "Likely close: the day by which half of a deal's chance to win this quarter is "
+        "reached, from how long deals like it took before."
+    )
 
 
 #: Formats and headers of :func:`landing_deals_table` for readers.
 DEALS_FORMATS = {
     "deal": "text",
     "stage": "text",
-    "days_in_stage": "count",
     "amount": "money",
-    "amount_from": "text",
+    "likely_close": "date",
+    "owner": "text",
     "win_chance": "pct",
     "expected": "money",
 }
 DEALS_LABELS = {
-    "deal": "Deal (CRM id)",
-    "days_in_stage": "Days in stage",
-    "amount_from": "Amount from",
+    "deal": "Deal",
+    "owner": "Owner (anonymised)",
+    "likely_close": "Likely close",
     "win_chance": "Chance to win this quarter",
     "expected": "Expected bookings",
 }

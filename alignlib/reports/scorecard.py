@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from alignlib import format as fmt
+from alignlib.metrics.pipeline_change import won_dates
 from alignlib.reports.common import handoff_stage
 from alignlib.reports.signals import chance_goal_sentence, pace_chance_sentence, week_data_notice
 
@@ -136,6 +137,9 @@ class Scorecard:
     rejections: str = ""
     #: The chance the plan gave at plan time (what its volumes are sized for), if known.
     p_hit_at_plan: float | None = None
+    #: How the pipeline moved this week and last week
+    #: (:class:`~alignlib.metrics.pipeline_change.PipelineChange`), None without actuals.
+    pipeline: tuple[Any, Any] | None = None
 
     def kpi(self, key: str) -> Kpi | None:
         """The KPI named ``key``, or None when the scorecard does not show it.
@@ -281,20 +285,6 @@ def _in(col: pd.Series | np.ndarray, start: pd.Timestamp, end: pd.Timestamp) -> 
     values = np.asarray(col, dtype="datetime64[s]")
     s64, e64 = np.datetime64(start.to_datetime64(), "s"), np.datetime64(end.to_datetime64(), "s")
     return ~np.isnat(values) & (values >= s64) & (values < e64)
-
-
-def _won_at(table: pd.DataFrame, last: str) -> np.ndarray:
-    """When each contact was won (the last stage's entry, else its close date if won)."""
-    won_at = table[f"entered_{last}"].to_numpy(dtype="datetime64[s]").copy()
-    if "close_date" in table and "outcome" in table:
-        won = (table["outcome"] == "won").to_numpy(dtype=bool, na_value=False)
-        close = table["close_date"].to_numpy(dtype="datetime64[s]")
-        fill = np.isnat(won_at) & won
-        won_at[fill] = close[fill]
-    if "outcome" in table:
-        lost = (table["outcome"] == "lost").to_numpy(dtype=bool, na_value=False)
-        won_at[lost] = np.datetime64("NaT")
-    return won_at
 
 
 def _amounts(table: pd.DataFrame, rows: np.ndarray, fallback: float) -> float:
@@ -507,7 +497,7 @@ def build_scorecard(
         return f"{text}s" if text.isupper() else f"Entered {label_of.get(stage, text).lower()}"
 
     if table is not None:
-        won_at = _won_at(table, last_stage)
+        won_at = won_dates(table, last_stage)
         pipe_col = table[f"entered_{pipe}"]
         handoff_col = table[f"entered_{handoff}"]
 
@@ -658,6 +648,14 @@ def build_scorecard(
             if kpi is not None:
                 kpis.append(kpi)
     kpis = kpis[:MAX_KPIS]
+    movements: tuple[Any, Any] | None = None
+    if table is not None and pipe in stages[:-1]:
+        from alignlib.metrics.pipeline_change import pipeline_change
+
+        movements = (
+            pipeline_change(table, stages, pipe, spans.this[0], spans.this[1] - DAY, deal),
+            pipeline_change(table, stages, pipe, spans.last[0], spans.last[1] - DAY, deal),
+        )
     card = Scorecard(
         quarter=params.quarter,
         segment=params.segment,
@@ -670,6 +668,7 @@ def build_scorecard(
         message=message,
         quarter_to=(spans.qtd[1] - DAY).date(),
         p_hit_at_plan=p_hit_at_plan,
+        pipeline=movements,
     )
     agenda = _agenda(card, params, table, spans, handoff, accepted, window, as_of_ts, readouts)
     return replace(card, agenda=agenda)
@@ -859,6 +858,8 @@ def _agenda(
         if kpi.status in (Status.AT_RISK, Status.BEHIND):
             text += f"; {kpi.status.value} on plan to date: decide what fills the gap"
         funnel.append(text + ".")
+    if card.pipeline is not None:
+        funnel.append(pipeline_sentence(card))
 
     experiments: list[str] = []
     if readouts:
@@ -1059,43 +1060,264 @@ def scorecard_html(card: Scorecard, *, rendered_on: dt.date | None = None) -> st
             f'<p class="sc-notice">From the export as read: {_e(card.rejections)} '
             "(<code>alignlib ingest</code> lists why).</p>"
         )
-    widths = ("40%", "11%", "11%", "13%", "13%", "12%")
+    # Status second, beside the KPI's name: read first, and on a narrow screen without the
+    # phone rules (templates/scorecard_phone.css) it is never the column pushed off the edge.
+    widths = ("39%", "11%", "12%", "12%", "13%", "13%")
     cols = "".join(f'<col style="width:{w}">' for w in widths)
     # text-align as an attribute too: the notebook theme's `:not(...) td` rule outranks classes
     left, right = ' style="text-align:left"', ' style="text-align:right"'
+    figures = (
+        "This week",
+        "Last week",
+        "Quarter to date"
+        + (f" (to {card.quarter_to.day} {card.quarter_to:%b})" if card.quarter_to else ""),
+        "Plan to date",
+    )
     header = "".join(
-        f'<th class="sc-th{" sc-num" if i else ""}"{right if i else left}>{_e(t)}</th>'
-        for i, t in enumerate(
-            (
-                "KPI",
-                "This week",
-                "Last week",
-                "Quarter to date"
-                + (f" (to {card.quarter_to.day} {card.quarter_to:%b})" if card.quarter_to else ""),
-                "Plan to date",
-                "Status",
-            )
-        )
+        f'<th class="sc-th{" sc-num" if i > 1 else ""}"{right if i > 1 else left}>{_e(t)}</th>'
+        for i, t in enumerate(("KPI", "Status", *figures))
     )
     rows = []
     for k in card.kpis:
         pill = f'<span class="sc-pill sc-{k.status.name.lower()}">{_e(k.status.value)}</span>'
         cells = [
-            f'<td class="sc-td"{left}><span class="sc-label">{_e(k.label)}</span>'
+            f'<td class="sc-td sc-kpi"{left}><span class="sc-label">{_e(k.label)}</span>'
             f'<br><span class="sc-note">{_e(k.note)}</span></td>',
+            f'<td class="sc-td sc-status"{left}>{pill}</td>',
             *(
-                f'<td class="sc-td sc-num"{right}>{_e(fmt.format_value(v, k.kind, cur))}</td>'
-                for v in (k.this_week, k.last_week, k.quarter_to_date, k.plan_to_date)
+                f'<td class="sc-td sc-num sc-fig" data-label="{_e(label)}"{right}>'
+                f"{_e(fmt.format_value(v, k.kind, cur))}</td>"
+                for label, v in zip(
+                    ("This week", "Last week", "Quarter to date", "Plan to date"),
+                    (k.this_week, k.last_week, k.quarter_to_date, k.plan_to_date),
+                    strict=True,
+                )
             ),
-            f'<td class="sc-td sc-num"{right}>{pill}</td>',
         ]
-        rows.append("<tr>" + "".join(cells) + "</tr>")
+        rows.append('<tr class="sc-row">' + "".join(cells) + "</tr>")
     table = (
-        f'<table class="sc-table" width="100%" cellpadding="0" cellspacing="0">'
+        f'<table class="sc-table sc-kpis" width="100%" cellpadding="0" cellspacing="0">'
         f"<colgroup>{cols}</colgroup><thead><tr>{header}</tr></thead>"
         f"<tbody>{''.join(rows)}</tbody></table>"
     )
     return f'<div class="sc-card">{head}{notice}{table}</div>'
+
+
+def section_html(title: str) -> str:
+    """A section heading of the scorecard (it joins the page's contents; the e-mail keeps it).
+
+    Parameters
+    ----------
+    title : str
+        The heading.
+
+    Returns
+    -------
+    str
+        An ``h2`` with an id made from its text (escaped).
+    """
+    from alignlib.display import slug
+
+    return f'<h2 class="sc-h2" id="{_e(slug(title))}">{_e(title)}</h2>'
+
+
+def pipeline_sentence(card: Scorecard) -> str:
+    """The week's pipeline movements in one line (a talking point of the agenda's funnel).
+
+    Parameters
+    ----------
+    card : Scorecard
+        The week's scorecard.
+
+    Returns
+    -------
+    str
+        ``"Pipeline this week: 30 created ($705k), 7 slipped ($164k), ..."`` (movements
+        with no deal left out); empty without actuals.
+    """
+    if card.pipeline is None:
+        return ""
+    this = card.pipeline[0]
+    parts = [
+        f"{fmt.count(n)} {m} ({fmt.money_compact(this.amounts[m], card.currency)})"
+        for m, n in this.counts.items()
+        if n
+    ]
+    return f"Pipeline this week: {', '.join(parts) or 'no deal moved'}."
+
+
+def pipeline_html(card: Scorecard) -> str:
+    """The pipeline's movements this week beside last week's: deals and amounts.
+
+    Parameters
+    ----------
+    card : Scorecard
+        The week's scorecard.
+
+    Returns
+    -------
+    str
+        An HTML fragment (escaped, ``sc-`` classes); a note when there are no actuals.
+    """
+    if card.pipeline is None:
+        return '<p class="sc-week sc-deals">No actuals: no pipeline to follow yet.</p>'
+    from alignlib.metrics.pipeline_change import MOVES
+
+    this, last = card.pipeline
+    cur = card.currency
+    left, right = ' style="text-align:left"', ' style="text-align:right"'
+    before = f"{last.week_start:%d %b} to {last.week_end:%d %b}"
+    heads = ("Deals this week", "Amount this week", f"Deals {before}", f"Amount {before}")
+    header = f'<th class="sc-th"{left}>Movement</th>' + "".join(
+        f'<th class="sc-th sc-num"{right}>{_e(h)}</th>' for h in heads
+    )
+    meaning = {
+        "created": "entered the pipeline",
+        "advanced": "moved to a later stage",
+        "slipped": "open longer than most won deals took",
+        "won": "closed won",
+        "lost": "closed lost",
+    }
+    rows = []
+    for m in MOVES:
+        values = (
+            fmt.count(this.counts[m]),
+            fmt.money(this.amounts[m], cur),
+            fmt.count(last.counts[m]),
+            fmt.money(last.amounts[m], cur),
+        )
+        cells = f'<td class="sc-td sc-kpi"{left}><span class="sc-label">{_e(m.capitalize())}</span>'
+        cells += f'<br><span class="sc-note">{_e(meaning[m])}</span></td>'
+        cells += "".join(
+            f'<td class="sc-td sc-num sc-fig" data-label="{_e(h)}"{right}>{_e(v)}</td>'
+            for h, v in zip(heads, values, strict=True)
+        )
+        rows.append(f'<tr class="sc-row">{cells}</tr>')
+    return (
+        '<div class="sc-card sc-pipeline"><table class="sc-table" width="100%" '
+        'cellpadding="0" cellspacing="0"><thead><tr>'
+        f"{header}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>"
+    )
+
+
+def deals_html(deals: pd.DataFrame, note: str, currency: str) -> str:
+    """The open deals that matter most: name, stage, amount, likely close, owner, chance.
+
+    Parameters
+    ----------
+    deals : pandas.DataFrame
+        :func:`alignlib.reports.forecast.landing_deals_table` (sorted by expected bookings).
+    note : str
+        Said once under the list (what a blank amount means).
+    currency : str
+        ISO code.
+
+    Returns
+    -------
+    str
+        An HTML fragment (escaped, ``sc-`` classes).
+    """
+    if not len(deals):
+        return '<p class="sc-week sc-deals">No open deal can still win this quarter.</p>'
+    left, right = ' style="text-align:left"', ' style="text-align:right"'
+    heads = (
+        ("Deal", "text"),
+        ("Stage", "text"),
+        ("Amount", "money"),
+        ("Likely close", "date"),
+        ("Owner (anonymised)", "text"),
+        ("Chance", "pct"),
+        ("Expected", "money"),
+    )
+    columns = ("deal", "stage", "amount", "likely_close", "owner", "win_chance", "expected")
+    header = "".join(
+        f'<th class="sc-th{"" if kind == "text" else " sc-num"}"'
+        f"{left if kind == 'text' else right}>{_e(h)}</th>"
+        for h, kind in heads
+    )
+    widths = ("25%", "13%", "11%", "13%", "13%", "9%", "16%")
+    cols = "".join(f'<col style="width:{w}">' for w in widths)
+    rows = []
+    for _, row in deals.iterrows():
+        cells = []
+        for (h, kind), col in zip(heads, columns, strict=True):
+            text = fmt.format_value(row[col], kind, currency) if str(row[col]) != "" else "—"
+            if col == "deal":
+                cells.append(
+                    f'<td class="sc-td sc-kpi"{left}><span class="sc-label">{_e(text)}</span></td>'
+                )
+            else:
+                align = left if kind == "text" else right
+                cls = "sc-td sc-fig" + ("" if kind == "text" else " sc-num")
+                cells.append(f'<td class="{cls}" data-label="{_e(h)}"{align}>{_e(text)}</td>')
+        rows.append(f'<tr class="sc-row">{"".join(cells)}</tr>')
+    foot = f'<p class="sc-week">{_e(note)}</p>' if note else ""
+    return (
+        '<div class="sc-card sc-deals"><table class="sc-table" width="100%" cellpadding="0" '
+        f'cellspacing="0"><colgroup>{cols}</colgroup><thead><tr>{header}</tr></thead>'
+        f"<tbody>{''.join(rows)}</tbody>"
+        f"</table>{foot}</div>"
+    )
+
+
+#: Where the scorecard sends a reader for more: (page, its section heading, link text).
+#: The pages are the segment's others in the same folder; a heading renamed there must be
+#: renamed here (tests/batch/test_scorecard_browser.py follows every link).
+SECTION_LINKS: tuple[tuple[str, str, str], ...] = (
+    ("quarterly_plan_summary", "", "The plan on two pages (VP summary)"),
+    ("quarterly_plan", "Where we will land", "Where we will land, and every open deal"),
+    ("quarterly_plan", "The odds of hitting the target", "The odds of hitting the target"),
+    ("quarterly_plan", "Pipeline coverage", "Pipeline coverage"),
+    ("quarterly_plan", "Sales capacity", "Sales capacity"),
+    ("quarterly_plan", "Actuals against plan", "Actuals against plan, by stage and month"),
+    ("trend_report", "Month over month", "The funnel month over month"),
+    ("trend_report", "Conversion and cost by source", "Conversion and cost by source"),
+    ("trend_report", "Response-time SLA over time", "Response time against the SLA"),
+)
+
+
+def section_href(page: str, heading: str) -> str:
+    """A relative link to a section of a page beside the scorecard (``page.html#Heading-text``).
+
+    The anchor is the id nbconvert gives a markdown heading: its text with spaces as dashes.
+
+    Parameters
+    ----------
+    page : str
+        The page's file stem.
+    heading : str
+        The section's heading text (empty: the top of the page).
+
+    Returns
+    -------
+    str
+        The link, URL-quoted.
+    """
+    from urllib.parse import quote
+
+    href = f"{quote(page)}.html"
+    return f"{href}#{quote(heading.replace(' ', '-'), safe=':,()?')}" if heading else href
+
+
+def links_html(links: Sequence[tuple[str, str, str]] = SECTION_LINKS) -> str:
+    """The pages behind the scorecard, as relative links (the e-mail keeps their text).
+
+    Parameters
+    ----------
+    links : sequence of (page, heading, text)
+        Default :data:`SECTION_LINKS`.
+
+    Returns
+    -------
+    str
+        An HTML list.
+    """
+    items = "".join(
+        f'<li class="sc-point"><a class="sc-link" href="{_e(section_href(page, heading))}">'
+        f"{_e(text)}</a></li>"
+        for page, heading, text in links
+    )
+    return f'<ul class="sc-points sc-links">{items}</ul>'
 
 
 def agenda_html(card: Scorecard) -> str:
@@ -1156,7 +1378,7 @@ def bookings_to_date(
         day += 7 * DAY
     if table is None or not ends:
         return pd.DataFrame(columns=["actual", "plan"], dtype=float)
-    won_at = _won_at(table, params.stage_names[-1])
+    won_at = won_dates(table, params.stage_names[-1])
     rows: dict[pd.Timestamp, Mapping[str, float]] = {}
     for end in ends:
         rows[end - DAY] = {
@@ -1164,3 +1386,27 @@ def bookings_to_date(
             "plan": plan_between(plan_monthly, q_start, end),
         }
     return pd.DataFrame.from_dict(rows, orient="index")
+
+
+def deals_section_html(landing: Any, typical_deal: float) -> str:
+    """The scorecard's "Deals that matter": the landing forecast's top open deals.
+
+    Parameters
+    ----------
+    landing : LandingView
+        The snapshot's landing (:attr:`~alignlib.snapshot.QuarterSnapshot.landing`).
+    typical_deal : float
+        The amount a deal without its own counts as.
+
+    Returns
+    -------
+    str
+        The list and its note, or the one line saying why there is none.
+    """
+    from alignlib.reports.forecast import deals_note, landing_deals_table
+
+    if landing.forecast is None:
+        return f'<p class="sc-week sc-deals">{_e(landing.message or "No landing forecast.")}</p>'
+    table = landing_deals_table(landing.forecast, landing.stage_labels)
+    note = deals_note(landing.forecast, landing.currency, typical_deal)
+    return deals_html(table, note, landing.currency)

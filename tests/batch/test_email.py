@@ -46,7 +46,12 @@ def test_email_page_is_one_file_without_scripts_styles_or_links() -> None:
     nb.cells = [cell, hidden]
     page = email_page(nb, title="Weekly <scorecard>", subtitle="2026Q4")
     assert page is not None
-    assert "<script" not in page and "<style" not in page and "<link" not in page
+    assert "<script" not in page and "<link" not in page
+    # the fragment's own style block is gone; the one left is the phone's, in the head
+    head, body = page.split("</head>", 1)
+    assert "<style" not in body and "p{}" not in page
+    assert head.count("<style") == 1 and "@media screen and (max-width: 480px)" in head
+    assert 'width="100%"' in page and "max-width:680px" in page  # as wide as the screen
     assert "href=" not in page and "there" in page
     assert f"data:image/png;base64,{PNG_1PX}" in page and 'alt="A &lt;b&gt;"' in page
     assert "not mailed" not in page

@@ -28,7 +28,9 @@ def _publish(quarter_dir, spec, segment, *, ok=True, error=None, headline=None):
 
 def test_index_lists_reports_with_figures_and_is_0644(tmp_path) -> None:
     quarter_dir = tmp_path / "2026Q4"
-    plan, trend = batch.REPORTS[0], batch.REPORTS[2]
+    plan, trend = (
+        next(r for r in batch.REPORTS if r.name == n) for n in ("quarterly_plan", "trend_report")
+    )
     _publish(quarter_dir, trend, "all")
     _publish(quarter_dir, plan, "emea", headline={"target": 1_200_000, "currency": "EUR"})
     _publish(quarter_dir, plan, "all")

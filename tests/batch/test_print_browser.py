@@ -10,13 +10,18 @@ whole to the next page rather than splitting it.
 from __future__ import annotations
 
 import base64
-import re
 import shutil
 from pathlib import Path
 
 import pytest
 
-from tests.batch._printable_helpers import printable_pages
+from tests.batch._printable_helpers import (
+    MARGIN_MM,
+    PAPERS,
+    PX_PER_MM,
+    printable_pages,
+)
+from tests.batch._printable_helpers import pdf_pages as count_pages
 
 CHROMIUM = next(
     (p for p in ("/usr/bin/chromium", shutil.which("chromium")) if p and Path(p).exists()), None
@@ -32,12 +37,8 @@ pytestmark = [
     pytest.mark.skipif(CHROMIUM is None or DRIVER is None, reason="no headless Chromium"),
 ]
 
-#: Paper sizes in cm, and the margin of templates/print.css in mm.
-PAPERS = {"letter": (21.59, 27.94), "a4": (21.0, 29.7)}
-MARGIN_MM = 12
 #: Page budget of each printable page.
 MAX_PAGES = {"weekly_scorecard": 1, "sla_agreement": 2}
-PX_PER_MM = 96 / 25.4
 
 
 @pytest.fixture(scope="module")
@@ -68,8 +69,7 @@ def pdf_pages(driver, width_cm: float, height_cm: float) -> int:
     options = PrintOptions()
     options.page_width, options.page_height = width_cm, height_cm
     options.background = True
-    pdf = base64.b64decode(driver.print_page(options))
-    return len(re.findall(rb"/Type\s*/Page(?![a-z])", pdf))
+    return count_pages(base64.b64decode(driver.print_page(options)))
 
 
 BLOCKS = "table, img, .sc-card, .ag-signatures"

@@ -25,7 +25,11 @@ def test_scorecard_and_agreement_render_with_their_files(tmp_path_factory) -> No
     page = (seg / "weekly_scorecard.html").read_text()
     assert "Sun 15 Nov 2026" in page and "@page" in page and "Agenda" in page
     email = (seg / "scorecard.email.html").read_text()
-    assert "<script" not in email and "<style" not in email and "data:image/png;base64," in email
+    assert "<script" not in email and "data:image/png;base64," in email
+    # one style block, in the head: the phone's media query over the inline styles
+    head, body = email.split("</head>", 1)
+    assert email.count("<style") == 1 and "<style" in head and "@media" in head
+    assert "<style" not in body
     assert 'class="sc-table"' in email and "style=" in email
     agreement = (seg / "sla_agreement.html").read_text()
     for section in ("The stages and who owns them", "Recycling", "How compliance is measured"):

@@ -36,7 +36,8 @@ def test_sample_landing_adds_up_and_has_the_contract_keys(sample):
     assert out["landing"]["mean"] == pytest.approx(parts)
     assert out["landing"]["p10"] >= out["booked"]["p10"]
     assert result.as_of == pd.Timestamp(ingest.as_of).normalize()
-    # ids only: nothing from a contact row beyond the id reaches the deals table
+    # nothing from a contact row beyond the id: the deal's name is the export's deal
+    # column (Associated Deal), the owner is the rep, and the JSON leaves the owner out
     assert set(result.deals.columns) == {
         "id",
         "stage",
@@ -45,7 +46,19 @@ def test_sample_landing_adds_up_and_has_the_contract_keys(sample):
         "amount",
         "amount_known",
         "expected",
+        "name",
+        "owner",
+        "likely_close",
     }
+    raw = pd.read_csv(params.actuals.crm_export, dtype=str, keep_default_na=False)
+    by_id = raw.drop_duplicates("Record ID").set_index("Record ID")
+    listed = by_id.loc[result.deals["id"]]
+    assert result.deals["name"].tolist() == listed["Associated Deal"].tolist()
+    assert not set(result.deals["name"]) & set(listed["First Name"] + " " + listed["Last Name"])
+    assert all("owner" not in d for d in out["top_deals"])
+    # the likely close lies inside the quarter, after the data date
+    close = pd.to_datetime(result.deals["likely_close"])
+    assert (close > result.as_of).all() and (close <= result.quarter_end).all()
     frame = result.to_frame()
     assert list(frame.index) == ["booked", "open_pipeline", "not_yet_created", "landing"]
 
