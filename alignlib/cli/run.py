@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import re
-import sys
 from typing import Any
 
 from alignlib.cli._args import add_max_rejected, check_output_folder, scheduler_address
+from alignlib.cli._runner import Outcome, add_verb
 
 
 def _positive_int(text: str) -> int:
@@ -37,8 +36,11 @@ def _date(text: str) -> str:
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``run`` verb."""
-    p = subparsers.add_parser(
+    p = add_verb(
+        subparsers,
         "run",
+        run,
+        json_help="print one JSON object with the results",
         help="render every report for every parameters file (HTML, notebooks, index)",
         description=(
             "Render the quarterly plan, experiment analysis, trend report and SLA agreement "
@@ -99,12 +101,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--kernel", default=None, help="Jupyter kernel name (default: alignlib)")
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     add_max_rejected(p)
-    p.add_argument("--json", action="store_true", help="print one JSON object with the results")
-    p.set_defaults(func=handler)
 
 
-def handler(args: argparse.Namespace) -> int:
-    """Run the batch; 0 when every report rendered, 1 when any failed."""
+def run(args: argparse.Namespace) -> Outcome:
+    """Run the batch; exit 0 when every report rendered, 1 when any failed."""
     from alignlib import batch
     from alignlib.errors import InputError
     from alignlib.paths import outputs_dir
@@ -140,8 +140,8 @@ def handler(args: argparse.Namespace) -> int:
             os.environ[MAX_REJECTED_ENV] = saved
 
 
-def _run(args: argparse.Namespace, reports: Any, parameters: Any) -> int:
-    """Run the batch and print what it did."""
+def _run(args: argparse.Namespace, reports: Any, parameters: Any) -> Outcome:
+    """Run the batch: what it did, and a note for the reports that failed."""
     from alignlib import batch
 
     result = batch.run_batch(
@@ -158,16 +158,10 @@ def _run(args: argparse.Namespace, reports: Any, parameters: Any) -> int:
         # --debug keeps the details of failures in the failed notebooks (a local look)
         debug=bool(getattr(args, "debug", False)),
     )
-    if args.json:
-        print(json.dumps(result.to_dict()))
-    else:
-        print(result.summary())
-    if not result.ok:
-        if not args.json:
-            print(
-                f"{len(result.failed)} report(s) failed; their executed notebooks are kept "
-                "as <report>.failed.ipynb next to the last good version.",
-                file=sys.stderr,
-            )
-        return 1
-    return 0
+    if result.ok:
+        return Outcome(result.to_dict(), f"{result.summary()}\n")
+    note = (
+        f"{len(result.failed)} report(s) failed; their executed notebooks are kept "
+        "as <report>.failed.ipynb next to the last good version."
+    )
+    return Outcome(result.to_dict(), f"{result.summary()}\n", code=1, notes=(note,))

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import argparse
+from dataclasses import asdict
+
+from alignlib.cli._runner import Outcome, add_json
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -25,11 +28,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="DuckDB file to write (e.g. outputs/crm.duckdb), or a database URL "
         "(postgresql+psycopg://user@host/db; ${VAR} is read from the environment)",
     )
-    p.set_defaults(func=handler)
+    add_json(load, "print one JSON object: the tables written")
+    p.set_defaults(func=run)
 
 
-def handler(args: argparse.Namespace) -> int:
-    """Write the tables and list them."""
+def run(args: argparse.Namespace) -> Outcome:
+    """Write the tables; the outcome lists them."""
     from alignlib.crm.sql import masked
     from alignlib.errors import InputError
     from alignlib.sample_warehouse import load_sample
@@ -39,12 +43,13 @@ def handler(args: argparse.Namespace) -> int:
         raise InputError("--into: give a DuckDB file or a database URL")
     written = load_sample(args.folder, into)
     shown = masked(into)
+    lines = []
     for t in written:
         was = "" if t.replaced_rows is None else f"   (replaced: it held {t.replaced_rows:,} rows)"
-        print(f"{t.schema + '.' + t.table:36s} {t.rows:>9,} rows{was}")
+        lines.append(f"{t.schema + '.' + t.table:36s} {t.rows:>9,} rows{was}\n")
     n_replaced = sum(t.replaced_rows is not None for t in written)
-    print(
+    lines.append(
         f"written to {shown}: {len(written)} tables, {n_replaced} of them replaced; "
-        "no other table was touched"
+        "no other table was touched\n"
     )
-    return 0
+    return Outcome({"into": shown, "tables": [asdict(t) for t in written]}, "".join(lines))
