@@ -1,9 +1,9 @@
 """The ``alignlib`` command: a thin face over the library.
 
-Each verb lives in its own module in this package and exposes
-``register(subparsers)``, which adds its sub-parser (:func:`._runner.add_verb`) with
-``func`` set to ``run(args) -> Outcome``: parse, compute, return what was found. Verbs
-import heavy modules lazily so that ``alignlib --help`` stays fast.
+Each verb lives in its own module in this package and declares ``VERB`` (its name and
+help, a :class:`._runner.Verb`), ``options(parser)`` (its arguments) and
+``run(args) -> Outcome``: compute, return what was found. Verbs import heavy modules
+lazily so that ``alignlib --help`` stays fast.
 
 One runner (:mod:`._runner`) prints every outcome as text or ``--json`` and turns every
 failure into one message and an exit status: no traceback reaches a user unless
@@ -20,7 +20,7 @@ import sys
 from collections.abc import Sequence
 
 from alignlib import __version__
-from alignlib.cli._runner import Parser
+from alignlib.cli._runner import Parser, add_verb
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -43,9 +43,8 @@ def build_parser() -> argparse.ArgumentParser:
         if module_info.name.startswith("_"):
             continue
         module = importlib.import_module(f"{__name__}.{module_info.name}")
-        register = getattr(module, "register", None)
-        if register is not None:
-            register(subparsers)
+        if hasattr(module, "VERB"):
+            add_verb(subparsers, module)
     for sub in _verb_parsers(parser):
         # also after the verb; SUPPRESS keeps a leading --debug from being reset
         sub.add_argument(

@@ -272,3 +272,19 @@ def as_of_date(text: str, option: str = "--as-of") -> Any:
     if pd.isna(value):
         raise InputError(f"{option}: {text!r} is not a date (use YYYY-MM-DD)")
     return value
+
+
+def add_trials_and_seed(
+    parser: argparse.ArgumentParser, trials_help: str = "simulated quarters (default: the file's)"
+) -> None:
+    """``--trials N`` and ``--seed N`` of a verb that simulates (the runner checks both).
+
+    Parameters
+    ----------
+    parser : argparse.ArgumentParser
+        The verb's parser.
+    trials_help : str
+        What a trial is, and the default.
+    """
+    parser.add_argument("--trials", type=int, help=trials_help)
+    parser.add_argument("--seed", type=int, help="random seed (default: the file's)")

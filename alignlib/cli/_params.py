@@ -55,20 +55,35 @@ def learned_params(args: argparse.Namespace) -> QuarterParams:
     )
 
 
-def learned_actuals(params: QuarterParams, verb: str) -> Any:
-    """The actuals ``params`` were learned from, for a verb that needs them.
+def add_actuals_params(
+    parser: argparse.ArgumentParser, trials_help: str = "simulated quarters (default: the file's)"
+) -> None:
+    """Add the options of a verb that forecasts from the actuals to ``parser``.
+
+    The file (with actuals), ``--trials`` (``trials_help``) and ``--seed``
+    (:func:`alignlib.cli._args.add_trials_and_seed`) and ``--max-rejected``.
+    """
+    from alignlib.cli._args import add_max_rejected, add_trials_and_seed
+
+    add_params(parser, "parameters YAML file with actuals, e.g. params/2026Q4.yaml")
+    add_trials_and_seed(parser, trials_help)
+    add_max_rejected(parser)
+
+
+def learned_with_actuals(args: argparse.Namespace, verb: str) -> tuple[QuarterParams, Any]:
+    """``args.params`` learned (:func:`learned_params`) and the actuals it was learned from.
 
     Parameters
     ----------
-    params : QuarterParams
-        Learned parameters (:func:`learned_params`).
+    args : argparse.Namespace
+        The parsed options.
     verb : str
         The verb, named in the error when the file has no ``actuals:`` section.
 
     Returns
     -------
-    IngestResult
-        The learned reading (its limits already held).
+    (QuarterParams, IngestResult)
+        The parameters and the learned reading (its limits already held).
 
     Raises
     ------
@@ -78,8 +93,9 @@ def learned_actuals(params: QuarterParams, verb: str) -> Any:
     from alignlib.forecast.landing import require_actuals
     from alignlib.history.learning import read_actuals
 
+    params = learned_params(args)
     require_actuals(params, verb)
-    return read_actuals(params)
+    return params, read_actuals(params)
 
 
 def rejected_summary(ingest: Any) -> dict[str, Any]:

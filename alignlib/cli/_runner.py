@@ -22,6 +22,7 @@ import sys
 import traceback
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from types import ModuleType
 from typing import Any, NoReturn
 
 from alignlib.errors import AlignError, DataError, ParamsError
@@ -130,39 +131,47 @@ class Parser(argparse.ArgumentParser):
         raise UsageError(self.prog, message)
 
 
-def add_verb(
-    subparsers: argparse._SubParsersAction,
-    name: str,
-    run: Callable[[argparse.Namespace], Outcome],
-    *,
-    help: str,
-    description: str,
-    json_help: str = "print one JSON object",
-) -> argparse.ArgumentParser:
-    """Add a verb's sub-parser with ``--json``, run through this runner.
+@dataclass(frozen=True)
+class Verb:
+    """What ``alignlib --help`` says of a verb; its module has ``options`` and ``run``.
+
+    Attributes
+    ----------
+    name : str
+        The verb as typed (``sample-size``).
+    help : str
+        One line for the list of verbs.
+    description : str
+        Its ``--help`` text (argparse re-flows it).
+    json_help : str or None
+        Help of its ``--json``; None: ``options`` adds it where it belongs (a verb with
+        actions of its own, ``warehouse load``).
+    """
+
+    name: str
+    help: str
+    description: str
+    json_help: str | None = "print one JSON object"
+
+
+def add_verb(subparsers: argparse._SubParsersAction, module: ModuleType) -> None:
+    """Add the verb a module declares (``VERB``, ``options(parser)``, ``run(args)``).
 
     Parameters
     ----------
     subparsers : argparse._SubParsersAction
         The CLI's sub-command parsers.
-    name : str
-        The verb.
-    run : callable
-        ``run(args) -> Outcome``.
-    help, description : str
-        The verb's one-line help and its ``--help`` description.
-    json_help : str
-        Help for its ``--json``.
-
-    Returns
-    -------
-    argparse.ArgumentParser
-        The verb's parser, for its own options.
+    module : module
+        The verb's module.
     """
-    parser = subparsers.add_parser(name, help=help, description=description)
-    add_json(parser, json_help)
-    parser.set_defaults(func=run)
-    return parser
+    verb: Verb = module.VERB
+    description = " ".join(verb.description.split())
+    parser = subparsers.add_parser(verb.name, help=verb.help, description=description)
+    module.options(parser)
+    if verb.json_help is not None:
+        add_json(parser, verb.json_help)
+    # looked up when it runs, so a test can stand in for a verb's run
+    parser.set_defaults(func=lambda args: module.run(args))
 
 
 def add_json(parser: argparse.ArgumentParser, help: str = "print one JSON object") -> None:

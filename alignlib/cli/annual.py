@@ -6,8 +6,9 @@ import argparse
 from collections.abc import Callable
 from typing import Any
 
+from alignlib.cli._args import add_trials_and_seed
 from alignlib.cli._params import add_params, learned_params
-from alignlib.cli._runner import Outcome, Text, add_verb
+from alignlib.cli._runner import Outcome, Text, Verb
 
 
 def _year(text: str) -> int:
@@ -23,28 +24,25 @@ def _year(text: str) -> int:
     return value
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
-    """Add the ``annual`` verb and its options.
+DESCRIPTION = """\
+Four quarter plans chained over a year: target, leads, budget and pipeline per quarter, the
+sales team's bookings capacity and gap, the hires that close it and when their roles must
+open, and the chance of the year.
+"""
 
-    Parameters
-    ----------
-    subparsers : argparse._SubParsersAction
-        The CLI's sub-command parsers.
-    """
-    parser = add_verb(
-        subparsers,
-        "annual",
-        run,
-        help="the year's plan: four quarters, sales capacity and hires",
-        description="Four quarter plans chained over a year: target, leads, budget and "
-        "pipeline per quarter, the sales team's bookings capacity and gap, the hires that "
-        "close it and when their roles must open, and the chance of the year.",
-    )
+VERB = Verb(
+    "annual",
+    help="the year's plan: four quarters, sales capacity and hires",
+    description=DESCRIPTION,
+)
+
+
+def options(parser: argparse.ArgumentParser) -> None:
+    """The ``annual`` options."""
     add_params(parser)
     parser.add_argument("--year", type=_year, required=True, help="the year to plan, e.g. 2027")
     parser.add_argument("--scenario", help="plan one named scenario from the file")
-    parser.add_argument("--trials", type=int, help="simulated years (default: the file's trials)")
-    parser.add_argument("--seed", type=int, help="random seed (default: the file's seed)")
+    add_trials_and_seed(parser, "simulated years (default: the file's trials)")
 
 
 def run(args: argparse.Namespace) -> Outcome:

@@ -9,49 +9,38 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from alignlib.cli._args import add_max_rejected
 from alignlib.cli._params import (
-    add_params,
-    learned_actuals,
-    learned_params,
+    add_actuals_params,
+    learned_with_actuals,
     losses_line,
     rejected_summary,
 )
-from alignlib.cli._runner import Outcome, Text, add_verb
+from alignlib.cli._runner import Outcome, Text, Verb
+
+DESCRIPTION = """\
+For every past quarter with at least six months of history before it, learn the funnel from
+the export as it stood then and forecast the quarter (plan time, weeks 0, 4 and 8); print
+the ranges beside what was booked, how often the 50% and 80% ranges held it, the CRPS and
+the bias of the median.
+"""
+
+VERB = Verb(
+    "backtest",
+    help="forecast past quarters again from what was known then, and score them",
+    description=DESCRIPTION,
+)
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
-    """Add the ``backtest`` verb and its options.
-
-    Parameters
-    ----------
-    subparsers : argparse._SubParsersAction
-        The CLI's sub-command parsers.
-    """
-    parser = add_verb(
-        subparsers,
-        "backtest",
-        run,
-        help="forecast past quarters again from what was known then, and score them",
-        description="For every past quarter with at least six months of history before "
-        "it, learn the funnel from the export as it stood then and forecast the quarter "
-        "(plan time, weeks 0, 4 and 8); print the ranges beside what was booked, how often "
-        "the 50% and 80% ranges held it, the CRPS and the bias of the median.",
-    )
-    add_params(parser, "parameters YAML file with actuals, e.g. params/2026Q4.yaml")
-    parser.add_argument(
-        "--trials", type=int, help="simulated quarters per forecast (default 10,000)"
-    )
-    parser.add_argument("--seed", type=int, help="random seed (default: the file's)")
-    add_max_rejected(parser)
+def options(parser: argparse.ArgumentParser) -> None:
+    """The ``backtest`` options."""
+    add_actuals_params(parser, "simulated quarters per forecast (default 10,000)")
 
 
 def run(args: argparse.Namespace) -> Outcome:
     """The backtest of ``args.params``'s past quarters, with its calibration."""
     from alignlib.forecast import backtest, calibration
 
-    params = learned_params(args)
-    ingest = learned_actuals(params, "backtest")
+    params, ingest = learned_with_actuals(args, "backtest")
     result = backtest(params, trials=args.trials, seed=args.seed, ingest=ingest)
     readout = calibration(result)
     data = {

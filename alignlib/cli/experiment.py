@@ -6,34 +6,31 @@ import argparse
 import re
 
 from alignlib.cli._params import learned_params
-from alignlib.cli._runner import Outcome, add_verb
+from alignlib.cli._runner import Outcome, Verb
 
 _COUNTS = re.compile(r"^\s*(?:(?P<name>[A-Za-z0-9_.-]+)\s*=\s*)?(?P<c>\d+)\s*/\s*(?P<n>\d+)\s*$")
 # numbers that are not whole numbers >= 0 (-1/10, 2.5/10): a clearer message than the shape's
 _SIGNED = re.compile(r"^\s*(?:[A-Za-z0-9_.-]+\s*=\s*)?[-+]?[\d.]+\s*/\s*[-+]?[\d.]+\s*$")
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
-    """Add the ``experiment`` verb and its options.
+DESCRIPTION = """\
+Compare variants with control at one funnel stage, from counts (--control 200/1000 --variant
+240/1000) or every experiment in a parameters file. Prints the Newcombe interval, relative
+lift (Katz log interval), the pooled z-test (Fisher's exact test for small counts),
+Holm-corrected p-values, the exact Bayesian chance to beat control and expected loss, the
+sample-ratio check and the peeking guard; with a parameters file also each experiment's
+simulated effect on the quarter's bookings and P(hit target).
+"""
 
-    Parameters
-    ----------
-    subparsers : argparse._SubParsersAction
-        The CLI's sub-command parsers.
-    """
-    parser = add_verb(
-        subparsers,
-        "experiment",
-        run,
-        help="readout of a funnel experiment: lift, intervals, p-values, P(better), SRM",
-        description="Compare variants with control at one funnel stage, from counts "
-        "(--control 200/1000 --variant 240/1000) or every experiment in a parameters file. "
-        "Prints the Newcombe interval, relative lift (Katz log interval), the pooled z-test "
-        "(Fisher's exact test for small counts), Holm-corrected p-values, the exact "
-        "Bayesian chance to beat control and expected loss, the sample-ratio check and "
-        "the peeking guard; with a parameters file also each experiment's simulated effect on "
-        "the quarter's bookings and P(hit target).",
-    )
+VERB = Verb(
+    "experiment",
+    help="readout of a funnel experiment: lift, intervals, p-values, P(better), SRM",
+    description=DESCRIPTION,
+)
+
+
+def options(parser: argparse.ArgumentParser) -> None:
+    """The ``experiment`` options."""
     parser.add_argument(
         "params", nargs="?", help="parameters YAML file: read all of its experiments"
     )

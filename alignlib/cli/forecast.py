@@ -9,48 +9,40 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from alignlib.cli._args import add_max_rejected, as_of_date
+from alignlib.cli._args import as_of_date
 from alignlib.cli._params import (
-    add_params,
-    learned_actuals,
-    learned_params,
+    add_actuals_params,
+    learned_with_actuals,
     losses_line,
     rejected_summary,
 )
-from alignlib.cli._runner import Outcome, Text, add_verb
+from alignlib.cli._runner import Outcome, Text, Verb
+
+DESCRIPTION = """\
+Forecast the quarter's bookings from the CRM export: what is booked, what the open deals
+will bring (each by its stage and the days it has spent there) and what the leads still to
+come will bring; print P10/P50/P90 of each and the odds of hitting the target.
+"""
+
+VERB = Verb(
+    "forecast",
+    help="where the quarter will land: booked + open pipeline + not yet created",
+    description=DESCRIPTION,
+)
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
-    """Add the ``forecast`` verb and its options.
-
-    Parameters
-    ----------
-    subparsers : argparse._SubParsersAction
-        The CLI's sub-command parsers.
-    """
-    parser = add_verb(
-        subparsers,
-        "forecast",
-        run,
-        help="where the quarter will land: booked + open pipeline + not yet created",
-        description="Forecast the quarter's bookings from the CRM export: what is booked, "
-        "what the open deals will bring (each by its stage and the days it has spent there) "
-        "and what the leads still to come will bring; print P10/P50/P90 of each and the "
-        "odds of hitting the target.",
-    )
-    add_params(parser, "parameters YAML file with actuals, e.g. params/2026Q4.yaml")
+def options(parser: argparse.ArgumentParser) -> None:
+    """The ``forecast`` options."""
+    add_actuals_params(parser)
     parser.add_argument(
         "--as-of", dest="as_of", help="forecast date YYYY-MM-DD (default: the export's date)"
     )
-    parser.add_argument("--trials", type=int, help="simulated quarters (default: the file's)")
-    parser.add_argument("--seed", type=int, help="random seed (default: the file's)")
     parser.add_argument(
         "--volume",
         choices=("plan", "history"),
         default="plan",
         help="leads still to come: the plan's volume (default) or the history's trend",
     )
-    add_max_rejected(parser)
 
 
 def run(args: argparse.Namespace) -> Outcome:
@@ -58,8 +50,7 @@ def run(args: argparse.Namespace) -> Outcome:
     from alignlib.forecast import landing
 
     as_of = None if args.as_of is None else as_of_date(args.as_of)
-    params = learned_params(args)
-    ingest = learned_actuals(params, "forecast")
+    params, ingest = learned_with_actuals(args, "forecast")
     result = landing(
         params, as_of, trials=args.trials, seed=args.seed, volume=args.volume, ingest=ingest
     )

@@ -7,54 +7,57 @@ from pathlib import Path
 from typing import Any
 
 from alignlib.cli._args import as_of_date, check_output_file, share
-from alignlib.cli._runner import Outcome, Text, add_verb
+from alignlib.cli._runner import Outcome, Text, Verb
 
 #: Problem groups printed (one line each: field, reason, count); --json has every problem.
 _SHOWN_GROUPS = 40
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
-    """Add the ``ingest`` verb."""
+DESCRIPTION = """\
+Read a CRM export into the normalised funnel table: rows read, accepted and rejected,
+contacts reaching each stage, and every problem found (grouped: one line per field and
+reason, with its count). Rejected rows (they hold names and emails) go to a file named
+...rejects-contains-personal-data.csv. Exits 2 when no row is accepted or more than
+--max-rejected are rejected. --suggest prints a draft actuals: block for the file instead.
+"""
+
+VERB = Verb(
+    "ingest",
+    help="read and validate a CRM export (HubSpot, Salesforce, CSV)",
+    description=DESCRIPTION,
+)
+
+
+def options(parser: argparse.ArgumentParser) -> None:
+    """The ``ingest`` options."""
     from alignlib.crm.load import FORMATS
 
-    p = add_verb(
-        subparsers,
-        "ingest",
-        run,
-        help="read and validate a CRM export (HubSpot, Salesforce, CSV)",
-        description="Read a CRM export into the normalised funnel table: rows read, accepted "
-        "and rejected, contacts reaching each stage, and every problem found (grouped: one "
-        "line per field and reason, with its count). Rejected rows (they hold names and "
-        "emails) go to a file named ...rejects-contains-personal-data.csv. Exits 2 when no "
-        "row is accepted or more than --max-rejected are rejected. --suggest prints a draft "
-        "actuals: block for the file instead.",
-    )
-    p.add_argument("file", help="the export (for Salesforce: the Leads export)")
-    p.add_argument(
+    parser.add_argument("file", help="the export (for Salesforce: the Leads export)")
+    parser.add_argument(
         "--format",
         choices=FORMATS,
         help="export format (default: the params file's actuals.format, else hubspot)",
     )
-    p.add_argument("--opportunities", help="Salesforce Opportunities export to join")
-    p.add_argument(
+    parser.add_argument("--opportunities", help="Salesforce Opportunities export to join")
+    parser.add_argument(
         "--params",
         help="parameters YAML: the company's stages and actuals (stage_mapping, "
         "outcome_mapping, columns, deals, date_format ...)",
     )
-    p.add_argument(
+    parser.add_argument(
         "--rejects",
         help="where to write rejected rows (default: outputs/ingest/<file>."
         "rejects-contains-personal-data.csv, under the current folder or ALIGNLIB_OUTPUTS)",
     )
-    p.add_argument("--as-of", help="date the export was taken (default: latest date in it)")
-    p.add_argument(
+    parser.add_argument("--as-of", help="date the export was taken (default: latest date in it)")
+    parser.add_argument(
         "--max-rejected",
         type=share,
         default=None,
         metavar="SHARE",
         help="largest rejected share before exiting 2, as 0.5 or 50%% (default: 50%%)",
     )
-    p.add_argument(
+    parser.add_argument(
         "--suggest",
         action="store_true",
         help="print a draft actuals: block (format, columns, date orders, label mappings) "

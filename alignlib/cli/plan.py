@@ -7,25 +7,22 @@ import math
 from typing import Any
 
 from alignlib.cli._params import add_params, learned_params
-from alignlib.cli._runner import Outcome, Text, add_verb
+from alignlib.cli._runner import Outcome, Text, Verb
+
+DESCRIPTION = """\
+From the bookings target back to leads: volumes by stage, month and channel, budget,
+pipeline coverage and sales capacity.
+"""
+
+VERB = Verb(
+    "plan",
+    help="reverse-funnel plan for a quarter",
+    description=DESCRIPTION,
+)
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
-    """Add the ``plan`` verb and its options.
-
-    Parameters
-    ----------
-    subparsers : argparse._SubParsersAction
-        The CLI's sub-command parsers.
-    """
-    parser = add_verb(
-        subparsers,
-        "plan",
-        run,
-        help="reverse-funnel plan for a quarter",
-        description="From the bookings target back to leads: volumes by stage, month and "
-        "channel, budget, pipeline coverage and sales capacity.",
-    )
+def options(parser: argparse.ArgumentParser) -> None:
+    """The ``plan`` options."""
     add_params(parser)
     group = parser.add_mutually_exclusive_group()
     group.add_argument("--scenario", help="plan one named scenario from the file")

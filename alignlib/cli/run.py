@@ -8,7 +8,7 @@ import re
 from typing import Any
 
 from alignlib.cli._args import add_max_rejected, check_output_folder, scheduler_address
-from alignlib.cli._runner import Outcome, add_verb
+from alignlib.cli._runner import Outcome, Verb
 
 
 def _positive_int(text: str) -> int:
@@ -34,51 +34,52 @@ def _date(text: str) -> str:
         raise argparse.ArgumentTypeError(f"expected a date like 2026-11-15, got {text!r}") from None
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
-    """Add the ``run`` verb."""
-    p = add_verb(
-        subparsers,
-        "run",
-        run,
-        json_help="print one JSON object with the results",
-        help="render every report for every parameters file (HTML, notebooks, index)",
-        description=(
-            "Render the quarterly plan, experiment analysis, trend report and SLA agreement "
-            "for each parameters file (one per segment) into OUT/<quarter>/<segment>/, with an "
-            "index page per quarter; with --weekly, the weekly scorecard (and its e-mail "
-            "version) instead. One failing report does not stop the others; the "
-            "command exits 1 if any failed. Earlier good reports are never replaced by "
-            "broken ones (a failed attempt is kept as <report>.failed.*)."
-        ),
-    )
-    p.add_argument(
+DESCRIPTION = """\
+Render the quarterly plan, experiment analysis, trend report and SLA agreement for each
+parameters file (one per segment) into OUT/<quarter>/<segment>/, with an index page per
+quarter; with --weekly, the weekly scorecard (and its e-mail version) instead. One failing
+report does not stop the others; the command exits 1 if any failed. Earlier good reports are
+never replaced by broken ones (a failed attempt is kept as <report>.failed.*).
+"""
+
+VERB = Verb(
+    "run",
+    help="render every report for every parameters file (HTML, notebooks, index)",
+    description=DESCRIPTION,
+    json_help="print one JSON object with the results",
+)
+
+
+def options(parser: argparse.ArgumentParser) -> None:
+    """The ``run`` options."""
+    parser.add_argument(
         "params",
         nargs="*",
         metavar="PARAMS.yaml",
         help="parameters files (default: every params/<quarter>*.yaml)",
     )
-    p.add_argument("--quarter", type=_quarter, help="quarter to render (default 2026Q4)")
-    p.add_argument("--out", default=None, help="outputs folder (default: outputs/)")
-    p.add_argument(
+    parser.add_argument("--quarter", type=_quarter, help="quarter to render (default 2026Q4)")
+    parser.add_argument("--out", default=None, help="outputs folder (default: outputs/)")
+    parser.add_argument(
         "--workers",
         type=_positive_int,
         default=None,
         help="reports rendered at once (default: number of cores)",
     )
-    p.add_argument(
+    parser.add_argument(
         "--scheduler",
         default=None,
         type=scheduler_address,
         metavar="tcp://HOST:PORT",
         help="render on a dask.distributed cluster (workers must see the same files)",
     )
-    p.add_argument(
+    parser.add_argument(
         "--trials",
         type=_positive_int,
         default=None,
         help="Monte Carlo trials in every report (default: the notebooks' default)",
     )
-    p.add_argument(
+    parser.add_argument(
         "--report",
         action="append",
         default=None,
@@ -86,21 +87,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="render only this report (quarterly_plan, experiment_analysis, trend_report, "
         "sla_agreement, weekly_scorecard); repeatable",
     )
-    p.add_argument(
+    parser.add_argument(
         "--weekly",
         action="store_true",
         help="render the weekly scorecard (page, e-mail version) instead of the quarterly reports",
     )
-    p.add_argument(
+    parser.add_argument(
         "--week-ending",
         type=_date,
         default=None,
         metavar="YYYY-MM-DD",
         help="with --weekly: last day of the week (default: the export's last full week)",
     )
-    p.add_argument("--kernel", default=None, help="Jupyter kernel name (default: alignlib)")
-    p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
-    add_max_rejected(p)
+    parser.add_argument("--kernel", default=None, help="Jupyter kernel name (default: alignlib)")
+    parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    add_max_rejected(parser)
 
 
 def run(args: argparse.Namespace) -> Outcome:

@@ -4,21 +4,24 @@ from __future__ import annotations
 
 import argparse
 
-from alignlib.cli._runner import Outcome, add_verb
+from alignlib.cli._runner import Outcome, Verb
+
+DESCRIPTION = """\
+Write the deterministic sample exports (same seed, same bytes).
+"""
+
+VERB = Verb(
+    "sample",
+    help="write the sample HubSpot, Salesforce and spend files",
+    description=DESCRIPTION,
+    json_help="print the written paths as JSON",
+)
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
-    """Add the ``sample`` verb."""
-    p = add_verb(
-        subparsers,
-        "sample",
-        run,
-        help="write the sample HubSpot, Salesforce and spend files",
-        description="Write the deterministic sample exports (same seed, same bytes).",
-        json_help="print the written paths as JSON",
-    )
-    p.add_argument("--out", required=True, help="folder to write into (e.g. data/sample)")
-    p.add_argument("--seed", type=int, default=2026, help="generator seed (default 2026)")
+def options(parser: argparse.ArgumentParser) -> None:
+    """The ``sample`` options."""
+    parser.add_argument("--out", required=True, help="folder to write into (e.g. data/sample)")
+    parser.add_argument("--seed", type=int, default=2026, help="generator seed (default 2026)")
 
 
 def run(args: argparse.Namespace) -> Outcome:

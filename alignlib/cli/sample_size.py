@@ -4,28 +4,24 @@ from __future__ import annotations
 
 import argparse
 
-from alignlib.cli._runner import Outcome, add_verb
+from alignlib.cli._runner import Outcome, Verb
+
+DESCRIPTION = """\
+Leads per arm to detect an absolute change MDE from a BASELINE conversion rate (normal
+approximation: pooled variance under the null, unpooled under the alternative, no continuity
+correction, rounded up), and the run time from the stage's monthly volume. With --n-per-arm
+instead of --mde: the smallest detectable change for that sample.
+"""
+
+VERB = Verb(
+    "sample-size",
+    help="leads per arm to detect a change in a stage's conversion rate",
+    description=DESCRIPTION,
+)
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
-    """Add the ``sample-size`` verb and its options.
-
-    Parameters
-    ----------
-    subparsers : argparse._SubParsersAction
-        The CLI's sub-command parsers.
-    """
-    parser = add_verb(
-        subparsers,
-        "sample-size",
-        run,
-        help="leads per arm to detect a change in a stage's conversion rate",
-        description="Leads per arm to detect an absolute change MDE from a BASELINE "
-        "conversion rate (normal approximation: pooled variance under the null, unpooled "
-        "under the alternative, no continuity correction, rounded up), and the run time "
-        "from the stage's monthly volume. With --n-per-arm instead of --mde: the smallest "
-        "detectable change for that sample.",
-    )
+def options(parser: argparse.ArgumentParser) -> None:
+    """The ``sample-size`` options."""
     parser.add_argument(
         "--baseline", type=float, required=True, help="control conversion rate, e.g. 0.2"
     )

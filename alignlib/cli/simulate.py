@@ -9,32 +9,28 @@ import argparse
 import sys
 from typing import Any
 
-from alignlib.cli._args import scheduler_address
+from alignlib.cli._args import add_trials_and_seed, scheduler_address
 from alignlib.cli._params import add_params, learned_params
-from alignlib.cli._runner import Outcome, Text, add_verb
+from alignlib.cli._runner import Outcome, Text, Verb
+
+DESCRIPTION = """\
+Simulate the quarter's funnel many times (uncertain rates from historical counts, lead
+volume, deal sizes, stage lags) and print P(hit), revenue quantiles, the lead volume that
+hits the target with the chosen confidence beside the point-estimate plan, and the
+sensitivity of P(hit) to each input.
+"""
+
+VERB = Verb(
+    "simulate",
+    help="Monte Carlo odds of hitting the target, confidence-sized plan, sensitivity",
+    description=DESCRIPTION,
+)
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
-    """Add the ``simulate`` verb and its options.
-
-    Parameters
-    ----------
-    subparsers : argparse._SubParsersAction
-        The CLI's sub-command parsers.
-    """
-    parser = add_verb(
-        subparsers,
-        "simulate",
-        run,
-        help="Monte Carlo odds of hitting the target, confidence-sized plan, sensitivity",
-        description="Simulate the quarter's funnel many times (uncertain rates from historical "
-        "counts, lead volume, deal sizes, stage lags) and print P(hit), revenue quantiles, "
-        "the lead volume that hits the target with the chosen confidence beside the "
-        "point-estimate plan, and the sensitivity of P(hit) to each input.",
-    )
+def options(parser: argparse.ArgumentParser) -> None:
+    """The ``simulate`` options."""
     add_params(parser)
-    parser.add_argument("--trials", type=int, help="simulated quarters (default: the file's)")
-    parser.add_argument("--seed", type=int, help="random seed (default: the file's)")
+    add_trials_and_seed(parser)
     parser.add_argument(
         "--confidence", type=float, help="P(hit) the sized plan must reach (default: the file's)"
     )

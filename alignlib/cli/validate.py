@@ -5,25 +5,22 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from alignlib.cli._runner import Outcome, Text, add_verb
+from alignlib.cli._runner import Outcome, Text, Verb
+
+DESCRIPTION = """\
+Check one or more quarter parameters files; print 'ok' or every problem.
+"""
+
+VERB = Verb(
+    "validate",
+    help="check parameters files",
+    description=DESCRIPTION,
+    json_help="print one JSON object: each file, ok or its problems",
+)
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
-    """Add the ``validate`` verb and its options.
-
-    Parameters
-    ----------
-    subparsers : argparse._SubParsersAction
-        The CLI's sub-command parsers.
-    """
-    parser = add_verb(
-        subparsers,
-        "validate",
-        run,
-        help="check parameters files",
-        description="Check one or more quarter parameters files; print 'ok' or every problem.",
-        json_help="print one JSON object: each file, ok or its problems",
-    )
+def options(parser: argparse.ArgumentParser) -> None:
+    """The ``validate`` options."""
     parser.add_argument("params", nargs="+", help="parameters YAML file(s)")
 
 

@@ -5,21 +5,25 @@ from __future__ import annotations
 import argparse
 from dataclasses import asdict
 
-from alignlib.cli._runner import Outcome, add_json
+from alignlib.cli._runner import Outcome, Verb, add_json
+
+DESCRIPTION = """\
+Write a folder of sample exports into a warehouse: each export as a table (schema exports)
+and the objects as ELT tools replicate them (schemas hubspot and salesforce).
+params/2026Q4-warehouse.yaml reads outputs/crm.duckdb.
+"""
+
+VERB = Verb(
+    "warehouse",
+    help="write the sample CRM into a DuckDB file or a database, as ELT tools land it",
+    description=DESCRIPTION,
+    json_help=None,  # on the action: ``warehouse load ... --json``
+)
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
-    """Add the ``warehouse`` verb."""
-    p = subparsers.add_parser(
-        "warehouse",
-        help="write the sample CRM into a DuckDB file or a database, as ELT tools land it",
-        description=(
-            "Write a folder of sample exports into a warehouse: each export as a table "
-            "(schema exports) and the objects as ELT tools replicate them (schemas hubspot "
-            "and salesforce). params/2026Q4-warehouse.yaml reads outputs/crm.duckdb."
-        ),
-    )
-    actions = p.add_subparsers(dest="action", metavar="ACTION", required=True)
+def options(parser: argparse.ArgumentParser) -> None:
+    """The ``warehouse`` actions and their options."""
+    actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     load = actions.add_parser("load", help="write the sample exports of FOLDER")
     load.add_argument("folder", help="folder of sample exports (e.g. data/sample)")
     load.add_argument(
@@ -29,7 +33,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "(postgresql+psycopg://user@host/db; ${VAR} is read from the environment)",
     )
     add_json(load, "print one JSON object: the tables written")
-    p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> Outcome:
