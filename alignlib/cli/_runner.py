@@ -133,25 +133,33 @@ class Parser(argparse.ArgumentParser):
 
 @dataclass(frozen=True)
 class Verb:
-    """What ``alignlib --help`` says of a verb; its module has ``options`` and ``run``.
+    """A verb's name and what ``--help`` says of it; its module has ``options`` and ``run``.
 
     Attributes
     ----------
     name : str
         The verb as typed (``sample-size``).
-    help : str
-        One line for the list of verbs.
-    description : str
-        Its ``--help`` text (argparse re-flows it).
+    text : str
+        Its help: the first line for the list of verbs, the rest, after an empty line, for
+        its own ``--help`` (argparse re-flows it).
     json_help : str or None
         Help of its ``--json``; None: ``options`` adds it where it belongs (a verb with
         actions of its own, ``warehouse load``).
     """
 
     name: str
-    help: str
-    description: str
+    text: str
     json_help: str | None = "print one JSON object"
+
+    @property
+    def help(self) -> str:
+        """The one line for the list of verbs."""
+        return self.text.strip().split("\n\n", 1)[0]
+
+    @property
+    def description(self) -> str:
+        """The text of the verb's own ``--help``, on one line (argparse re-flows it)."""
+        return " ".join(self.text.strip().split("\n\n", 1)[-1].split())
 
 
 def add_verb(subparsers: argparse._SubParsersAction, module: ModuleType) -> None:
@@ -165,8 +173,7 @@ def add_verb(subparsers: argparse._SubParsersAction, module: ModuleType) -> None
         The verb's module.
     """
     verb: Verb = module.VERB
-    description = " ".join(verb.description.split())
-    parser = subparsers.add_parser(verb.name, help=verb.help, description=description)
+    parser = subparsers.add_parser(verb.name, help=verb.help, description=verb.description)
     module.options(parser)
     if verb.json_help is not None:
         add_json(parser, verb.json_help)

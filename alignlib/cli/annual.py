@@ -25,16 +25,14 @@ def _year(text: str) -> int:
 
 
 DESCRIPTION = """\
+the year's plan: four quarters, sales capacity and hires
+
 Four quarter plans chained over a year: target, leads, budget and pipeline per quarter, the
 sales team's bookings capacity and gap, the hires that close it and when their roles must
 open, and the chance of the year.
 """
 
-VERB = Verb(
-    "annual",
-    help="the year's plan: four quarters, sales capacity and hires",
-    description=DESCRIPTION,
-)
+VERB = Verb("annual", DESCRIPTION)
 
 
 def options(parser: argparse.ArgumentParser) -> None:

@@ -18,17 +18,15 @@ from alignlib.cli._params import (
 from alignlib.cli._runner import Outcome, Text, Verb
 
 DESCRIPTION = """\
+forecast past quarters again from what was known then, and score them
+
 For every past quarter with at least six months of history before it, learn the funnel from
 the export as it stood then and forecast the quarter (plan time, weeks 0, 4 and 8); print
 the ranges beside what was booked, how often the 50% and 80% ranges held it, the CRPS and
 the bias of the median.
 """
 
-VERB = Verb(
-    "backtest",
-    help="forecast past quarters again from what was known then, and score them",
-    description=DESCRIPTION,
-)
+VERB = Verb("backtest", DESCRIPTION)
 
 
 def options(parser: argparse.ArgumentParser) -> None:

@@ -14,6 +14,8 @@ _SIGNED = re.compile(r"^\s*(?:[A-Za-z0-9_.-]+\s*=\s*)?[-+]?[\d.]+\s*/\s*[-+]?[\d
 
 
 DESCRIPTION = """\
+readout of a funnel experiment: lift, intervals, p-values, P(better), SRM
+
 Compare variants with control at one funnel stage, from counts (--control 200/1000 --variant
 240/1000) or every experiment in a parameters file. Prints the Newcombe interval, relative
 lift (Katz log interval), the pooled z-test (Fisher's exact test for small counts),
@@ -22,11 +24,7 @@ sample-ratio check and the peeking guard; with a parameters file also each exper
 simulated effect on the quarter's bookings and P(hit target).
 """
 
-VERB = Verb(
-    "experiment",
-    help="readout of a funnel experiment: lift, intervals, p-values, P(better), SRM",
-    description=DESCRIPTION,
-)
+VERB = Verb("experiment", DESCRIPTION)
 
 
 def options(parser: argparse.ArgumentParser) -> None:

@@ -19,16 +19,14 @@ from alignlib.cli._params import (
 from alignlib.cli._runner import Outcome, Text, Verb
 
 DESCRIPTION = """\
+where the quarter will land: booked + open pipeline + not yet created
+
 Forecast the quarter's bookings from the CRM export: what is booked, what the open deals
 will bring (each by its stage and the days it has spent there) and what the leads still to
 come will bring; print P10/P50/P90 of each and the odds of hitting the target.
 """
 
-VERB = Verb(
-    "forecast",
-    help="where the quarter will land: booked + open pipeline + not yet created",
-    description=DESCRIPTION,
-)
+VERB = Verb("forecast", DESCRIPTION)
 
 
 def options(parser: argparse.ArgumentParser) -> None:

@@ -14,6 +14,8 @@ _SHOWN_GROUPS = 40
 
 
 DESCRIPTION = """\
+read and validate a CRM export (HubSpot, Salesforce, CSV)
+
 Read a CRM export into the normalised funnel table: rows read, accepted and rejected,
 contacts reaching each stage, and every problem found (grouped: one line per field and
 reason, with its count). Rejected rows (they hold names and emails) go to a file named
@@ -21,11 +23,7 @@ reason, with its count). Rejected rows (they hold names and emails) go to a file
 --max-rejected are rejected. --suggest prints a draft actuals: block for the file instead.
 """
 
-VERB = Verb(
-    "ingest",
-    help="read and validate a CRM export (HubSpot, Salesforce, CSV)",
-    description=DESCRIPTION,
-)
+VERB = Verb("ingest", DESCRIPTION)
 
 
 def options(parser: argparse.ArgumentParser) -> None:

@@ -10,15 +10,13 @@ from alignlib.cli._params import add_params, learned_params
 from alignlib.cli._runner import Outcome, Text, Verb
 
 DESCRIPTION = """\
+reverse-funnel plan for a quarter
+
 From the bookings target back to leads: volumes by stage, month and channel, budget,
 pipeline coverage and sales capacity.
 """
 
-VERB = Verb(
-    "plan",
-    help="reverse-funnel plan for a quarter",
-    description=DESCRIPTION,
-)
+VERB = Verb("plan", DESCRIPTION)
 
 
 def options(parser: argparse.ArgumentParser) -> None:

@@ -35,6 +35,8 @@ def _date(text: str) -> str:
 
 
 DESCRIPTION = """\
+render every report for every parameters file (HTML, notebooks, index)
+
 Render the quarterly plan, experiment analysis, trend report and SLA agreement for each
 parameters file (one per segment) into OUT/<quarter>/<segment>/, with an index page per
 quarter; with --weekly, the weekly scorecard (and its e-mail version) instead. One failing
@@ -42,12 +44,7 @@ report does not stop the others; the command exits 1 if any failed. Earlier good
 never replaced by broken ones (a failed attempt is kept as <report>.failed.*).
 """
 
-VERB = Verb(
-    "run",
-    help="render every report for every parameters file (HTML, notebooks, index)",
-    description=DESCRIPTION,
-    json_help="print one JSON object with the results",
-)
+VERB = Verb("run", DESCRIPTION, json_help="print one JSON object with the results")
 
 
 def options(parser: argparse.ArgumentParser) -> None:

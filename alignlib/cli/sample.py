@@ -7,15 +7,12 @@ import argparse
 from alignlib.cli._runner import Outcome, Verb
 
 DESCRIPTION = """\
+write the sample HubSpot, Salesforce and spend files
+
 Write the deterministic sample exports (same seed, same bytes).
 """
 
-VERB = Verb(
-    "sample",
-    help="write the sample HubSpot, Salesforce and spend files",
-    description=DESCRIPTION,
-    json_help="print the written paths as JSON",
-)
+VERB = Verb("sample", DESCRIPTION, json_help="print the written paths as JSON")
 
 
 def options(parser: argparse.ArgumentParser) -> None:

@@ -7,17 +7,15 @@ import argparse
 from alignlib.cli._runner import Outcome, Verb
 
 DESCRIPTION = """\
+leads per arm to detect a change in a stage's conversion rate
+
 Leads per arm to detect an absolute change MDE from a BASELINE conversion rate (normal
 approximation: pooled variance under the null, unpooled under the alternative, no continuity
 correction, rounded up), and the run time from the stage's monthly volume. With --n-per-arm
 instead of --mde: the smallest detectable change for that sample.
 """
 
-VERB = Verb(
-    "sample-size",
-    help="leads per arm to detect a change in a stage's conversion rate",
-    description=DESCRIPTION,
-)
+VERB = Verb("sample-size", DESCRIPTION)
 
 
 def options(parser: argparse.ArgumentParser) -> None:

@@ -14,17 +14,15 @@ from alignlib.cli._params import add_params, learned_params
 from alignlib.cli._runner import Outcome, Text, Verb
 
 DESCRIPTION = """\
+Monte Carlo odds of hitting the target, confidence-sized plan, sensitivity
+
 Simulate the quarter's funnel many times (uncertain rates from historical counts, lead
 volume, deal sizes, stage lags) and print P(hit), revenue quantiles, the lead volume that
 hits the target with the chosen confidence beside the point-estimate plan, and the
 sensitivity of P(hit) to each input.
 """
 
-VERB = Verb(
-    "simulate",
-    help="Monte Carlo odds of hitting the target, confidence-sized plan, sensitivity",
-    description=DESCRIPTION,
-)
+VERB = Verb("simulate", DESCRIPTION)
 
 
 def options(parser: argparse.ArgumentParser) -> None:
@@ -124,22 +122,13 @@ def _check_memory(model: Any, trials: Any, plan_trials: Any, memory_gb: float | 
         result_bytes_per_trial,
     )
 
-    if isinstance(trials, int) and trials > 0:
-        check_memory(
-            trials,
-            result_bytes_per_trial(model),
-            where="--trials",
-            what="result arrays",
-            memory_gb=memory_gb,
-        )
-    if isinstance(plan_trials, int) and plan_trials > 0:
-        check_memory(
-            plan_trials,
-            crn_bytes_per_trial(model),
-            where="--plan-trials",
-            what="common random numbers",
-            memory_gb=memory_gb,
-        )
+    budgets = (
+        (trials, result_bytes_per_trial(model), "--trials", "result arrays"),
+        (plan_trials, crn_bytes_per_trial(model), "--plan-trials", "common random numbers"),
+    )
+    for n, per_trial, where, what in budgets:
+        if isinstance(n, int) and n > 0:
+            check_memory(n, per_trial, where=where, what=what, memory_gb=memory_gb)
 
 
 def _simulate(model: Any, trials: int, seed: int | None, args: argparse.Namespace) -> Any:

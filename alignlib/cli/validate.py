@@ -8,14 +8,13 @@ from typing import Any
 from alignlib.cli._runner import Outcome, Text, Verb
 
 DESCRIPTION = """\
+check parameters files
+
 Check one or more quarter parameters files; print 'ok' or every problem.
 """
 
 VERB = Verb(
-    "validate",
-    help="check parameters files",
-    description=DESCRIPTION,
-    json_help="print one JSON object: each file, ok or its problems",
+    "validate", DESCRIPTION, json_help="print one JSON object: each file, ok or its problems"
 )
 
 

@@ -8,17 +8,15 @@ from dataclasses import asdict
 from alignlib.cli._runner import Outcome, Verb, add_json
 
 DESCRIPTION = """\
+write the sample CRM into a DuckDB file or a database, as ELT tools land it
+
 Write a folder of sample exports into a warehouse: each export as a table (schema exports)
 and the objects as ELT tools replicate them (schemas hubspot and salesforce).
 params/2026Q4-warehouse.yaml reads outputs/crm.duckdb.
 """
 
-VERB = Verb(
-    "warehouse",
-    help="write the sample CRM into a DuckDB file or a database, as ELT tools land it",
-    description=DESCRIPTION,
-    json_help=None,  # on the action: ``warehouse load ... --json``
-)
+#: its --json is on the action: ``warehouse load ... --json``
+VERB = Verb("warehouse", DESCRIPTION, json_help=None)
 
 
 def options(parser: argparse.ArgumentParser) -> None:
