@@ -64,11 +64,10 @@ def run(args: argparse.Namespace) -> Outcome:
         plan_for_confidence,
         sensitivity,
     )
-    from alignlib.simulation.from_params import deal_size_count
+    from alignlib.simulation.from_params import deal_size_count, trials_and_seed
 
     params = learned_params(args)
-    trials = params.simulation.trials if args.trials is None else args.trials
-    seed = params.simulation.seed if args.seed is None else args.seed
+    trials, seed = trials_and_seed(params, args.trials, args.seed)
     confidence = params.simulation.confidence if args.confidence is None else args.confidence
     plan_trials = (
         min(trials, DEFAULT_SEARCH_TRIALS) if args.plan_trials is None else args.plan_trials
