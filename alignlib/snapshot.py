@@ -463,10 +463,11 @@ def quarter_snapshot(
     from alignlib.simulation import plan_from_params, simulate_from_params
 
     params = learn_params(params)
-    n = params.simulation.trials if trials is None else int(trials)
+    from alignlib.simulation.from_params import trials_and_seed
+
+    n, seed = trials_and_seed(params, None if trials is None else int(trials), seed)
     if n < 1:
         raise InputError(f"trials must be at least 1, got {trials}")
-    seed = params.simulation.seed if seed is None else seed
     problems: dict[str, str] = {}
     plan = build_plan(params)
     at_plan = simulate_from_params(params, trials=n, seed=seed)

@@ -11,6 +11,7 @@ import os
 import re
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from alignlib.errors import InputError
 
@@ -241,3 +242,49 @@ def add_max_rejected(parser: argparse.ArgumentParser) -> None:
         help="largest rejected share of the export (and of any stage) before exiting 2, "
         "as 0.5 or 50%% (default: the file's actuals.max_rejected, else 50%%)",
     )
+
+
+def as_of_date(text: str, option: str = "--as-of") -> Any:
+    """A date option's value as a Timestamp.
+
+    Parameters
+    ----------
+    text : str
+        As typed (``2026-11-15``).
+    option : str
+        The option named in the error.
+
+    Returns
+    -------
+    pandas.Timestamp
+
+    Raises
+    ------
+    InputError
+        When it is not a date ('' and 'NaT' are not).
+    """
+    import pandas as pd
+
+    try:
+        value = pd.Timestamp(text)
+    except (ValueError, TypeError, OverflowError):
+        value = pd.NaT
+    if pd.isna(value):
+        raise InputError(f"{option}: {text!r} is not a date (use YYYY-MM-DD)")
+    return value
+
+
+def add_trials_and_seed(
+    parser: argparse.ArgumentParser, trials_help: str = "simulated quarters (default: the file's)"
+) -> None:
+    """``--trials N`` and ``--seed N`` of a verb that simulates (the runner checks both).
+
+    Parameters
+    ----------
+    parser : argparse.ArgumentParser
+        The verb's parser.
+    trials_help : str
+        What a trial is, and the default.
+    """
+    parser.add_argument("--trials", type=int, help=trials_help)
+    parser.add_argument("--seed", type=int, help="random seed (default: the file's)")

@@ -1,49 +1,23 @@
-"""Shared printing for CLI verbs: one JSON object, or readable text tables.
-
-Numbers are written by :mod:`alignlib.format`, the same way the report pages write them.
-"""
+"""The CLI's tables as text: numbers written by :mod:`alignlib.format`, as the pages do."""
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable, Mapping
 from functools import partial
 from typing import Any
 
 import pandas as pd
 
-from alignlib.format import format_value, to_json
+from alignlib.format import format_value
 
 
-def print_json(obj: Mapping[str, Any]) -> None:
-    """Print exactly one JSON object on stdout (NaN and infinity become null).
-
-    Parameters
-    ----------
-    obj : Mapping
-        What to print; values go through :func:`alignlib.format.jsonable`.
-    """
-    sys.stdout.write(to_json(obj) + "\n")
-
-
-def heading(text: str) -> None:
-    """Print a section heading.
-
-    Parameters
-    ----------
-    text : str
-        The heading, underlined with dashes.
-    """
-    print(f"\n{text}\n{'-' * len(text)}")
-
-
-def table(
+def table_text(
     frame: pd.DataFrame,
     formats: Mapping[str, str | Callable[[Any], str]] | None = None,
     *,
     currency: str = "USD",
-) -> None:
-    """Print a DataFrame with its numbers written by :mod:`alignlib.format`.
+) -> str:
+    """A DataFrame as text, its numbers written by :mod:`alignlib.format`.
 
     Parameters
     ----------
@@ -55,6 +29,11 @@ def table(
         written as counts (rounded, thousands separators).
     currency : str
         ISO code for ``money`` columns.
+
+    Returns
+    -------
+    str
+        The table, without a final newline.
     """
     formats = formats or {}
     shown = frame.copy()
@@ -68,4 +47,4 @@ def table(
             continue
         write = spec if callable(spec) else partial(format_value, kind=spec, currency=currency)
         shown[column] = ["" if pd.isna(v) else write(v) for v in shown[column]]
-    print(shown.to_string())
+    return str(shown.to_string())

@@ -6,6 +6,10 @@ import argparse
 from collections.abc import Callable
 from typing import Any
 
+from alignlib.cli._args import add_trials_and_seed
+from alignlib.cli._params import add_params, learned_params
+from alignlib.cli._runner import Outcome, Text, Verb
+
 
 def _year(text: str) -> int:
     """An argparse type: a four-digit year."""
@@ -20,67 +24,46 @@ def _year(text: str) -> int:
     return value
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
-    """Add the ``annual`` verb and its options.
+DESCRIPTION = """\
+the year's plan: four quarters, sales capacity and hires
 
-    Parameters
-    ----------
-    subparsers : argparse._SubParsersAction
-        The CLI's sub-command parsers.
-    """
-    parser = subparsers.add_parser(
-        "annual",
-        help="the year's plan: four quarters, sales capacity and hires",
-        description="Four quarter plans chained over a year: target, leads, budget and "
-        "pipeline per quarter, the sales team's bookings capacity and gap, the hires that "
-        "close it and when their roles must open, and the chance of the year.",
-    )
-    parser.add_argument("params", help="parameters YAML file, e.g. params/2026Q4.yaml")
+Four quarter plans chained over a year: target, leads, budget and pipeline per quarter, the
+sales team's bookings capacity and gap, the hires that close it and when their roles must
+open, and the chance of the year.
+"""
+
+VERB = Verb("annual", DESCRIPTION)
+
+
+def options(parser: argparse.ArgumentParser) -> None:
+    """The ``annual`` options."""
+    add_params(parser)
     parser.add_argument("--year", type=_year, required=True, help="the year to plan, e.g. 2027")
     parser.add_argument("--scenario", help="plan one named scenario from the file")
-    parser.add_argument("--trials", type=int, help="simulated years (default: the file's trials)")
-    parser.add_argument("--seed", type=int, help="random seed (default: the file's seed)")
-    parser.add_argument("--json", action="store_true", help="print one JSON object")
-    parser.set_defaults(func=run)
+    add_trials_and_seed(parser, "simulated years (default: the file's trials)")
 
 
-def run(args: argparse.Namespace) -> int:
-    """Run ``alignlib annual``.
-
-    Parameters
-    ----------
-    args : argparse.Namespace
-        The parsed options.
-
-    Returns
-    -------
-    int
-        The exit code.
-    """
-    from alignlib.cli._output import heading, print_json, table
-    from alignlib.errors import InputError
-    from alignlib.format import money, pct
-    from alignlib.history.learning import load_learned
+def run(args: argparse.Namespace) -> Outcome:
+    """The year's plan of ``args.params`` for ``--year``."""
     from alignlib.planning.annual import annual_plan
 
-    if args.trials is not None and args.trials <= 0:
-        raise InputError(f"--trials: {args.trials} must be a whole number > 0")
-    if args.seed is not None and args.seed < 0:
-        raise InputError(f"--seed: {args.seed} must be a whole number >= 0")
-    params = load_learned(args.params, args.scenario)
+    params = learned_params(args)
     plan = annual_plan(params, args.year, trials=args.trials, seed=args.seed)
-    if args.json:
-        print_json(plan.to_dict())
-        return 0
+    return Outcome(plan.to_dict(), _text(plan, has_team=params.sales_team is not None))
+
+
+def _text(plan: Any, *, has_team: bool) -> str:
+    from alignlib.format import money, pct
+
+    out = Text()
     cur = plan.currency
-    heading(
+    out.heading(
         f"The year {plan.year} · {plan.segment}" + (f" · {plan.scenario}" if plan.scenario else "")
     )
-    print(
+    out.line(
         f"Target {money(plan.target, cur)}; chance of the year {pct(plan.p_hit_year)} "
         f"({plan.trials:,} simulated years)."
     )
-    frame = plan.to_frame()
     formats: dict[str, str | Callable[[Any], str]] = {
         "target": "money",
         "budget": "money",
@@ -89,21 +72,21 @@ def run(args: argparse.Namespace) -> int:
         "gap": "money",
         "ramped_reps": lambda v: f"{v:.1f}",
     }
-    table(frame, formats, currency=cur)
+    out.table(plan.to_frame(), formats, currency=cur)
     if plan.attainment is not None:
         where = (
             "from the file"
             if plan.attainment_source == "params"
             else "learned from the actuals' bookings per owner"
         )
-        print(f"\nAttainment {pct(plan.attainment)} of quota ({where}).")
-    heading("Hires needed")
-    if params.sales_team is None:
-        print("No sales_team section: capacity and hires are left out.")
+        out.line(f"\nAttainment {pct(plan.attainment)} of quota ({where}).")
+    out.heading("Hires needed")
+    if not has_team:
+        out.line("No sales_team section: capacity and hires are left out.")
     elif not plan.hires_needed:
-        print("None: the team and its planned hires carry every quarter.")
+        out.line("None: the team and its planned hires carry every quarter.")
     else:
-        table(plan.hires_frame().set_index("quarter"), {"gap": "money"}, currency=cur)
+        out.table(plan.hires_frame().set_index("quarter"), {"gap": "money"}, currency=cur)
     for warning in plan.warnings:
-        print(f"FLAG: {warning}")
-    return 0
+        out.line(f"FLAG: {warning}")
+    return str(out)

@@ -5,30 +5,30 @@ from __future__ import annotations
 import argparse
 import re
 
+from alignlib.cli._params import learned_params
+from alignlib.cli._runner import Outcome, Verb
+
 _COUNTS = re.compile(r"^\s*(?:(?P<name>[A-Za-z0-9_.-]+)\s*=\s*)?(?P<c>\d+)\s*/\s*(?P<n>\d+)\s*$")
 # numbers that are not whole numbers >= 0 (-1/10, 2.5/10): a clearer message than the shape's
 _SIGNED = re.compile(r"^\s*(?:[A-Za-z0-9_.-]+\s*=\s*)?[-+]?[\d.]+\s*/\s*[-+]?[\d.]+\s*$")
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
-    """Add the ``experiment`` verb and its options.
+DESCRIPTION = """\
+readout of a funnel experiment: lift, intervals, p-values, P(better), SRM
 
-    Parameters
-    ----------
-    subparsers : argparse._SubParsersAction
-        The CLI's sub-command parsers.
-    """
-    parser = subparsers.add_parser(
-        "experiment",
-        help="readout of a funnel experiment: lift, intervals, p-values, P(better), SRM",
-        description="Compare variants with control at one funnel stage, from counts "
-        "(--control 200/1000 --variant 240/1000) or every experiment in a parameters file. "
-        "Prints the Newcombe interval, relative lift (Katz log interval), the pooled z-test "
-        "(Fisher's exact test for small counts), Holm-corrected p-values, the exact "
-        "Bayesian chance to beat control and expected loss, the sample-ratio check and "
-        "the peeking guard; with a parameters file also each experiment's simulated effect on "
-        "the quarter's bookings and P(hit target).",
-    )
+Compare variants with control at one funnel stage, from counts (--control 200/1000 --variant
+240/1000) or every experiment in a parameters file. Prints the Newcombe interval, relative
+lift (Katz log interval), the pooled z-test (Fisher's exact test for small counts),
+Holm-corrected p-values, the exact Bayesian chance to beat control and expected loss, the
+sample-ratio check and the peeking guard; with a parameters file also each experiment's
+simulated effect on the quarter's bookings and P(hit target).
+"""
+
+VERB = Verb("experiment", DESCRIPTION)
+
+
+def options(parser: argparse.ArgumentParser) -> None:
+    """The ``experiment`` options."""
     parser.add_argument(
         "params", nargs="?", help="parameters YAML file: read all of its experiments"
     )
@@ -60,8 +60,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--trials", type=int, help="simulated quarters for the revenue impact (params file)"
     )
-    parser.add_argument("--json", action="store_true", help="print one JSON object")
-    parser.set_defaults(func=run)
 
 
 def _counts(text: str, what: str) -> tuple[str | None, tuple[int, int]]:
@@ -80,56 +78,48 @@ def _counts(text: str, what: str) -> tuple[str | None, tuple[int, int]]:
     return match["name"], (conversions, n)
 
 
-def run(args: argparse.Namespace) -> int:
-    """Run ``alignlib experiment``.
-
-    Parameters
-    ----------
-    args : argparse.Namespace
-        The parsed options.
-
-    Returns
-    -------
-    int
-        The exit code.
-    """
-    from alignlib.cli._output import print_json
+def run(args: argparse.Namespace) -> Outcome:
+    """The readouts of ``args.params``'s experiments, or of the counts given."""
     from alignlib.errors import InputError
-    from alignlib.experiments import analyse_experiment, analyse_experiments, plan_monthly_volume
 
     if args.params and (args.control or args.variant):
         raise InputError("give either a parameters file or --control/--variant counts, not both")
     if args.params:
-        from alignlib.history.learning import learn_params
-        from alignlib.params import load_params
-
-        params = learn_params(load_params(args.params))
-        volumes = plan_monthly_volume(params)
-        readouts = analyse_experiments(
-            params,
-            alpha=args.alpha,
-            correction=args.correction,
-            monthly_volume=volumes,
-            impact=not args.no_impact,
-            impact_trials=args.trials,
-        )
-        if args.json:
-            print_json(
-                {
-                    "quarter": params.quarter,
-                    "segment": params.segment,
-                    "experiments": [r.to_dict() for r in readouts],
-                }
-            )
-            return 0
-        if not readouts:
-            print(f"No experiments in {args.params}.")
-            return 0
-        print("\n\n".join(str(r) for r in readouts))
-        return 0
-
+        return _from_params(args)
     if not args.control or not args.variant:
         raise InputError("give a parameters file, or --control C/N and at least one --variant C/N")
+    return _from_counts(args)
+
+
+def _from_params(args: argparse.Namespace) -> Outcome:
+    """Every experiment in the parameters file, with its simulated revenue impact."""
+    from alignlib.experiments import analyse_experiments, plan_monthly_volume
+
+    params = learned_params(args)
+    readouts = analyse_experiments(
+        params,
+        alpha=args.alpha,
+        correction=args.correction,
+        monthly_volume=plan_monthly_volume(params),
+        impact=not args.no_impact,
+        impact_trials=args.trials,
+    )
+    data = {
+        "quarter": params.quarter,
+        "segment": params.segment,
+        "experiments": [r.to_dict() for r in readouts],
+    }
+    text = (
+        "\n\n".join(str(r) for r in readouts) if readouts else f"No experiments in {args.params}."
+    )
+    return Outcome(data, text + "\n")
+
+
+def _from_counts(args: argparse.Namespace) -> Outcome:
+    """One experiment from ``--control`` and ``--variant`` counts."""
+    from alignlib.errors import InputError
+    from alignlib.experiments import analyse_experiment
+
     _, control = _counts(args.control, "--control")
     variants: dict[str, tuple[int, int]] = {}
     for i, text in enumerate(args.variant, start=1):
@@ -155,8 +145,4 @@ def run(args: argparse.Namespace) -> int:
         "planned_n_per_arm": args.planned_n,
     }
     readout = analyse_experiment(spec, alpha=args.alpha, correction=args.correction)
-    if args.json:
-        print_json(readout.to_dict())
-        return 0
-    print(readout)
-    return 0
+    return Outcome(readout.to_dict(), f"{readout}\n")

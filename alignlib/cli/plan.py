@@ -6,26 +6,25 @@ import argparse
 import math
 from typing import Any
 
+from alignlib.cli._params import add_params, learned_params
+from alignlib.cli._runner import Outcome, Text, Verb
 
-def register(subparsers: argparse._SubParsersAction) -> None:
-    """Add the ``plan`` verb and its options.
+DESCRIPTION = """\
+reverse-funnel plan for a quarter
 
-    Parameters
-    ----------
-    subparsers : argparse._SubParsersAction
-        The CLI's sub-command parsers.
-    """
-    parser = subparsers.add_parser(
-        "plan",
-        help="reverse-funnel plan for a quarter",
-        description="From the bookings target back to leads: volumes by stage, month and "
-        "channel, budget, pipeline coverage and sales capacity.",
-    )
-    parser.add_argument("params", help="parameters YAML file, e.g. params/2026Q4.yaml")
+From the bookings target back to leads: volumes by stage, month and channel, budget,
+pipeline coverage and sales capacity.
+"""
+
+VERB = Verb("plan", DESCRIPTION)
+
+
+def options(parser: argparse.ArgumentParser) -> None:
+    """The ``plan`` options."""
+    add_params(parser)
     group = parser.add_mutually_exclusive_group()
     group.add_argument("--scenario", help="plan one named scenario from the file")
     group.add_argument("--compare", action="store_true", help="every scenario beside the base")
-    parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument(
         "--optimise-mix",
         action="store_true",
@@ -37,7 +36,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="AMOUNT",
         help="with --optimise-mix: the mix with the most expected bookings for this budget",
     )
-    parser.set_defaults(func=run)
 
 
 def _amount(text: str) -> float:
@@ -51,81 +49,59 @@ def _amount(text: str) -> float:
     return value
 
 
-def run(args: argparse.Namespace) -> int:
-    """Run ``alignlib plan``.
-
-    Parameters
-    ----------
-    args : argparse.Namespace
-        The parsed options.
-
-    Returns
-    -------
-    int
-        The exit code.
-    """
-    from alignlib.cli._output import heading, print_json, table
+def run(args: argparse.Namespace) -> Outcome:
+    """The plan of ``args.params`` (a scenario, every scenario, or the best channel mix)."""
     from alignlib.errors import InputError
-    from alignlib.format import count, money, pct, ratio, stage_label
-    from alignlib.history.learning import learn_params
-    from alignlib.params import load_params
-    from alignlib.planning import build_plan, compare_scenarios
+    from alignlib.planning import build_plan
 
     if args.budget is not None and not args.optimise_mix:
         raise InputError("--budget goes with --optimise-mix")
     if args.optimise_mix and args.compare:
         raise InputError("--optimise-mix plans one scenario: leave out --compare")
-    params = learn_params(load_params(args.params))
+    params = learned_params(args)
     if args.optimise_mix:
-        return _optimise_mix(params.with_scenario(args.scenario), args)
+        return _optimise_mix(params, args.budget)
     if args.compare:
-        comparison = compare_scenarios(params)
-        if args.json:
-            print_json(
-                {
-                    "quarter": params.quarter,
-                    "segment": params.segment,
-                    "scenarios": comparison.to_dict(),
-                }
-            )
-        else:
-            heading(f"Scenarios for {params.quarter} · {params.segment}")
-            table(comparison, dict.fromkeys(comparison.columns, "count"))
-        return 0
-
-    params = params.with_scenario(args.scenario)
+        return _compare(params)
     plan = build_plan(params)
-    if args.json:
-        print_json(plan.to_dict())
-        return 0
+    return Outcome(plan.to_dict(), _text(plan, params))
 
-    title = f"Plan for {plan.quarter} · {plan.segment}" + (
-        f" · {plan.scenario}" if plan.scenario else ""
+
+def _compare(params: Any) -> Outcome:
+    """Every scenario beside the base."""
+    from alignlib.planning import compare_scenarios
+
+    comparison = compare_scenarios(params)
+    out = Text()
+    out.heading(f"Scenarios for {params.quarter} · {params.segment}")
+    out.table(comparison, dict.fromkeys(comparison.columns, "count"))
+    data = {"quarter": params.quarter, "segment": params.segment, "scenarios": comparison.to_dict()}
+    return Outcome(data, str(out))
+
+
+def _text(plan: Any, params: Any) -> str:
+    """The plan in words and tables."""
+    from alignlib.format import count, money, pct, ratio
+
+    out = Text()
+    out.heading(
+        f"Plan for {plan.quarter} · {plan.segment}"
+        + (f" · {plan.scenario}" if plan.scenario else "")
     )
-    heading(title)
     cur = plan.currency
-    print(
+    out.line(
         f"Target bookings {money(plan.target, cur)} at an average deal of "
         f"{money(plan.avg_deal_size, cur)}: {count(plan.funnel.wins)} wins."
     )
-    heading("The stages both teams agreed on")
+    out.heading("The stages both teams agreed on")
     for stage in params.stages:
-        print(f"{stage.label} ({stage.owner}): {stage.definition}")
+        out.line(f"{stage.label} ({stage.owner}): {stage.definition}")
         if stage.entry_criteria:
-            print(f"    enters when: {stage.entry_criteria}")
-    heading("Required volume by stage")
-    frame = plan.to_frame()[
-        [
-            "label",
-            "conversion_rate",
-            "rate_to_won",
-            "required",
-            "cost_per_stage",
-            "in_funnel_at_start",
-        ]
-    ]
-    table(
-        frame,
+            out.line(f"    enters when: {stage.entry_criteria}")
+    out.heading("Required volume by stage")
+    columns = ["label", "conversion_rate", "rate_to_won", "required", "cost_per_stage"]
+    out.table(
+        plan.to_frame()[[*columns, "in_funnel_at_start"]],
         {
             "conversion_rate": "pct1",
             "rate_to_won": lambda v: pct(v, 2),
@@ -133,98 +109,84 @@ def run(args: argparse.Namespace) -> int:
         },
         currency=cur,
     )
-    heading("When each stage's volume must enter (by month)")
-    table(plan.monthly_table())
-    heading("Channels")
+    out.heading("When each stage's volume must enter (by month)")
+    out.table(plan.monthly_table())
+    out.heading("Channels")
     budget_known = not math.isnan(plan.budget)
     if plan.channels.empty:
-        print("No channels in the parameters or the actuals: leads by channel are left out.")
+        out.line("No channels in the parameters or the actuals: leads by channel are left out.")
     else:
         columns = ["label", "share", "leads", *plan.funnel.stages[1:], "bookings"]
         columns += ["cost_per_lead", "budget", "cac"] if budget_known else []
-        columns += ["rate_source"]
-        table(
-            plan.channels[columns],
-            {
-                "share": "pct",
-                "bookings": "money",
-                "cost_per_lead": "money",
-                "budget": "money",
-                "cac": "money",
-            },
+        money_columns = ("bookings", "cost_per_lead", "budget", "cac")
+        out.table(
+            plan.channels[[*columns, "rate_source"]],
+            {"share": "pct", **dict.fromkeys(money_columns, "money")},
             currency=cur,
         )
-    heading("Budget and coverage")
+    out.heading("Budget and coverage")
     if budget_known:
-        print(f"Budget {money(plan.budget, cur)}; CAC {money(plan.cac, cur)}.")
+        out.line(f"Budget {money(plan.budget, cur)}; CAC {money(plan.cac, cur)}.")
     else:
-        print("No channel costs in the parameters or a spend file: budget and CAC are left out.")
+        out.line("No channel costs in the parameters or a spend file: budget and CAC are left out.")
     c = plan.coverage
-    print(
+    out.line(
         f"Pipeline needed at {ratio(c.coverage_target)}: {money(c.pipeline_needed, cur)}; "
         f"planned pipeline {money(c.planned_pipeline, cur)} ({c.implied_coverage:.2f}x)."
     )
-    print(c.message)
-    heading("Sales capacity")
-    cap = plan.capacity
+    out.line(c.message)
+    out.heading("Sales capacity")
+    _capacity(out, plan.capacity)
+    return str(out)
+
+
+def _capacity(out: Text, cap: Any) -> None:
+    """The sales-capacity check, or why it is left out."""
+    from alignlib.format import count, stage_label
+
     if cap is None:
-        print("No capacity section: the capacity check is left out.")
-        return 0
+        out.line("No capacity section: the capacity check is left out.")
+        return
     sla = "" if math.isnan(cap.sla_hours) else f" within {cap.sla_hours:g} hours"
-    print(
+    out.line(
         f"{cap.reps_needed} reps needed for {count(cap.peak_opportunities_per_month)} new "
         f"opportunities in the busiest month ({cap.reps} on the team); "
         f"{count(cap.peak_handoffs_per_month)} {stage_label(cap.handoff_stage)}s to answer "
         f"against a capacity of {count(cap.followup_capacity_per_month)}{sla}."
     )
     for message in cap.messages:
-        print(f"FLAG: {message}")
-    return 0
+        out.line(f"FLAG: {message}")
 
 
-def _optimise_mix(params: Any, args: argparse.Namespace) -> int:
-    """Print the least-cost (or most-bookings) channel mix beside today's."""
-    from alignlib.cli._output import heading, print_json, table
+def _optimise_mix(params: Any, budget: float | None) -> Outcome:
+    """The least-cost (or most-bookings) channel mix beside today's; exit 1 if none reaches."""
     from alignlib.planning.best_mix import optimise_mix
 
-    mix = optimise_mix(params, budget=args.budget)
-    if args.json:
-        print_json({"quarter": params.quarter, "segment": params.segment, **mix.to_dict()})
-        return 0
-    what = "least-cost" if args.budget is None else "most bookings for the budget"
-    heading(f"Channel mix: today and {what} · {params.label}")
+    mix = optimise_mix(params, budget=budget)
+    data = {"quarter": params.quarter, "segment": params.segment, **mix.to_dict()}
+    out = Text()
+    what = "least-cost" if budget is None else "most bookings for the budget"
+    out.heading(f"Channel mix: today and {what} · {params.label}")
     for note in mix.notes:
-        print(note)
+        out.line(note)
     if not mix.feasible:
-        print(mix.message)
-        return 1
+        out.line(mix.message)
+        return Outcome(data, str(out), code=1)
+    today = ["today_share", "today_leads", "today_budget"]
+    optimal = ["optimal_share", "optimal_leads", "optimal_budget", "optimal_bookings"]
     frame = mix.to_frame()[
-        [
-            "label",
-            "cost_per_lead",
-            "revenue_per_lead",
-            "today_share",
-            "today_leads",
-            "today_budget",
-            "optimal_share",
-            "optimal_leads",
-            "optimal_budget",
-            "optimal_bookings",
-            "limit",
-        ]
+        ["label", "cost_per_lead", "revenue_per_lead", *today, *optimal, "limit"]
     ]
-    table(
+    money_columns = ("cost_per_lead", "revenue_per_lead", "today_budget", "optimal_budget")
+    out.table(
         frame,
         {
-            "cost_per_lead": "money",
-            "revenue_per_lead": "money",
+            **dict.fromkeys(money_columns, "money"),
             "today_share": "pct",
-            "today_budget": "money",
             "optimal_share": "pct",
-            "optimal_budget": "money",
             "optimal_bookings": "money",
         },
         currency=params.currency,
     )
-    print(mix.message)
-    return 0
+    out.line(mix.message)
+    return Outcome(data, str(out))

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import re
-import sys
 from typing import Any
 
 from alignlib.cli._args import add_max_rejected, check_output_folder, scheduler_address
+from alignlib.cli._runner import Outcome, Verb
 
 
 def _positive_int(text: str) -> int:
@@ -35,48 +34,49 @@ def _date(text: str) -> str:
         raise argparse.ArgumentTypeError(f"expected a date like 2026-11-15, got {text!r}") from None
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
-    """Add the ``run`` verb."""
-    p = subparsers.add_parser(
-        "run",
-        help="render every report for every parameters file (HTML, notebooks, index)",
-        description=(
-            "Render the quarterly plan, experiment analysis, trend report and SLA agreement "
-            "for each parameters file (one per segment) into OUT/<quarter>/<segment>/, with an "
-            "index page per quarter; with --weekly, the weekly scorecard (and its e-mail "
-            "version) instead. One failing report does not stop the others; the "
-            "command exits 1 if any failed. Earlier good reports are never replaced by "
-            "broken ones (a failed attempt is kept as <report>.failed.*)."
-        ),
-    )
-    p.add_argument(
+DESCRIPTION = """\
+render every report for every parameters file (HTML, notebooks, index)
+
+Render the quarterly plan, experiment analysis, trend report and SLA agreement for each
+parameters file (one per segment) into OUT/<quarter>/<segment>/, with an index page per
+quarter; with --weekly, the weekly scorecard (and its e-mail version) instead. One failing
+report does not stop the others; the command exits 1 if any failed. Earlier good reports are
+never replaced by broken ones (a failed attempt is kept as <report>.failed.*).
+"""
+
+VERB = Verb("run", DESCRIPTION, json_help="print one JSON object with the results")
+
+
+def options(parser: argparse.ArgumentParser) -> None:
+    """The ``run`` options."""
+    parser.add_argument(
         "params",
         nargs="*",
         metavar="PARAMS.yaml",
         help="parameters files (default: every params/<quarter>*.yaml)",
     )
-    p.add_argument("--quarter", type=_quarter, help="quarter to render (default 2026Q4)")
-    p.add_argument("--out", default=None, help="outputs folder (default: outputs/)")
-    p.add_argument(
+    parser.add_argument("--quarter", type=_quarter, help="quarter to render (default 2026Q4)")
+    parser.add_argument("--out", default=None, help="outputs folder (default: outputs/)")
+    parser.add_argument(
         "--workers",
         type=_positive_int,
         default=None,
         help="reports rendered at once (default: number of cores)",
     )
-    p.add_argument(
+    parser.add_argument(
         "--scheduler",
         default=None,
         type=scheduler_address,
         metavar="tcp://HOST:PORT",
         help="render on a dask.distributed cluster (workers must see the same files)",
     )
-    p.add_argument(
+    parser.add_argument(
         "--trials",
         type=_positive_int,
         default=None,
         help="Monte Carlo trials in every report (default: the notebooks' default)",
     )
-    p.add_argument(
+    parser.add_argument(
         "--report",
         action="append",
         default=None,
@@ -84,27 +84,25 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="render only this report (quarterly_plan, experiment_analysis, trend_report, "
         "sla_agreement, weekly_scorecard); repeatable",
     )
-    p.add_argument(
+    parser.add_argument(
         "--weekly",
         action="store_true",
         help="render the weekly scorecard (page, e-mail version) instead of the quarterly reports",
     )
-    p.add_argument(
+    parser.add_argument(
         "--week-ending",
         type=_date,
         default=None,
         metavar="YYYY-MM-DD",
         help="with --weekly: last day of the week (default: the export's last full week)",
     )
-    p.add_argument("--kernel", default=None, help="Jupyter kernel name (default: alignlib)")
-    p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
-    add_max_rejected(p)
-    p.add_argument("--json", action="store_true", help="print one JSON object with the results")
-    p.set_defaults(func=handler)
+    parser.add_argument("--kernel", default=None, help="Jupyter kernel name (default: alignlib)")
+    parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    add_max_rejected(parser)
 
 
-def handler(args: argparse.Namespace) -> int:
-    """Run the batch; 0 when every report rendered, 1 when any failed."""
+def run(args: argparse.Namespace) -> Outcome:
+    """Run the batch; exit 0 when every report rendered, 1 when any failed."""
     from alignlib import batch
     from alignlib.errors import InputError
     from alignlib.paths import outputs_dir
@@ -140,8 +138,8 @@ def handler(args: argparse.Namespace) -> int:
             os.environ[MAX_REJECTED_ENV] = saved
 
 
-def _run(args: argparse.Namespace, reports: Any, parameters: Any) -> int:
-    """Run the batch and print what it did."""
+def _run(args: argparse.Namespace, reports: Any, parameters: Any) -> Outcome:
+    """Run the batch: what it did, and a note for the reports that failed."""
     from alignlib import batch
 
     result = batch.run_batch(
@@ -158,16 +156,10 @@ def _run(args: argparse.Namespace, reports: Any, parameters: Any) -> int:
         # --debug keeps the details of failures in the failed notebooks (a local look)
         debug=bool(getattr(args, "debug", False)),
     )
-    if args.json:
-        print(json.dumps(result.to_dict()))
-    else:
-        print(result.summary())
-    if not result.ok:
-        if not args.json:
-            print(
-                f"{len(result.failed)} report(s) failed; their executed notebooks are kept "
-                "as <report>.failed.ipynb next to the last good version.",
-                file=sys.stderr,
-            )
-        return 1
-    return 0
+    if result.ok:
+        return Outcome(result.to_dict(), f"{result.summary()}\n")
+    note = (
+        f"{len(result.failed)} report(s) failed; their executed notebooks are kept "
+        "as <report>.failed.ipynb next to the last good version."
+    )
+    return Outcome(result.to_dict(), f"{result.summary()}\n", code=1, notes=(note,))

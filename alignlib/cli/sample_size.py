@@ -4,24 +4,22 @@ from __future__ import annotations
 
 import argparse
 
+from alignlib.cli._runner import Outcome, Verb
 
-def register(subparsers: argparse._SubParsersAction) -> None:
-    """Add the ``sample-size`` verb and its options.
+DESCRIPTION = """\
+leads per arm to detect a change in a stage's conversion rate
 
-    Parameters
-    ----------
-    subparsers : argparse._SubParsersAction
-        The CLI's sub-command parsers.
-    """
-    parser = subparsers.add_parser(
-        "sample-size",
-        help="leads per arm to detect a change in a stage's conversion rate",
-        description="Leads per arm to detect an absolute change MDE from a BASELINE "
-        "conversion rate (normal approximation: pooled variance under the null, unpooled "
-        "under the alternative, no continuity correction, rounded up), and the run time "
-        "from the stage's monthly volume. With --n-per-arm instead of --mde: the smallest "
-        "detectable change for that sample.",
-    )
+Leads per arm to detect an absolute change MDE from a BASELINE conversion rate (normal
+approximation: pooled variance under the null, unpooled under the alternative, no continuity
+correction, rounded up), and the run time from the stage's monthly volume. With --n-per-arm
+instead of --mde: the smallest detectable change for that sample.
+"""
+
+VERB = Verb("sample-size", DESCRIPTION)
+
+
+def options(parser: argparse.ArgumentParser) -> None:
+    """The ``sample-size`` options."""
     parser.add_argument(
         "--baseline", type=float, required=True, help="control conversion rate, e.g. 0.2"
     )
@@ -42,43 +40,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--share", type=float, default=1.0, help="share of the stage's volume enrolled (1.0)"
     )
-    parser.add_argument("--json", action="store_true", help="print one JSON object")
-    parser.set_defaults(func=run)
 
 
-def run(args: argparse.Namespace) -> int:
-    """Run ``alignlib sample-size``.
-
-    Parameters
-    ----------
-    args : argparse.Namespace
-        The parsed options.
-
-    Returns
-    -------
-    int
-        The exit code.
-    """
-    from alignlib.cli._output import print_json
+def run(args: argparse.Namespace) -> Outcome:
+    """Leads per arm for ``--mde`` (or the change ``--n-per-arm`` detects), and the weeks."""
     from alignlib.experiments import minimum_detectable_effect, sample_size_per_arm, weeks_to_run
 
     two_sided = not args.one_sided
-    if args.n_per_arm is not None:
-        result = minimum_detectable_effect(
-            args.baseline, args.n_per_arm, args.alpha, args.power, two_sided
-        )
-        out = result.to_dict()
-        text = str(result)
-        if args.monthly_volume is not None:
-            weeks = weeks_to_run(
-                args.n_per_arm, args.monthly_volume, args.arms, share_in_experiment=args.share
-            )
-            out["monthly_volume"] = args.monthly_volume
-            out["weeks"] = weeks
-            text += (
-                f"\n  at {args.monthly_volume:,.0f} leads a month into the stage: {weeks:.1f} weeks"
-            )
-    else:
+    if args.n_per_arm is None:
         size = sample_size_per_arm(
             args.baseline,
             args.mde,
@@ -89,9 +58,15 @@ def run(args: argparse.Namespace) -> int:
             arms=args.arms,
             share_in_experiment=args.share,
         )
-        out, text = size.to_dict(), str(size)
-    if args.json:
-        print_json(out)
-    else:
-        print(text)
-    return 0
+        return Outcome(size.to_dict(), f"{size}\n")
+    result = minimum_detectable_effect(
+        args.baseline, args.n_per_arm, args.alpha, args.power, two_sided
+    )
+    if args.monthly_volume is None:
+        return Outcome(result.to_dict(), f"{result}\n")
+    weeks = weeks_to_run(
+        args.n_per_arm, args.monthly_volume, args.arms, share_in_experiment=args.share
+    )
+    data = {**result.to_dict(), "monthly_volume": args.monthly_volume, "weeks": weeks}
+    text = f"{result}\n  at {args.monthly_volume:,.0f} leads a month into the stage: {weeks:.1f} weeks\n"
+    return Outcome(data, text)

@@ -9,28 +9,26 @@ import argparse
 import sys
 from typing import Any
 
-from alignlib.cli._args import scheduler_address
+from alignlib.cli._args import add_trials_and_seed, scheduler_address
+from alignlib.cli._params import add_params, learned_params
+from alignlib.cli._runner import Outcome, Text, Verb
+
+DESCRIPTION = """\
+Monte Carlo odds of hitting the target, confidence-sized plan, sensitivity
+
+Simulate the quarter's funnel many times (uncertain rates from historical counts, lead
+volume, deal sizes, stage lags) and print P(hit), revenue quantiles, the lead volume that
+hits the target with the chosen confidence beside the point-estimate plan, and the
+sensitivity of P(hit) to each input.
+"""
+
+VERB = Verb("simulate", DESCRIPTION)
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
-    """Add the ``simulate`` verb and its options.
-
-    Parameters
-    ----------
-    subparsers : argparse._SubParsersAction
-        The CLI's sub-command parsers.
-    """
-    parser = subparsers.add_parser(
-        "simulate",
-        help="Monte Carlo odds of hitting the target, confidence-sized plan, sensitivity",
-        description="Simulate the quarter's funnel many times (uncertain rates from historical "
-        "counts, lead volume, deal sizes, stage lags) and print P(hit), revenue quantiles, "
-        "the lead volume that hits the target with the chosen confidence beside the "
-        "point-estimate plan, and the sensitivity of P(hit) to each input.",
-    )
-    parser.add_argument("params", help="parameters YAML file, e.g. params/2026Q4.yaml")
-    parser.add_argument("--trials", type=int, help="simulated quarters (default: the file's)")
-    parser.add_argument("--seed", type=int, help="random seed (default: the file's)")
+def options(parser: argparse.ArgumentParser) -> None:
+    """The ``simulate`` options."""
+    add_params(parser)
+    add_trials_and_seed(parser)
     parser.add_argument(
         "--confidence", type=float, help="P(hit) the sized plan must reach (default: the file's)"
     )
@@ -56,92 +54,32 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="memory budget for the simulated trials, in GB (default: ALIGNLIB_MEMORY_GB, "
         "else half the machine's memory, at most 4); more trials than fit are refused",
     )
-    parser.add_argument("--json", action="store_true", help="print one JSON object")
-    parser.set_defaults(func=run)
 
 
-def run(args: argparse.Namespace) -> int:
-    """Run ``alignlib simulate``.
-
-    Parameters
-    ----------
-    args : argparse.Namespace
-        The parsed options.
-
-    Returns
-    -------
-    int
-        The exit code.
-    """
-    from tqdm import tqdm
-
-    from alignlib.cli._output import heading, print_json, table
-    from alignlib.cli._terminal import progress_stream
-    from alignlib.errors import InputError
-    from alignlib.format import count, money, pct
-    from alignlib.history.learning import learn_params
-    from alignlib.params import load_params
+def run(args: argparse.Namespace) -> Outcome:
+    """The simulated quarter of ``args.params``, its confidence plan and sensitivity."""
     from alignlib.simulation import (
         DEFAULT_SEARCH_TRIALS,
         model_from_params,
         plan_for_confidence,
         sensitivity,
-        simulate_funnel,
     )
-    from alignlib.simulation.from_params import deal_size_count
-    from alignlib.simulation.memory import (
-        check_memory,
-        crn_bytes_per_trial,
-        result_bytes_per_trial,
-    )
+    from alignlib.simulation.from_params import deal_size_count, trials_and_seed
 
-    params = learn_params(load_params(args.params)).with_scenario(args.scenario)
-    trials = params.simulation.trials if args.trials is None else args.trials
-    seed = params.simulation.seed if args.seed is None else args.seed
+    params = learned_params(args)
+    trials, seed = trials_and_seed(params, args.trials, args.seed)
     confidence = params.simulation.confidence if args.confidence is None else args.confidence
     plan_trials = (
         min(trials, DEFAULT_SEARCH_TRIALS) if args.plan_trials is None else args.plan_trials
     )
     if args.leads is not None and args.leads < 0:
+        from alignlib.errors import InputError
+
         raise InputError(f"--leads: {args.leads} must be >= 0")
     target = params.target.bookings
     model = model_from_params(params, leads=args.leads)
-    # both budgets before any work: a too-large --plan-trials should not wait for --trials
-    if isinstance(trials, int) and trials > 0:
-        check_memory(
-            trials,
-            result_bytes_per_trial(model),
-            where="--trials",
-            what="result arrays",
-            memory_gb=args.memory_gb,
-        )
-    if isinstance(plan_trials, int) and plan_trials > 0:
-        check_memory(
-            plan_trials,
-            crn_bytes_per_trial(model),
-            where="--plan-trials",
-            what="common random numbers",
-            memory_gb=args.memory_gb,
-        )
-
-    # progress on stderr only for long runs on a terminal (tqdm disables itself otherwise)
-    with tqdm(
-        total=trials,
-        unit="trial",
-        unit_scale=True,
-        file=progress_stream(sys.stderr),
-        disable=None if trials >= 500_000 else True,
-        desc="simulating",
-    ) as bar:
-        result = simulate_funnel(
-            model,
-            trials=trials,
-            seed=seed,
-            workers=args.workers,
-            scheduler=args.scheduler,
-            progress=bar.update,
-            memory_gb=args.memory_gb,
-        )
+    _check_memory(model, trials, plan_trials, args.memory_gb)
+    result = _simulate(model, trials, seed, args)
     plan = plan_for_confidence(
         model,
         target=target,
@@ -158,49 +96,98 @@ def run(args: argparse.Namespace) -> int:
         memory_gb=args.memory_gb,
         deal_size_n=deal_size_count(params),
     )
-
-    if args.json:
-        print_json(
-            {
-                "quarter": params.quarter,
-                "segment": params.segment,
-                "scenario": args.scenario,
-                "currency": params.currency,
-                **result.to_dict(target=target),
-                "leads_mean": float(result.leads.mean()),
-                "confidence_plan": plan.to_dict(),
-                "sensitivity": sens.to_dict(),
-            }
-        )
-        return 0
-
-    cur = params.currency
+    data = {
+        "quarter": params.quarter,
+        "segment": params.segment,
+        "scenario": args.scenario,
+        "currency": params.currency,
+        **result.to_dict(target=target),
+        "leads_mean": float(result.leads.mean()),
+        "confidence_plan": plan.to_dict(),
+        "sensitivity": sens.to_dict(),
+    }
     title = f"Simulation for {params.quarter} · {params.segment}" + (
         f" · {args.scenario}" if args.scenario else ""
     )
-    heading(title)
+    text = _text(title, params.currency, target, confidence, (model, result, plan, sens))
+    return Outcome(data, text)
+
+
+def _check_memory(model: Any, trials: Any, plan_trials: Any, memory_gb: float | None) -> None:
+    """Both memory budgets before any work: a too-large --plan-trials should not wait."""
+    from alignlib.simulation.memory import (
+        check_memory,
+        crn_bytes_per_trial,
+        result_bytes_per_trial,
+    )
+
+    budgets = (
+        (trials, result_bytes_per_trial(model), "--trials", "result arrays"),
+        (plan_trials, crn_bytes_per_trial(model), "--plan-trials", "common random numbers"),
+    )
+    for n, per_trial, where, what in budgets:
+        if isinstance(n, int) and n > 0:
+            check_memory(n, per_trial, where=where, what=what, memory_gb=memory_gb)
+
+
+def _simulate(model: Any, trials: int, seed: int | None, args: argparse.Namespace) -> Any:
+    """The simulation, with a progress bar on stderr for long runs on a terminal."""
+    from tqdm import tqdm
+
+    from alignlib.cli._terminal import progress_stream
+    from alignlib.simulation import simulate_funnel
+
+    # tqdm disables itself off a terminal
+    with tqdm(
+        total=trials,
+        unit="trial",
+        unit_scale=True,
+        file=progress_stream(sys.stderr),
+        disable=None if trials >= 500_000 else True,
+        desc="simulating",
+    ) as bar:
+        return simulate_funnel(
+            model,
+            trials=trials,
+            seed=seed,
+            workers=args.workers,
+            scheduler=args.scheduler,
+            progress=bar.update,
+            memory_gb=args.memory_gb,
+        )
+
+
+def _text(
+    title: str, cur: str, target: float, confidence: float, found: tuple[Any, Any, Any, Any]
+) -> str:
+    """The simulation in words and tables (``found``: model, result, plan, sensitivity)."""
+    from alignlib.format import count, money, pct
+
+    model, result, plan, sens = found
+    out = Text()
+    out.heading(title)
     volume = model.leads
-    print(
+    out.line(
         f"{result.trials:,} simulated quarters (seed {result.seed}); "
         f"{count(volume.mean)} expected leads ({volume.label}); target {money(target, cur)}."
     )
     if model.channels:
-        print(
+        out.line(
             f"{len(model.channels)} channels with their own funnels: "
             + ", ".join(f"{ch.name} {pct(ch.share)}" for ch in model.channels)
             + "."
         )
     p = result.p_hit(target)
-    print(f"P(hit) = {pct(p, 1)} (Monte Carlo error ±{pct(result.p_hit_se(target), 1)})")
+    out.line(f"P(hit) = {pct(p, 1)} (Monte Carlo error ±{pct(result.p_hit_se(target), 1)})")
     q = result.quantiles()
-    print(
+    out.line(
         "Revenue in the quarter: "
         + ", ".join(f"{k} {money(v, cur)}" for k, v in q.items())
         + f" (mean {money(result.revenue.mean(), cur)})"
     )
     if result.has_lags:
         own = float(result.won_in_quarter.mean() - result.won_carried_in.mean())
-        print(
+        out.line(
             f"Won deals closing outside the quarter: {money(result.revenue_before.mean(), cur)} "
             f"before it and {money(result.revenue_after.mean(), cur)} after it (means); "
             f"{own:,.1f} of {result.won.mean():,.1f} wins from these leads land inside"
@@ -211,17 +198,17 @@ def run(args: argparse.Namespace) -> int:
                 else "."
             )
         )
-    heading("Volume by stage (per simulated quarter)")
-    table(result.summary())
-    heading(f"Plan sized to hit the target {pct(confidence)} of the time")
-    print(
+    out.heading("Volume by stage (per simulated quarter)")
+    out.table(result.summary())
+    out.heading(f"Plan sized to hit the target {pct(confidence)} of the time")
+    out.line(
         f"{count(plan.leads)} leads (P(hit) {pct(plan.p_hit, 1)}) against the point-estimate "
         f"plan's {count(plan.point_leads)} (P(hit) {pct(plan.point_p_hit, 1)}): "
         f"{plan.extra_leads:+,.0f} leads."
     )
-    table(plan.to_frame())
-    heading("What moves P(hit) most")
-    print(
+    out.table(plan.to_frame())
+    out.heading("What moves P(hit) most")
+    out.line(
         f"Base P(hit) {pct(sens.base_p_hit, 1)} on {count(sens.trials)} "
         "common-random-number trials."
     )
@@ -235,8 +222,8 @@ def run(args: argparse.Namespace) -> int:
         "effect": "{:+.1%}".format,
     }
     columns = ["how", "low_value", "high_value", "p_hit_low", "p_hit_high", "effect"]
-    print("What we do not know (each input at the P10 and P90 of what we know about it):")
-    table(sens.uncertainty[columns], formats)
-    print(f"Levers (each plan input -/+{sens.swing:.0%}):")
-    table(sens.levers[columns], formats)
-    return 0
+    out.line("What we do not know (each input at the P10 and P90 of what we know about it):")
+    out.table(sens.uncertainty[columns], formats)
+    out.line(f"Levers (each plan input -/+{sens.swing:.0%}):")
+    out.table(sens.levers[columns], formats)
+    return str(out)

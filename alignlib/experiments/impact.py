@@ -209,10 +209,12 @@ def revenue_impact(
         raise InputError(f"rollout_share must lie in [0, 1], got {rollout_share!r}")
     if not (0.0 < float(interval) < 1.0):
         raise InputError(f"interval must lie strictly between 0 and 1, got {interval!r}")
-    n_trials = int(params.simulation.trials if trials is None else trials)
+    from alignlib.simulation.from_params import trials_and_seed
+
+    n_trials, root = trials_and_seed(params, trials, seed)
+    n_trials = int(n_trials)
     if n_trials < 2:
         raise InputError(f"trials must be at least 2, got {trials!r}")
-    root = params.simulation.seed if seed is None else seed
     if root is None:
         root = int(np.random.SeedSequence().entropy % 2**63)  # type: ignore[operator]
     root = int(root)

@@ -197,7 +197,9 @@ def read_actuals(params: QuarterParams) -> IngestResult:
     return crm.load_actuals(params)
 
 
-def load_learned(path: str | Path, scenario: str | None = None) -> QuarterParams:
+def load_learned(
+    path: str | Path, scenario: str | None = None, *, max_rejected: float | None = None
+) -> QuarterParams:
     """Load a parameters file and learn from its actuals: what every command starts from.
 
     Parameters
@@ -206,6 +208,9 @@ def load_learned(path: str | Path, scenario: str | None = None) -> QuarterParams
         The YAML file.
     scenario : str, optional
         A scenario of the file to apply (after learning, so it keeps the same reading).
+    max_rejected : float, optional
+        The rejected-share limit (``--max-rejected``); None: ``alignlib run``'s
+        (:func:`max_rejected_from_env`), else the file's.
 
     Returns
     -------
@@ -219,9 +224,9 @@ def load_learned(path: str | Path, scenario: str | None = None) -> QuarterParams
     """
     from alignlib.params import load_params
 
-    return learn_params(load_params(path).with_max_rejected(max_rejected_from_env())).with_scenario(
-        scenario
-    )
+    if max_rejected is None:
+        max_rejected = max_rejected_from_env()
+    return learn_params(load_params(path).with_max_rejected(max_rejected)).with_scenario(scenario)
 
 
 #: ``alignlib run --max-rejected`` reaches the report kernels and snapshot workers it starts

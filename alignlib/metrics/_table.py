@@ -180,6 +180,53 @@ def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return jsonable(frame.reset_index().to_dict("records"))
 
 
+def plain(value: Any) -> Any:
+    """A metric's value as JSON-ready data: tables as records, dates as ``YYYY-MM-DD``.
+
+    Parameters
+    ----------
+    value : Any
+        A DataFrame (records, index included), a Series or mapping (key -> value), a
+        Timestamp (its date), a Period (``2026-11``, ``2026Q4``) or a plain value.
+
+    Returns
+    -------
+    Any
+        Built of dicts, lists, strings, numbers and None (NaN as None).
+    """
+    if isinstance(value, pd.DataFrame):
+        return records(value)
+    if isinstance(value, pd.Series):
+        value = value.to_dict()
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, pd.Timestamp):
+        return str(value.date())
+    if isinstance(value, pd.Period):
+        return str(value)
+    return jsonable(value)
+
+
+def result_dict(result: Any, *names: str, **renamed: str) -> dict[str, Any]:
+    """The JSON form of a metric's result: the named fields, each as :func:`plain` data.
+
+    Parameters
+    ----------
+    result : Any
+        The result object.
+    *names : str
+        Its fields, in the order of the JSON.
+    **renamed : str
+        ``key=field``: a field written under another key (``cohorts="frame"``), after them.
+
+    Returns
+    -------
+    dict
+    """
+    keys = {**{n: n for n in names}, **renamed}
+    return {key: plain(getattr(result, field)) for key, field in keys.items()}
+
+
 def transition_names(stage_names: Sequence[str]) -> list[str]:
     """``lead_to_mql``-style names of each transition.
 

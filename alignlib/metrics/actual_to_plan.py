@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from alignlib.errors import InputError
-from alignlib.metrics._table import checked_stages, month_codes, records
+from alignlib.metrics._table import checked_stages, month_codes, result_dict
 from alignlib.metrics.volumes import stage_volumes
 
 DAY = pd.Timedelta(days=1)
@@ -44,11 +44,7 @@ class ActualToPlan:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
-        return {
-            "as_of": str(self.as_of.date()),
-            "summary": records(self.summary),
-            "monthly": records(self.monthly),
-        }
+        return result_dict(self, "as_of", "summary", "monthly")
 
 
 def actual_to_plan(

@@ -17,7 +17,7 @@ from alignlib.metrics._table import (
     groups,
     month_codes,
     month_range,
-    records,
+    result_dict,
     shared,
     transition_names,
 )
@@ -151,12 +151,7 @@ class CohortConversion:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
-        return {
-            "as_of": str(self.as_of.date()),
-            "maturity_days": self.maturity_days,
-            "quantile": self.quantile,
-            "cohorts": records(self.frame),
-        }
+        return result_dict(self, "as_of", "maturity_days", "quantile", cohorts="frame")
 
 
 def cohort_conversion(
@@ -327,12 +322,7 @@ class ConversionBy:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form (NaN as null)."""
-        return {
-            "by": self.by,
-            "losses_recorded": self.losses_recorded,
-            "amounts_recorded": self.amounts_recorded,
-            "groups": records(self.frame),
-        }
+        return result_dict(self, "by", "losses_recorded", "amounts_recorded", groups="frame")
 
 
 def conversion_by(

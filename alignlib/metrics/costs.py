@@ -9,8 +9,7 @@ from typing import Any
 import pandas as pd
 
 from alignlib.errors import InputError
-from alignlib.format import jsonable
-from alignlib.metrics._table import checked_stages, records
+from alignlib.metrics._table import checked_stages, result_dict
 from alignlib.metrics.volumes import stage_volumes
 
 
@@ -39,11 +38,7 @@ class Costs:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
-        return {
-            "total": jsonable(self.total.to_dict()),
-            "by_channel": records(self.by_channel),
-            "by_month": records(self.by_month),
-        }
+        return result_dict(self, "total", "by_channel", "by_month")
 
 
 def costs(

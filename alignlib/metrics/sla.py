@@ -11,7 +11,7 @@ import pandas as pd
 
 from alignlib.errors import InputError
 from alignlib.format import jsonable
-from alignlib.metrics._table import NAT, month_codes, records, stages_of
+from alignlib.metrics._table import NAT, month_codes, result_dict, stages_of
 
 
 def _group_median_quantile(
@@ -169,12 +169,7 @@ class SLAReport:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
-        return {
-            "summary": jsonable(self.summary),
-            "by_channel": records(self.by_channel),
-            "by_owner": records(self.by_owner),
-            "by_month": records(self.by_month),
-        }
+        return result_dict(self, "summary", "by_channel", "by_owner", "by_month")
 
 
 def sla(

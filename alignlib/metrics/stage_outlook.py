@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from alignlib.errors import InputError
-from alignlib.metrics._table import checked_stages, records
+from alignlib.metrics._table import checked_stages, result_dict
 from alignlib.metrics.trends import trends
 
 
@@ -98,14 +98,9 @@ class Forecast:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
-        return {
-            "target_quarter": str(self.target_quarter),
-            "confidence": self.confidence,
-            "quarter": records(self.quarter),
-            "monthly": records(self.monthly),
-            "method": self.method,
-            "fitted_from": {k: str(v) for k, v in self.fitted_from.items()},
-        }
+        return result_dict(
+            self, "target_quarter", "confidence", "quarter", "monthly", "method", "fitted_from"
+        )
 
 
 def forecast_series(

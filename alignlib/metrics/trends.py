@@ -9,7 +9,7 @@ from typing import Any
 
 import pandas as pd
 
-from alignlib.metrics._table import checked_stages, records, shared, transition_names
+from alignlib.metrics._table import checked_stages, result_dict, shared, transition_names
 from alignlib.metrics.volumes import stage_volumes
 
 
@@ -50,13 +50,7 @@ class Trends:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
-        return {
-            "monthly": records(self.monthly),
-            "mom": records(self.mom),
-            "yoy": records(self.yoy),
-            "qoq": records(self.qoq),
-            "partial_month": None if self.partial_month is None else str(self.partial_month),
-        }
+        return result_dict(self, "monthly", "mom", "yoy", "qoq", "partial_month")
 
 
 def _with_rates(vol: pd.DataFrame, stages: Sequence[str]) -> pd.DataFrame:

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from alignlib.metrics._table import NAT, checked_stages, groups, records
+from alignlib.metrics._table import NAT, checked_stages, groups, result_dict
 
 
 @dataclass(frozen=True)
@@ -38,7 +38,7 @@ class Velocity:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready summary and by-group statistics."""
-        return {"summary": records(self.summary), "by_group": records(self.by_group)}
+        return result_dict(self, "summary", "by_group")
 
 
 def velocity(

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from alignlib.metrics._table import checked_stages, groups, records
+from alignlib.metrics._table import checked_stages, groups, result_dict
 
 
 @dataclass(frozen=True)
@@ -37,7 +37,7 @@ class WonLost:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
-        return {"by_stage": records(self.by_stage), "by_group": records(self.by_group)}
+        return result_dict(self, "by_stage", "by_group")
 
 
 def _outcome_kinds(outcome: pd.Series, kinds: Sequence[str]) -> np.ndarray:

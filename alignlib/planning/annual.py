@@ -498,8 +498,9 @@ def annual_plan(
                 f"({team.hiring_lead_months} months' hiring lead time)."
             )
 
-    n_trials = params.simulation.trials if trials is None else trials
-    root = params.simulation.seed if seed is None else seed
+    from alignlib.simulation.from_params import trials_and_seed
+
+    n_trials, root = trials_and_seed(params, trials, seed)
     result = simulate_year(params, rows, trials=n_trials, seed=root)
     year_target = float(sum(q.target for q in rows))
     return AnnualPlan(

@@ -448,8 +448,5 @@ class CommonRandomNumbers:
 def _rate_draws(rng: np.random.Generator, rates: Sequence[Rate], n: int) -> np.ndarray:
     out = np.empty((len(rates), n))
     for i, rate in enumerate(rates):
-        if rate.fixed is not None:
-            out[i] = rate.fixed
-        else:
-            out[i] = rng.beta(1.0 + rate.converted, 1.0 + rate.total - rate.converted, n)
+        out[i] = rate.draw(rng, n)
     return out

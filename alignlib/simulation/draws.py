@@ -227,10 +227,7 @@ def _simulate_channels(
         current = by_channel[k]
         counts[0] += current
         for i, rate in enumerate(ch.rates):
-            if rate.fixed is not None:
-                p: float | np.ndarray = rate.fixed
-            else:
-                p = rng.beta(1.0 + rate.converted, 1.0 + rate.total - rate.converted, n)
+            p = rate.draw(rng, n)
             current = rng.binomial(current, p)
             counts[i + 1] += current
             p_channel[k] = p_channel[k] * p
@@ -312,10 +309,7 @@ def simulate_block(
     current = leads
     p_won: float | np.ndarray = 1.0
     for i, rate in enumerate(model.rates):
-        if rate.fixed is not None:
-            p: float | np.ndarray = rate.fixed
-        else:
-            p = rng.beta(1.0 + rate.converted, 1.0 + rate.total - rate.converted, n)
+        p = rate.draw(rng, n)
         current = rng.binomial(current, p)
         counts[i + 1] = current
         if model.carry_in:

@@ -345,6 +345,30 @@ def model_from_params(
     )
 
 
+def trials_and_seed(
+    params: QuarterParams, trials: int | None = None, seed: int | None = None
+) -> tuple[int, int | None]:
+    """The trials and seed of a run: the ones given, else the file's ``simulation:``.
+
+    Parameters
+    ----------
+    params : QuarterParams
+        The quarter.
+    trials, seed : int, optional
+        What the caller asked for (None: the file's).
+
+    Returns
+    -------
+    (int, int or None)
+        As given (not checked here: the run checks them); a seed of None draws fresh
+        entropy.
+    """
+    return (
+        params.simulation.trials if trials is None else trials,
+        params.simulation.seed if seed is None else seed,
+    )
+
+
 def simulate_from_params(
     params: QuarterParams,
     *,
@@ -372,12 +396,8 @@ def simulate_from_params(
     -------
     SimulationResult
     """
-    return simulate_funnel(
-        model_from_params(params, leads=leads),
-        trials=params.simulation.trials if trials is None else trials,
-        seed=params.simulation.seed if seed is None else seed,
-        **options,
-    )
+    n, root = trials_and_seed(params, trials, seed)
+    return simulate_funnel(model_from_params(params, leads=leads), trials=n, seed=root, **options)
 
 
 def plan_from_params(
@@ -408,12 +428,13 @@ def plan_from_params(
     -------
     ConfidencePlan
     """
+    n, root = trials_and_seed(params, trials, seed)
     return plan_for_confidence(
         model_from_params(params, leads=leads),
         target=params.target.bookings,
         confidence=params.simulation.confidence if confidence is None else confidence,
-        trials=params.simulation.trials if trials is None else trials,
-        seed=params.simulation.seed if seed is None else seed,
+        trials=n,
+        seed=root,
     )
 
 
@@ -449,12 +470,13 @@ def sensitivity_from_params(
         With the deal size's sampling uncertainty when the actuals count its deals.
     """
     params = learn_params(params)
+    n, root = trials_and_seed(params, trials, seed)
     return sensitivity(
         model_from_params(params, leads=leads),
         target=params.target.bookings,
         swing=swing,
         method=method,
         deal_size_n=deal_size_count(params),
-        trials=params.simulation.trials if trials is None else trials,
-        seed=params.simulation.seed if seed is None else seed,
+        trials=n,
+        seed=root,
     )

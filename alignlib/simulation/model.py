@@ -308,6 +308,24 @@ class Rate:
     converted: float = 0
     total: float = 0
 
+    def draw(self, rng: np.random.Generator, n: int) -> float | np.ndarray:
+        """The rate of ``n`` trials: the fixed one, or ``n`` draws from the Beta posterior.
+
+        Parameters
+        ----------
+        rng : numpy.random.Generator
+            The stream (not drawn from for a fixed rate).
+        n : int
+            Trials.
+
+        Returns
+        -------
+        float or ndarray
+        """
+        if self.fixed is not None:
+            return self.fixed
+        return rng.beta(1.0 + self.converted, 1.0 + self.total - self.converted, n)
+
     @classmethod
     def from_counts(cls, stage: str, converted: float, total: float) -> Rate:
         """A posterior from effective counts, which may be fractional (a prior's share).

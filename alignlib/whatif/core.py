@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
@@ -155,41 +156,22 @@ def whatif_table(
         move = f"{stage_label(stage)} → {stage_label(names[i + 1])}"
         changes.append((f"{move} rate -{by}", {"rates": {stage: rate * (1 - swing)}}))
         changes.append((f"{move} rate +{by}", {"rates": {stage: min(1.0, rate * (1 + swing))}}))
+    same: dict[str, Any] = {"trials": trials, "seed": seed, "model": model, "cost_per_lead": cost}
+
+    def row(label: str, needed: Mapping[str, Any], at_base: Mapping[str, Any]) -> dict[str, Any]:
+        # leads and budget that reach the target; the odds at the plan's own leads
+        return {
+            "what if": label,
+            "leads_needed": needed["required_leads"],
+            "budget": needed["budget"],
+            "p_hit": at_base["p_hit"],
+        }
+
     rows = []
     for label, change in changes:
-        needed = whatif(params, **change, trials=trials, seed=seed, model=model, cost_per_lead=cost)
-        at_base = whatif(
-            params,
-            **change,
-            leads=base_leads,
-            trials=trials,
-            seed=seed,
-            model=model,
-            cost_per_lead=cost,
-        )
-        rows.append(
-            {
-                "what if": label,
-                "leads_needed": needed["required_leads"],
-                "budget": needed["budget"],
-                "p_hit": at_base["p_hit"],
-            }
-        )
+        needed = whatif(params, **change, **same)
+        rows.append(row(label, needed, whatif(params, **change, leads=base_leads, **same)))
     for label, factor in ((f"Lead volume -{by}", 1 - swing), (f"Lead volume +{by}", 1 + swing)):
-        r = whatif(
-            params,
-            leads=round(base_leads * factor),
-            trials=trials,
-            seed=seed,
-            model=model,
-            cost_per_lead=cost,
-        )
-        rows.append(
-            {
-                "what if": label,
-                "leads_needed": r["required_leads"],
-                "budget": r["budget"],
-                "p_hit": r["p_hit"],
-            }
-        )
+        r = whatif(params, leads=round(base_leads * factor), **same)
+        rows.append(row(label, r, r))
     return as_frame(rows, "what if")

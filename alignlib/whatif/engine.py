@@ -283,11 +283,12 @@ class WhatIfEngine:
         from alignlib.planning import build_plan, plan_channel_funnels
         from alignlib.simulation import CommonRandomNumbers, model_from_params, simulate_funnel
         from alignlib.simulation.engine import root_entropy
+        from alignlib.simulation.from_params import trials_and_seed
 
         params = learn_params(params)  # read once here: the plan, model and levers share it
         self.params = params
-        self.trials = int(params.simulation.trials if trials is None else trials)
-        self.seed = params.simulation.seed if seed is None else seed
+        n, self.seed = trials_and_seed(params, trials, seed)
+        self.trials = int(n)
         self.base = Levers.base(params)
         self.model: FunnelModel = model_from_params(params)
         self.plan = build_plan(params)

@@ -20,6 +20,40 @@ _WIDE = "600px"
 _LABEL = {"description_width": "240px"}
 
 
+def _slider(
+    value: float, low: float, high: float, step: float, description: str, readout: str
+) -> Any:
+    """One lever: an integer slider for a ``d`` readout, else a float one; all alike in look.
+
+    Parameters
+    ----------
+    value, low, high, step : float
+        Where it starts, its range and its step.
+    description : str
+        Its label.
+    readout : str
+        Format of the value shown (``.1%``, ``,.0f``, ``,d``, ``d``).
+
+    Returns
+    -------
+    ipywidgets.IntSlider or ipywidgets.FloatSlider
+    """
+    import ipywidgets as w
+
+    kind = w.IntSlider if readout.endswith("d") else w.FloatSlider
+    return kind(
+        value=value,
+        min=low,
+        max=high,
+        step=step,
+        description=description,
+        readout_format=readout,
+        style=_LABEL,
+        layout=w.Layout(width=_WIDE),
+        continuous_update=False,
+    )
+
+
 class WhatIfPanel:
     """The widgets and their wiring; ``panel.widget`` is what a notebook displays.
 
@@ -38,34 +72,20 @@ class WhatIfPanel:
         self.params_path = None if params_path is None else Path(params_path)
         p = engine.params
         base = engine.base
-        layout = w.Layout(width=_WIDE)
 
         def money_slider(description: str, value: float) -> Any:
-            return w.FloatSlider(
-                value=value,
-                min=value * 0.5,
-                max=value * 1.5,
-                step=value / 200,
-                description=description,
-                readout_format=",.0f",
-                style=_LABEL,
-                layout=layout,
-                continuous_update=False,
-            )
+            return _slider(value, value * 0.5, value * 1.5, value / 200, description, ",.0f")
 
         self.target = money_slider(f"Bookings target ({p.currency})", base.target)
         self.deal = money_slider(f"Average deal size ({p.currency})", base.deal_size)
         n = engine.base_leads
-        self.leads = w.IntSlider(
-            value=round(n),
-            min=max(1, round(n * 0.3)),
-            max=round(n * 2),
-            step=max(1, round(n / 500)),
-            description="Leads the quarter gets",
-            readout_format=",d",
-            style=_LABEL,
-            layout=layout,
-            continuous_update=False,
+        self.leads = _slider(
+            round(n),
+            max(1, round(n * 0.3)),
+            round(n * 2),
+            max(1, round(n / 500)),
+            "Leads the quarter gets",
+            ",d",
         )
         self.follow = w.Checkbox(
             value=True,
@@ -74,62 +94,32 @@ class WhatIfPanel:
             layout=w.Layout(width=_WIDE),
         )
         names = p.stage_names
+        moves = [
+            f"{stage_label_of(p, a)} → {stage_label_of(p, b)}"
+            for a, b in zip(names[:-1], names[1:], strict=True)
+        ]
         self.rates = [
-            w.FloatSlider(
-                value=rate,
-                min=0.005,
-                max=1.0,
-                step=0.001,
-                description=f"{stage_label_of(p, names[i])} → {stage_label_of(p, names[i + 1])}",
-                readout_format=".1%",
-                style=_LABEL,
-                layout=layout,
-                continuous_update=False,
-            )
-            for i, rate in enumerate(base.rates)
+            _slider(rate, 0.005, 1.0, 0.001, move, ".1%")
+            for move, rate in zip(moves, base.rates, strict=True)
         ]
         self.lags = [
-            w.FloatSlider(
-                value=lag,
-                min=0.0,
-                max=max(lag * 3, 10.0),
-                step=0.5,
-                description=f"{stage_label_of(p, names[i])} → {stage_label_of(p, names[i + 1])} (days)",
-                readout_format=".1f",
-                style=_LABEL,
-                layout=layout,
-                continuous_update=False,
-            )
-            for i, lag in enumerate(base.lags)
+            _slider(lag, 0.0, max(lag * 3, 10.0), 0.5, f"{move} (days)", ".1f")
+            for move, lag in zip(moves, base.lags, strict=True)
         ]
-        channel_names = list(p.channels)
         self.shares = [
-            w.FloatSlider(
-                value=share,
-                min=0.0,
-                max=1.0,
-                step=0.01,
-                description=p.channels[c].label or stage_label(c),
-                readout_format=".0%",
-                style=_LABEL,
-                layout=layout,
-                continuous_update=False,
-            )
-            for c, share in zip(channel_names, base.shares, strict=True)
+            _slider(share, 0.0, 1.0, 0.01, p.channels[c].label or stage_label(c), ".0%")
+            for c, share in zip(list(p.channels), base.shares, strict=True)
         ]
         self.sla = (
             None
             if base.sla_hours is None
-            else w.FloatSlider(
-                value=base.sla_hours,
-                min=0.5,
-                max=max(base.sla_hours * 4, 24.0),
-                step=0.5,
-                description="Lead response SLA (hours)",
-                readout_format=".1f",
-                style=_LABEL,
-                layout=layout,
-                continuous_update=False,
+            else _slider(
+                base.sla_hours,
+                0.5,
+                max(base.sla_hours * 4, 24.0),
+                0.5,
+                "Lead response SLA (hours)",
+                ".1f",
             )
         )
         self.team: list[Any] = []
@@ -143,27 +133,16 @@ class WhatIfPanel:
         if base.reps is not None and team is not None:
 
             def int_slider(description: str, value: int, top: int) -> Any:
-                return w.IntSlider(
-                    value=value,
-                    min=0,
-                    max=top,
-                    description=description,
-                    style=_LABEL,
-                    layout=layout,
-                    continuous_update=False,
-                )
+                return _slider(value, 0, top, 1, description, "d")
 
             self.reps = int_slider("Ramped reps today", base.reps, max(2 * base.reps, 10))
-            self.attainment = w.FloatSlider(
-                value=base.attainment,
-                min=0.05,
-                max=max(1.5, float(base.attainment or 0) * 1.5),
-                step=0.01,
-                description="Attainment (share of quota)",
-                readout_format=".0%",
-                style=_LABEL,
-                layout=layout,
-                continuous_update=False,
+            self.attainment = _slider(
+                float(base.attainment or 0),
+                0.05,
+                max(1.5, float(base.attainment or 0) * 1.5),
+                0.01,
+                "Attainment (share of quota)",
+                ".0%",
             )
             self.ramp_months = int_slider("Months to ramp a new hire", base.ramp_months or 0, 12)
             self.hires = [
@@ -179,8 +158,12 @@ class WhatIfPanel:
         )
         self.status = w.HTML()
         self.result = w.HTML()
-        self.save_name = w.Text(description="Scenario name", style=_LABEL, layout=layout)
-        self.save_description = w.Text(description="Description", style=_LABEL, layout=layout)
+        self.save_name = w.Text(
+            description="Scenario name", style=_LABEL, layout=w.Layout(width=_WIDE)
+        )
+        self.save_description = w.Text(
+            description="Description", style=_LABEL, layout=w.Layout(width=_WIDE)
+        )
         self.save_button = w.Button(
             description="Save as scenario", icon="save", layout=w.Layout(width="180px")
         )

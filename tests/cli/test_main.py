@@ -17,7 +17,7 @@ def _failing(monkeypatch, exc: BaseException) -> None:
     def run(args):
         raise exc
 
-    monkeypatch.setattr(sample_size_verb, "run", run)
+    monkeypatch.setattr(sample_size_verb, "run", run)  # the runner looks it up per run
 
 
 def test_an_unexpected_error_names_its_type_only(monkeypatch, capsys):
