@@ -103,8 +103,16 @@ def run(args: argparse.Namespace) -> int:
             f"median {pct(result.bias, 1, signed=True)} off on average."
         )
         heading("In plain words")
-        for sentence in calibration(result).sentences:
-            print(sentence)
+        # each forecast point judged on its own quarters (the points of a quarter share
+        # its luck: pooled, they would look like four times the evidence)
+        for c in calibrations(result):
+            print(
+                f"{'Plan time' if c.point == 'plan' else c.point.capitalize()} "
+                f"[{c.verdict}]: " + " ".join(c.sentences)
+            )
+        if result.stationarity is not None:
+            for sentence in result.stationarity.sentences:
+                print(sentence)
     for _, row in result.skipped.iterrows():
         print(f"skipped {row['quarter']}: {row['reason']}")
     if not len(result.rows) and not len(result.skipped):
