@@ -90,7 +90,7 @@ def open_deals(
     # furthest stage entered and since when, a column at a time (no rows x stages array;
     # a row with no stage date sits in the top stage since created)
     current = np.zeros(len(open_rows), dtype=np.int64)
-    since = np.full(len(open_rows), np.datetime64("NaT", "s"))
+    since: np.ndarray = np.full(len(open_rows), np.datetime64("NaT", "s"))
     for j, s in enumerate(stages[:-1]):
         col = table[f"entered_{s}"].to_numpy(dtype="datetime64[s]")[open_rows]
         has = ~np.isnat(col)
@@ -99,7 +99,8 @@ def open_deals(
     created = table["created"].to_numpy(dtype="datetime64[s]")[open_rows]
     since = np.where(np.isnat(since), created, since)
     cut64 = np.datetime64(pd.Timestamp(cut).to_datetime64(), "s")
-    age = np.rint((cut64 - since).astype(np.int64) / _DAY_SECONDS).astype(np.int64)
+    waited = np.subtract(cut64, since)
+    age = np.rint(waited.astype(np.int64) / _DAY_SECONDS).astype(np.int64)
     age = np.maximum(age, 0)
     chance = np.zeros(len(age))
     for i in range(len(stages) - 1):
