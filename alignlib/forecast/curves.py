@@ -188,12 +188,17 @@ def win_curves(
     for i in range(n - 1):
         entered = dates[:, i]
         rows = ~np.isnat(entered)
-        later = dates[rows, i + 1 :]
-        # first later stage entered (stage dates may skip a stage)
-        masked = np.where(np.isnat(later), np.datetime64("9999-12-31", "s"), later)
-        nxt = masked.argmin(axis=1)
-        nxt_date = masked[np.arange(len(nxt)), nxt]
-        moved = nxt_date < np.datetime64("9999-12-31", "s")
+        # first later stage entered (stage dates may skip a stage), one column at a time
+        # (the earliest date wins, the nearer stage at a tie, as argmin over the columns)
+        never = np.datetime64("9999-12-31", "s")
+        nxt_date = np.full(int(rows.sum()), never)
+        nxt = np.zeros(len(nxt_date), dtype=np.int64)
+        for k, j in enumerate(range(i + 1, n)):
+            col = dates[rows, j]
+            sooner = ~np.isnat(col) & (col < nxt_date)
+            nxt_date = np.where(sooner, col, nxt_date)
+            nxt = np.where(sooner, k, nxt)
+        moved = nxt_date < never
         cause = np.where(moved, nxt + 1, 0)
         end = np.where(moved, nxt_date, cut64)
         gone = ~moved & lost[rows] & ~np.isnat(close[rows])

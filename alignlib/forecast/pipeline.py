@@ -82,27 +82,25 @@ def open_deals(
     stages = tuple(stage_names)
     outcome = table["outcome"]
     candidate = ~outcome.isin(["won", "lost"]).to_numpy(dtype=bool) & ~out_of_play(table)
-    # stage dates of the rows still in play only (most of a large table is closed)
+    # the rows still in play, short of the last stage (won rows are not candidates, so
+    # stage_dates' close-date fill for won deals does not arise)
     rows = np.flatnonzero(candidate)
-    # the rows' stage dates without taking the whole frame (won rows are not candidates,
-    # so stage_dates' close-date fill for won deals does not arise)
-    dates = np.stack(
-        [table[f"entered_{s}"].to_numpy(dtype="datetime64[s]")[rows] for s in stages], axis=1
-    )
-    keep = np.isnat(dates[:, -1])
-    open_rows = rows[keep]
-    sub = dates[keep]
-    entered_any = ~np.isnat(sub)
-    # furthest stage entered (a row with no stage date sits in the top stage since created)
-    has_any = entered_any.any(axis=1)
-    current = np.where(
-        has_any, entered_any.shape[1] - 1 - np.argmax(entered_any[:, ::-1], axis=1), 0
-    )
-    since = sub[np.arange(len(sub)), current]
+    last = table[f"entered_{stages[-1]}"].to_numpy(dtype="datetime64[s]")[rows]
+    open_rows = rows[np.isnat(last)]
+    # furthest stage entered and since when, a column at a time (no rows x stages array;
+    # a row with no stage date sits in the top stage since created)
+    current = np.zeros(len(open_rows), dtype=np.int64)
+    since: np.ndarray = np.full(len(open_rows), np.datetime64("NaT", "s"))
+    for j, s in enumerate(stages[:-1]):
+        col = table[f"entered_{s}"].to_numpy(dtype="datetime64[s]")[open_rows]
+        has = ~np.isnat(col)
+        current = np.where(has, j, current)
+        since = np.where(has, col, since)
     created = table["created"].to_numpy(dtype="datetime64[s]")[open_rows]
     since = np.where(np.isnat(since), created, since)
     cut64 = np.datetime64(pd.Timestamp(cut).to_datetime64(), "s")
-    age = np.rint((cut64 - since).astype(np.int64) / _DAY_SECONDS).astype(np.int64)
+    waited = np.subtract(cut64, since)
+    age = np.rint(waited.astype(np.int64) / _DAY_SECONDS).astype(np.int64)
     age = np.maximum(age, 0)
     chance = np.zeros(len(age))
     for i in range(len(stages) - 1):

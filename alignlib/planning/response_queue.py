@@ -38,6 +38,7 @@ from alignlib.errors import InputError
 from alignlib.format import chance, pct
 
 if TYPE_CHECKING:
+    from alignlib.history.learning import ActualsHistory
     from alignlib.params import QuarterParams
 
 MINUTES_PER_WEEK = 7 * 24 * 60
@@ -910,7 +911,10 @@ class SLACheck:
 
 
 def params_pattern(
-    params: QuarterParams, handoff_stage: str, before: pd.Timestamp | None = None
+    params: QuarterParams,
+    handoff_stage: str,
+    before: pd.Timestamp | None = None,
+    history: ActualsHistory | None = None,
 ) -> HandoffPattern | None:
     """The hand-off pattern of a parameters file's actuals, from their learned reading.
 
@@ -922,6 +926,9 @@ def params_pattern(
         The stage whose entry is the hand-off.
     before : pandas.Timestamp, optional
         Learn only from hand-offs before this moment (the check's hold-out).
+    history : ActualsHistory, optional
+        The actuals already learned (:func:`alignlib.history.learning.actuals_history`), so a
+        caller asking twice reads them once.
 
     Returns
     -------
@@ -930,10 +937,11 @@ def params_pattern(
     """
     if params.actuals is None:
         return None
-    from alignlib.history.learning import actuals_history
+    if history is None:
+        from alignlib.history.learning import actuals_history
 
-    # The learned reading of the actuals, not a second read.
-    history = actuals_history(params)
+        # The learned reading of the actuals, not a second read.
+        history = actuals_history(params)
     if history is None:
         return None
     table = history.ingest.table
@@ -984,7 +992,9 @@ def working_week_for(
     return office, "capacity"
 
 
-def sla_check(params: QuarterParams, months: int = CHECK_MONTHS) -> SLACheck | None:
+def sla_check(
+    params: QuarterParams, months: int = CHECK_MONTHS, history: ActualsHistory | None = None
+) -> SLACheck | None:
     """Run the hourly model at the export's own volume and compare with its compliance.
 
     The last ``months`` complete months before the export are held out: the arrival
@@ -998,6 +1008,8 @@ def sla_check(params: QuarterParams, months: int = CHECK_MONTHS) -> SLACheck | N
         With ``capacity``, ``sla`` and ``actuals``.
     months : int
         Months compared.
+    history : ActualsHistory, optional
+        The actuals already learned (read once by the caller).
 
     Returns
     -------
@@ -1010,7 +1022,7 @@ def sla_check(params: QuarterParams, months: int = CHECK_MONTHS) -> SLACheck | N
     cap, sla = params.capacity, params.sla
     if cap is None or sla is None or params.actuals is None:
         return None
-    history = actuals_history(params)
+    history = actuals_history(params) if history is None else history
     if history is None or f"entered_{cap.handoff_stage}" not in history.ingest.table:
         return None
     ingest = history.ingest
@@ -1018,7 +1030,7 @@ def sla_check(params: QuarterParams, months: int = CHECK_MONTHS) -> SLACheck | N
     last = as_of.to_period("M") - 1
     first = last - (months - 1)
     start = first.start_time
-    pattern = params_pattern(params, cap.handoff_stage, before=start)
+    pattern = params_pattern(params, cap.handoff_stage, before=start, history=history)
     if pattern is None:
         return None
     report = metrics.sla(
@@ -1073,7 +1085,12 @@ def hourly_capacity_for(params: QuarterParams, handoffs_per_month: float) -> Hou
     cap, sla = params.capacity, params.sla
     if cap is None or sla is None:
         return None
-    pattern = params_pattern(params, cap.handoff_stage)
+    history = None
+    if params.actuals is not None:
+        from alignlib.history.learning import actuals_history
+
+        history = actuals_history(params)  # read once for the pattern and the check
+    pattern = params_pattern(params, cap.handoff_stage, history=history)
     week, source = working_week_for(params, pattern)
     model = hourly_capacity(
         handoffs_per_month,

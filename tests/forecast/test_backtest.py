@@ -38,6 +38,11 @@ def test_sample_backtest_contract_and_one_data_load(monkeypatch):
     assert 0 <= out["coverage_80"] <= 1 and out["crps"] > 0
     week8 = result.rows.loc[result.rows["point"] == "week 8"].iloc[0]
     assert week8["as_of"] == pd.Timestamp("2025-05-26")
+    # the sample's lead volume grows (2.5% a month): the history is said not stationary
+    moved = out["stationarity"]
+    assert moved["volume_moved"] and not moved["stationary"]
+    assert 0.2 < moved["volume_growth"] < 0.6
+    assert any("not stationary" in s for s in moved["sentences"])
 
 
 def test_which_quarters_have_enough_history():
