@@ -129,3 +129,6 @@ HTML(
     '<p class="al-screen-only">The whole plan, with the method behind each figure: '
     '<a href="quarterly_plan.html">Quarterly plan</a>.</p>'
 )
+
+# %%
+reports.show_appendix("quarterly_plan_summary", printed=False)  # printed: two pages

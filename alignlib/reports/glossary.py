@@ -43,6 +43,17 @@ GLOSSARY: tuple[Term, ...] = (
     ),
     Term("Most likely", "The middle outcome: half of the simulated quarters land above it (P50)."),
     Term(
+        "Slipped (a deal)",
+        "Still open in its stage past the time most deals that went on to win spent there "
+        "(80 in 100 of them had moved on by then). An export keeps no close date for open "
+        "deals, so a slip is read from the deal's age.",
+    ),
+    Term(
+        "Likely close",
+        "The day by which half of an open deal's chance to win this quarter is reached, "
+        "from how long deals in its stage, and that long in it, took to win before.",
+    ),
+    Term(
         "9 in 10 within",
         "The time nine in ten hand-offs or steps take at most (the 90th percentile, P90).",
     ),
@@ -203,6 +214,20 @@ METHODS: dict[str, tuple[str, ...]] = {
         "Quarter to date and plan to date count the days of the quarter up to the data date; "
         "a KPI at or above its on-track share of plan is on track.",
         "The chance of the target is the landing forecast's, as of each week's end.",
+        "The pipeline's week counts deals entering the pipeline stage (created), a later "
+        "stage short of won (advanced), won and lost, and open deals crossing the age by "
+        "which 80% of winners had left their stage (slipped); a deal without an amount "
+        "counts as the typical deal.",
+        "The deals that matter most are the open deals with the largest amount x chance to "
+        "win this quarter; owners are shown as Rep A, Rep B (names stay in the export).",
+    ),
+    "quarterly_plan_summary": (
+        "Every figure is the quarter snapshot's, the same as the full plan's: nothing is "
+        "simulated again for the summary.",
+        "The chance of the target and the likely range come from the landing forecast inside "
+        "the quarter, from the plan's simulated quarters (Monte Carlo) before it.",
+        "Leads for confidence: the smallest lead volume whose simulated quarters reach the "
+        "target with the plan's confidence.",
     ),
 }
 
@@ -212,6 +237,7 @@ PAGE_TERMS: dict[str, tuple[str, ...]] = {
         "Chance (of hitting the target)",
         "Likely range (pessimistic to optimistic)",
         "Most likely",
+        "Likely close",
         "Simulated quarters (Monte Carlo)",
         "How sure we are of a rate (posterior)",
         "Month-to-month variation (cv)",
@@ -253,6 +279,15 @@ PAGE_TERMS: dict[str, tuple[str, ...]] = {
         "Chance (of hitting the target)",
         "Traffic split check (SRM)",
         "Likely range (pessimistic to optimistic)",
+        "Slipped (a deal)",
+        "Likely close",
+    ),
+    "quarterly_plan_summary": (
+        "Chance (of hitting the target)",
+        "Likely range (pessimistic to optimistic)",
+        "Most likely",
+        "Simulated quarters (Monte Carlo)",
+        "Likely close",
     ),
 }
 

@@ -89,3 +89,28 @@ def pdf_headings(pdf: bytes) -> list[tuple[int, float, str]]:
         title = m.group(1).decode("latin-1").replace("\\(", "(").replace("\\)", ")")
         found.append((order.index(int(m.group(2))) + 1, float(m.group(3)), title))
     return found
+
+
+#: Cells that would read as a failed computation.
+BAD_CELLS_JS = r"""
+return [...document.querySelectorAll('td, th')]
+  .map(c => c.innerText.trim())
+  .filter(t => /^(nan|NaN|None|inf|-inf|NaT|undefined)$/.test(t) || /\b(nan|NaN|inf)%/.test(t));
+"""
+
+
+def emulate(driver: Any, *, width: int, media: str = "", mobile: bool = False) -> None:
+    """Lay the loaded page out at ``width`` px (print media, a phone), scrollbars hidden."""
+    driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": media})
+    driver.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride",
+        {"width": width, "height": 900, "deviceScaleFactor": 1, "mobile": mobile},
+    )
+    driver.execute_cdp_cmd("Emulation.setScrollbarsHidden", {"hidden": True})
+
+
+def reset_emulation(driver: Any) -> None:
+    """Undo :func:`emulate`."""
+    driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+    driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
+    driver.execute_cdp_cmd("Emulation.setScrollbarsHidden", {"hidden": False})

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from urllib.parse import unquote
 
 import pytest
 from bs4 import BeautifulSoup
@@ -88,3 +89,25 @@ def test_the_email_and_the_index_read_plainly(tmp_path_factory) -> None:
         body, _ = _visible(page)
         _assert_plain(name, body)
     assert re.search(r"\d{1,2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2} UTC", index), "render times"
+
+
+def test_scorecard_links_reach_the_plan_and_trend_sections(tmp_path_factory) -> None:
+    """Every link of the scorecard is relative to its folder and lands on a section there.
+
+    The scorecard (``run --weekly``) and the quarterly pages (``run``) share a segment's
+    folder, so each link is read against the quarterly render's pages of the same names.
+    """
+    pages = _pages(tmp_path_factory)
+    card = BeautifulSoup(pages["weekly_scorecard"].read_text(encoding="utf-8"), "html.parser")
+    links = [a["href"] for a in card.select("a.sc-link")]
+    assert len(links) >= 6
+    targets = {h.split("#")[0] for h in links}
+    assert {"quarterly_plan.html", "quarterly_plan_summary.html", "trend_report.html"} <= targets
+    for href in links:
+        assert not href.startswith(("/", "file:", "http")), href
+        page, _, anchor = href.partition("#")
+        target = pages[page.removesuffix(".html")]
+        assert target.exists(), href
+        if anchor:
+            soup = BeautifulSoup(target.read_text(encoding="utf-8"), "html.parser")
+            assert soup.find(id=unquote(anchor)) is not None, f"{href}: no such section"
