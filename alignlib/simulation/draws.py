@@ -77,12 +77,35 @@ def approximate_deal_sum(k: np.ndarray, z: np.ndarray, deal: DealSize) -> np.nda
     return out
 
 
-def _deal_sums(
-    rng: np.random.Generator, k: np.ndarray, deal: DealSize, exact_below: int
+def deal_sums(
+    rng: np.random.Generator, k: np.ndarray, deal: DealSize, exact_below: int | None = None
 ) -> np.ndarray:
-    """Revenue from ``k`` won deals per trial."""
+    """Bookings from ``k`` won deals per trial (exact sums for few deals, else approximate).
+
+    Below ``exact_below`` deals the lognormal draws are summed; from there on the sum is
+    :func:`approximate_deal_sum`.
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+        The stream.
+    k : ndarray of int
+        Won deals per trial.
+    deal : DealSize
+        The deal-size distribution (a spread of 0: every deal is the mean).
+    exact_below : int, optional
+        Counts below this are summed exactly (default ``deal.exact_sum_below``).
+
+    Returns
+    -------
+    ndarray
+        One sum per trial.
+    """
+    k = np.asarray(k, dtype=np.int64)
     if deal.spread == 0:
         return k * deal.mean
+    if exact_below is None:
+        exact_below = deal.exact_sum_below
     out = np.zeros(k.shape[0])
     small = (k > 0) & (k < exact_below)
     big = k >= exact_below
@@ -239,7 +262,7 @@ def _simulate_channels(
     def revenue(wins: np.ndarray) -> np.ndarray:
         total = np.zeros(n)
         for k in range(len(channels)):
-            total += _deal_sums(rng, wins[k], deals[k], below[k])
+            total += deal_sums(rng, wins[k], deals[k], below[k])
         return total
 
     if not model.has_lags:
@@ -334,9 +357,9 @@ def simulate_block(
             out["won_carried_in"] = carried.astype(np.int32)
             won_in = won_in + carried
         out["won_in_quarter"] = won_in.astype(np.int32)
-        out["revenue"] = _deal_sums(rng, won_in, model.deal_size, exact_below)
-        out["revenue_after"] = _deal_sums(rng, won_after, model.deal_size, exact_below)
-        out["revenue_before"] = _deal_sums(rng, won_before, model.deal_size, exact_below)
+        out["revenue"] = deal_sums(rng, won_in, model.deal_size, exact_below)
+        out["revenue_after"] = deal_sums(rng, won_after, model.deal_size, exact_below)
+        out["revenue_before"] = deal_sums(rng, won_before, model.deal_size, exact_below)
     else:
-        out["revenue"] = _deal_sums(rng, won, model.deal_size, exact_below)
+        out["revenue"] = deal_sums(rng, won, model.deal_size, exact_below)
     return out

@@ -370,3 +370,18 @@ def test_channel_mixture_same_seed_same_numbers_whatever_chunking_and_workers():
     b = simulate_funnel(model, trials=trials, seed=9, workers=2, chunk_size=1)
     np.testing.assert_array_equal(a.revenue, b.revenue)
     np.testing.assert_array_equal(a.stage_counts, b.stage_counts)
+
+
+def test_deal_sums_exact_below_the_limit_and_approximate_above():
+    from alignlib.simulation.draws import deal_sums
+
+    k = np.array([0, 1, 3, 50])
+    flat = deal_sums(np.random.default_rng(1), k, DealSize(1000.0, 0.0))
+    assert flat.tolist() == [0.0, 1000.0, 3000.0, 50_000.0]
+    deal = DealSize(1000.0, 300.0)
+    exact = deal_sums(np.random.default_rng(2), k, deal, exact_below=10**9)
+    assert exact[0] == 0 and (exact[1:] > 0).all()
+    # the default limit is the deal size's own: the same draws as giving it
+    default = deal_sums(np.random.default_rng(3), k, deal)
+    given = deal_sums(np.random.default_rng(3), k, deal, exact_below=deal.exact_sum_below)
+    assert default.tolist() == given.tolist()
