@@ -239,7 +239,9 @@ def annual_view(
             ("hire_earlier", "Hire earlier"),
             ("raise_attainment", "Raise attainment"),
         ):
-            scenarios.append(_scenario(name, description, plan, skipped="needs a sales team in the parameters"))
+            scenarios.append(
+                _scenario(name, description, plan, skipped="needs a sales team in the parameters")
+            )
     else:
         from alignlib.planning.team import add_months
 

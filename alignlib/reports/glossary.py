@@ -166,7 +166,7 @@ METHODS: dict[str, tuple[str, ...]] = {
         "The hour-by-hour response check is an Erlang C queue per working hour, with the "
         "hand-offs' weekly arrival pattern learned from the export; utilisation is the "
         "arrivals over what the reps can answer.",
-        "Where we will land: survival curves of open deals by stage and age, plus the leads "
+        "The landing inside the quarter: survival curves of open deals by stage and age, plus the leads "
         "not yet created, simulated together.",
     ),
     "experiment_analysis": (

@@ -90,7 +90,7 @@ def test_experiment_params_file_text(params_dict, write_params, capsys):
     path = write_params(_params_with_experiments(params_dict))
     assert main(["experiment", str(path), "--trials", "4000"]) == 0
     out = capsys.readouterr().out
-    assert "revenue impact: Shipping instant (SAL->SQL)" in out
+    assert "revenue impact: Shipping Instant (SAL->SQL)" in out
     assert "Experiment routing (SAL->SQL)" in out
     assert "Experiment routing_export (SAL->SQL)" in out
     assert "more weeks to the planned sample" in out  # from the plan's SAL volume

@@ -91,7 +91,7 @@ def test_sample_landing_headline_parts_and_deals(sample_landing) -> None:
     fig = charts.landing_chart(f, view.currency)
     assert (
         isinstance(fig, Figure)
-        and "Where 2026Q4 will land: most likely $2." in fig.texts[0].get_text()
+        and "Where 2026Q4 will land: most likely \\$2." in fig.texts[0].get_text()  # escaped: text
     )
     plt.close(fig)
 
