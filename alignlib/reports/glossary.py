@@ -323,10 +323,12 @@ def appendix_html(page: str, methods: Sequence[str] = (), *, printed: bool = Tru
         for t in page_terms(page)
     )
     screen_only = "" if printed else " al-screen-only"
+    # not printed: the section and the notebook cell around it (its margins would cost a line)
     style = (
         ""
         if printed
-        else "<style>@media print { .al-appendix.al-screen-only { display: none; } }</style>"
+        else "<style>@media print { .al-appendix.al-screen-only, "
+        ".jp-Cell:has(.al-screen-only) { display: none !important; } }</style>"
     )
     return (
         f'{style}<section class="al-appendix{screen_only}" style="font-size:13px;color:#2d3748;">'
