@@ -177,7 +177,7 @@ METHODS: dict[str, tuple[str, ...]] = {
         "The hour-by-hour response check is an Erlang C queue per working hour, with the "
         "hand-offs' weekly arrival pattern learned from the export; utilisation is the "
         "arrivals over what the reps can answer.",
-        "Where we will land: survival curves of open deals by stage and age, plus the leads "
+        "The landing inside the quarter: survival curves of open deals by stage and age, plus the leads "
         "not yet created, simulated together.",
     ),
     "experiment_analysis": (
@@ -358,10 +358,12 @@ def appendix_html(page: str, methods: Sequence[str] = (), *, printed: bool = Tru
         for t in page_terms(page)
     )
     screen_only = "" if printed else " al-screen-only"
+    # not printed: the section and the notebook cell around it (its margins would cost a line)
     style = (
         ""
         if printed
-        else "<style>@media print { .al-appendix.al-screen-only { display: none; } }</style>"
+        else "<style>@media print { .al-appendix.al-screen-only, "
+        ".jp-Cell:has(.al-screen-only) { display: none !important; } }</style>"
     )
     return (
         f'{style}<section class="al-appendix{screen_only}" style="font-size:13px;color:#2d3748;">'

@@ -688,15 +688,22 @@ def _pacing_point(kpi: Kpi, currency: str) -> str | None:
     if kpi.status is Status.NO_DATA or kpi.attainment is None:
         return None
     assert kpi.quarter_to_date is not None and kpi.plan_to_date is not None
+
+    def said(value: float) -> str:  # money as a sentence says it ($1.2M); the table has it in full
+        return (
+            fmt.money_compact(value, currency)
+            if kpi.kind == "money"
+            else _value(kpi, value, currency)
+        )
+
     text = (
-        f"{kpi.label} {kpi.status.value}: {_value(kpi, kpi.quarter_to_date, currency)} "
-        f"of {_value(kpi, kpi.plan_to_date, currency)} planned to date "
-        f"({fmt.pct(kpi.attainment)})"
+        f"{kpi.label} {kpi.status.value}: {said(kpi.quarter_to_date)} "
+        f"of {said(kpi.plan_to_date)} planned to date ({fmt.pct(kpi.attainment)})"
     )
     if kpi.status is Status.ON_TRACK:
         return text + "."
     gap = kpi.plan_to_date - kpi.quarter_to_date
-    return text + f"; agree who closes the gap of {_value(kpi, gap, currency)}, and by when."
+    return text + f"; agree who closes the gap of {said(gap)}, and by when."
 
 
 def _channel_label(params: QuarterParams, channel: str) -> str:
@@ -783,9 +790,11 @@ def _agenda(
     pacing: list[str] = []
     if not card.has_data and card.message:
         pacing.append(card.message + " Check the CRM export before the meeting.")
+    booked_at = None  # where the bookings line is, for the sentence beside it
     for key in ("bookings", "wins"):
         kpi = card.kpi(key)
         if kpi is not None and (point := _pacing_point(kpi, cur)):
+            booked_at = len(pacing) if key == "bookings" else booked_at
             pacing.append(point)
     p_hit = card.kpi("p_hit")
     if p_hit is not None and p_hit.this_week is not None:
@@ -794,8 +803,8 @@ def _agenda(
             moved = fmt.points(p_hit.this_week - p_hit.last_week, signed=True, decimals=0)
             change = f" ({moved} on last week)"
         pacing.append(
-            f"The landing forecast gives {fmt.pct(p_hit.this_week)} to hit the "
-            f"{fmt.money_compact(params.target.bookings, cur)} target{change}"
+            f"Chance of {fmt.money_compact(params.target.bookings, cur)}: "
+            f"{fmt.pct(p_hit.this_week)}{change}"
             + chance_goal_sentence(
                 p_hit.this_week,
                 params.simulation.confidence,
@@ -803,13 +812,13 @@ def _agenda(
                 on_track=p_hit.status is Status.ON_TRACK,
             )
         )
+        # the chance line names the plan-time chance: the sentence need not repeat it
         why = pace_chance_sentence(
-            card.kpi("bookings"),
-            p_hit,
-            p_hit_at_plan=card.p_hit_at_plan,
-            target=fmt.money_compact(params.target.bookings, cur),
+            card.kpi("bookings"), p_hit, target=fmt.money_compact(params.target.bookings, cur)
         )
-        if why:
+        if why and booked_at is not None:  # beside the bookings line it explains
+            pacing[booked_at] = f"{pacing[booked_at]} {why}"
+        elif why:
             pacing.append(why)
 
     sla_points: list[str] = []
@@ -1045,15 +1054,19 @@ def scorecard_html(card: Scorecard, *, rendered_on: dt.date | None = None) -> st
         ``templates/scorecard.css``.
     """
     cur = card.currency
+    # the week, the export and (when they are far apart) the page's date: the card's first line
+    stale = week_data_notice(card.week_start, card.week_ending, card.as_of, rendered_on, brief=True)
     head = (
         f'<p class="sc-week">Week {_e(card.week_start.strftime("%a %d %b"))} to '
         f"{_e(card.week_ending.strftime('%a %d %b %Y'))}"
         + (f" · export as of {_e(fmt.date_text(card.as_of))}" if card.as_of else "")
+        + (
+            f' · <strong class="sc-stale" style="color:#c05621;">{_e(stale)}</strong>'
+            if stale
+            else ""
+        )
         + "</p>"
     )
-    stale = week_data_notice(card.week_start, card.week_ending, card.as_of, rendered_on)
-    if stale:
-        head = f'<p class="sc-notice sc-stale"><strong>{_e(stale)}</strong></p>' + head
     notice = f'<p class="sc-notice">{_e(card.message)}</p>' if card.message else ""
     if card.rejections:
         notice += (

@@ -127,26 +127,30 @@ def pace_chance_sentence(
     chance_ok = chance.status is Status.ON_TRACK
     if pace_ok == chance_ok:
         return None
-    the_target = f"the {target} target" if target else "the target"
+    the_target = target or "the target"
     plan_time = (
-        f"; the plan itself gave {fmt.pct(p_hit_at_plan)} at plan time"
+        f" (the plan gave {fmt.pct(p_hit_at_plan)} at plan time)"
         if p_hit_at_plan is not None and not math.isnan(p_hit_at_plan)
         else ""
     )
-    pace = f"{fmt.pct(bookings.attainment)} of the plan to date"
+    # short: it sits beside the bookings line of a scorecard printed on one page
+    odds = f"{_article(chance.this_week)} {fmt.pct(chance.this_week)} chance"
     if pace_ok:
+        rest = f" of {target}" if target else ""
         return (
-            f"Why bookings are on track while the chance is {fmt.pct(chance.this_week)}: pace "
-            f"({pace}) compares what is booked with what the plan expected by now; the chance "
-            f"asks whether the rest of the quarter still brings {the_target}, from open deals "
-            f"and leads not yet created{plan_time}."
+            f"Why on track at {odds}: pace counts bookings to date; the chance, what is still "
+            f"to come{rest}{plan_time}."
         )
     return (
-        f"Why bookings are behind while the chance is {fmt.pct(chance.this_week)}: pace "
-        f"({pace}) counts only what is booked so far; the chance also counts the open deals "
-        f"that can still close before the quarter ends, enough to reach {the_target} in most "
-        "simulated quarters."
+        f"Why behind at {odds}: pace counts bookings to date; the chance, the open deals that "
+        f"can still close in time for {the_target}."
     )
+
+
+def _article(share: float) -> str:
+    """``a`` or ``an`` before a percentage as said aloud ("an 80%", "an 8%", "an 11%")."""
+    spoken = fmt.pct(share)
+    return "an" if spoken.startswith("8") or spoken[:2] in ("11", "18") else "a"
 
 
 def chance_goal_sentence(
@@ -173,18 +177,14 @@ def chance_goal_sentence(
     Returns
     -------
     str
-        ``"."`` when on track, else a clause starting with ``;``.
+        ``"."`` when on track, else ``", below the 43% at plan time (goal 80%)."``.
     """
     if on_track:
         return "."
     if p_hit_at_plan is None or math.isnan(p_hit_at_plan):
-        return f"; below the {fmt.pct(goal)} the parameters aim for."
+        return f", below the {fmt.pct(goal)} goal."
     versus = "below" if chance < p_hit_at_plan - 0.005 else "not below"
-    return (
-        f"; {versus} the {fmt.pct(p_hit_at_plan)} the plan gave at plan time, and below the "
-        f"{fmt.pct(goal)} the parameters aim for (only the plan sized for "
-        f"{fmt.pct(goal)} has the leads for that)."
-    )
+    return f", {versus} the {fmt.pct(p_hit_at_plan)} at plan time (goal {fmt.pct(goal)})."
 
 
 def week_data_notice(
@@ -194,6 +194,7 @@ def week_data_notice(
     rendered_on: Any = None,
     *,
     days: int = STALE_AFTER_DAYS,
+    brief: bool = False,
 ) -> str | None:
     """One line for the top of a weekly page whose week, export and render are far apart.
 
@@ -208,13 +209,15 @@ def week_data_notice(
     days : int
         How far apart (in days) the week's end, the export and the render may be before
         the page says so.
+    brief : bool
+        Only the page's date (``"Older data: page of 6 Dec 2026"``), for a line that already
+        names the week and the export (a printed scorecard has no room for more).
 
     Returns
     -------
     str or None
-        ``"Older data: the week of 9-15 Nov 2026, from an export of 19 Nov 2026, on a page
-        made 6 Dec 2026 (21 days after the week)."``; None when all three fall within
-        ``days`` of each other.
+        ``"Older data: week of 9-15 Nov 2026, export of 19 Nov 2026, page of 6 Dec 2026,
+        21 days after the week."``; None when all three fall within ``days`` of each other.
     """
     end = _day(week_ending)
     made = _day(rendered_on) if rendered_on is not None else _today()
@@ -222,16 +225,13 @@ def week_data_notice(
     moments = [end, made] + ([export] if export is not None else [])
     if (max(moments) - min(moments)).days <= days:
         return None
-    export_text = f"from an export of {fmt.date_text(export)}, " if export is not None else ""
+    export_text = f"export of {fmt.date_text(export)}, " if export is not None else ""
     late = (made - end).days
-    if late > days:
-        after = f" ({late} days after the week ended)"
-    elif export is not None and (export - end).days > days:
-        after = f" (the export is {(export - end).days} days after the week)"
-    else:
-        after = ""
+    after = f", {late} days after the week" if late > days else ""
+    if brief:
+        return f"Older data: page of {fmt.date_text(made)}"
     return (
-        f"Older data: the week of {fmt.week_text(week_start, end)}, {export_text}on a page made "
+        f"Older data: week of {fmt.week_text(week_start, end)}, {export_text}page of "
         f"{fmt.date_text(made)}{after}."
     )
 

@@ -94,13 +94,13 @@ HIGH_CHANCE = _kpi("p_hit", sc.Status.ON_TRACK, 0.85, 0.85, 0.8)
 def test_on_pace_with_a_low_chance_says_why() -> None:
     sentence = signals.pace_chance_sentence(ON_PACE, LOW_CHANCE, p_hit_at_plan=0.43, target="$2.4M")
     assert sentence is not None
-    assert "on track while the chance is 42%" in sentence and "104% of the plan to date" in sentence
-    assert "the plan itself gave 43% at plan time" in sentence and "$2.4M" in sentence
+    assert "on track at a 42% chance" in sentence and "bookings to date" in sentence
+    assert "the plan gave 43% at plan time" in sentence and "$2.4M" in sentence
 
 
 def test_behind_pace_with_a_high_chance_says_why() -> None:
     sentence = signals.pace_chance_sentence(BEHIND_PACE, HIGH_CHANCE)
-    assert sentence is not None and "behind while the chance is 85%" in sentence
+    assert sentence is not None and "behind at an 85% chance" in sentence
 
 
 @pytest.mark.parametrize(
@@ -112,14 +112,11 @@ def test_no_pace_sentence_when_they_agree(pace, chance) -> None:
 
 def test_the_chance_is_judged_against_what_the_plan_is_sized_for() -> None:
     low = signals.chance_goal_sentence(0.36, 0.8, 0.43, on_track=False)
-    assert "below the 43% the plan gave at plan time" in low and "80% the parameters aim" in low
-    assert "the plan is sized for" not in low
+    assert low == ", below the 43% at plan time (goal 80%)."
     above_plan = signals.chance_goal_sentence(0.5, 0.8, 0.43, on_track=False)
     assert "not below the 43%" in above_plan
     assert signals.chance_goal_sentence(0.85, 0.8, 0.43, on_track=True) == "."
-    assert "80% the parameters aim for" in signals.chance_goal_sentence(
-        0.3, 0.8, None, on_track=False
-    )
+    assert "below the 80% goal" in signals.chance_goal_sentence(0.3, 0.8, None, on_track=False)
 
 
 def test_the_scorecard_agenda_carries_the_pace_sentence_only_when_they_disagree() -> None:
@@ -131,9 +128,9 @@ def test_the_scorecard_agenda_carries_the_pace_sentence_only_when_they_disagree(
         assert bookings is not None and chance is not None
         pacing = " ".join(card.agenda[0].points)
         disagree = (bookings.status is sc.Status.ON_TRACK) != (chance.status is sc.Status.ON_TRACK)
-        assert ("Why bookings are" in pacing) is disagree, pacing
+        assert ("chance: pace counts" in pacing) is disagree, pacing
         assert "the plan is sized for" not in pacing
-    assert "the plan gave at plan time" in " ".join(low.agenda[0].points)
+    assert "at plan time (goal" in " ".join(low.agenda[0].points)
 
 
 # -- stale data --------------------------------------------------------------------------
@@ -144,12 +141,16 @@ WEEK = (dt.date(2026, 11, 9), dt.date(2026, 11, 15))
 def test_a_week_reported_weeks_later_says_so_at_the_top() -> None:
     notice = signals.week_data_notice(*WEEK, dt.date(2026, 11, 19), dt.date(2026, 12, 6))
     assert notice == (
-        "Older data: the week of 9-15 Nov 2026, from an export of 19 Nov 2026, on a page "
-        "made 6 Dec 2026 (21 days after the week ended)."
+        "Older data: week of 9-15 Nov 2026, export of 19 Nov 2026, page of 6 Dec 2026, "
+        "21 days after the week."
     )
+    brief = signals.week_data_notice(*WEEK, dt.date(2026, 11, 19), dt.date(2026, 12, 6), brief=True)
+    assert brief == "Older data: page of 6 Dec 2026"
     card = sc.build_scorecard(two_stage_params(), two_stage_table(), "2026-05-20")
     page = sc.scorecard_html(card, rendered_on=card.week_ending + dt.timedelta(days=30))
-    assert page.index("Older data") < page.index("sc-week"), "the notice opens the card"
+    first = page.split("</p>", 1)[0]  # the card's first line names the week, export and page
+    assert "Week Mon 11 May to Sun 17 May 2026" in first and "export as of 20 May 2026" in first
+    assert "Older data: page of 16 Jun 2026" in first
 
 
 def test_no_notice_when_week_export_and_page_are_close() -> None:
