@@ -18,7 +18,8 @@ import pandas as pd
 from scipy.special import gammaln
 
 from alignlib.forecast.curves import WinCurves, out_of_play
-from alignlib.simulation import DealSize, approximate_deal_sum
+from alignlib.simulation import DealSize
+from alignlib.simulation.draws import deal_sums
 
 #: Bernoulli draws per chunk (trials x deals) for deals with their own amount.
 CHUNK_DRAWS = 4_000_000
@@ -197,42 +198,6 @@ def _own_amount_sum_approx(
     scale = sd / safe_u
     skewed = mean - scale + scale * np.exp(sigma * z - sigma * sigma / 2.0)
     return np.where(small, mean + sd * z, skewed)
-
-
-def deal_sums(rng: np.random.Generator, k: np.ndarray, deal: DealSize) -> np.ndarray:
-    """Revenue of ``k`` won deals per trial, each lognormal (exact sums for few deals).
-
-    Parameters
-    ----------
-    rng : numpy.random.Generator
-        Random source.
-    k : ndarray of int
-        Won deals per trial.
-    deal : DealSize
-        The deal amount distribution.
-
-    Returns
-    -------
-    ndarray
-        Revenue per trial.
-    """
-    k = np.asarray(k, dtype=np.int64)
-    if deal.spread == 0:
-        return k * deal.mean
-    out = np.zeros(k.shape[0])
-    exact_below = deal.exact_sum_below
-    small = (k > 0) & (k < exact_below)
-    big = k >= exact_below
-    if small.any():
-        ks = k[small]
-        mu, sigma = deal.lognormal_params
-        draws = rng.lognormal(mu, sigma, int(ks.sum()))
-        ends = np.cumsum(ks)
-        csum = np.concatenate([[0.0], np.cumsum(draws)])
-        out[small] = csum[ends] - csum[ends - ks]
-    if big.any():
-        out[big] = approximate_deal_sum(k[big], rng.standard_normal(int(big.sum())), deal)
-    return out
 
 
 def simulate_open_pipeline(
