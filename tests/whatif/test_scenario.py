@@ -129,4 +129,8 @@ def test_the_next_run_shows_the_saved_scenario(tmp_path) -> None:
     )
     assert result.returncode == 0, result.stderr[-2000:]
     pages = [p.read_text() for p in out.rglob("*.html") if "plan" in p.name]
-    assert any("saved_in_panel" in page and "From the panel" in page for page in pages)
+    # The page names the scenario in words (its id made readable) beside what it assumes.
+    assert any(
+        "Saved in panel" in page and "From the panel" in page and "2,777,000" in page
+        for page in pages
+    )
