@@ -15,7 +15,7 @@ from alignlib.cli._params import (
     losses_line,
     rejected_summary,
 )
-from alignlib.cli._runner import Outcome, Text, Verb
+from alignlib.cli._runner import FAILED, Outcome, Text, Verb
 
 DESCRIPTION = """\
 forecast past quarters again from what was known then, and score them
@@ -48,7 +48,12 @@ def run(args: argparse.Namespace) -> Outcome:
         "calibration_by_point": {c.point: c.to_dict() for c in calibrations(result)},
         "rejected": rejected_summary(ingest),
     }
-    return Outcome(data, _text(result, calibrations(result), params, losses_line(ingest)))
+    text = _text(result, calibrations(result), params, losses_line(ingest))
+    if result.quarters == 0:
+        # nothing was scored: a backtest of no quarter is not a pass
+        note = f"backtest: no past quarter of {args.params} could be scored"
+        return Outcome(data, text, FAILED, (note,))
+    return Outcome(data, text)
 
 
 def _text(result: Any, by_point: Any, params: Any, losses: str | None) -> str:

@@ -6,7 +6,7 @@ import argparse
 import re
 
 from alignlib.cli._params import learned_params
-from alignlib.cli._runner import Outcome, Verb
+from alignlib.cli._runner import FAILED, Outcome, Verb
 
 _COUNTS = re.compile(r"^\s*(?:(?P<name>[A-Za-z0-9_.-]+)\s*=\s*)?(?P<c>\d+)\s*/\s*(?P<n>\d+)\s*$")
 # numbers that are not whole numbers >= 0 (-1/10, 2.5/10): a clearer message than the shape's
@@ -112,6 +112,10 @@ def _from_params(args: argparse.Namespace) -> Outcome:
     text = (
         "\n\n".join(str(r) for r in readouts) if readouts else f"No experiments in {args.params}."
     )
+    if not readouts:
+        # nothing to read out: say so on stderr and do not exit 0
+        note = f"experiment: {args.params} has no experiments (add them under experiments:)"
+        return Outcome(data, text + "\n", FAILED, (note,))
     return Outcome(data, text + "\n")
 
 

@@ -118,8 +118,11 @@ def test_experiment_params_file_no_impact(params_dict, write_params, capsys):
 
 def test_experiment_params_file_without_experiments(params_dict, write_params, capsys):
     path = write_params(params_dict)
-    assert main(["experiment", str(path)]) == 0
-    assert "No experiments" in capsys.readouterr().out
+    # nothing to read out is not a pass: exit 1, with the reason on stderr
+    assert main(["experiment", str(path)]) == 1
+    captured = capsys.readouterr()
+    assert "No experiments" in captured.out
+    assert "has no experiments" in captured.err
 
 
 @pytest.mark.parametrize(
