@@ -207,10 +207,12 @@ def rejected_note(ingest: Any) -> str:
     -------
     str
         ``"1,200 of 1,250 rows used, 50 rejected (4.0%; `alignlib ingest` lists why)"``,
-        or ``"all 1,250 rows used"``.
+        or ``"all 1,250 rows used"``; then the rows kept without a field, per field
+        (``"; 22 rows kept without a field that could not be read (close_date 3, ...)"``).
     """
+    kept = _kept_note(ingest)
     if not ingest.rejected:
-        return f"all {count(ingest.accepted)} rows used"
+        return f"all {count(ingest.accepted)} rows used{kept}"
     from alignlib.crm.summary import stage_losses
 
     share = ingest.rejected / ingest.rows_read if ingest.rows_read else float("nan")
@@ -223,8 +225,23 @@ def rejected_note(ingest: Any) -> str:
     return (
         f"{count(ingest.accepted)} of {count(ingest.rows_read)} rows used, "
         f"{count(ingest.rejected)} rejected ({pct(share, 1)}{among}; `alignlib ingest` "
-        "lists why)"
+        f"lists why){kept}"
     )
+
+
+def _kept_note(ingest: Any) -> str:
+    """The rows kept without a field they had, per field (``""`` when none).
+
+    A row with one bad field keeps the others, so its figure counts where that field is
+    not needed: the reader is told which fields were dropped and from how many rows.
+    """
+    kept = getattr(ingest, "kept_with_dropped_field", 0)
+    if not kept:
+        return ""
+    fields = sorted(ingest.dropped_fields.items(), key=lambda kv: -int(kv[1]["count"]))
+    each = ", ".join(f"{name} {count(d['count'])}" for name, d in fields)
+    rows = "row" if kept == 1 else "rows"
+    return f"; {count(kept)} {rows} kept without a field that could not be read ({each})"
 
 
 def optional_note(text: str | None) -> Any:

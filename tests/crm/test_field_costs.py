@@ -224,3 +224,28 @@ def test_a_column_mapped_twice_is_reported_once(tmp_path):
     assert r.problems_frame[["row", "field", "action"]].values.tolist() == [
         [3, "created", "rejected"]
     ]
+
+
+def test_the_pages_say_which_rows_were_kept_without_a_field(tmp_path):
+    from alignlib.reports.common import rejected_note
+
+    path = tmp_path / "x.csv"
+    path.write_text(
+        "id,created,deal,mql\n"
+        "a,2026-01-05,n/a,2026-01-09\n"
+        "b,2026-01-06,n/a,soon\n"
+        "c,2026-01-07,12,2026-01-08\n"
+        ",2026-01-08,5,\n"
+    )
+    cols = {"id": "id", "created": "created", "amount": "deal", "entered_mql": "mql"}
+    r = crm.load_csv(Path(path), cols)
+    raw = pd.read_csv(path, dtype=str, keep_default_na=False)
+    kept = raw[raw["id"] != ""]
+    bad_deal = int(pd.to_numeric(kept["deal"], errors="coerce").isna().sum())
+    bad_mql = int(pd.to_datetime(kept["mql"], format="%Y-%m-%d", errors="coerce").isna().sum())
+    note = rejected_note(r)
+    assert "3 of 4 rows used, 1 rejected" in note
+    assert (
+        f"2 rows kept without a field that could not be read (deal {bad_deal}, mql {bad_mql})"
+        in note
+    )
