@@ -24,6 +24,7 @@ from alignlib.charts._format import (
     chart,
     currency_axis,
     legend_outside,
+    new_figure,
     percent_axis,
 )
 from alignlib.forecast import LandingForecast
@@ -199,15 +200,7 @@ def backtest_chart(
     quarters = list(dict.fromkeys(rows["quarter"]))
     points = [p for p in points if (rows["point"] == p).any()]
     width = max(6.5, min(12.0, 1.1 * len(quarters) + 3.0))
-    fig, ax = plt.subplots(figsize=(width, 4.6), layout="constrained")
-    ax.set_title(
-        title or "Our forecasts against what was booked",
-        loc="left",
-        fontsize=13,
-        fontweight="bold",
-    )
-    ax.spines[["top", "right"]].set_visible(False)
-    ax.grid(axis="y", alpha=0.3)
+    fig, ax = new_figure(title or "Our forecasts against what was booked", width=width, height=4.6)
     step = 0.7 / max(len(points), 1)
     for k, point in enumerate(points):
         colour = POINT_COLOURS[k % len(POINT_COLOURS)]
@@ -269,15 +262,9 @@ def pit_chart(
     -------
     matplotlib.figure.Figure
     """
-    fig, ax = plt.subplots(figsize=(7.5, 3.8), layout="constrained")
-    ax.set_title(
-        title or "Where the actual fell inside our forecasts",
-        loc="left",
-        fontsize=13,
-        fontweight="bold",
+    fig, ax = new_figure(
+        title or "Where the actual fell inside our forecasts", width=7.5, height=3.8
     )
-    ax.spines[["top", "right"]].set_visible(False)
-    ax.grid(axis="y", alpha=0.3)
     edges = np.linspace(0.0, 1.0, bins + 1)
     centres = (edges[:-1] + edges[1:]) / 2
     base = np.zeros(bins)

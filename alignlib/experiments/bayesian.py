@@ -177,6 +177,25 @@ def _expected_shortfall(
     return float(max(0.0, value))
 
 
+def _beta_posterior(counts: tuple[int, int], what: str) -> tuple[int, int]:
+    """An arm's uniform-prior posterior ``Beta(1 + conversions, 1 + n - conversions)``.
+
+    Parameters
+    ----------
+    counts : (conversions, n)
+        The arm's counts, checked.
+    what : str
+        The arm's name in an error.
+
+    Returns
+    -------
+    tuple of int
+        The posterior's ``(a, b)``.
+    """
+    x, n = check_counts(counts, what)
+    return 1 + x, 1 + n - x
+
+
 def prob_beat_control(control: tuple[int, int], variant: tuple[int, int]) -> float:
     """P(variant's rate > control's rate) under uniform-prior Beta posteriors, exactly.
 
@@ -195,9 +214,7 @@ def prob_beat_control(control: tuple[int, int], variant: tuple[int, int]) -> flo
     Evan Miller (2015), "Formulas for Bayesian A/B testing",
     https://www.evanmiller.org/bayesian-ab-testing.html
     """
-    xc, nc = check_counts(control, "control")
-    xv, nv = check_counts(variant, "variant")
-    return _prob_greater(1 + xc, 1 + nc - xc, 1 + xv, 1 + nv - xv)
+    return _prob_greater(*_beta_posterior(control, "control"), *_beta_posterior(variant, "variant"))
 
 
 def expected_loss(control: tuple[int, int], variant: tuple[int, int]) -> float:
@@ -218,9 +235,9 @@ def expected_loss(control: tuple[int, int], variant: tuple[int, int]) -> float:
     float
         Expected loss in conversion-rate units (0.002 = 0.2 percentage points).
     """
-    xc, nc = check_counts(control, "control")
-    xv, nv = check_counts(variant, "variant")
-    return _expected_shortfall(1 + xc, 1 + nc - xc, 1 + xv, 1 + nv - xv)
+    return _expected_shortfall(
+        *_beta_posterior(control, "control"), *_beta_posterior(variant, "variant")
+    )
 
 
 def posterior_grid(
@@ -242,10 +259,7 @@ def posterior_grid(
     pandas.DataFrame
         Column ``rate`` plus one density column per arm.
     """
-    params = {}
-    for name, counts in arms.items():
-        x, n = check_counts(counts, str(name))
-        params[name] = (1 + x, 1 + n - x)
+    params = {name: _beta_posterior(counts, str(name)) for name, counts in arms.items()}
     lows, highs = [], []
     for a, b in params.values():
         mean, sd = stats.beta.mean(a, b), stats.beta.std(a, b)

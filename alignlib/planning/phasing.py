@@ -12,6 +12,14 @@ from alignlib.errors import InputError
 from alignlib.targets import MONTH_DAYS, Seasonality
 
 
+def _check_phasing(months: Sequence[pd.Period], phasing: Sequence[float]) -> None:
+    """Raise :class:`~alignlib.errors.InputError` unless each month has one phasing share."""
+    if len(months) != len(phasing):
+        raise InputError(
+            f"{len(months)} months need {len(months)} phasing shares (got {len(phasing)})"
+        )
+
+
 def monthly_phasing(
     required: pd.Series,
     lags_to_won: pd.Series,
@@ -41,10 +49,7 @@ def monthly_phasing(
         Indexed by month (``Period[M]``, earliest first, including months before the
         quarter), one column per stage; each column sums to ``required``.
     """
-    if len(months) != len(phasing):
-        raise InputError(
-            f"{len(months)} months need {len(months)} phasing shares (got {len(phasing)})"
-        )
+    _check_phasing(months, phasing)
     first = min(months) - int(math.ceil(float(lags_to_won.max()) / 28) + 1)
     calendar = pd.period_range(first, max(months), freq="M")
     cal_start = calendar.start_time.to_numpy()
@@ -109,10 +114,7 @@ def steady_state_targets(
     pandas.DataFrame
         Indexed by the quarter's months, one column per stage.
     """
-    if len(months) != len(phasing):
-        raise InputError(
-            f"{len(months)} months need {len(months)} phasing shares (got {len(phasing)})"
-        )
+    _check_phasing(months, phasing)
     if not (math.isfinite(growth) and growth > -1):
         raise InputError(f"growth must be more than -100% (got {growth!r})")
     n = len(months)

@@ -992,6 +992,43 @@ def working_week_for(
     return office, "capacity"
 
 
+def _plan_hourly_capacity(
+    params: QuarterParams, handoffs_per_month: float, pattern: HandoffPattern | None
+) -> HourlyCapacity:
+    """The hourly model of a plan's ``capacity`` and ``sla`` at a month's hand-offs.
+
+    Parameters
+    ----------
+    params : QuarterParams
+        Validated parameters with ``capacity`` and ``sla`` sections.
+    handoffs_per_month : float
+        Hand-offs in the month modelled.
+    pattern : HandoffPattern or None
+        The learned weekly arrival pattern and answer delays (None: even arrivals).
+
+    Returns
+    -------
+    HourlyCapacity
+        Without the check against the export (:func:`sla_check`).
+    """
+    cap, sla = params.capacity, params.sla
+    assert cap is not None and sla is not None  # callers return None without them
+    week, source = working_week_for(params, pattern)
+    return hourly_capacity(
+        handoffs_per_month,
+        responders=cap.responders or cap.reps,
+        responses_per_rep_per_day=cap.responses_per_rep_per_day,
+        working_hours_per_day=cap.working_hours_per_day,
+        working_days_per_month=cap.working_days_per_month,
+        sla_hours=sla.lead_response_hours,
+        compliance_target=sla.compliance_target,
+        pattern=pattern,
+        week=week,
+        working_hours_source=source,
+        timezone=sla.timezone,
+    )
+
+
 def sla_check(
     params: QuarterParams, months: int = CHECK_MONTHS, history: ActualsHistory | None = None
 ) -> SLACheck | None:
@@ -1042,20 +1079,7 @@ def sla_check(
     if handoffs <= 0:
         return None
     observed = float((window["compliance"] * window["handoffs"]).sum() / handoffs)
-    week, source = working_week_for(params, pattern)
-    model = hourly_capacity(
-        handoffs / months,
-        responders=cap.responders or cap.reps,
-        responses_per_rep_per_day=cap.responses_per_rep_per_day,
-        working_hours_per_day=cap.working_hours_per_day,
-        working_days_per_month=cap.working_days_per_month,
-        sla_hours=sla.lead_response_hours,
-        compliance_target=sla.compliance_target,
-        pattern=pattern,
-        week=week,
-        working_hours_source=source,
-        timezone=sla.timezone,
-    )
+    model = _plan_hourly_capacity(params, handoffs / months, pattern)
     label = str(first) if months == 1 else f"{first} to {last}"
     return SLACheck(
         label, handoffs / months, model.predicted_compliance, observed, sla.lead_response_hours
@@ -1091,20 +1115,7 @@ def hourly_capacity_for(params: QuarterParams, handoffs_per_month: float) -> Hou
 
         history = actuals_history(params)  # read once for the pattern and the check
     pattern = params_pattern(params, cap.handoff_stage, history=history)
-    week, source = working_week_for(params, pattern)
-    model = hourly_capacity(
-        handoffs_per_month,
-        responders=cap.responders or cap.reps,
-        responses_per_rep_per_day=cap.responses_per_rep_per_day,
-        working_hours_per_day=cap.working_hours_per_day,
-        working_days_per_month=cap.working_days_per_month,
-        sla_hours=sla.lead_response_hours,
-        compliance_target=sla.compliance_target,
-        pattern=pattern,
-        week=week,
-        working_hours_source=source,
-        timezone=sla.timezone,
-    )
+    model = _plan_hourly_capacity(params, handoffs_per_month, pattern)
     office = WorkingWeek(
         working_days_per_week(cap.working_days_per_month), 9.0, cap.working_hours_per_day
     )

@@ -17,6 +17,7 @@ import threading
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
+from types import ModuleType
 from typing import Any
 
 import numpy as np
@@ -515,6 +516,15 @@ def _run_threads(
 CONNECT_TIMEOUT_S = 5.0
 
 
+def _distributed() -> ModuleType:
+    """The dask.distributed module a cluster run needs, or an InputError saying so."""
+    try:
+        import distributed
+    except ImportError as exc:  # pragma: no cover - distributed is a dependency
+        raise InputError(f"dask.distributed is needed for a cluster run: {exc}") from None
+    return distributed
+
+
 def connect_scheduler(address: str, *, timeout_s: float = CONNECT_TIMEOUT_S) -> Any:
     """A dask.distributed client of the scheduler at ``address``, or a clear error.
 
@@ -537,10 +547,7 @@ def connect_scheduler(address: str, *, timeout_s: float = CONNECT_TIMEOUT_S) -> 
     """
     import re
 
-    try:
-        from distributed import Client
-    except ImportError as exc:  # pragma: no cover - distributed is a dependency
-        raise InputError(f"dask.distributed is needed for a cluster run: {exc}") from None
+    Client = _distributed().Client
     try:
         return Client(address, timeout=f"{timeout_s:g}s")
     except (OSError, ValueError, TypeError) as exc:
@@ -564,10 +571,7 @@ def _run_dask(
     store: Callable[[list[tuple[int, int]], dict[str, np.ndarray]], None],
 ) -> None:
     """Submit one task per chunk to a dask.distributed cluster; store results as they arrive."""
-    try:
-        from distributed import as_completed as dask_as_completed
-    except ImportError as exc:  # pragma: no cover - distributed is a dependency
-        raise InputError(f"dask.distributed is needed for a cluster run: {exc}") from None
+    dask_as_completed = _distributed().as_completed
     own = client is None
     if own:
         client = connect_scheduler(str(scheduler))
