@@ -65,6 +65,29 @@ class LoadedTable:
     replaced_rows: int | None = None
 
 
+def _synced(table: pd.DataFrame, *, salesforce: bool = False) -> pd.DataFrame:
+    """``table`` with the columns replication adds: none of its rows deleted, synced at SYNCED.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        A replicated table; its columns are added in place.
+    salesforce : bool
+        A Salesforce object, which carries its own ``is_deleted`` before Fivetran's columns.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``table``, with ``is_deleted`` (Salesforce), ``_fivetran_deleted`` and
+        ``_fivetran_synced``.
+    """
+    if salesforce:
+        table["is_deleted"] = False
+    table["_fivetran_deleted"] = False
+    table["_fivetran_synced"] = pd.Timestamp(SYNCED)
+    return table
+
+
 def replicated_contact(export: pd.DataFrame) -> pd.DataFrame:
     """A HubSpot contacts export as Fivetran's ``contact`` table.
 
@@ -93,9 +116,7 @@ def replicated_contact(export: pd.DataFrame) -> pd.DataFrame:
     if "Original Source" in out:
         out["Original Source"] = out["Original Source"].map(lambda v: sources.get(v, v))
     out = out.rename(columns={c: hubspot_column(c) for c in out.columns}).astype("str")
-    out["_fivetran_deleted"] = False
-    out["_fivetran_synced"] = pd.Timestamp(SYNCED)
-    return out
+    return _synced(out)
 
 
 def replicated_salesforce(export: pd.DataFrame) -> pd.DataFrame:
@@ -114,10 +135,7 @@ def replicated_salesforce(export: pd.DataFrame) -> pd.DataFrame:
     from alignlib.crm.replicated import snake
 
     out = export.rename(columns={c: snake(c) for c in export.columns}).astype("str")
-    out["is_deleted"] = False
-    out["_fivetran_deleted"] = False
-    out["_fivetran_synced"] = pd.Timestamp(SYNCED)
-    return out
+    return _synced(out, salesforce=True)
 
 
 def opportunity_history(opportunities: pd.DataFrame) -> pd.DataFrame:
@@ -151,10 +169,7 @@ def opportunity_history(opportunities: pd.DataFrame) -> pd.DataFrame:
     )
     out = pd.concat([opened, closed], ignore_index=True).astype("str")
     out.insert(0, "id", [f"008{i:015d}" for i in range(len(out))])
-    out["is_deleted"] = False
-    out["_fivetran_deleted"] = False
-    out["_fivetran_synced"] = pd.Timestamp(SYNCED)
-    return out
+    return _synced(out, salesforce=True)
 
 
 def sample_tables(folder: str | Path) -> dict[tuple[str, str], pd.DataFrame]:
