@@ -356,7 +356,7 @@ def write_sqlalchemy(
     """
     import sqlalchemy as sa
 
-    from alignlib.crm.sql import _clean, expand_env, masked
+    from alignlib.crm.sql import _clean, expand_env, masked, with_default_driver
     from alignlib.redact import has_raw_at
 
     text = expand_env(url, params_path="--into", key="")
@@ -365,9 +365,7 @@ def write_sqlalchemy(
             "--into",
             f"{masked(text)}: the user name or password holds a raw '@': write it as %40",
         )
-    url_obj = sa.engine.make_url(text)
-    if url_obj.drivername == "postgresql":
-        url_obj = url_obj.set(drivername="postgresql+psycopg")
+    url_obj = with_default_driver(sa.engine.make_url(text))
     engine = sa.create_engine(url_obj, poolclass=sa.pool.NullPool, hide_parameters=True)
     replaced: dict[tuple[str, str], int] = {}
     try:
