@@ -84,6 +84,24 @@ def currency_symbol(currency: str) -> str:
     return _SYMBOLS.get(currency.upper(), f"{currency.upper()} ")
 
 
+def _infinity(v: float) -> str:
+    """An infinite figure in words: ``∞`` or ``-∞``."""
+    return "∞" if v > 0 else "-∞"
+
+
+def _not_finite(value: Any) -> str | None:
+    """How a missing (``—``) or infinite (``∞``, ``-∞``) figure reads; None for any other."""
+    if is_missing(value):
+        return MISSING
+    v = float(value)
+    return _infinity(v) if math.isinf(v) else None
+
+
+def _sign(v: float, signed: bool) -> str:
+    """The sign written before an amount: ``-`` below 0, ``+`` above it when ``signed``."""
+    return "-" if v < 0 else "+" if signed and v > 0 else ""
+
+
 #: Amounts from this size up are written to the nearest thousand (one precision rule).
 ROUND_THOUSANDS_FROM = 1_000_000
 
@@ -108,12 +126,10 @@ def money(value: Any, currency: str = "USD", *, signed: bool = False) -> str:
     str
         The amount with its symbol and thousands separators.
     """
-    if is_missing(value):
-        return MISSING
+    if (unbounded := _not_finite(value)) is not None:
+        return unbounded
     v = float(value)
-    if math.isinf(v):
-        return "∞" if v > 0 else "-∞"
-    sign = "-" if v < 0 else "+" if signed and v > 0 else ""
+    sign = _sign(v, signed)
     digits = 0 if abs(v) >= 1000 or v.is_integer() else 2
     shown = round(abs(v), -3) if abs(v) >= ROUND_THOUSANDS_FROM else abs(v)
     return f"{sign}{currency_symbol(currency)}{shown:,.{digits}f}"
@@ -136,13 +152,11 @@ def money_compact(value: Any, currency: str = "USD", *, signed: bool = False) ->
     str
         The amount rounded to a short form.
     """
-    if is_missing(value):
-        return MISSING
+    if (unbounded := _not_finite(value)) is not None:
+        return unbounded
     v = float(value)
-    if math.isinf(v):
-        return "∞" if v > 0 else "-∞"
     sym = currency_symbol(currency)
-    sign = "-" if v < 0 else "+" if signed and v > 0 else ""
+    sign = _sign(v, signed)
     v = abs(v)
     if v >= 1e9:
         return f"{sign}{sym}{v / 1e9:.1f}B"
@@ -272,11 +286,9 @@ def count(value: Any) -> str:
     str
         The rounded count.
     """
-    if is_missing(value):
-        return MISSING
+    if (unbounded := _not_finite(value)) is not None:
+        return unbounded
     v = float(value)
-    if math.isinf(v):
-        return "∞" if v > 0 else "-∞"
     return f"{round(v):,}"
 
 
@@ -440,7 +452,7 @@ def format_value(value: Any, kind: str = "number", currency: str = "USD") -> str
     except (TypeError, ValueError):
         return str(value)
     if math.isinf(v) and kind != "p_value":
-        return "∞" if v > 0 else "-∞"
+        return _infinity(v)
     if kind == "money":
         return money(v, currency)
     if kind == "money_compact":

@@ -65,6 +65,29 @@ class LoadedTable:
     replaced_rows: int | None = None
 
 
+def _synced(table: pd.DataFrame, *, salesforce: bool = False) -> pd.DataFrame:
+    """``table`` with the columns replication adds: none of its rows deleted, synced at SYNCED.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        A replicated table; its columns are added in place.
+    salesforce : bool
+        A Salesforce object, which carries its own ``is_deleted`` before Fivetran's columns.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``table``, with ``is_deleted`` (Salesforce), ``_fivetran_deleted`` and
+        ``_fivetran_synced``.
+    """
+    if salesforce:
+        table["is_deleted"] = False
+    table["_fivetran_deleted"] = False
+    table["_fivetran_synced"] = pd.Timestamp(SYNCED)
+    return table
+
+
 def replicated_contact(export: pd.DataFrame) -> pd.DataFrame:
     """A HubSpot contacts export as Fivetran's ``contact`` table.
 
@@ -93,9 +116,7 @@ def replicated_contact(export: pd.DataFrame) -> pd.DataFrame:
     if "Original Source" in out:
         out["Original Source"] = out["Original Source"].map(lambda v: sources.get(v, v))
     out = out.rename(columns={c: hubspot_column(c) for c in out.columns}).astype("str")
-    out["_fivetran_deleted"] = False
-    out["_fivetran_synced"] = pd.Timestamp(SYNCED)
-    return out
+    return _synced(out)
 
 
 def replicated_salesforce(export: pd.DataFrame) -> pd.DataFrame:
@@ -114,10 +135,7 @@ def replicated_salesforce(export: pd.DataFrame) -> pd.DataFrame:
     from alignlib.crm.replicated import snake
 
     out = export.rename(columns={c: snake(c) for c in export.columns}).astype("str")
-    out["is_deleted"] = False
-    out["_fivetran_deleted"] = False
-    out["_fivetran_synced"] = pd.Timestamp(SYNCED)
-    return out
+    return _synced(out, salesforce=True)
 
 
 def opportunity_history(opportunities: pd.DataFrame) -> pd.DataFrame:
@@ -151,10 +169,7 @@ def opportunity_history(opportunities: pd.DataFrame) -> pd.DataFrame:
     )
     out = pd.concat([opened, closed], ignore_index=True).astype("str")
     out.insert(0, "id", [f"008{i:015d}" for i in range(len(out))])
-    out["is_deleted"] = False
-    out["_fivetran_deleted"] = False
-    out["_fivetran_synced"] = pd.Timestamp(SYNCED)
-    return out
+    return _synced(out, salesforce=True)
 
 
 def sample_tables(folder: str | Path) -> dict[tuple[str, str], pd.DataFrame]:
@@ -341,7 +356,7 @@ def write_sqlalchemy(
     """
     import sqlalchemy as sa
 
-    from alignlib.crm.sql import _clean, expand_env, masked
+    from alignlib.crm.sql import _clean, expand_env, masked, with_default_driver
     from alignlib.redact import has_raw_at
 
     text = expand_env(url, params_path="--into", key="")
@@ -350,9 +365,7 @@ def write_sqlalchemy(
             "--into",
             f"{masked(text)}: the user name or password holds a raw '@': write it as %40",
         )
-    url_obj = sa.engine.make_url(text)
-    if url_obj.drivername == "postgresql":
-        url_obj = url_obj.set(drivername="postgresql+psycopg")
+    url_obj = with_default_driver(sa.engine.make_url(text))
     engine = sa.create_engine(url_obj, poolclass=sa.pool.NullPool, hide_parameters=True)
     replaced: dict[tuple[str, str], int] = {}
     try:

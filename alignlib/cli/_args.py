@@ -226,21 +226,28 @@ def share(text: str) -> float:
     return value
 
 
-def add_max_rejected(parser: argparse.ArgumentParser) -> None:
+_MAX_REJECTED_HELP = (
+    "largest rejected share of the export (and of any stage) before exiting 2, "
+    "as 0.5 or 50%% (default: the file's actuals.max_rejected, else 50%%)"
+)
+
+
+def add_max_rejected(parser: argparse.ArgumentParser, help: str = _MAX_REJECTED_HELP) -> None:
     """``--max-rejected SHARE``: the rejected-share limit of every verb that reads actuals.
 
     Parameters
     ----------
     parser : argparse.ArgumentParser
         The verb's parser.
+    help : str
+        Its help text (``ingest`` reads no parameters file's limit).
     """
     parser.add_argument(
         "--max-rejected",
         type=share,
         default=None,
         metavar="SHARE",
-        help="largest rejected share of the export (and of any stage) before exiting 2, "
-        "as 0.5 or 50%% (default: the file's actuals.max_rejected, else 50%%)",
+        help=help,
     )
 
 

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from alignlib.cli._args import as_of_date, check_output_file, share
+from alignlib.cli._args import add_max_rejected, as_of_date, check_output_file
 from alignlib.cli._runner import Outcome, Text, Verb
 
 #: Problem groups printed (one line each: field, reason, count); --json has every problem.
@@ -48,12 +48,8 @@ def options(parser: argparse.ArgumentParser) -> None:
         "rejects-contains-personal-data.csv, under the current folder or ALIGNLIB_OUTPUTS)",
     )
     parser.add_argument("--as-of", help="date the export was taken (default: latest date in it)")
-    parser.add_argument(
-        "--max-rejected",
-        type=share,
-        default=None,
-        metavar="SHARE",
-        help="largest rejected share before exiting 2, as 0.5 or 50%% (default: 50%%)",
+    add_max_rejected(
+        parser, help="largest rejected share before exiting 2, as 0.5 or 50%% (default: 50%%)"
     )
     parser.add_argument(
         "--suggest",

@@ -97,6 +97,24 @@ def masked(url: str | sa.URL) -> str:
     return masked_url(url)
 
 
+def with_default_driver(url: sa.URL) -> sa.URL:
+    """``url`` with psycopg 3, the driver alignlib installs, when it is ``postgresql://``.
+
+    Parameters
+    ----------
+    url : sqlalchemy.URL
+        A parsed database URL.
+
+    Returns
+    -------
+    sqlalchemy.URL
+        ``postgresql+psycopg://...`` for ``postgresql://...``; any other URL as it is.
+    """
+    if url.drivername == "postgresql":
+        return url.set(drivername="postgresql+psycopg")
+    return url
+
+
 def resolve_url(sql: SQLSource, params_path: str | Path) -> sa.URL:
     """The URL to connect to: variables expanded, a relative DuckDB file made absolute.
 
@@ -139,8 +157,7 @@ def resolve_url(sql: SQLSource, params_path: str | Path) -> sa.URL:
             f"{KEY}.url: not a database URL (expected e.g. "
             "postgresql+psycopg://user@host:5432/crm or duckdb:///crm.duckdb)",
         ) from None
-    if url.drivername == "postgresql":
-        url = url.set(drivername="postgresql+psycopg")
+    url = with_default_driver(url)
     if url.get_backend_name() == "duckdb" and url.database not in (None, "", ":memory:"):
         db = Path(url.database)
         if not db.is_absolute():
