@@ -160,6 +160,10 @@ def test_ctrl_c_stops_a_long_simulation_promptly(params_file):
         stderr=subprocess.PIPE,
         text=True,
         env={**os.environ, "ALIGNLIB_MEMORY_GB": "3"},
+        # As from a terminal: Ctrl-C's default disposition. A library earlier in the same
+        # test process may leave SIGINT ignored, and a child inherits that (Python then
+        # installs no KeyboardInterrupt handler), which is not what a user's shell does.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     _wait_until_simulating(proc.pid)
     sent = time.monotonic()
