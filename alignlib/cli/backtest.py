@@ -42,13 +42,14 @@ def run(args: argparse.Namespace) -> Outcome:
     params, ingest = learned_with_actuals(args, "backtest")
     result = backtest(params, trials=args.trials, seed=args.seed, ingest=ingest)
     readout = calibration(result)
+    by_point = calibrations(result)
     data = {
         **result.to_dict(),
         "calibration": readout.to_dict(),
-        "calibration_by_point": {c.point: c.to_dict() for c in calibrations(result)},
+        "calibration_by_point": {c.point: c.to_dict() for c in by_point},
         "rejected": rejected_summary(ingest),
     }
-    text = _text(result, calibrations(result), params, losses_line(ingest))
+    text = _text(result, by_point, params, losses_line(ingest))
     if result.quarters == 0:
         # nothing was scored: a backtest of no quarter is not a pass
         note = f"backtest: no past quarter of {args.params} could be scored"

@@ -109,14 +109,11 @@ def _from_params(args: argparse.Namespace) -> Outcome:
         "segment": params.segment,
         "experiments": [r.to_dict() for r in readouts],
     }
-    text = (
-        "\n\n".join(str(r) for r in readouts) if readouts else f"No experiments in {args.params}."
-    )
     if not readouts:
         # nothing to read out: say so on stderr and do not exit 0
         note = f"experiment: {args.params} has no experiments (add them under experiments:)"
-        return Outcome(data, text + "\n", FAILED, (note,))
-    return Outcome(data, text + "\n")
+        return Outcome(data, f"No experiments in {args.params}.\n", FAILED, (note,))
+    return Outcome(data, "\n\n".join(str(r) for r in readouts) + "\n")
 
 
 def _from_counts(args: argparse.Namespace) -> Outcome:

@@ -235,7 +235,7 @@ def _kept_note(ingest: Any) -> str:
     A row with one bad field keeps the others, so its figure counts where that field is
     not needed: the reader is told which fields were dropped and from how many rows.
     """
-    kept = getattr(ingest, "kept_with_dropped_field", 0)
+    kept = ingest.kept_with_dropped_field
     if not kept:
         return ""
     fields = sorted(ingest.dropped_fields.items(), key=lambda kv: -int(kv[1]["count"]))
