@@ -1,0 +1,153 @@
+"""Numpydoc sections that a family of functions shares, written once (as pandas' ``@doc``).
+
+Many functions take the same object and say the same of it: every section of the SLA
+agreement takes the agreement and returns its HTML, every CRM metric takes the normalised
+table and the stages to use. :func:`shared_doc` writes those entries once per family and
+adds them to each function's docstring, in numpydoc's section order and, for parameters,
+in the order of the function's signature, so ``help()`` and the API pages read as if every
+docstring had been written out in full.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+#: numpydoc's sections, in the order a docstring gives them.
+SECTION_ORDER = (
+    "Parameters",
+    "Attributes",
+    "Returns",
+    "Yields",
+    "Receives",
+    "Other Parameters",
+    "Raises",
+    "Warns",
+    "Warnings",
+    "See Also",
+    "Notes",
+    "References",
+    "Examples",
+)
+
+_INDENT = "    "
+
+
+def shared_doc(
+    *,
+    parameters: Mapping[str, str] | None = None,
+    returns: Mapping[str, str] | None = None,
+) -> Callable[[F], F]:
+    """A decorator that adds the family's shared Parameters and Returns entries.
+
+    Parameters
+    ----------
+    parameters : mapping of str to str, optional
+        ``"name : type"`` to its description, for the parameters the family shares. A
+        function whose own docstring documents more parameters keeps them: the entries are
+        merged into one Parameters section, ordered as the signature orders them.
+    returns : mapping of str to str, optional
+        ``"type"`` (or ``"name : type"``) to its description, when the family returns the
+        same kind of thing. A function with a Returns section of its own keeps it.
+
+    Returns
+    -------
+    callable
+        The decorator; it returns the function itself with its ``__doc__`` completed.
+
+    Raises
+    ------
+    TypeError
+        When a shared parameter is not in a decorated function's signature (the shared
+        text would document an argument that does not exist).
+    """
+    shared_parameters = dict(parameters or {})
+    shared_returns = dict(returns or {})
+
+    def decorate(func: F) -> F:
+        sections = _sections(inspect.cleandoc(func.__doc__ or ""))
+        if shared_parameters:
+            names = list(inspect.signature(func).parameters)
+            entries = _entries(sections.get("Parameters", [])) + [
+                [key, _INDENT + text] for key, text in shared_parameters.items()
+            ]
+            missing = [e[0] for e in entries if _name(e[0]) not in names]
+            if missing:
+                raise TypeError(
+                    f"{func.__qualname__}: shared docstring names {missing}, "
+                    f"which are not among its parameters {names}"
+                )
+            entries.sort(key=lambda e: names.index(_name(e[0])))
+            sections["Parameters"] = [line for entry in entries for line in entry]
+        if shared_returns and "Returns" not in sections:
+            sections["Returns"] = [
+                line
+                for key, text in shared_returns.items()
+                for line in (key, _INDENT + text)
+            ]
+        func.__doc__ = _join(sections)
+        return func
+
+    return decorate
+
+
+def _name(entry_head: str) -> str:
+    """The parameter's name in an entry's first line (``"table : pandas.DataFrame"``)."""
+    return entry_head.split(":", 1)[0].strip().lstrip("*")
+
+
+def _sections(doc: str) -> dict[str, list[str]]:
+    """A cleaned docstring split into its text before the sections and each section's lines.
+
+    The text before the first section is stored under the key ``""``; the lines of a
+    section exclude its header and underline.
+    """
+    lines = doc.splitlines()
+    sections: dict[str, list[str]] = {"": []}
+    current = ""
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        underline = lines[i + 1] if i + 1 < len(lines) else ""
+        if line.strip() in SECTION_ORDER and underline.strip() and set(underline.strip()) == {"-"}:
+            current = line.strip()
+            sections[current] = []
+            i += 2
+            continue
+        sections[current].append(line)
+        i += 1
+    return {key: _trim(value) for key, value in sections.items()}
+
+
+def _trim(lines: list[str]) -> list[str]:
+    """The lines without blank lines at either end."""
+    start, end = 0, len(lines)
+    while start < end and not lines[start].strip():
+        start += 1
+    while end > start and not lines[end - 1].strip():
+        end -= 1
+    return lines[start:end]
+
+
+def _entries(lines: list[str]) -> list[list[str]]:
+    """A Parameters section's lines grouped into entries (an unindented head line and its text)."""
+    entries: list[list[str]] = []
+    for line in lines:
+        if line and not line.startswith(" "):
+            entries.append([line])
+        elif entries:
+            entries[-1].append(line)
+    return entries
+
+
+def _join(sections: dict[str, list[str]]) -> str:
+    """The docstring again from its parts, sections in numpydoc's order."""
+    parts = ["\n".join(sections.get("", []))]
+    for title in SECTION_ORDER:
+        if title in sections:
+            body = "\n".join(sections[title])
+            parts.append(f"{title}\n{'-' * len(title)}\n{body}")
+    return "\n\n".join(part for part in parts if part)
