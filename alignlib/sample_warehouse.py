@@ -31,6 +31,7 @@ from typing import Any
 
 import pandas as pd
 
+from alignlib.docstrings import shared_doc
 from alignlib.errors import DataError
 
 #: Sample files -> (schema, table) of their export-shaped copy.
@@ -240,6 +241,13 @@ def is_duckdb_file(path: str | Path) -> bool:
     return head[offset : offset + len(magic)] == magic
 
 
+#: Each writer replaces the tables it is given and says what they held before.
+_WRITER = shared_doc(
+    returns={"dict": "``(schema, table)`` -> rows it held, for each table that was replaced."}
+)
+
+
+@_WRITER
 def write_duckdb(
     tables: Mapping[tuple[str, str], pd.DataFrame], path: str | Path
 ) -> dict[tuple[str, str], int]:
@@ -254,11 +262,6 @@ def write_duckdb(
         ``(schema, table)`` -> rows (text columns become VARCHAR, flags BOOLEAN).
     path : str or Path
         The DuckDB file.
-
-    Returns
-    -------
-    dict
-        ``(schema, table)`` -> rows it held, for each table that was replaced.
 
     Raises
     ------
@@ -330,6 +333,7 @@ def _fill_duckdb(
     return replaced
 
 
+@_WRITER
 def write_sqlalchemy(
     tables: Mapping[tuple[str, str], pd.DataFrame], url: str
 ) -> dict[tuple[str, str], int]:
@@ -343,11 +347,6 @@ def write_sqlalchemy(
         ``(schema, table)`` -> rows.
     url : str
         Database URL (``${VAR}`` expanded).
-
-    Returns
-    -------
-    dict
-        ``(schema, table)`` -> rows it held, for each table that was replaced.
 
     Raises
     ------

@@ -13,20 +13,23 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from alignlib.cli._docs import PARSER
+from alignlib.docstrings import shared_doc
 from alignlib.errors import InputError
+
+#: An ``argparse`` type: the option's value to check and convert.
+_OPTION_TYPE = shared_doc(parameters={"text : str": "The option's value, as typed."})
+#: The checks of an output path, run before any work starts.
+_OUTPUT_CHECK = shared_doc(returns={"Path": "``path`` as a Path."})
 
 _ADDRESS = re.compile(
     r"^(?:(?:tcp|tls|ucx|ws|wss)://)?(?P<host>\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+):(?P<port>\d{1,5})$"
 )
 
 
+@_OPTION_TYPE
 def scheduler_address(text: str) -> str:
     """An argparse type: a dask scheduler address ``tcp://host:port`` or ``host:port``.
-
-    Parameters
-    ----------
-    text : str
-        The option's value.
 
     Returns
     -------
@@ -104,13 +107,17 @@ def join_dash_values(parser: argparse.ArgumentParser, argv: Sequence[str]) -> li
     return out
 
 
-def _nearest_existing(path: Path) -> Path:
-    for candidate in (path, *path.parents):
-        if candidate.exists() or candidate.is_symlink():
-            return candidate
-    return Path.cwd()
+def _nearest_folder(start: Path, path: Path, option: str) -> Path:
+    """The nearest existing path at or above ``start``; an error naming ``path`` when it is a file."""
+    existing = next(
+        (c for c in (start, *start.parents) if c.exists() or c.is_symlink()), Path.cwd()
+    )
+    if not existing.is_dir():
+        raise InputError(f"{option} {path}: {existing} is a file, not a folder")
+    return existing
 
 
+@_OUTPUT_CHECK
 def check_output_folder(path: str | Path, option: str) -> Path:
     """Refuse an output folder that is a file, sits under a file, or cannot be written.
 
@@ -120,10 +127,6 @@ def check_output_folder(path: str | Path, option: str) -> Path:
         The folder (it need not exist yet).
     option : str
         The option named in errors (``--out``).
-
-    Returns
-    -------
-    Path
 
     Raises
     ------
@@ -135,9 +138,7 @@ def check_output_folder(path: str | Path, option: str) -> Path:
         raise InputError(f"{option}: give a folder (the value is empty)")
     if p.exists() and not p.is_dir():
         raise InputError(f"{option} {p} is a file, not a folder")
-    existing = _nearest_existing(p)
-    if not existing.is_dir():
-        raise InputError(f"{option} {p}: {existing} is a file, not a folder")
+    existing = _nearest_folder(p, p, option)
     if not os.access(existing, os.W_OK | os.X_OK):
         raise InputError(f"{option} {p}: not writable ({existing} is read-only for you)")
     return p
@@ -163,6 +164,7 @@ def same_file(a: str | Path, b: str | Path) -> bool:
     return Path(a).resolve() == Path(b).resolve()
 
 
+@_OUTPUT_CHECK
 def check_output_file(
     path: str | Path, option: str, *, inputs: Sequence[tuple[str, str | Path | None]] = ()
 ) -> Path:
@@ -178,10 +180,6 @@ def check_output_file(
         ``(what, path)`` of every file the command reads: writing one of them would
         replace the data being read (``ingest X --rejects X``).
 
-    Returns
-    -------
-    Path
-
     Raises
     ------
     InputError
@@ -195,22 +193,16 @@ def check_output_file(
             raise InputError(f"{option} {p} is {what} this command reads; write it to another file")
     if p.is_dir():
         raise InputError(f"{option} {p} is a folder; give a file name inside it")
-    existing = _nearest_existing(p.parent)
-    if not existing.is_dir():
-        raise InputError(f"{option} {p}: {existing} is a file, not a folder")
+    existing = _nearest_folder(p.parent, p, option)
     target = p if p.exists() else existing
     if not os.access(target, os.W_OK | (0 if target is p else os.X_OK)):
         raise InputError(f"{option} {p}: not writable")
     return p
 
 
+@_OPTION_TYPE
 def share(text: str) -> float:
     """A share from ``0.5`` or ``50%``, in [0, 1] (an ``argparse`` type).
-
-    Parameters
-    ----------
-    text : str
-        As typed.
 
     Returns
     -------
@@ -232,13 +224,12 @@ _MAX_REJECTED_HELP = (
 )
 
 
+@shared_doc(parameters=PARSER)
 def add_max_rejected(parser: argparse.ArgumentParser, help: str = _MAX_REJECTED_HELP) -> None:
     """``--max-rejected SHARE``: the rejected-share limit of every verb that reads actuals.
 
     Parameters
     ----------
-    parser : argparse.ArgumentParser
-        The verb's parser.
     help : str
         Its help text (``ingest`` reads no parameters file's limit).
     """
@@ -281,6 +272,7 @@ def as_of_date(text: str, option: str = "--as-of") -> Any:
     return value
 
 
+@shared_doc(parameters=PARSER)
 def add_trials_and_seed(
     parser: argparse.ArgumentParser, trials_help: str = "simulated quarters (default: the file's)"
 ) -> None:
@@ -288,8 +280,6 @@ def add_trials_and_seed(
 
     Parameters
     ----------
-    parser : argparse.ArgumentParser
-        The verb's parser.
     trials_help : str
         What a trial is, and the default.
     """

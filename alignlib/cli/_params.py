@@ -5,25 +5,22 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING, Any
 
+from alignlib.cli._docs import ADD_OPTION, ARGS, INGEST
+from alignlib.docstrings import shared_doc
+
 if TYPE_CHECKING:
     from alignlib.params import QuarterParams
 
 
+@ADD_OPTION
 def add_params(
     parser: argparse.ArgumentParser, help: str = "parameters YAML file, e.g. params/2026Q4.yaml"
 ) -> None:
-    """The positional ``params`` argument.
-
-    Parameters
-    ----------
-    parser : argparse.ArgumentParser
-        The verb's parser.
-    help : str
-        Its help text.
-    """
+    """The positional ``params`` argument."""
     parser.add_argument("params", help=help)
 
 
+@shared_doc(parameters=ARGS)
 def learned_params(args: argparse.Namespace) -> QuarterParams:
     """``args.params`` loaded and learned from, with ``--scenario`` and ``--max-rejected``.
 
@@ -31,11 +28,6 @@ def learned_params(args: argparse.Namespace) -> QuarterParams:
     actuals learned from them (:func:`alignlib.history.learning.load_learned`), then the
     scenario applied. A verb without ``--scenario`` or ``--max-rejected`` gets the base
     and the file's limit.
-
-    Parameters
-    ----------
-    args : argparse.Namespace
-        The parsed options.
 
     Returns
     -------
@@ -70,13 +62,12 @@ def add_actuals_params(
     add_max_rejected(parser)
 
 
+@shared_doc(parameters=ARGS)
 def learned_with_actuals(args: argparse.Namespace, verb: str) -> tuple[QuarterParams, Any]:
     """``args.params`` learned (:func:`learned_params`) and the actuals it was learned from.
 
     Parameters
     ----------
-    args : argparse.Namespace
-        The parsed options.
     verb : str
         The verb, named in the error when the file has no ``actuals:`` section.
 
@@ -98,13 +89,9 @@ def learned_with_actuals(args: argparse.Namespace, verb: str) -> tuple[QuarterPa
     return params, read_actuals(params)
 
 
+@shared_doc(parameters=INGEST)
 def rejected_summary(ingest: Any) -> dict[str, Any]:
     """The ``rejected`` block of a verb's JSON: rows rejected, in all and by stage.
-
-    Parameters
-    ----------
-    ingest : IngestResult
-        The reading.
 
     Returns
     -------
@@ -119,13 +106,9 @@ def rejected_summary(ingest: Any) -> dict[str, Any]:
     }
 
 
+@shared_doc(parameters=INGEST)
 def losses_line(ingest: Any) -> str | None:
     """The sentence saying what the reading's rejections removed, or None.
-
-    Parameters
-    ----------
-    ingest : IngestResult
-        The reading.
 
     Returns
     -------

@@ -25,6 +25,8 @@ from dataclasses import dataclass
 from types import ModuleType
 from typing import Any, NoReturn
 
+from alignlib.cli._docs import ADD_OPTION, ARGS
+from alignlib.docstrings import shared_doc
 from alignlib.errors import AlignError, DataError, ParamsError
 from alignlib.redact import scrub
 
@@ -181,26 +183,15 @@ def add_verb(subparsers: argparse._SubParsersAction, module: ModuleType) -> None
     parser.set_defaults(func=lambda args: module.run(args))
 
 
+@ADD_OPTION
 def add_json(parser: argparse.ArgumentParser, help: str = "print one JSON object") -> None:
-    """``--json``: print the outcome (or the error) as one JSON object.
-
-    Parameters
-    ----------
-    parser : argparse.ArgumentParser
-        The verb's parser.
-    help : str
-        Its help text.
-    """
+    """``--json``: print the outcome (or the error) as one JSON object."""
     parser.add_argument("--json", action="store_true", help=help)
 
 
+@shared_doc(parameters=ARGS)
 def check_common_options(args: argparse.Namespace) -> None:
     """Refuse a ``--trials`` below 1 or a ``--seed`` below 0, whichever verb takes them.
-
-    Parameters
-    ----------
-    args : argparse.Namespace
-        The parsed options.
 
     Raises
     ------

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from alignlib.crm._docs import SHOWN_CELL
 from alignlib.crm.problems import FIELD_DROPPED, Problems
 from alignlib.crm.read import DEFAULT_MAX_AMOUNT, ReadOptions
 from alignlib.crm.read import text as text_of
@@ -35,19 +36,9 @@ _SHOWN = re.compile(r"^[0-9 .,()'+\-eE$€£¥₹A-Za-z]{1,30}$")
 _PLACEHOLDERS = frozenset({"n/a", "na", "none", "null", "nan", "-", "--", "?", "tbd", "#n/a"})
 
 
+@SHOWN_CELL
 def shown_amount(value: object) -> str:
-    """An amount as a message may show it: numbers and placeholders, not free text.
-
-    Parameters
-    ----------
-    value : object
-        The cell.
-
-    Returns
-    -------
-    str
-        The value, or ``(not shown)`` when it could be anything else (a name).
-    """
+    """An amount as a message may show it: numbers and placeholders, not free text."""
     t = str(value).strip()
     digits = sum(ch.isdigit() for ch in t)
     if t.lower() in _PLACEHOLDERS or t.lower().lstrip("+-") in ("inf", "infinity"):

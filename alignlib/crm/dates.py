@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from alignlib.crm._docs import SHOWN_CELL
 from alignlib.crm.duplicates import repeated
 from alignlib.crm.problems import FIELD_DROPPED, REJECTED, Problems
 from alignlib.crm.read import ReadOptions, arrow_text
@@ -72,21 +73,12 @@ PLACEHOLDERS = frozenset(
 _DATE_LIKE = re.compile(r"^[0-9 :/.,+\-TZAPMapmUTCG]{1,40}$")
 
 
+@SHOWN_CELL
 def shown(value: object) -> str:
     """A value as a message may show it: dates and placeholders as written, else withheld.
 
     A cell that is not a date may hold anything (a name shifted by a stray
     delimiter): only date-like text and common placeholders are shown.
-
-    Parameters
-    ----------
-    value : object
-        The cell.
-
-    Returns
-    -------
-    str
-        The value, or ``(not shown)``.
     """
     t = str(value).strip()
     if _DATE_LIKE.match(t) or t.lower() in PLACEHOLDERS:

@@ -16,6 +16,7 @@ from typing import Unpack
 import numpy as np
 import pandas as pd
 
+from alignlib.crm._docs import STAGE_NAMES
 from alignlib.crm.dates import Dates
 from alignlib.crm.hubspot import HUBSPOT_SOURCE_CHANNELS
 from alignlib.crm.labels import (
@@ -26,6 +27,7 @@ from alignlib.crm.labels import (
 )
 from alignlib.crm.pipeline import ColumnSpec, LoadArgs, open_source
 from alignlib.crm.table import IngestResult, frame_of
+from alignlib.docstrings import shared_doc
 
 #: Deals export fields -> their column names, in order of preference.
 HUBSPOT_DEAL_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -85,6 +87,7 @@ def date_entered_columns(columns: Sequence[str]) -> dict[str, tuple[str, str]]:
     return out
 
 
+@shared_doc(parameters=STAGE_NAMES)
 def deal_stage_mapping(
     stage_names: Sequence[str], stage_mapping: Mapping[str, str | None] | None = None
 ) -> dict[str, str | None]:
@@ -96,8 +99,6 @@ def deal_stage_mapping(
 
     Parameters
     ----------
-    stage_names : sequence of str
-        The company's stages.
     stage_mapping : mapping, optional
         ``actuals.stage_mapping``.
 
@@ -218,6 +219,7 @@ def load_hubspot_deals(path: str | Path, **kw: Unpack[LoadArgs]) -> IngestResult
     )
 
 
+@shared_doc(parameters=STAGE_NAMES)
 def stage_date_sources(
     columns: Sequence[str],
     mapping: Mapping[str, str | None],
@@ -231,8 +233,6 @@ def stage_date_sources(
         The file's header.
     mapping : mapping
         Deal stage label -> stage (a label with its pipeline first, then without).
-    stage_names : sequence of str
-        The company's stages.
 
     Returns
     -------

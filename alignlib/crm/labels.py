@@ -17,7 +17,9 @@ from typing import TYPE_CHECKING, TypeVar
 import numpy as np
 import pandas as pd
 
+from alignlib.crm._docs import STAGE_NAMES, TEXT_VALUES
 from alignlib.crm.read import arrow_text
+from alignlib.docstrings import shared_doc
 from alignlib.errors import InputError
 from alignlib.format import count
 
@@ -99,13 +101,9 @@ def guess_outcome(label: str) -> str:
     return "open"
 
 
+@shared_doc(parameters=TEXT_VALUES)
 def codes(values: pd.Series) -> tuple[list[str], np.ndarray]:
     """Distinct values of a text column and each row's code into them (missing -> len).
-
-    Parameters
-    ----------
-    values : pandas.Series
-        Text column.
 
     Returns
     -------
@@ -141,13 +139,9 @@ def pick(choices: Sequence[str | None], codes: np.ndarray) -> pd.Series:
     return pd.Series(table.take(pa.array(codes)), dtype="str")
 
 
+@shared_doc(parameters=STAGE_NAMES)
 def check_stages(stage_names: Sequence[str]) -> None:
     """Refuse an empty list of stages.
-
-    Parameters
-    ----------
-    stage_names : sequence of str
-        The company's stages.
 
     Raises
     ------
@@ -158,6 +152,7 @@ def check_stages(stage_names: Sequence[str]) -> None:
         raise InputError("stage_names is empty: a funnel needs at least one stage")
 
 
+@shared_doc(parameters=STAGE_NAMES)
 def stage_index(
     labels: pd.Series, mapping: Mapping[str, str | None], stage_names: Sequence[str]
 ) -> tuple[pd.Series, np.ndarray, np.ndarray]:
@@ -169,8 +164,6 @@ def stage_index(
         Stage labels as the export writes them.
     mapping : mapping
         Label -> canonical stage (None: outside the funnel); case and spaces ignored.
-    stage_names : sequence of str
-        The company's stages, top to bottom.
 
     Returns
     -------
@@ -239,13 +232,9 @@ def reached_stages(entered: pd.DataFrame, position: np.ndarray, n_stages: int) -
     return out
 
 
+@shared_doc(parameters=STAGE_NAMES)
 def opportunity_index(stage_names: Sequence[str]) -> int:
     """Position of the stage whose reached-but-not-closed rows are open deals.
-
-    Parameters
-    ----------
-    stage_names : sequence of str
-        The company's stages.
 
     Returns
     -------

@@ -59,13 +59,13 @@ def load_export(
         Salesforce Opportunities export.
     stage_names, stage_mapping, columns, as_of
         As for the format's loader; ``csv`` needs ``columns``.
+    options : ReadOptions, optional
+        How to read the file (``ReadOptions.from_actuals(params.actuals)``; default:
+        detected).
     outcome_mapping : mapping, optional
         Outcome label -> won, lost or open (``actuals.outcome_mapping``).
     deals : Deals, optional
         ``actuals.deals``: a deals file, its lead-id column and its column mapping.
-    options : ReadOptions, optional
-        How to read the file (``ReadOptions.from_actuals(params.actuals)``; default:
-        detected).
     raw, opportunities_raw : pandas.DataFrame, optional
         The rows already read as text columns (a SQL source, :mod:`alignlib.crm.sql`);
         the paths then only name them in messages.

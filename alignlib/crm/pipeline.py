@@ -22,6 +22,7 @@ from typing import Any, TypedDict, Unpack
 import numpy as np
 import pandas as pd
 
+from alignlib.crm._docs import STAGE_NAMES, TEXT_VALUES
 from alignlib.crm.amounts import amount_column
 from alignlib.crm.dates import Dates, order_problems
 from alignlib.crm.duplicates import duplicates
@@ -35,19 +36,16 @@ from alignlib.crm.labels import (
 from alignlib.crm.problems import Problems
 from alignlib.crm.read import ReadOptions, first_present, read_raw, require, text
 from alignlib.crm.table import RECYCLE_STATUSES, IngestResult, assemble, finish
+from alignlib.docstrings import shared_doc
 from alignlib.errors import DataError
 
 #: Values of a yes/no column that mean yes (``IsWon``, ``Converted``, ``Closed``).
 TRUE_VALUES = frozenset({"true", "1", "yes", "y", "t"})
 
 
+@shared_doc(parameters=TEXT_VALUES)
 def flag(values: pd.Series) -> np.ndarray:
     """A yes/no column as booleans (:data:`TRUE_VALUES`, case ignored; anything else is no).
-
-    Parameters
-    ----------
-    values : pandas.Series
-        Text column.
 
     Returns
     -------
@@ -94,6 +92,7 @@ class LoadArgs(TypedDict, total=False):
     raw: pd.DataFrame | None
 
 
+@shared_doc(parameters=STAGE_NAMES)
 def check_fields(
     columns: Mapping[str, str], fields: Sequence[str], stage_names: Sequence[str], where: str
 ) -> None:
@@ -105,8 +104,6 @@ def check_fields(
         Field -> column, as the parameters write it.
     fields : sequence of str
         The fields the mapping may name (besides ``entered_<stage>``).
-    stage_names : sequence of str
-        The company's stages.
     where : str
         The mapping, for the message (``the column mapping``, ``actuals.deals.columns``).
 
@@ -288,6 +285,7 @@ class Source:
         self.probs.add(np.flatnonzero(blank), id_col, "missing id", self.ids[blank])
         self.drop |= dup | blank
 
+    @shared_doc(parameters=STAGE_NAMES)
     def stages(
         self,
         labels: pd.Series,
@@ -304,8 +302,6 @@ class Source:
             The labels as written.
         mapping : mapping
             Label -> stage (None: outside the funnel).
-        stage_names : sequence of str
-            The company's stages.
         column : str
             Source column (for the problem).
         what : str
@@ -460,6 +456,7 @@ class Source:
         frame = self.probs.frame()
         return frame, rejected_rows(self.raw, self.drop, frame, self.probs)
 
+    @shared_doc(parameters=STAGE_NAMES)
     def finish(
         self, *, stage_names: Sequence[str], source: str | None = None, **columns: Any
     ) -> IngestResult:
@@ -467,8 +464,6 @@ class Source:
 
         Parameters
         ----------
-        stage_names : sequence of str
-            The company's stages.
         source : str, optional
             What to call the source (default: the path).
         **columns

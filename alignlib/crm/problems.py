@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
@@ -48,15 +48,8 @@ class RowProblem:
     action: str = "rejected"
 
     def to_dict(self) -> dict[str, Any]:
-        """The problem as a JSON-ready dict."""
-        return {
-            "file": self.file,
-            "row": self.row,
-            "field": self.field,
-            "reason": self.reason,
-            "value": self.value,
-            "action": self.action,
-        }
+        """The problem as a JSON-ready dict, its fields in their order."""
+        return asdict(self)
 
 
 class Problems:

@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import pandas as pd
 
+from alignlib.crm._docs import HEADER_NAMES, TEXT_VALUES
+from alignlib.docstrings import shared_doc
 from alignlib.errors import DataError
 from alignlib.files import check_regular_file, open_regular
 
@@ -445,13 +447,9 @@ def _place_malformed(
     return whole.combine_chunks().take(pa.array(take)), tuple(rows)
 
 
+@shared_doc(parameters=TEXT_VALUES)
 def arrow_text(values: pd.Series) -> Any:
     """The column as one contiguous pyarrow string array (zero-copy for pyarrow-backed str).
-
-    Parameters
-    ----------
-    values : pandas.Series
-        A text column.
 
     Returns
     -------
@@ -542,16 +540,12 @@ def require(path: Path, df: pd.DataFrame, required: Mapping[str, Sequence[str]])
     return found
 
 
+@shared_doc(parameters=HEADER_NAMES)
 def looks_like_data(names: Sequence[object]) -> bool:
     """True when a header row looks like a data row (an email, a number or a date in it).
 
     A file without a header row, or whose first line is a contact, would otherwise
     have its "column names" (a person's details) quoted in a message.
-
-    Parameters
-    ----------
-    names : sequence
-        The header's names.
 
     Returns
     -------
@@ -563,13 +557,9 @@ def looks_like_data(names: Sequence[object]) -> bool:
     return any(data_like.search(str(n)) for n in names)
 
 
+@shared_doc(parameters=HEADER_NAMES)
 def columns_found(names: Sequence[object]) -> str:
     """The phrase "columns found: a, b, ..." for a message, unless the header looks like data.
-
-    Parameters
-    ----------
-    names : sequence
-        The header's names.
 
     Returns
     -------

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from alignlib.crm.table import IngestResult
+from alignlib.docstrings import shared_doc
 from alignlib.errors import DataError
 
 if TYPE_CHECKING:
@@ -179,6 +180,10 @@ def _clean(message: str, url: sa.URL | str) -> str:
     return line[:300]
 
 
+#: The warehouse's reads: each names the parameters key its statement comes from.
+_FROM_KEY = shared_doc(parameters={"key : str": "The key it comes from (for the message)."})
+
+
 class Warehouse:
     """An open connection to ``actuals.sql``, whose errors name the file, the key and the URL.
 
@@ -317,6 +322,7 @@ class Warehouse:
         columns = self.columns(sa.select(sa.text("*")).select_from(probe), key)
         return sa.table(bare, *[sa.column(c) for c in columns], schema=schema or None)
 
+    @_FROM_KEY
     def columns(self, select: sa.Select[Any] | sa.TextClause, key: str) -> list[str]:
         """The column names a statement returns (no rows fetched).
 
@@ -324,8 +330,6 @@ class Warehouse:
         ----------
         select : sqlalchemy.Select or TextClause
             The statement.
-        key : str
-            The key it comes from (for the message).
 
         Returns
         -------
@@ -342,6 +346,7 @@ class Warehouse:
         except Exception as exc:
             raise self.fail(key, "could not be read", exc) from None
 
+    @_FROM_KEY
     def execute(self, stmt: Any, key: str) -> Any:
         """Run a statement; a driver error becomes a :class:`DataError` naming ``key``.
 
@@ -349,8 +354,6 @@ class Warehouse:
         ----------
         stmt : sqlalchemy statement
             What to run.
-        key : str
-            The key it comes from (for the message).
 
         Returns
         -------
@@ -361,6 +364,7 @@ class Warehouse:
         except Exception as exc:
             raise self.fail(key, "could not be read", exc) from None
 
+    @_FROM_KEY
     def read(self, stmt: Any, key: str) -> pd.DataFrame:
         """The rows of a statement as a raw table: every column as text, NULL as "".
 
@@ -368,8 +372,6 @@ class Warehouse:
         ----------
         stmt : sqlalchemy statement
             What to read.
-        key : str
-            The key it comes from (for the message).
 
         Returns
         -------
@@ -457,6 +459,7 @@ class Warehouse:
         frame.attrs["mtime"] = time.time()
         return frame
 
+    @_FROM_KEY
     def count(self, stmt: Any, key: str) -> int:
         """A scalar count.
 
@@ -464,8 +467,6 @@ class Warehouse:
         ----------
         stmt : sqlalchemy statement
             ``SELECT count(*) ...``.
-        key : str
-            The key it comes from (for the message).
 
         Returns
         -------

@@ -13,8 +13,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from alignlib.crm._docs import RESULT
 from alignlib.crm.labels import OUTCOMES
 from alignlib.crm.table import IngestResult
+from alignlib.docstrings import shared_doc
 
 #: Rejected share above which ``alignlib ingest`` exits non-zero (``--max-rejected``).
 DEFAULT_MAX_REJECTED = 0.5
@@ -29,14 +31,22 @@ _ROWS_IN_REASON = (
     ),
 )
 
+#: Every summary of one ingest takes it as ``result``.
+_OF_RESULT = shared_doc(parameters=RESULT)
+#: The checks of an ingest against the rejected share allowed.
+_JUDGED = shared_doc(
+    parameters={
+        **RESULT,
+        "max_rejected : float": "Largest acceptable rejected share, in [0, 1].",
+    }
+)
+#: The checks that hand the ingest back when it passes.
+_CHECKED = shared_doc(parameters=RESULT, returns={"IngestResult": "``result`` itself."})
 
+
+@_OF_RESULT
 def outcome_counts(result: IngestResult) -> dict[str, int]:
     """Accepted rows per outcome.
-
-    Parameters
-    ----------
-    result : IngestResult
-        What a loader read.
 
     Returns
     -------
@@ -47,13 +57,9 @@ def outcome_counts(result: IngestResult) -> dict[str, int]:
     return {o: int(counts.get(o, 0)) for o in OUTCOMES}
 
 
+@_OF_RESULT
 def won_amount(result: IngestResult) -> float:
     """Sum of the amounts of accepted won rows (a row without an amount adds nothing).
-
-    Parameters
-    ----------
-    result : IngestResult
-        What a loader read.
 
     Returns
     -------
@@ -69,13 +75,9 @@ def won_amount(result: IngestResult) -> float:
     return float(np.nansum(amounts))
 
 
+@_OF_RESULT
 def rejected_share(result: IngestResult) -> float:
     """Rejected rows over rows read (0.0 for an export with no rows).
-
-    Parameters
-    ----------
-    result : IngestResult
-        What a loader read.
 
     Returns
     -------
@@ -131,13 +133,9 @@ def _predicate(reason: str) -> str:
     return f"({reason})"
 
 
+@_OF_RESULT
 def dropped_field_lines(result: IngestResult) -> list[str]:
     """One line per field dropped from kept rows: how many, an example and why.
-
-    Parameters
-    ----------
-    result : IngestResult
-        What a loader read.
 
     Returns
     -------
@@ -174,15 +172,9 @@ class Verdict:
     reason: str = ""
 
 
+@_JUDGED
 def verdict(result: IngestResult, max_rejected: float = DEFAULT_MAX_REJECTED) -> Verdict:
     """Stop when no row is accepted, or when the rejected share is above ``max_rejected``.
-
-    Parameters
-    ----------
-    result : IngestResult
-        What a loader read.
-    max_rejected : float
-        Largest acceptable rejected share, in [0, 1].
 
     Returns
     -------
@@ -230,13 +222,9 @@ class StageLoss:
         return self.rejected / total if total else 0.0
 
 
+@_OF_RESULT
 def stage_losses(result: IngestResult) -> list[StageLoss]:
     """The stages rejected rows had reached, top to bottom (stages that lost none left out).
-
-    Parameters
-    ----------
-    result : IngestResult
-        What a loader read.
 
     Returns
     -------
@@ -250,13 +238,12 @@ def stage_losses(result: IngestResult) -> list[StageLoss]:
     ]
 
 
+@_OF_RESULT
 def losses_note(result: IngestResult, *, brief: bool = False) -> str:
     """How many rows the rejections removed, and from which stages, in one phrase.
 
     Parameters
     ----------
-    result : IngestResult
-        What a loader read.
     brief : bool
         Name only the last stage the rejections reached (a one-page scorecard).
 
@@ -282,6 +269,7 @@ def losses_note(result: IngestResult, *, brief: bool = False) -> str:
     return lead + (f", among them {'; '.join(parts)}" if parts else "")
 
 
+@_JUDGED
 def usability_problems(
     result: IngestResult, max_rejected: float = DEFAULT_MAX_REJECTED
 ) -> list[str]:
@@ -291,13 +279,6 @@ def usability_problems(
     ingest`` holds it); a stage whose rows were all rejected is a problem whatever the
     limit: its figures would be zeros. A stage that lost only part of its rows is not
     refused: the figures computed from it say so (:func:`losses_note`).
-
-    Parameters
-    ----------
-    result : IngestResult
-        What a loader read.
-    max_rejected : float
-        Largest acceptable rejected share, in [0, 1].
 
     Returns
     -------
@@ -316,20 +297,14 @@ def usability_problems(
     return problems
 
 
+@_CHECKED
 def check_usable(result: IngestResult, max_rejected: float = DEFAULT_MAX_REJECTED) -> IngestResult:
     """``result``, or an error when figures computed from it would mislead.
 
     Parameters
     ----------
-    result : IngestResult
-        What a loader read.
     max_rejected : float
         Largest acceptable rejected share (``actuals.max_rejected``, ``--max-rejected``).
-
-    Returns
-    -------
-    IngestResult
-        ``result`` itself.
 
     Raises
     ------
@@ -350,20 +325,14 @@ def check_usable(result: IngestResult, max_rejected: float = DEFAULT_MAX_REJECTE
     return result
 
 
+@_CHECKED
 def require_closed_history(result: IngestResult, what: str) -> IngestResult:
     """``result``, or an error when it holds no closed deal to learn win rates from.
 
     Parameters
     ----------
-    result : IngestResult
-        What a loader read.
     what : str
         What needs the win rates (``the forecast``), for the message.
-
-    Returns
-    -------
-    IngestResult
-        ``result`` itself.
 
     Raises
     ------

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from alignlib.crm._docs import STAGE_NAMES, TEXT_VALUES
 from alignlib.crm.labels import fold_channels
 from alignlib.crm.problems import (
     FIELD_DROPPED,
@@ -22,6 +23,7 @@ from alignlib.crm.problems import (
 )
 from alignlib.crm.read import arrow_text, malformed_rows
 from alignlib.crm.rejects import rejected_rows
+from alignlib.docstrings import shared_doc
 from alignlib.taxonomy import DEFAULT_STAGE_NAMES
 
 #: HubSpot ``Lead Status`` values that mean "returned to nurture" / "disqualified".
@@ -32,13 +34,9 @@ DISQUALIFIED_STATUSES = frozenset({"Unqualified", "Disqualified"})
 THREADED_ROWS = 100_000
 
 
+@shared_doc(parameters=STAGE_NAMES)
 def table_columns(stage_names: Sequence[str] = DEFAULT_STAGE_NAMES) -> list[str]:
     """Column names of the normalised table for a company's stages, in order.
-
-    Parameters
-    ----------
-    stage_names : sequence of str
-        The company's stages, top to bottom.
 
     Returns
     -------
@@ -230,13 +228,9 @@ def frame_of(columns: Mapping[str, pd.Series]) -> pd.DataFrame:
     return pd.concat(list(columns.values()), axis=1, keys=list(columns))
 
 
+@shared_doc(parameters=TEXT_VALUES)
 def text_column(values: pd.Series) -> Any:
     """A text column as a pyarrow array with blanks and missing values as nulls.
-
-    Parameters
-    ----------
-    values : pandas.Series
-        Text column.
 
     Returns
     -------
@@ -374,6 +368,7 @@ def _outcome_is(outcome: Any, label: str) -> np.ndarray:
     return pc.fill_null(pc.equal(outcome, label), False).to_numpy(zero_copy_only=False)
 
 
+@shared_doc(parameters=STAGE_NAMES)
 def settle_funnel(
     columns: dict[str, Any],
     stage_names: Sequence[str],
@@ -398,8 +393,6 @@ def settle_funnel(
     columns : dict
         Column name -> array, as :func:`assemble` builds them (``_outside`` optional);
         the ``entered_``, ``reached_`` and ``close_date`` arrays are replaced.
-    stage_names : sequence of str
-        The company's stages, top to bottom.
     kept : numpy.ndarray, optional
         Rows still accepted (the undated outcomes are counted among these only).
 
@@ -456,6 +449,7 @@ def settle_funnel(
     )
 
 
+@shared_doc(parameters=STAGE_NAMES)
 def settle_frame(table: pd.DataFrame, stage_names: Sequence[str]) -> pd.DataFrame:
     """:func:`settle_funnel` over a normalised table (after a deals table is joined).
 
@@ -463,8 +457,6 @@ def settle_frame(table: pd.DataFrame, stage_names: Sequence[str]) -> pd.DataFram
     ----------
     table : pandas.DataFrame
         A normalised table (:func:`table_columns`).
-    stage_names : sequence of str
-        The company's stages.
 
     Returns
     -------
