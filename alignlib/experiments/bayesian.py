@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 from scipy import integrate, special, stats
 
-from alignlib.experiments.inputs import check_counts
+from alignlib.experiments.inputs import check_counts, two_arms_doc
 
 METHOD_BAYES = (
     "exact P(variant > control) under Beta(1 + conversions, 1 + n - conversions) posteriors "
@@ -217,6 +217,7 @@ def prob_beat_control(control: tuple[int, int], variant: tuple[int, int]) -> flo
     return _prob_greater(*_beta_posterior(control, "control"), *_beta_posterior(variant, "variant"))
 
 
+@two_arms_doc
 def expected_loss(control: tuple[int, int], variant: tuple[int, int]) -> float:
     """Expected loss of shipping the variant, E[max(p_control - p_variant, 0)], exactly.
 
@@ -224,11 +225,6 @@ def expected_loss(control: tuple[int, int], variant: tuple[int, int]) -> float:
     posterior), so the loss is ``mean_c P(C' > V) - mean_v P(C > V')``, both terms by
     Evan Miller's sum; for arms above :data:`SUM_MAX_N` leads, the integral of
     f_C(x) E[(x - V)^+] dx by adaptive quadrature, E[(x - V)^+] = x F_V(x) - mean_v F_V'(x).
-
-    Parameters
-    ----------
-    control, variant : (conversions, n)
-        Counts per arm.
 
     Returns
     -------

@@ -25,7 +25,7 @@ import numpy as np
 from scipy import stats
 
 from alignlib.errors import InputError
-from alignlib.experiments.inputs import check_alpha, check_counts
+from alignlib.experiments.inputs import check_alpha, check_counts, two_arms_doc
 
 Correction = Literal["holm", "fdr_bh", "none"]
 
@@ -76,6 +76,7 @@ def wilson_interval(conversions: int, n: int, alpha: float = 0.05) -> tuple[floa
     return max(0.0, centre - half), min(1.0, centre + half)
 
 
+@two_arms_doc
 def newcombe_interval(
     control: tuple[int, int], variant: tuple[int, int], alpha: float = 0.05
 ) -> tuple[float, float]:
@@ -83,8 +84,6 @@ def newcombe_interval(
 
     Parameters
     ----------
-    control, variant : (conversions, n)
-        Counts per arm.
     alpha : float
         1 - confidence level.
 
@@ -200,17 +199,13 @@ class TwoProportionTest:
     method: str
 
 
+@two_arms_doc
 def two_proportion_test(control: tuple[int, int], variant: tuple[int, int]) -> TwoProportionTest:
     """Pooled two-proportion z-test, or Fisher's exact test for a small sparse table.
 
     Fisher's test runs when an expected cell count is below :data:`MIN_EXPECTED_CELL` and
     the table holds fewer than :data:`FISHER_MAX_TOTAL` leads; above that size its cost
     grows with the total, so the z-test runs even on a sparse table.
-
-    Parameters
-    ----------
-    control, variant : (conversions, n)
-        Counts per arm.
 
     Returns
     -------

@@ -11,7 +11,16 @@ from typing import Any
 
 import numpy as np
 
+from alignlib.docstrings import shared_doc
 from alignlib.errors import InputError
+
+#: The functions of two arms' counts: control's and the variant's ``(conversions, n)``.
+two_arms_doc = shared_doc(
+    parameters={
+        "control : (conversions, n)": "Counts of the control arm.",
+        "variant : (conversions, n)": "Counts of the variant arm.",
+    }
+)
 
 #: Stage order assumed when a caller gives none (the sample's six-stage funnel).
 FALLBACK_STAGES: tuple[str, ...] = ("lead", "mql", "sal", "sql", "opportunity", "won")

@@ -41,6 +41,7 @@ from alignlib.forecast.stationarity import Stationarity, stationarity
 from alignlib.forecast.uncertainty import uncertainty_from
 from alignlib.forecast.volume import volume_from_history
 from alignlib.history.funnel import learn, learn_deal_size
+from alignlib.metrics._table import table_doc
 from alignlib.simulation import DealSize
 
 if TYPE_CHECKING:
@@ -234,6 +235,7 @@ class Backtest:
         }
 
 
+@table_doc
 def backtest_quarters(
     table: pd.DataFrame, as_of: pd.Timestamp, min_history_months: int = MIN_HISTORY_MONTHS
 ) -> list[str]:
@@ -241,8 +243,6 @@ def backtest_quarters(
 
     Parameters
     ----------
-    table : pandas.DataFrame
-        Normalised CRM table.
     as_of : pandas.Timestamp
         When the export was taken (a quarter must end on or before this day).
     min_history_months : int
@@ -299,6 +299,7 @@ def _history_at(cuts: TableCuts, cut: pd.Timestamp, stages: Sequence[str]) -> An
     return seen, learn(seen, cut, stages)
 
 
+@table_doc
 def backtest_table(
     table: pd.DataFrame,
     as_of: pd.Timestamp | str,
@@ -317,8 +318,6 @@ def backtest_table(
 
     Parameters
     ----------
-    table : pandas.DataFrame
-        Normalised CRM table.
     as_of : Timestamp or str
         When it was taken.
     stage_names : sequence of str

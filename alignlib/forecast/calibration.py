@@ -13,10 +13,12 @@ that it is right.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 from typing import Any
 
+from alignlib.docstrings import shared_doc
 from alignlib.forecast.backtest import PLAN_POINT, Backtest, PointScore
 from alignlib.format import chance, pct
 
@@ -155,14 +157,7 @@ class RangeCheck:
         -------
         dict
         """
-        return {
-            "nominal": self.nominal,
-            "inside": self.inside,
-            "quarters": self.quarters,
-            "interval": list(self.interval),
-            "p_value": self.p_value,
-            "verdict": self.verdict,
-        }
+        return {**dataclasses.asdict(self), "interval": list(self.interval)}
 
 
 @dataclass(frozen=True)
@@ -297,6 +292,11 @@ def _range_sentence(verdict: str, r80: RangeCheck, r50: RangeCheck) -> str:
     )
 
 
+#: The Parameters entry of every judgement of a backtest.
+_OF_BACKTEST = shared_doc(parameters={"backtest : Backtest": "A backtest."})
+
+
+@_OF_BACKTEST
 def calibration(backtest: Backtest, point: str = PLAN_POINT) -> Calibration:
     """Judge one forecast point of a backtest and say it in words.
 
@@ -306,8 +306,6 @@ def calibration(backtest: Backtest, point: str = PLAN_POINT) -> Calibration:
 
     Parameters
     ----------
-    backtest : Backtest
-        A backtest.
     point : str
         Which forecast point (default the plan-time forecast: the odds the plan quotes).
 
@@ -355,13 +353,9 @@ def calibration(backtest: Backtest, point: str = PLAN_POINT) -> Calibration:
     )
 
 
+@_OF_BACKTEST
 def calibrations(backtest: Backtest) -> tuple[Calibration, ...]:
     """One :func:`calibration` per forecast point that scored a quarter, plan time first.
-
-    Parameters
-    ----------
-    backtest : Backtest
-        A backtest.
 
     Returns
     -------
@@ -375,13 +369,12 @@ def calibrations(backtest: Backtest) -> tuple[Calibration, ...]:
     )
 
 
+@_OF_BACKTEST
 def calibration_sentences(backtest: Backtest, point: str = PLAN_POINT) -> list[str]:
     """The sentences of :func:`calibration` (what a report prints).
 
     Parameters
     ----------
-    backtest : Backtest
-        A backtest.
     point : str
         Which forecast point.
 

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from alignlib.forecast.survival import CompetingRisks, competing_risks
+from alignlib.metrics._table import table_and_funnel_doc, table_doc
 
 _DAY_SECONDS = 86_400
 
@@ -32,15 +33,9 @@ def _days(delta: np.ndarray) -> np.ndarray:
     return out
 
 
+@table_and_funnel_doc
 def stage_dates(table: pd.DataFrame, stage_names: Sequence[str]) -> np.ndarray:
     """Entry dates per stage (rows x stages, ``datetime64[s]``); a won deal enters the last stage when it closes.
-
-    Parameters
-    ----------
-    table : pandas.DataFrame
-        Normalised CRM table.
-    stage_names : sequence of str
-        The funnel, top to bottom.
 
     Returns
     -------
@@ -55,17 +50,13 @@ def stage_dates(table: pd.DataFrame, stage_names: Sequence[str]) -> np.ndarray:
     return dates
 
 
+@table_doc
 def out_of_play(table: pd.DataFrame) -> np.ndarray:
     """Contacts disqualified or recycled (returned to nurture) that are not deals.
 
     A flag on a row with a deal outcome (``open``, ``won``, ``lost``) is the contact's
     status after its deal (a lost deal put back in nurture), not a hand-off rejected: that
     deal was pipeline while it was open.
-
-    Parameters
-    ----------
-    table : pandas.DataFrame
-        Normalised CRM table.
 
     Returns
     -------

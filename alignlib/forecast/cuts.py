@@ -14,6 +14,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from alignlib.history.funnel import cut_doc
+
 _NAT = np.datetime64("NaT", "s")
 
 
@@ -51,13 +53,9 @@ class TableCuts:
             else None
         )
 
+    @cut_doc
     def at(self, date: pd.Timestamp | str) -> pd.DataFrame:
         """The table as it stood at the start of ``date`` (as :func:`alignlib.history.funnel.table_as_of`).
-
-        Parameters
-        ----------
-        date : Timestamp or str
-            The day the earlier run happens (exclusive).
 
         Returns
         -------

@@ -28,6 +28,7 @@ from alignlib.forecast.scoring import Distribution
 from alignlib.forecast.uncertainty import Uncertainty, uncertainty_from
 from alignlib.forecast.volume import VolumeForecast, volume_from_history, volume_from_model
 from alignlib.history.funnel import FunnelHistory, learn, require_rates
+from alignlib.metrics._table import table_doc
 from alignlib.simulation import DealSize, FunnelModel, Lag, build_model
 
 if TYPE_CHECKING:
@@ -177,6 +178,7 @@ def model_from_history(
     )
 
 
+@table_doc
 def booked_in(
     table: pd.DataFrame,
     start: pd.Timestamp,
@@ -188,10 +190,10 @@ def booked_in(
 
     Parameters
     ----------
-    table : pandas.DataFrame
-        Normalised CRM table.
-    start, end : pandas.Timestamp
-        The span.
+    start : pandas.Timestamp
+        The span's first day (inclusive).
+    end : pandas.Timestamp
+        The span's end (exclusive).
     stage_names : sequence of str
         The funnel.
     fallback : float, optional

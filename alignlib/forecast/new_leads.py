@@ -17,6 +17,7 @@ import dataclasses
 import numpy as np
 import pandas as pd
 
+from alignlib.docstrings import shared_doc
 from alignlib.forecast.volume import VolumeForecast
 from alignlib.simulation import FunnelModel, simulate_funnel
 from alignlib.simulation.streams import Stream
@@ -44,6 +45,20 @@ def child_seed(seed: int, *key: int) -> int:
     return int(ss.generate_state(1, dtype=np.uint64)[0] >> np.uint64(1))
 
 
+#: The simulated quarters' Parameters and Returns: the leads still to come, drawn by trial.
+_QUARTER_DRAWS = shared_doc(
+    parameters={
+        "volume : VolumeForecast": "Expected leads per day and their variation.",
+        "quarter_start : pandas.Timestamp": "First day of the quarter.",
+        "quarter_end : pandas.Timestamp": "Day after the quarter's last day (exclusive).",
+        "trials : int": "Simulated quarters.",
+        "seed : int": "Root seed.",
+    },
+    returns={"ndarray of float, shape (trials,)": "The revenue of each simulated quarter."},
+)
+
+
+@_QUARTER_DRAWS
 def simulate_new_leads(
     base: FunnelModel,
     volume: VolumeForecast,
@@ -60,18 +75,8 @@ def simulate_new_leads(
     ----------
     base : FunnelModel
         Stages, rates, deal size and lags (its leads and windows are replaced).
-    volume : VolumeForecast
-        Expected leads per day and their variation.
     cut : pandas.Timestamp
         The forecast's moment (leads from it on are still to come).
-    quarter_start : pandas.Timestamp
-        First day of the quarter.
-    quarter_end : pandas.Timestamp
-        Day after the quarter's last day (exclusive).
-    trials : int
-        Simulated quarters.
-    seed : int
-        Root seed.
 
     Returns
     -------
@@ -115,6 +120,7 @@ def simulate_new_leads(
     return out
 
 
+@_QUARTER_DRAWS
 def simulate_plan_time(
     base: FunnelModel,
     volume: VolumeForecast,
@@ -134,20 +140,6 @@ def simulate_plan_time(
     ----------
     base : FunnelModel
         Stages, rates, deal size and lags.
-    volume : VolumeForecast
-        Expected leads per day and their variation.
-    quarter_start : pandas.Timestamp
-        First day of the quarter.
-    quarter_end : pandas.Timestamp
-        Day after the quarter's last day.
-    trials : int
-        Simulated quarters.
-    seed : int
-        Root seed.
-
-    Returns
-    -------
-    ndarray of float, shape (trials,)
     """
     quarter_days = float((quarter_end - quarter_start).days)
     lead = -sum(lag.typical for lag in base.lags) if base.lags is not None else 0.0

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import gammaln
 
+from alignlib.forecast._docs import draws_doc
 from alignlib.forecast.curves import WinCurves, out_of_play
 from alignlib.simulation import DealSize
 from alignlib.simulation.draws import deal_sums
@@ -200,6 +201,7 @@ def _own_amount_sum_approx(
     return np.where(small, mean + sd * z, skewed)
 
 
+@draws_doc
 def simulate_open_pipeline(
     deals: pd.DataFrame,
     deal_size: DealSize | None,
@@ -224,10 +226,6 @@ def simulate_open_pipeline(
         ``days_in_stage``).
     deal_size : DealSize or None
         Amount of a won deal without its own amount (None: such deals are worth 0).
-    trials : int
-        Number of trials.
-    rng : numpy.random.Generator
-        Random source.
     multipliers : ndarray, optional
         Per-trial, per-stage multipliers of the win chances (None: the chances as
         they are).

@@ -9,10 +9,13 @@ forecast.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+
+from alignlib.docstrings import shared_doc
 
 #: The quantiles a forecast is summarised by.
 QUANTILES = (0.10, 0.25, 0.50, 0.75, 0.90)
@@ -61,16 +64,14 @@ class Distribution:
         -------
         dict
         """
-        return {
-            "p10": self.p10,
-            "p25": self.p25,
-            "p50": self.p50,
-            "p75": self.p75,
-            "p90": self.p90,
-            "mean": self.mean,
-        }
+        return dataclasses.asdict(self)
 
 
+#: The Parameters entry of every score: the outcome the forecast is judged against.
+_SCORED = shared_doc(parameters={"actual : float": "What happened."})
+
+
+@_SCORED
 def crps(samples: np.ndarray, actual: float) -> float:
     """Continuous ranked probability score of an ensemble (exact, from sorted samples).
 
@@ -78,8 +79,6 @@ def crps(samples: np.ndarray, actual: float) -> float:
     ----------
     samples : ndarray
         Forecast draws (at least one).
-    actual : float
-        What happened.
 
     Returns
     -------
@@ -96,6 +95,7 @@ def crps(samples: np.ndarray, actual: float) -> float:
     return first - spread / 2.0
 
 
+@_SCORED
 def pit(samples: np.ndarray, actual: float) -> float:
     """Where the actual fell in the forecast: share of draws below it (ties count half).
 
@@ -103,8 +103,6 @@ def pit(samples: np.ndarray, actual: float) -> float:
     ----------
     samples : ndarray
         Forecast draws.
-    actual : float
-        What happened.
 
     Returns
     -------
@@ -115,15 +113,16 @@ def pit(samples: np.ndarray, actual: float) -> float:
     return float(((x < actual).sum() + 0.5 * (x == actual).sum()) / len(x))
 
 
+@_SCORED
 def inside(low: float, high: float, actual: float) -> bool:
     """Whether ``actual`` lies in ``[low, high]``.
 
     Parameters
     ----------
-    low, high : float
-        The interval.
-    actual : float
-        What happened.
+    low : float
+        The interval's lower end.
+    high : float
+        The interval's upper end.
 
     Returns
     -------

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from alignlib.forecast._docs import matured_snapshot_doc
 from alignlib.forecast.uncertainty import STATIONARITY_ALPHA, ConversionDrift, conversion_drift
 from alignlib.format import p_value, pct
 
@@ -134,6 +135,7 @@ def volume_trend(volume: pd.Series, months: int = TREND_TEST_MONTHS) -> tuple[fl
     return float(math.expm1(12 * fit.slope)), float(fit.pvalue), len(values)
 
 
+@matured_snapshot_doc
 def stationarity(
     table: pd.DataFrame,
     as_of: pd.Timestamp | str,
@@ -145,14 +147,6 @@ def stationarity(
 
     Parameters
     ----------
-    table : pandas.DataFrame
-        Normalised CRM table as it stood at ``as_of``.
-    as_of : Timestamp or str
-        When it was taken.
-    stage_names : sequence of str
-        The funnel.
-    maturity_days : float
-        The history's maturity threshold.
     monthly_volume : pandas.Series
         Contacts entering the top stage per complete month.
 

@@ -29,6 +29,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from alignlib.forecast._docs import draws_doc, matured_snapshot_doc, snapshot_doc
+
 #: Fewest matured quarterly cohorts the drift is learned from (fewer: no drift).
 MIN_DRIFT_COHORTS = 4
 
@@ -80,6 +82,7 @@ class ConversionDrift:
         return smallest >= STATIONARITY_ALPHA / 2
 
 
+@snapshot_doc
 def conversion_drift(
     table: pd.DataFrame,
     as_of: pd.Timestamp | str,
@@ -98,12 +101,6 @@ def conversion_drift(
 
     Parameters
     ----------
-    table : pandas.DataFrame
-        Normalised CRM table as it stood at ``as_of``.
-    as_of : Timestamp or str
-        When it was taken.
-    stage_names : sequence of str
-        The funnel.
     maturity_days : float
         How old a cohort must be to have converted
         (:attr:`alignlib.history.funnel.FunnelHistory.maturity_days`; NaN: none has).
@@ -173,15 +170,9 @@ class Uncertainty:
     rates: Mapping[str, tuple[int, int]]
     drift: ConversionDrift
 
+    @draws_doc
     def shocks(self, trials: int, rng: np.random.Generator) -> np.ndarray:
         """One common conversion multiplier per trial (lognormal, mean 1; ones without drift).
-
-        Parameters
-        ----------
-        trials : int
-            Trials.
-        rng : numpy.random.Generator
-            Random source.
 
         Returns
         -------
@@ -193,15 +184,9 @@ class Uncertainty:
         s2 = math.log1p(sd * sd)
         return np.exp(rng.normal(-s2 / 2, math.sqrt(s2), trials))
 
+    @draws_doc
     def curve_multipliers(self, trials: int, rng: np.random.Generator) -> np.ndarray:
         """Per trial and stage, the drawn chance to win from the stage over the learned one.
-
-        Parameters
-        ----------
-        trials : int
-            Trials.
-        rng : numpy.random.Generator
-            Random source.
 
         Returns
         -------
@@ -221,15 +206,9 @@ class Uncertainty:
         # from stage i to won: the product of stage i's ratio and every later one's
         return np.cumprod(ratios[:, ::-1], axis=1)[:, ::-1]
 
+    @draws_doc
     def multipliers(self, trials: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
         """The quarter's shocks and the open deals' win-chance multipliers (shock included).
-
-        Parameters
-        ----------
-        trials : int
-            Trials.
-        rng : numpy.random.Generator
-            Random source.
 
         Returns
         -------
@@ -240,6 +219,7 @@ class Uncertainty:
         return shock, self.curve_multipliers(trials, rng) * shock[:, None]
 
 
+@matured_snapshot_doc
 def uncertainty_from(
     table: pd.DataFrame,
     as_of: pd.Timestamp | str,
@@ -251,16 +231,8 @@ def uncertainty_from(
 
     Parameters
     ----------
-    table : pandas.DataFrame
-        Normalised CRM table as it stood at ``as_of``.
-    as_of : Timestamp or str
-        When it was taken.
-    stage_names : sequence of str
-        The funnel.
     rates : Mapping[str, tuple[int, int]]
         The history's matured counts (:attr:`alignlib.history.funnel.FunnelHistory.rates`).
-    maturity_days : float
-        The history's maturity threshold.
 
     Returns
     -------

@@ -10,6 +10,7 @@ date, so a backtest learns only from what was known then.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -19,7 +20,9 @@ import numpy as np
 import pandas as pd
 
 from alignlib import metrics
+from alignlib.docstrings import shared_doc
 from alignlib.errors import InputError
+from alignlib.metrics._table import table_and_funnel_doc, table_doc
 
 #: Fewest complete months from which a month-to-month variation is estimated.
 MIN_MONTHS_FOR_VARIATION = 4
@@ -138,17 +141,8 @@ class FunnelHistory:
             "contacts": self.contacts,
             "maturity_days": self.maturity_days,
             "rates": {s: {"converted": c, "total": t} for s, (c, t) in self.rates.items()},
-            "lags": {
-                s: {"typical": lag.typical, "spread": lag.spread, "n": lag.n}
-                for s, lag in self.lags.items()
-            },
-            "deal_size": None
-            if self.deal_size is None
-            else {
-                "mean": self.deal_size.mean,
-                "spread": self.deal_size.spread,
-                "n": self.deal_size.n,
-            },
+            "lags": {s: dataclasses.asdict(lag) for s, lag in self.lags.items()},
+            "deal_size": None if self.deal_size is None else dataclasses.asdict(self.deal_size),
             "monthly_volume": {str(k): int(v) for k, v in self.monthly_volume.items()},
             "volume_cv": self.volume_cv,
             "undated": self.undated,
@@ -245,13 +239,9 @@ def learn(
     )
 
 
+@table_doc
 def learn_deal_size(table: pd.DataFrame) -> LearnedDealSize | None:
     """Mean and spread of won amounts.
-
-    Parameters
-    ----------
-    table : pandas.DataFrame
-        Normalised CRM table.
 
     Returns
     -------
@@ -267,13 +257,12 @@ def learn_deal_size(table: pd.DataFrame) -> LearnedDealSize | None:
     return LearnedDealSize(float(np.mean(amounts)), spread, int(len(amounts)))
 
 
+@table_doc
 def monthly_volume(table: pd.DataFrame, as_of: pd.Timestamp, top_stage: str) -> pd.Series:
     """Contacts entering the top stage in each complete month before ``as_of``'s month.
 
     Parameters
     ----------
-    table : pandas.DataFrame
-        Normalised CRM table.
     as_of : pandas.Timestamp
         Its month and later months are incomplete and left out.
     top_stage : str
@@ -323,6 +312,15 @@ def volume_variation(volume: pd.Series) -> float | None:
     return float(math.sqrt(float(residuals @ residuals) / (len(values) - 2)))
 
 
+#: How :func:`table_as_of` and its faster twin :meth:`alignlib.forecast.cuts.TableCuts.at`
+#: document the day they cut at.
+cut_doc = shared_doc(
+    parameters={"date : Timestamp or str": "The day the earlier run happens (exclusive)."}
+)
+
+
+@cut_doc
+@table_and_funnel_doc
 def table_as_of(
     table: pd.DataFrame, date: pd.Timestamp | str, stage_names: Sequence[str]
 ) -> pd.DataFrame:
@@ -331,15 +329,6 @@ def table_as_of(
     Contacts created on or after ``date`` are dropped; stage dates on or after it are
     cleared (and ``reached_<stage>`` recomputed); deals closed on or after it are open
     again, with their amount kept as the deal's amount; responses after it are cleared.
-
-    Parameters
-    ----------
-    table : pandas.DataFrame
-        Normalised CRM table.
-    date : Timestamp or str
-        The day the earlier run happens (exclusive).
-    stage_names : sequence of str
-        The funnel, top to bottom.
 
     Returns
     -------
@@ -469,6 +458,7 @@ def learned_sections(
     return sections
 
 
+@table_doc
 def channel_mix(
     table: pd.DataFrame,
     as_of: pd.Timestamp,
@@ -480,8 +470,6 @@ def channel_mix(
 
     Parameters
     ----------
-    table : pandas.DataFrame
-        Normalised CRM table.
     as_of : pandas.Timestamp
         End of the history.
     top_stage : str

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from alignlib.docstrings import shared_doc
 from alignlib.errors import AlignError, ParamsError, Problem
 
 if TYPE_CHECKING:
@@ -42,13 +43,18 @@ class ActualsHistory:
     ingest: IngestResult
 
 
+#: The Parameters entry of a function that reads the actuals the parameters name.
+_OF_ACTUALS = shared_doc(
+    parameters={"params : QuarterParams": "Validated parameters with an ``actuals`` section."}
+)
+
+
+@_OF_ACTUALS
 def learn_history(params: QuarterParams, ingest: IngestResult | None = None) -> ActualsHistory:
     """Read ``params.actuals`` (unless given) and learn what they teach.
 
     Parameters
     ----------
-    params : QuarterParams
-        Validated parameters with an ``actuals`` section.
     ingest : IngestResult, optional
         The actuals already read.
 
@@ -172,13 +178,9 @@ def actuals_history(params: QuarterParams) -> ActualsHistory | None:
     return learn_params(params).history
 
 
+@_OF_ACTUALS
 def read_actuals(params: QuarterParams) -> IngestResult:
     """The export ``params.actuals`` names, as the learning step read it.
-
-    Parameters
-    ----------
-    params : QuarterParams
-        Validated parameters with an ``actuals`` section.
 
     Returns
     -------

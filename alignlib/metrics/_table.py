@@ -14,17 +14,47 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from alignlib.docstrings import shared_doc
 from alignlib.errors import InputError
 from alignlib.format import jsonable
 
+#: How a function documents the normalised table it reads (a :func:`shared_doc` entry).
+TABLE_PARAMETER = {"table : pandas.DataFrame": "Normalised CRM table."}
 
+#: How a metric documents the stages it uses.
+STAGES_PARAMETER = {
+    "stage_names : sequence of str, optional": (
+        "Stages to use, top to bottom (default: all of the table's)."
+    )
+}
+
+#: How a metric documents the date of the export.
+AS_OF_PARAMETER = {"as_of : date": "When the export was taken."}
+
+#: How a function documents a funnel it is given (required, unlike a metric's stages).
+FUNNEL_PARAMETER = {"stage_names : sequence of str": "The funnel, top to bottom."}
+
+#: The shared Parameters of a function of the table alone.
+table_doc = shared_doc(parameters=TABLE_PARAMETER)
+
+#: The shared Parameters of a function of the table and its funnel.
+table_and_funnel_doc = shared_doc(parameters={**TABLE_PARAMETER, **FUNNEL_PARAMETER})
+
+#: The shared Parameters of a metric over the table and the stages it uses.
+table_and_stages_doc = shared_doc(parameters={**TABLE_PARAMETER, **STAGES_PARAMETER})
+
+#: The shared Parameters of a metric over the table as of the export's date.
+dated_table_doc = shared_doc(parameters={**TABLE_PARAMETER, **AS_OF_PARAMETER})
+
+#: The shared Parameters of a metric over the table as of the export's date, and its stages.
+dated_table_and_stages_doc = shared_doc(
+    parameters={**TABLE_PARAMETER, **AS_OF_PARAMETER, **STAGES_PARAMETER}
+)
+
+
+@table_doc
 def stages_of(table: pd.DataFrame) -> tuple[str, ...]:
     """The stage names of a normalised table, top to bottom (from its ``entered_`` columns).
-
-    Parameters
-    ----------
-    table : pandas.DataFrame
-        Normalised CRM table.
 
     Returns
     -------

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from alignlib.errors import InputError
-from alignlib.metrics._table import checked_stages, month_codes, result_dict
+from alignlib.metrics._table import checked_stages, month_codes, result_dict, table_and_stages_doc
 from alignlib.metrics.volumes import stage_volumes
 
 DAY = pd.Timedelta(days=1)
@@ -47,6 +47,7 @@ class ActualToPlan:
         return result_dict(self, "as_of", "summary", "monthly")
 
 
+@table_and_stages_doc
 def actual_to_plan(
     table: pd.DataFrame,
     plan_monthly: pd.DataFrame,
@@ -58,8 +59,6 @@ def actual_to_plan(
 
     Parameters
     ----------
-    table : DataFrame
-        Normalised CRM table.
     plan_monthly : DataFrame
         ``plan.monthly`` from :func:`alignlib.planning.build_plan`: indexed by month
         (Period[M], including months before the quarter where volume must enter

@@ -14,25 +14,21 @@ from alignlib.errors import InputError
 from alignlib.metrics._table import (
     NAT,
     checked_stages,
+    dated_table_and_stages_doc,
     groups,
     month_codes,
     month_range,
     result_dict,
     shared,
+    table_and_stages_doc,
     transition_names,
 )
 from alignlib.metrics.volumes import stage_volumes
 
 
+@table_and_stages_doc
 def funnel(table: pd.DataFrame, *, stage_names: Sequence[str] | None = None) -> pd.DataFrame:
     """Contacts that reached each stage, the conversion into the next and from the top.
-
-    Parameters
-    ----------
-    table : pandas.DataFrame
-        Normalised CRM table.
-    stage_names : sequence of str, optional
-        Stages to use, top to bottom (default: all of the table's).
 
     Returns
     -------
@@ -54,6 +50,7 @@ def funnel(table: pd.DataFrame, *, stage_names: Sequence[str] | None = None) -> 
     return out
 
 
+@table_and_stages_doc
 def period_conversion(
     table: pd.DataFrame, *, stage_names: Sequence[str] | None = None, freq: str = "M"
 ) -> pd.DataFrame:
@@ -66,10 +63,6 @@ def period_conversion(
 
     Parameters
     ----------
-    table : pandas.DataFrame
-        Normalised CRM table.
-    stage_names : sequence of str, optional
-        Stages to use, top to bottom (default: all of the table's).
     freq : str
         ``M``, ``Q`` or ``Y``.
 
@@ -87,15 +80,9 @@ def period_conversion(
     return out
 
 
+@table_and_stages_doc
 def time_to_convert(table: pd.DataFrame, *, stage_names: Sequence[str] | None = None) -> pd.Series:
     """Days from creation to the last stage for contacts that reached it (with a date).
-
-    Parameters
-    ----------
-    table : pandas.DataFrame
-        Normalised CRM table.
-    stage_names : sequence of str, optional
-        Stages to use, top to bottom (default: all of the table's).
 
     Returns
     -------
@@ -154,6 +141,7 @@ class CohortConversion:
         return result_dict(self, "as_of", "maturity_days", "quantile", cohorts="frame")
 
 
+@dated_table_and_stages_doc
 def cohort_conversion(
     table: pd.DataFrame,
     as_of: dt.date | pd.Timestamp | str,
@@ -166,10 +154,6 @@ def cohort_conversion(
 
     Parameters
     ----------
-    table : DataFrame
-        Normalised CRM table.
-    as_of : date
-        When the export was taken.
     quantile : float
         Quantile of the creation-to-last-stage time that defines maturity (0.9).
     maturity_days : float, optional
@@ -245,6 +229,7 @@ def _cohort_conversion(
     return CohortConversion(out, maturity_days, quantile, as_of_ts, curve)
 
 
+@dated_table_and_stages_doc
 def historical_counts(
     table: pd.DataFrame,
     as_of: dt.date | pd.Timestamp | str,
@@ -261,13 +246,9 @@ def historical_counts(
 
     Parameters
     ----------
-    table : pandas.DataFrame
-        Normalised CRM table.
-    as_of : date
-        When the export was taken.
-    stage_names : sequence of str, optional
-        Stages to use, top to bottom (default: all of the table's).
-    quantile, maturity_days
+    quantile : float
+        As for :func:`cohort_conversion`.
+    maturity_days : float, optional
         As for :func:`cohort_conversion`.
 
     Returns
@@ -325,6 +306,7 @@ class ConversionBy:
         return result_dict(self, "by", "losses_recorded", "amounts_recorded", groups="frame")
 
 
+@table_and_stages_doc
 def conversion_by(
     table: pd.DataFrame, by: str = "channel", *, stage_names: Sequence[str] | None = None
 ) -> ConversionBy:
@@ -336,14 +318,10 @@ def conversion_by(
 
     Parameters
     ----------
-    table : pandas.DataFrame
-        Normalised CRM table.
     by : str
         ``channel``, ``source``, ``owner`` (any text column of the table) or
         ``month`` (month of the first stage's date; contacts without one are left
         out of the months).
-    stage_names : sequence of str, optional
-        Stages to use, top to bottom (default: all of the table's).
 
     Returns
     -------

@@ -9,7 +9,7 @@ from typing import Any
 import pandas as pd
 
 from alignlib.errors import InputError
-from alignlib.metrics._table import checked_stages, result_dict
+from alignlib.metrics._table import checked_stages, result_dict, table_and_stages_doc
 from alignlib.metrics.volumes import stage_volumes
 
 
@@ -41,6 +41,7 @@ class Costs:
         return result_dict(self, "total", "by_channel", "by_month")
 
 
+@table_and_stages_doc
 def costs(
     table: pd.DataFrame,
     spend: pd.DataFrame,

@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from alignlib.errors import InputError
+from alignlib.metrics._table import table_and_funnel_doc, table_doc
 
 #: The movements, in the order pages list them.
 MOVES = ("created", "advanced", "slipped", "won", "lost")
@@ -92,13 +93,12 @@ def _within(values: np.ndarray, start: np.datetime64, end: np.datetime64) -> np.
     return ~np.isnat(values) & (values >= start) & (values < end)
 
 
+@table_doc
 def won_dates(table: pd.DataFrame, last: str) -> np.ndarray:
     """When each row was won: the last stage's date, else its close date if won; NaT if lost.
 
     Parameters
     ----------
-    table : pandas.DataFrame
-        Normalised CRM table.
     last : str
         The last stage (won).
 
@@ -113,6 +113,7 @@ def won_dates(table: pd.DataFrame, last: str) -> np.ndarray:
     return won_at
 
 
+@table_and_funnel_doc
 def slip_days(
     table: pd.DataFrame,
     stage_names: Sequence[str],
@@ -123,10 +124,6 @@ def slip_days(
 
     Parameters
     ----------
-    table : pandas.DataFrame
-        Normalised CRM table.
-    stage_names : sequence of str
-        The funnel, top to bottom.
     pipeline_stage : str
         Where the pipeline starts.
     quantile : float

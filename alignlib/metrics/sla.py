@@ -11,7 +11,7 @@ import pandas as pd
 
 from alignlib.errors import InputError
 from alignlib.format import jsonable
-from alignlib.metrics._table import NAT, month_codes, result_dict, stages_of
+from alignlib.metrics._table import NAT, dated_table_doc, month_codes, result_dict, stages_of
 
 
 def _group_median_quantile(
@@ -172,6 +172,7 @@ class SLAReport:
         return result_dict(self, "summary", "by_channel", "by_owner", "by_month")
 
 
+@dated_table_doc
 def sla(
     table: pd.DataFrame,
     as_of: dt.date | pd.Timestamp | str,
@@ -189,9 +190,10 @@ def sla(
         The response SLA (``p.sla.lead_response_hours``).
     acceptance_hours : float, optional
         Acceptance SLA (``p.sla.acceptance_hours``).
-    handoff_stage, accepted_stage : str
-        The stage whose entry starts the clock and the stage that means "accepted"
-        (None when the company has no acceptance stage).
+    handoff_stage : str
+        The stage whose entry starts the clock.
+    accepted_stage : str or None
+        The stage that means "accepted" (None when the company has no acceptance stage).
 
     Returns
     -------

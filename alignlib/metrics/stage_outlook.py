@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from alignlib.errors import InputError
-from alignlib.metrics._table import checked_stages, result_dict
+from alignlib.metrics._table import checked_stages, dated_table_and_stages_doc, result_dict
 from alignlib.metrics.trends import trends
 
 
@@ -237,6 +237,7 @@ def fill_in_months(
     return fitted, lags
 
 
+@dated_table_and_stages_doc
 def forecast_volumes(
     table: pd.DataFrame,
     as_of: dt.date | pd.Timestamp | str,
@@ -260,12 +261,6 @@ def forecast_volumes(
 
     Parameters
     ----------
-    table : pandas.DataFrame
-        Normalised CRM table.
-    as_of : date
-        When the export was taken.
-    stage_names : sequence of str, optional
-        Stages to use, top to bottom (default: all of the table's).
     quarter : Period or str, optional
         Target quarter.
     confidence : float

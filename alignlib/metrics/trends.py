@@ -9,7 +9,13 @@ from typing import Any
 
 import pandas as pd
 
-from alignlib.metrics._table import checked_stages, result_dict, shared, transition_names
+from alignlib.metrics._table import (
+    checked_stages,
+    dated_table_and_stages_doc,
+    result_dict,
+    shared,
+    transition_names,
+)
 from alignlib.metrics.volumes import stage_volumes
 
 
@@ -60,6 +66,7 @@ def _with_rates(vol: pd.DataFrame, stages: Sequence[str]) -> pd.DataFrame:
     return out
 
 
+@dated_table_and_stages_doc
 def trends(
     table: pd.DataFrame,
     as_of: dt.date | pd.Timestamp | str,
@@ -71,15 +78,6 @@ def trends(
     The month containing ``as_of`` is incomplete (unless ``as_of`` is its last
     day) and is left out, so a partial month never reads as a collapse. Growth
     from a zero base is NaN.
-
-    Parameters
-    ----------
-    table : pandas.DataFrame
-        Normalised CRM table.
-    as_of : date
-        When the export was taken.
-    stage_names : sequence of str, optional
-        Stages to use, top to bottom (default: all of the table's).
 
     Returns
     -------

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from alignlib.metrics._table import NAT, checked_stages, groups, result_dict
+from alignlib.metrics._table import NAT, checked_stages, groups, result_dict, table_and_stages_doc
 
 
 @dataclass(frozen=True)
@@ -41,6 +41,7 @@ class Velocity:
         return result_dict(self, "summary", "by_group")
 
 
+@table_and_stages_doc
 def velocity(
     table: pd.DataFrame, *, stage_names: Sequence[str] | None = None, by: str = "channel"
 ) -> Velocity:
@@ -53,10 +54,6 @@ def velocity(
 
     Parameters
     ----------
-    table : pandas.DataFrame
-        Normalised CRM table.
-    stage_names : sequence of str, optional
-        Stages to use, top to bottom (default: all of the table's).
     by : str
         Column to group by.
 

@@ -8,9 +8,17 @@ import numpy as np
 import pandas as pd
 
 from alignlib.errors import InputError
-from alignlib.metrics._table import checked_stages, groups, month_codes, month_range, shared
+from alignlib.metrics._table import (
+    checked_stages,
+    groups,
+    month_codes,
+    month_range,
+    shared,
+    table_and_stages_doc,
+)
 
 
+@table_and_stages_doc
 def stage_volumes(
     table: pd.DataFrame,
     *,
@@ -22,8 +30,6 @@ def stage_volumes(
 
     Parameters
     ----------
-    table : DataFrame
-        Normalised CRM table.
     freq : str
         ``M`` (months), ``Q`` (quarters) or ``Y``.
     by : str, optional

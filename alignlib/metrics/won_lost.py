@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from alignlib.metrics._table import checked_stages, groups, result_dict
+from alignlib.metrics._table import checked_stages, groups, result_dict, table_and_stages_doc
 
 
 @dataclass(frozen=True)
@@ -59,6 +59,7 @@ def _outcome_kinds(outcome: pd.Series, kinds: Sequence[str]) -> np.ndarray:
     return kind
 
 
+@table_and_stages_doc
 def won_lost(
     table: pd.DataFrame, *, stage_names: Sequence[str] | None = None, by: str = "channel"
 ) -> WonLost:
@@ -66,10 +67,6 @@ def won_lost(
 
     Parameters
     ----------
-    table : pandas.DataFrame
-        Normalised CRM table.
-    stage_names : sequence of str, optional
-        Stages to use, top to bottom (default: all of the table's).
     by : str
         Column to group by.
 

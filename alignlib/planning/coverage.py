@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -46,15 +46,10 @@ class Coverage:
         Returns
         -------
         dict
-            Every field and the derived flags and messages.
+            Every field, in order, then ``target_below_implied`` and ``message``.
         """
         return {
-            "stage": self.stage,
-            "coverage_target": self.coverage_target,
-            "pipeline_needed": self.pipeline_needed,
-            "planned_pipeline": self.planned_pipeline,
-            "win_rate": self.win_rate,
-            "implied_coverage": self.implied_coverage,
+            **asdict(self),
             "target_below_implied": self.target_below_implied,
             "message": self.message,
         }

@@ -130,14 +130,8 @@ class QuarterPlan:
                 }
                 for i, s in enumerate(self.funnel.stages)
             ],
-            "monthly": [
-                {"month": str(month), **{s: float(v) for s, v in row.items()}}
-                for month, row in self.monthly.iterrows()
-            ],
-            "monthly_targets": [
-                {"month": str(month), **{s: float(v) for s, v in row.items()}}
-                for month, row in self.monthly_targets.iterrows()
-            ],
+            "monthly": _month_records(self.monthly),
+            "monthly_targets": _month_records(self.monthly_targets),
             "channels": [
                 {"channel": name, **{k: _plain(v) for k, v in row.items()}}
                 for name, row in self.channels.iterrows()
@@ -163,6 +157,14 @@ def _round_to_total(column: pd.Series) -> pd.Series:
     order = np.argsort(-(column.to_numpy() - floors), kind="stable")
     floors[order[: max(short, 0)]] += 1
     return pd.Series(floors.astype(int), index=column.index)
+
+
+def _month_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """One record per month (the index): ``month`` as a string, then each stage's volume."""
+    return [
+        {"month": str(month), **{s: float(v) for s, v in row.items()}}
+        for month, row in frame.iterrows()
+    ]
 
 
 def _plain(value: Any) -> Any:

@@ -72,7 +72,8 @@ class CapacityCheck:
         Returns
         -------
         dict
-            Every field and the derived flags and messages.
+            Every field (``hourly`` as its own ``to_dict``), with ``reps_short``,
+            ``exceeds_followup_capacity`` and ``messages`` derived.
         """
         return {
             "reps": self.reps,

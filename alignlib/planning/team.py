@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Protocol
 import numpy as np
 import pandas as pd
 
+from alignlib.docstrings import shared_doc
+
 if TYPE_CHECKING:
     from alignlib.params.schema import SalesTeam
 
@@ -38,6 +40,16 @@ class Hire(Protocol):
 
 #: Complete quarters of actuals from which attainment is learned (the most recent ones).
 ATTAINMENT_QUARTERS = 4
+
+
+#: The capacity of a team's months: the team, the month its reps are counted in, its hires.
+_capacity_doc = shared_doc(
+    parameters={
+        "team : SalesTeam": "The team.",
+        "reference : pandas.Period": "The month ``team.reps`` is counted in.",
+        "hires : sequence of Hire, optional": "Hires instead of ``team.hires``.",
+    }
+)
 
 
 def _month(day: dt.date | pd.Period) -> pd.Period:
@@ -124,6 +136,7 @@ def ramped_reps(
     return today + sum(h.count * hire_share(team, h.start, month) for h in hires)
 
 
+@_capacity_doc
 def monthly_capacity(
     team: SalesTeam,
     attainment: float,
@@ -135,16 +148,10 @@ def monthly_capacity(
 
     Parameters
     ----------
-    team : SalesTeam
-        The team.
     attainment : float
         Share of quota a ramped rep books (the team's, or learned).
     months : sequence of pandas.Period
         The months.
-    reference : pandas.Period
-        The month ``team.reps`` is counted in.
-    hires : sequence of Hire, optional
-        Hires instead of ``team.hires``.
 
     Returns
     -------
@@ -177,6 +184,7 @@ def quarter_months(quarter: str) -> list[pd.Period]:
     return list(pd.period_range(q.asfreq("M", "start"), q.asfreq("M", "end"), freq="M"))
 
 
+@_capacity_doc
 def quarter_capacity(
     team: SalesTeam,
     attainment: float,
@@ -188,16 +196,10 @@ def quarter_capacity(
 
     Parameters
     ----------
-    team : SalesTeam
-        The team.
     attainment : float
         Share of quota a ramped rep books.
     quarter : str
         ``YYYYQn``.
-    reference : pandas.Period
-        The month ``team.reps`` is counted in.
-    hires : sequence of Hire, optional
-        Hires instead of ``team.hires``.
 
     Returns
     -------

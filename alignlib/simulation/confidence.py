@@ -7,14 +7,16 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from fractions import Fraction
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from alignlib.docstrings import shared_doc
 from alignlib.errors import InputError
+from alignlib.simulation._docs import FUNNEL, SEARCH
 from alignlib.simulation.crn import CommonRandomNumbers
 from alignlib.simulation.engine import DEFAULT_SEARCH_TRIALS, checked_inputs
 from alignlib.simulation.model import (
@@ -129,21 +131,11 @@ class ConfidencePlan:
         return df
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return {
-            "target": self.target,
-            "confidence": self.confidence,
-            "leads": self.leads,
-            "p_hit": self.p_hit,
-            "stage_volumes": dict(self.stage_volumes),
-            "point_leads": self.point_leads,
-            "point_stage_volumes": dict(self.point_stage_volumes),
-            "point_p_hit": self.point_p_hit,
-            "trials": self.trials,
-            "seed": self.seed,
-        }
+        """JSON-ready form: every field, in order (the volume dicts copied)."""
+        return asdict(self)
 
 
+@shared_doc(parameters={**FUNNEL, **SEARCH})
 def plan_for_confidence(
     model: FunnelModel | None = None,
     *,
@@ -185,21 +177,14 @@ def plan_for_confidence(
     trials : int, optional
         Common random numbers drawn (the Monte Carlo error of P(hit) is about
         ``sqrt(c (1 - c) / trials)``); default :data:`DEFAULT_SEARCH_TRIALS`.
-    seed, rng
-        As in :func:`simulate_funnel`.
     point_rates : sequence, optional
         Rates for the point-estimate plan: numbers, ``Fraction`` or ``(converted, total)``
         counts, kept exact (default: the rate, or exactly converted / total; with channels,
         each channel's own, mixed as the plan mixes them).
     max_leads : int
         Give up above this volume.
-    memory_gb : float, optional
-        Memory budget in GB for the common random numbers (default as in
-        :func:`simulate_funnel`); too many trials are refused before drawing.
     leads : int or LeadVolume, optional
         Keyword form: the shape of the lead volume (default: fixed).
-    stages, rates, deal_size, lags, quarter_days, lead_window_start, carry_in
-        Keyword form, as in :func:`simulate_funnel`.
 
     Returns
     -------

@@ -17,6 +17,7 @@ import math
 
 import numpy as np
 
+from alignlib.simulation._docs import block_doc
 from alignlib.simulation.model import DEAL_SUM_EXACT_BELOW, DealSize, FunnelModel, LeadVolume
 from alignlib.simulation.streams import block_generator
 
@@ -293,6 +294,7 @@ def _simulate_channels(
     return out
 
 
+@block_doc
 def simulate_block(
     model: FunnelModel, entropy: int, block: int, n: int, exact_below: int = DEAL_SUM_EXACT_BELOW
 ) -> dict[str, np.ndarray]:
@@ -306,16 +308,10 @@ def simulate_block(
 
     Parameters
     ----------
-    model : FunnelModel
-        The funnel.
-    entropy : int
-        Root entropy of the run.
     block : int
         Block number (its stream: :func:`~alignlib.simulation.streams.block_generator`).
     n : int
         Trials in the block.
-    exact_below : int
-        Won-deal counts below this get exact lognormal sums.
 
     Returns
     -------

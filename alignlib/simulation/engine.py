@@ -22,7 +22,9 @@ from typing import Any
 
 import numpy as np
 
+from alignlib.docstrings import shared_doc
 from alignlib.errors import InputError
+from alignlib.simulation._docs import FUNNEL, LEADS, block_doc, trials_doc
 from alignlib.simulation.draws import simulate_block
 from alignlib.simulation.memory import check_memory, result_bytes_per_trial
 from alignlib.simulation.model import (
@@ -79,13 +81,9 @@ def root_entropy(seed: int | None, rng: np.random.Generator | None) -> int:
     return int(seed)
 
 
+@trials_doc
 def check_trials(trials: Any) -> int:
     """``trials`` as an int, or an :class:`~alignlib.errors.InputError` if it is not > 0.
-
-    Parameters
-    ----------
-    trials : int
-        Number of trials.
 
     Returns
     -------
@@ -193,13 +191,9 @@ def warn_left_out(model: FunnelModel, where: str) -> None:
         )
 
 
+@trials_doc
 def blocks(trials: int) -> list[tuple[int, int]]:
     """The blocks ``(block, n_trials)`` a run of ``trials`` trials is cut into.
-
-    Parameters
-    ----------
-    trials : int
-        Number of trials.
 
     Returns
     -------
@@ -218,6 +212,7 @@ class Cancelled(Exception):
     """Raised inside a chunk whose run was cancelled (Ctrl-C): the chunk stops between blocks."""
 
 
+@block_doc
 def run_chunk(
     model: FunnelModel,
     entropy: int,
@@ -229,14 +224,8 @@ def run_chunk(
 
     Parameters
     ----------
-    model : FunnelModel
-        The funnel.
-    entropy : int
-        Root entropy of the run.
     blocks : sequence of (int, int)
         Blocks and their trial counts, consecutive.
-    exact_below : int
-        Won-deal counts below this get exact lognormal sums.
     cancel : threading.Event, optional
         Checked before each block: once set, the chunk stops with :class:`Cancelled`.
 
@@ -256,6 +245,7 @@ def run_chunk(
     }
 
 
+@shared_doc(parameters={**LEADS, **FUNNEL})
 def simulate_funnel(
     model: FunnelModel | None = None,
     *,
@@ -317,38 +307,6 @@ def simulate_funnel(
     memory_gb : float, optional
         Memory budget in GB for the result arrays; default ``ALIGNLIB_MEMORY_GB``, else half
         the machine's memory (:func:`~alignlib.simulation.memory.memory_budget`).
-    leads : int or LeadVolume, optional
-        Keyword form: leads entering the top stage, a fixed number,
-        ``LeadVolume.poisson(mean)`` or ``LeadVolume.monthly(volumes, spread)``.
-    stages : sequence of str, optional
-        Keyword form: stage names, top to bottom.
-    rates : sequence, optional
-        Keyword form: one per transition, a rate in (0, 1] or ``(converted, total)``
-        historical counts read as a Beta(1 + converted, 1 + total - converted) posterior,
-        drawn afresh in each trial.
-    deal_size : float, (mean, spread) or DealSize, optional
-        Keyword form: a fixed amount, or a lognormal with this mean and standard deviation.
-    lags : sequence or mapping, optional
-        Keyword form: days from entering each stage to entering the next (see
-        :func:`build_model`). With lags, only deals closing inside the quarter count
-        toward ``revenue``; the rest go to ``revenue_after`` (or ``revenue_before``).
-    quarter_days : float, optional
-        Keyword form: length of the quarter in days (default 91 when lags are given).
-        Leads arrive uniformly over a window of this length, or uniformly within their
-        month (equal thirds) for monthly volumes.
-    lead_window_start : float, optional
-        Keyword form: day, relative to the quarter's first day, the lead arrival window
-        opens (default 0). A negative value models the leads planned ahead of the quarter
-        so that their deals close inside it (``model_from_params`` uses minus the typical
-        lead-to-won lag, as the monthly plan does).
-    carry_in : bool, optional
-        Keyword form: steady state (``model_from_params`` turns it on); the quarters before
-        and after run the same plan, and their leads' deals that close inside this quarter
-        count toward it (``won_carried_in``). Without it, slipping deals are pure loss and
-        P(hit) is understated whenever deals straddle quarter ends. Every window the
-        total lag reaches (up to its 0.999 quantile) is carried in, so the expected wins
-        in the quarter are leads x rates whatever the lags; a ``UserWarning`` names the
-        share left out if it is more than :data:`CARRY_WARN_SHARE`.
 
     Returns
     -------

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from alignlib.docstrings import shared_doc
 from alignlib.errors import InputError
 from alignlib.history.learning import ActualsHistory, actuals_history, learn_params
 from alignlib.simulation.confidence import ConfidencePlan, plan_for_confidence
@@ -32,6 +33,22 @@ from alignlib.simulation.sensitivity import SensitivityResult, sensitivity
 
 if TYPE_CHECKING:
     from alignlib.params import QuarterParams
+
+#: The quarter's parameters, which every function here reads.
+_QUARTER = {"params : QuarterParams": "The quarter."}
+_quarter_doc = shared_doc(parameters=_QUARTER)
+#: A run on the quarter's funnel, seeded as the file says unless told.
+_run_doc = shared_doc(
+    parameters={**_QUARTER, "seed : int, optional": "Default ``params.simulation.seed``."}
+)
+#: A search on common random numbers, as many as the file says unless told.
+_search_doc = shared_doc(
+    parameters={
+        **_QUARTER,
+        "trials : int, optional": "Common random numbers; default ``params.simulation.trials``.",
+        "seed : int, optional": "Default ``params.simulation.seed``.",
+    }
+)
 
 
 def _history_cv(params: QuarterParams) -> float | None:
@@ -55,17 +72,13 @@ def _history_cv(params: QuarterParams) -> float | None:
     return math.sqrt(max(cv * cv - 1.0 / float(volume.mean()), 0.0))
 
 
+@_quarter_doc
 def volume_cv(params: QuarterParams) -> float | None:
     """The coefficient of variation of each month's lead level the file asks for.
 
     ``simulation.lead_volume``: ``{cv: x}`` gives x; ``history`` (the default with actuals)
     the actuals' month-to-month variation around trend beyond Poisson noise; ``poisson``
     and ``fixed`` give None.
-
-    Parameters
-    ----------
-    params : QuarterParams
-        The quarter.
 
     Returns
     -------
@@ -99,6 +112,7 @@ def volume_cv(params: QuarterParams) -> float | None:
     return cv
 
 
+@_quarter_doc
 def lead_volume_from_params(params: QuarterParams, leads: int) -> LeadVolume:
     """``leads`` expected leads, drawn as ``simulation.lead_volume`` says.
 
@@ -110,8 +124,6 @@ def lead_volume_from_params(params: QuarterParams, leads: int) -> LeadVolume:
 
     Parameters
     ----------
-    params : QuarterParams
-        The quarter.
     leads : int
         Expected leads.
 
@@ -132,6 +144,7 @@ def lead_volume_from_params(params: QuarterParams, leads: int) -> LeadVolume:
     return LeadVolume.poisson(n)
 
 
+@_quarter_doc
 def channel_models(
     params: QuarterParams, history: ActualsHistory | None = None
 ) -> tuple[ChannelModel, ...]:
@@ -144,8 +157,6 @@ def channel_models(
 
     Parameters
     ----------
-    params : QuarterParams
-        The quarter.
     history : ActualsHistory, optional
         What the actuals teach per channel (default: :func:`actuals_history`).
 
@@ -183,13 +194,9 @@ def channel_models(
     return tuple(out)
 
 
+@_quarter_doc
 def deal_size_count(params: QuarterParams) -> int | None:
     """Won deals with an amount in the actuals (what the deal size's uncertainty rests on).
-
-    Parameters
-    ----------
-    params : QuarterParams
-        The quarter.
 
     Returns
     -------
@@ -228,6 +235,7 @@ def _window_leads(volume: pd.Series, start: pd.Timestamp, days: float) -> float 
     return total
 
 
+@_quarter_doc
 def prior_leads_from_params(
     params: QuarterParams, model: FunnelModel, history: ActualsHistory | None = None
 ) -> tuple[LeadVolume, ...]:
@@ -239,8 +247,6 @@ def prior_leads_from_params(
 
     Parameters
     ----------
-    params : QuarterParams
-        The quarter.
     model : FunnelModel
         The quarter's funnel (its lead window and carry-in windows).
     history : ActualsHistory, optional
@@ -369,6 +375,7 @@ def trials_and_seed(
     )
 
 
+@_run_doc
 def simulate_from_params(
     params: QuarterParams,
     *,
@@ -381,12 +388,8 @@ def simulate_from_params(
 
     Parameters
     ----------
-    params : QuarterParams
-        The quarter.
     trials : int, optional
         Default ``params.simulation.trials``.
-    seed : int, optional
-        Default ``params.simulation.seed``.
     leads : int or LeadVolume, optional
         Default the reverse funnel's required leads (see :func:`model_from_params`).
     **options
@@ -400,6 +403,7 @@ def simulate_from_params(
     return simulate_funnel(model_from_params(params, leads=leads), trials=n, seed=root, **options)
 
 
+@_search_doc
 def plan_from_params(
     params: QuarterParams,
     *,
@@ -412,14 +416,8 @@ def plan_from_params(
 
     Parameters
     ----------
-    params : QuarterParams
-        The quarter.
     confidence : float, optional
         Default ``params.simulation.confidence``.
-    trials : int, optional
-        Common random numbers; default ``params.simulation.trials``.
-    seed : int, optional
-        Default ``params.simulation.seed``.
     leads : int or LeadVolume, optional
         Only its shape matters (see :func:`plan_for_confidence`); default as in
         :func:`model_from_params`.
@@ -438,6 +436,7 @@ def plan_from_params(
     )
 
 
+@_search_doc
 def sensitivity_from_params(
     params: QuarterParams,
     *,
@@ -451,18 +450,12 @@ def sensitivity_from_params(
 
     Parameters
     ----------
-    params : QuarterParams
-        The quarter.
     leads : int or LeadVolume, optional
         As in :func:`model_from_params`.
     swing : float
         Relative move, in (0, 1).
     method : {"posterior", "relative"}
         How rates given as counts move.
-    trials : int, optional
-        Common random numbers; default ``params.simulation.trials``.
-    seed : int, optional
-        Default ``params.simulation.seed``.
 
     Returns
     -------

@@ -21,7 +21,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from alignlib.docstrings import shared_doc
 from alignlib.errors import InputError
+from alignlib.simulation._docs import FUNNEL, LEADS, SEARCH
 from alignlib.simulation.crn import CommonRandomNumbers
 from alignlib.simulation.engine import DEFAULT_SEARCH_TRIALS, checked_inputs
 from alignlib.simulation.model import DealSize, FunnelModel, LeadVolume, _check_nonnegative
@@ -142,6 +144,7 @@ class SensitivityResult:
         }
 
 
+@shared_doc(parameters={**LEADS, **FUNNEL, **SEARCH})
 def sensitivity(
     model: FunnelModel | None = None,
     *,
@@ -197,16 +200,9 @@ def sensitivity(
         How rates given as counts move.
     trials : int, optional
         Common random numbers drawn; default :data:`DEFAULT_SEARCH_TRIALS`.
-    seed, rng
-        As in :func:`simulate_funnel`.
-    memory_gb : float, optional
-        Memory budget in GB for the common random numbers (default as in
-        :func:`simulate_funnel`); too many trials are refused before drawing.
     deal_size_n : int, optional
         Won deals the deal size was measured on: the uncertainty table then moves the
         mean deal size to the P10/P90 of its sampling error (``spread / sqrt(n)``).
-    leads, stages, rates, deal_size, lags, quarter_days, lead_window_start, carry_in
-        Keyword form, as in :func:`simulate_funnel`.
 
     Returns
     -------
