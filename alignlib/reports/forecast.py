@@ -86,6 +86,11 @@ def _day(ts: pd.Timestamp) -> str:
     return f"{ts.day} {ts:%b %Y}"
 
 
+def _reason(exc: AlignError) -> str:
+    """An error's first line: why a section is left out, in the one line that says so."""
+    return str(exc).splitlines()[0]
+
+
 @_VIEW_BUILDER
 def landing_view(
     params: QuarterParams,
@@ -113,49 +118,41 @@ def landing_view(
     from alignlib.history.learning import read_actuals
 
     currency = params.currency
+
+    def left_out(message: str) -> LandingView:
+        return LandingView(None, message, currency)
+
     if params.actuals is None:
-        return LandingView(
-            None,
-            "Where we will land needs a CRM export (actuals) from inside the quarter: left out.",
-            currency,
+        return left_out(
+            "Where we will land needs a CRM export (actuals) from inside the quarter: left out."
         )
     try:
         ingest = ingest if ingest is not None else read_actuals(params)
     except AlignError as exc:
-        reason = str(exc).splitlines()[0]
-        return LandingView(
-            None,
-            f"Where we will land is left out: the actuals could not be read ({reason}).",
-            currency,
+        return left_out(
+            f"Where we will land is left out: the actuals could not be read ({_reason(exc)})."
         )
     as_of = pd.Timestamp(ingest.as_of).normalize()
     start = pd.Timestamp(params.quarter_start).normalize()
     end = pd.Timestamp(params.quarter_end).normalize()
     span = f"{params.quarter}, {_day(start)} to {_day(end)}"
     if as_of < start:
-        return LandingView(
-            None,
+        return left_out(
             f"The actuals run to {_day(as_of)}, before the quarter starts ({span}): where we "
-            "will land is shown once the quarter is under way.",
-            currency,
+            "will land is shown once the quarter is under way."
         )
     if as_of >= end:
-        return LandingView(
-            None,
+        return left_out(
             f"The actuals run to {_day(as_of)}, after the quarter ends ({span}): it has "
             "landed, so the forecast of where it will land is left out (actuals against "
-            "plan shows what was booked).",
-            currency,
+            "plan shows what was booked)."
         )
     n = max(1, min(int(trials), LANDING_TRIALS))
     try:
         forecast = landing(params, as_of, trials=n, seed=seed, ingest=ingest)
     except AlignError as exc:
-        reason = str(exc).splitlines()[0]
-        return LandingView(
-            None,
-            f"Where we will land is left out: the actuals cannot teach it ({reason}).",
-            currency,
+        return left_out(
+            f"Where we will land is left out: the actuals cannot teach it ({_reason(exc)})."
         )
     return LandingView(forecast, None, currency, dict(params.stage_labels), n)
 
@@ -498,10 +495,9 @@ def backtest_view(
     try:
         bt = backtest(params, trials=n, seed=seed, ingest=ingest)
     except AlignError as exc:
-        reason = str(exc).splitlines()[0]
         return BacktestView(
             None,
-            f"How good our forecasts have been is left out: the backtest failed ({reason}).",
+            f"How good our forecasts have been is left out: the backtest failed ({_reason(exc)}).",
             currency=currency,
         )
     if bt.quarters < MIN_BACKTEST_QUARTERS:
