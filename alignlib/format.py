@@ -18,12 +18,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from alignlib.docstrings import shared_doc
+
 #: What a missing value reads as on a page.
 MISSING = "—"
 #: What a figure the export has no data for reads as (an amount never given is not $0).
 NOT_IN_EXPORT = "not in the export"
 
 _SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥"}
+
+#: The two ways of writing money take the amount and its currency.
+_MONEY = shared_doc(parameters={"value : float": "Amount.", "currency : str": "ISO code."})
 
 #: Format kinds understood by :func:`format_value`.
 KINDS = (
@@ -106,6 +111,7 @@ def _sign(v: float, signed: bool) -> str:
 ROUND_THOUSANDS_FROM = 1_000_000
 
 
+@_MONEY
 def money(value: Any, currency: str = "USD", *, signed: bool = False) -> str:
     """Money in full: ``$24,500``; from a million up to the nearest thousand (``$4,773,000``).
 
@@ -114,10 +120,6 @@ def money(value: Any, currency: str = "USD", *, signed: bool = False) -> str:
 
     Parameters
     ----------
-    value : float
-        Amount.
-    currency : str
-        ISO code.
     signed : bool
         Write a ``+`` before positive amounts (a change: ``+$12,000``).
 
@@ -135,15 +137,12 @@ def money(value: Any, currency: str = "USD", *, signed: bool = False) -> str:
     return f"{sign}{currency_symbol(currency)}{shown:,.{digits}f}"
 
 
+@_MONEY
 def money_compact(value: Any, currency: str = "USD", *, signed: bool = False) -> str:
     """Compact money for charts and headlines: ``$1.2M``, ``$350k``, ``$900``.
 
     Parameters
     ----------
-    value : float
-        Amount.
-    currency : str
-        ISO code.
     signed : bool
         Write a ``+`` before positive amounts (a change: ``+$363k``).
 

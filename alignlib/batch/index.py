@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import quote
 
 from alignlib.batch.html import TEMPLATES_DIR
-from alignlib.batch.jobs import ALL_REPORTS
+from alignlib.batch.jobs import ALL_REPORTS, QUARTER_DIR_DOC
 from alignlib.files import atomic_write_text
 from alignlib.format import format_value, timestamp_text
 
@@ -36,16 +36,12 @@ def _read_json(path: Path) -> dict[str, Any] | None:
         return None
 
 
+@QUARTER_DIR_DOC
 def collect_summaries(quarter_dir: Path) -> list[dict[str, Any]]:
     """The state of every report under a quarter folder, from the summaries on disk.
 
     A report whose last attempt failed is listed as failed (with a link to the last
     good version when there is one).
-
-    Parameters
-    ----------
-    quarter_dir : Path
-        ``<out>/<quarter>``.
 
     Returns
     -------
@@ -156,13 +152,12 @@ def segment_answers(entries: list[dict[str, Any]]) -> list[dict[str, str]]:
     return list(out.values())
 
 
+@QUARTER_DIR_DOC
 def write_index(quarter_dir: Path, quarter: str) -> Path:
     """Write ``<quarter_dir>/index.html`` listing every report found there.
 
     Parameters
     ----------
-    quarter_dir : Path
-        ``<out>/<quarter>``.
     quarter : str
         The quarter label for the title.
 

@@ -7,6 +7,10 @@ from pathlib import Path
 from typing import Any
 
 from alignlib import paths
+from alignlib.docstrings import shared_doc
+
+#: The functions that work in one quarter's output folder say what it is once.
+QUARTER_DIR_DOC = shared_doc(parameters={"quarter_dir : Path": "``<out>/<quarter>``."})
 
 
 @dataclass(frozen=True)

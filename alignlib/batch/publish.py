@@ -29,7 +29,7 @@ from typing import Any
 import psutil
 
 from alignlib import __version__
-from alignlib.batch.jobs import ReportJob
+from alignlib.batch.jobs import QUARTER_DIR_DOC, ReportJob
 from alignlib.batch.record import table_frame
 from alignlib.batch.render import RenderedReport
 from alignlib.files import atomic_path, atomic_write_text
@@ -138,13 +138,12 @@ def staging_owner_alive(staging: Path) -> bool | None:
     return True
 
 
+@QUARTER_DIR_DOC
 def new_staging(quarter_dir: Path, run_id: str) -> Path:
     """Create the staging folder of a run under a quarter folder, marked with its owner.
 
     Parameters
     ----------
-    quarter_dir : Path
-        ``<out>/<quarter>``.
     run_id : str
         Unique name of the run.
 
@@ -165,6 +164,7 @@ def new_staging(quarter_dir: Path, run_id: str) -> Path:
     return staging
 
 
+@QUARTER_DIR_DOC
 def remove_stale_staging(quarter_dir: Path, max_age_hours: float = 12.0) -> list[Path]:
     """Delete staging folders that interrupted (even killed) runs left behind.
 
@@ -174,8 +174,6 @@ def remove_stale_staging(quarter_dir: Path, max_age_hours: float = 12.0) -> list
 
     Parameters
     ----------
-    quarter_dir : Path
-        ``<out>/<quarter>``.
     max_age_hours : float
         Age past which a staging folder of unknown owner is deleted.
 
@@ -201,6 +199,7 @@ def remove_stale_staging(quarter_dir: Path, max_age_hours: float = 12.0) -> list
     return removed
 
 
+@QUARTER_DIR_DOC
 def finalize_report(
     job: ReportJob,
     rendered: RenderedReport,
@@ -220,8 +219,6 @@ def finalize_report(
         The report and where it goes.
     rendered : RenderedReport
         What rendering produced.
-    quarter_dir : Path
-        ``<out>/<quarter>``.
     staging : Path
         A folder on the same file system, private to this run.
     params_file : str, optional

@@ -21,24 +21,23 @@ from alignlib.charts._format import (
     new_figure,
     thousands_axis,
 )
+from alignlib.docstrings import shared_doc
 from alignlib.format import money_compact, pct
 
 if TYPE_CHECKING:
     from alignlib.planning.annual import AnnualPlan
 
+#: Every chart of the annual plan draws one plan.
+_ANNUAL_CHART = shared_doc(
+    parameters={"plan : AnnualPlan": "The annual plan."},
+    returns={"matplotlib.figure.Figure": "The chart."},
+)
+
 
 @chart
+@_ANNUAL_CHART
 def year_chart(plan: AnnualPlan) -> Figure:
-    """Per quarter: the target (the demand plan books it), and what the team can carry.
-
-    Parameters
-    ----------
-    plan : AnnualPlan
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-    """
+    """Per quarter: the target (the demand plan books it), and what the team can carry."""
     fig, ax = new_figure(f"Target and sales capacity by quarter, {plan.year}")
     labels = [q.quarter for q in plan.quarters]
     x = np.arange(len(labels))
@@ -75,17 +74,12 @@ def year_chart(plan: AnnualPlan) -> Figure:
 
 
 @chart
+@_ANNUAL_CHART
 def team_chart(plan: AnnualPlan) -> Figure:
     """Ramped reps month by month: the planned team, and with the hires needed.
 
-    Parameters
-    ----------
-    plan : AnnualPlan
-        With a sales team (``monthly_team``).
-
-    Returns
-    -------
-    matplotlib.figure.Figure
+    Drawn from the plan's sales team (``monthly_team``); a plan without one gets a chart
+    that says so.
     """
     fig, ax = new_figure(f"Ramped reps by month, {plan.year}")
     team = plan.monthly_team
@@ -114,17 +108,9 @@ def team_chart(plan: AnnualPlan) -> Figure:
 
 
 @chart
+@_ANNUAL_CHART
 def lead_arrivals_chart(plan: AnnualPlan) -> Figure:
-    """Leads that must arrive each month, stacked by the quarter whose bookings they make.
-
-    Parameters
-    ----------
-    plan : AnnualPlan
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-    """
+    """Leads that must arrive each month, stacked by the quarter whose bookings they make."""
     fig, ax = new_figure(f"New leads needed per month, by the quarter they book in, {plan.year}")
     frame = plan.lead_arrivals
     x = np.arange(len(frame))
@@ -142,17 +128,9 @@ def lead_arrivals_chart(plan: AnnualPlan) -> Figure:
 
 
 @chart
+@_ANNUAL_CHART
 def year_odds_chart(plan: AnnualPlan) -> Figure:
-    """The simulated year's bookings against its target.
-
-    Parameters
-    ----------
-    plan : AnnualPlan
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-    """
+    """The simulated year's bookings against its target."""
     fig, ax = new_figure(
         f"Simulated bookings of {plan.year}: {pct(plan.p_hit_year)} reach the target"
     )

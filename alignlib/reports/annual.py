@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from alignlib.docstrings import shared_doc
 from alignlib.errors import InputError
 from alignlib.format import money, pct
 from alignlib.planning.annual import AnnualPlan, annual_plan, simulate_year
@@ -28,6 +29,10 @@ HIRE_EARLIER_MONTHS = 3
 ATTAINMENT_RAISE = 0.05
 #: Share of one quarter's budget the "shift budget" scenario moves to another.
 BUDGET_SHIFT = 0.10
+
+#: The annual page's parts read either the plan or the whole view.
+_PLAN_PART = shared_doc(parameters={"plan : AnnualPlan": "The annual plan."})
+_VIEW_PART = shared_doc(parameters={"view : AnnualView": "From :func:`annual_view`."})
 
 
 def default_year(params: QuarterParams) -> int:
@@ -277,12 +282,9 @@ def annual_view(
     return AnnualView(plan=plan, scenarios=tuple(scenarios), notes=tuple(notes), team=team)
 
 
+@_PLAN_PART
 def year_sentence(plan: AnnualPlan) -> str:
     """The year in one or two sentences: target, chance, and the team against it.
-
-    Parameters
-    ----------
-    plan : AnnualPlan
 
     Returns
     -------
@@ -307,12 +309,9 @@ def year_sentence(plan: AnnualPlan) -> str:
     )
 
 
+@_PLAN_PART
 def year_table(plan: AnnualPlan) -> pd.DataFrame:
     """The year at a glance: per quarter target, demand plan, capacity, gap.
-
-    Parameters
-    ----------
-    plan : AnnualPlan
 
     Returns
     -------
@@ -335,12 +334,9 @@ def year_table(plan: AnnualPlan) -> pd.DataFrame:
     return frame
 
 
+@_PLAN_PART
 def gap_highlight(plan: AnnualPlan) -> dict[str, Callable[[Any], bool]] | None:
     """What :func:`year_table` flags: the quarters the team cannot carry.
-
-    Parameters
-    ----------
-    plan : AnnualPlan
 
     Returns
     -------
@@ -352,12 +348,9 @@ def gap_highlight(plan: AnnualPlan) -> dict[str, Callable[[Any], bool]] | None:
     return {"gap": lambda v: v is not None and bool(np.isfinite(v)) and v > 0}
 
 
+@_VIEW_PART
 def hiring_table(view: AnnualView) -> pd.DataFrame:
     """The hiring plan: the planned hires and the hires needed, with open-by dates.
-
-    Parameters
-    ----------
-    view : AnnualView
 
     Returns
     -------
@@ -382,12 +375,9 @@ def hiring_table(view: AnnualView) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["kind", "start", "count", "opens_by", "for_quarter"])
 
 
+@_VIEW_PART
 def scenario_table(view: AnnualView) -> pd.DataFrame:
     """The scenarios side by side.
-
-    Parameters
-    ----------
-    view : AnnualView
 
     Returns
     -------

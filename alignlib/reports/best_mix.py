@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from alignlib.reports.common import PARAMS_DOC
+
 if TYPE_CHECKING:
     from alignlib.params import QuarterParams
     from alignlib.planning import QuarterPlan
@@ -102,13 +104,12 @@ class MixView:
     notes: tuple[str, ...]
 
 
+@PARAMS_DOC
 def mix_view(params: QuarterParams, plan: QuarterPlan) -> MixView:
     """The least-cost mix beside today's, for the plan report.
 
     Parameters
     ----------
-    params : QuarterParams
-        Validated parameters.
     plan : QuarterPlan
         Their plan (today's mix is its channel table).
 

@@ -9,12 +9,16 @@ import pandas as pd
 
 from alignlib import format as fmt
 from alignlib import paths
+from alignlib.docstrings import shared_doc
 from alignlib.errors import InputError
 from alignlib.format import count, pct
 
 if TYPE_CHECKING:
     from alignlib.params import QuarterParams
     from alignlib.snapshot import QuarterSnapshot
+
+#: The reports' functions that read a quarter's validated parameters say so once.
+PARAMS_DOC = shared_doc(parameters={"params : QuarterParams": "Validated parameters."})
 
 
 def resolve_params_path(params_path: str | Path) -> Path:
@@ -137,13 +141,9 @@ def sla_frame(frame: pd.DataFrame, params: QuarterParams) -> pd.DataFrame:
     return out
 
 
+@PARAMS_DOC
 def handoff_stage(params: QuarterParams) -> str:
     """The stage where sales takes over and the response SLA starts.
-
-    Parameters
-    ----------
-    params : QuarterParams
-        Validated parameters.
 
     Returns
     -------
@@ -165,13 +165,9 @@ _LEARNED_WORDS = {
 }
 
 
+@PARAMS_DOC
 def learned_note(params: QuarterParams) -> str | None:
     """What the parameters learned from the actuals at load, in one sentence.
-
-    Parameters
-    ----------
-    params : QuarterParams
-        Validated parameters.
 
     Returns
     -------

@@ -7,20 +7,16 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from alignlib.format import count, format_value, p_value, pct, points, stage_label
-from alignlib.reports.common import as_frame
+from alignlib.reports.common import PARAMS_DOC, as_frame
 
 if TYPE_CHECKING:
     from alignlib.params import QuarterParams
     from alignlib.planning import QuarterPlan
 
 
+@PARAMS_DOC
 def experiments_note(params: QuarterParams) -> str | None:
     """The one line an experiment report shows when the parameters list no experiments.
-
-    Parameters
-    ----------
-    params : QuarterParams
-        Validated parameters.
 
     Returns
     -------

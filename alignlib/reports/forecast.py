@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from alignlib.docstrings import shared_doc
 from alignlib.errors import AlignError
 from alignlib.format import count, money, money_compact, pct
 
@@ -32,6 +33,20 @@ BACKTEST_TRIALS = 4_000
 
 #: Fewest backtested quarters from which the trend report shows the section.
 MIN_BACKTEST_QUARTERS = 2
+
+#: The two views run on the validated parameters, seeded as the file says unless told.
+_VIEW_BUILDER = shared_doc(
+    parameters={
+        "params : QuarterParams": "Validated parameters.",
+        "seed : int, optional": "Root seed (default the file's ``simulation.seed``).",
+    }
+)
+
+#: The parts of "Where we will land": each reads one landing forecast.
+_LANDING_PART = shared_doc(parameters={"forecast : LandingForecast": "A landing forecast."})
+
+#: The parts of "How good have our forecasts been": each reads one shown view.
+_BACKTEST_PART = shared_doc(parameters={"view : BacktestView": "A shown view."})
 
 
 # -- Where we will land (quarterly plan) ------------------------------------------------
@@ -71,6 +86,12 @@ def _day(ts: pd.Timestamp) -> str:
     return f"{ts.day} {ts:%b %Y}"
 
 
+def _reason(exc: AlignError) -> str:
+    """An error's first line: why a section is left out, in the one line that says so."""
+    return str(exc).splitlines()[0]
+
+
+@_VIEW_BUILDER
 def landing_view(
     params: QuarterParams,
     *,
@@ -82,12 +103,8 @@ def landing_view(
 
     Parameters
     ----------
-    params : QuarterParams
-        Validated parameters.
     trials : int
         The report's trials (capped at :data:`LANDING_TRIALS`).
-    seed : int, optional
-        Root seed (default the file's ``simulation.seed``).
     ingest : IngestResult, optional
         The actuals already loaded (default: loaded here).
 
@@ -101,60 +118,51 @@ def landing_view(
     from alignlib.history.learning import read_actuals
 
     currency = params.currency
+
+    def left_out(message: str) -> LandingView:
+        return LandingView(None, message, currency)
+
     if params.actuals is None:
-        return LandingView(
-            None,
-            "Where we will land needs a CRM export (actuals) from inside the quarter: left out.",
-            currency,
+        return left_out(
+            "Where we will land needs a CRM export (actuals) from inside the quarter: left out."
         )
     try:
         ingest = ingest if ingest is not None else read_actuals(params)
     except AlignError as exc:
-        reason = str(exc).splitlines()[0]
-        return LandingView(
-            None,
-            f"Where we will land is left out: the actuals could not be read ({reason}).",
-            currency,
+        return left_out(
+            f"Where we will land is left out: the actuals could not be read ({_reason(exc)})."
         )
     as_of = pd.Timestamp(ingest.as_of).normalize()
     start = pd.Timestamp(params.quarter_start).normalize()
     end = pd.Timestamp(params.quarter_end).normalize()
     span = f"{params.quarter}, {_day(start)} to {_day(end)}"
     if as_of < start:
-        return LandingView(
-            None,
+        return left_out(
             f"The actuals run to {_day(as_of)}, before the quarter starts ({span}): where we "
-            "will land is shown once the quarter is under way.",
-            currency,
+            "will land is shown once the quarter is under way."
         )
     if as_of >= end:
-        return LandingView(
-            None,
+        return left_out(
             f"The actuals run to {_day(as_of)}, after the quarter ends ({span}): it has "
             "landed, so the forecast of where it will land is left out (actuals against "
-            "plan shows what was booked).",
-            currency,
+            "plan shows what was booked)."
         )
     n = max(1, min(int(trials), LANDING_TRIALS))
     try:
         forecast = landing(params, as_of, trials=n, seed=seed, ingest=ingest)
     except AlignError as exc:
-        reason = str(exc).splitlines()[0]
-        return LandingView(
-            None,
-            f"Where we will land is left out: the actuals cannot teach it ({reason}).",
-            currency,
+        return left_out(
+            f"Where we will land is left out: the actuals cannot teach it ({_reason(exc)})."
         )
     return LandingView(forecast, None, currency, dict(params.stage_labels), n)
 
 
+@_LANDING_PART
 def landing_sentence(forecast: LandingForecast, currency: str = "USD") -> str:
     """The headline: booked so far, the most likely landing, its 80% range, the odds.
 
     Parameters
     ----------
-    forecast : LandingForecast
-        A landing forecast.
     currency : str
         For money.
 
@@ -213,13 +221,9 @@ _PART_LABELS = {
 }
 
 
+@_LANDING_PART
 def landing_parts_table(forecast: LandingForecast) -> pd.DataFrame:
     """The landing and its three parts: low (P10), most likely (P50), high (P90), average.
-
-    Parameters
-    ----------
-    forecast : LandingForecast
-        A landing forecast.
 
     Returns
     -------
@@ -245,6 +249,7 @@ PARTS_LABELS = {
 DEALS_COLUMNS = ("deal", "stage", "amount", "likely_close", "owner", "win_chance", "expected")
 
 
+@_LANDING_PART
 def landing_deals_table(
     forecast: LandingForecast, stage_labels: dict[str, str] | None = None
 ) -> pd.DataFrame:
@@ -252,8 +257,6 @@ def landing_deals_table(
 
     Parameters
     ----------
-    forecast : LandingForecast
-        A landing forecast.
     stage_labels : dict, optional
         Stage name -> label.
 
@@ -331,13 +334,12 @@ def anonymised_owners(owners: pd.Series | None, n: int) -> list[str]:
     return out
 
 
+@_LANDING_PART
 def deals_note(forecast: LandingForecast, currency: str, typical: float | None = None) -> str:
     """What the deal list's blank amounts mean, said once under the list.
 
     Parameters
     ----------
-    forecast : LandingForecast
-        A landing forecast.
     currency : str
         ISO code.
     typical : float, optional
@@ -454,6 +456,7 @@ def _quarters_word(n: int) -> str:
     return "1 past quarter" if n == 1 else f"{n} past quarters"
 
 
+@_VIEW_BUILDER
 def backtest_view(
     params: QuarterParams,
     ingest: IngestResult | None,
@@ -465,14 +468,10 @@ def backtest_view(
 
     Parameters
     ----------
-    params : QuarterParams
-        Validated parameters.
     ingest : IngestResult or None
         The trend report's actuals (None: the parameters have none).
     trials : int
         Trials per past forecast (capped at :data:`BACKTEST_TRIALS`).
-    seed : int, optional
-        Root seed (default the file's ``simulation.seed``).
 
     Returns
     -------
@@ -496,10 +495,9 @@ def backtest_view(
     try:
         bt = backtest(params, trials=n, seed=seed, ingest=ingest)
     except AlignError as exc:
-        reason = str(exc).splitlines()[0]
         return BacktestView(
             None,
-            f"How good our forecasts have been is left out: the backtest failed ({reason}).",
+            f"How good our forecasts have been is left out: the backtest failed ({_reason(exc)}).",
             currency=currency,
         )
     if bt.quarters < MIN_BACKTEST_QUARTERS:
@@ -521,16 +519,12 @@ def backtest_view(
     return BacktestView(bt, None, cals, n, currency)
 
 
+@_BACKTEST_PART
 def backtest_summary(view: BacktestView) -> list[str]:
     """What the section says first: how often the plan-time range held, and how sure that is.
 
     Then one sentence on the forecasts made inside the quarter: how often each held and
     how far its median missed on average.
-
-    Parameters
-    ----------
-    view : BacktestView
-        A shown view.
 
     Returns
     -------
@@ -566,13 +560,9 @@ def _lower_first(text: str) -> str:
     return text[:1].lower() + text[1:]
 
 
+@_BACKTEST_PART
 def backtest_warnings(view: BacktestView) -> list[str]:
     """Plain warnings: each forecast point whose ranges were too narrow or too wide, or whose median leaned.
-
-    Parameters
-    ----------
-    view : BacktestView
-        A shown view.
 
     Returns
     -------
@@ -592,13 +582,9 @@ def backtest_warnings(view: BacktestView) -> list[str]:
     return out
 
 
+@_BACKTEST_PART
 def backtest_method(view: BacktestView) -> str:
     """How the past forecasts were made, in one paragraph (with the trials used).
-
-    Parameters
-    ----------
-    view : BacktestView
-        A shown view.
 
     Returns
     -------
@@ -654,13 +640,9 @@ PIT_EXPLAINED = (
 )
 
 
+@_BACKTEST_PART
 def backtest_quarter_table(view: BacktestView) -> pd.DataFrame:
     """One row per past quarter: what was booked, and each forecast's median and 80% range.
-
-    Parameters
-    ----------
-    view : BacktestView
-        A shown view.
 
     Returns
     -------
@@ -683,13 +665,9 @@ def backtest_quarter_table(view: BacktestView) -> pd.DataFrame:
     return out
 
 
+@_BACKTEST_PART
 def backtest_scores_table(view: BacktestView) -> pd.DataFrame:
     """Per forecast point: quarters, how many landed inside the 80% and 50% ranges, the median's lean and miss.
-
-    Parameters
-    ----------
-    view : BacktestView
-        A shown view.
 
     Returns
     -------

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from alignlib import format as fmt
+from alignlib.docstrings import shared_doc
 from alignlib.metrics.pipeline_change import won_dates
 from alignlib.reports.common import handoff_stage
 from alignlib.reports.signals import chance_goal_sentence, pace_chance_sentence, week_data_notice
@@ -1036,13 +1037,16 @@ def _e(text: Any) -> str:
     return html.escape(str(text), quote=True)
 
 
+#: The scorecard's parts are written from the week's scorecard.
+_CARD_HTML = shared_doc(parameters={"card : Scorecard": "The week's scorecard."})
+
+
+@_CARD_HTML
 def scorecard_html(card: Scorecard, *, rendered_on: dt.date | None = None) -> str:
     """The KPI table: one row per KPI, the four figures and a status pill.
 
     Parameters
     ----------
-    card : Scorecard
-        The week's scorecard.
     rendered_on : date, optional
         When the page is made (default today): a week, export and page far apart get a
         notice at the top (:func:`alignlib.reports.signals.week_data_notice`).
@@ -1134,13 +1138,9 @@ def section_html(title: str) -> str:
     return f'<h2 class="sc-h2" id="{_e(slug(title))}">{_e(title)}</h2>'
 
 
+@_CARD_HTML
 def pipeline_sentence(card: Scorecard) -> str:
     """The week's pipeline movements in one line (a talking point of the agenda's funnel).
-
-    Parameters
-    ----------
-    card : Scorecard
-        The week's scorecard.
 
     Returns
     -------
@@ -1159,13 +1159,9 @@ def pipeline_sentence(card: Scorecard) -> str:
     return f"Pipeline this week: {', '.join(parts) or 'no deal moved'}."
 
 
+@_CARD_HTML
 def pipeline_html(card: Scorecard) -> str:
     """The pipeline's movements this week beside last week's: deals and amounts.
-
-    Parameters
-    ----------
-    card : Scorecard
-        The week's scorecard.
 
     Returns
     -------
@@ -1333,13 +1329,9 @@ def links_html(links: Sequence[tuple[str, str, str]] = SECTION_LINKS) -> str:
     return f'<ul class="sc-points sc-links">{items}</ul>'
 
 
+@_CARD_HTML
 def agenda_html(card: Scorecard) -> str:
     """The agenda: each topic with its talking points.
-
-    Parameters
-    ----------
-    card : Scorecard
-        The week's scorecard.
 
     Returns
     -------

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from alignlib import format as fmt
+from alignlib.docstrings import shared_doc
 from alignlib.reports.common import handoff_stage
 
 if TYPE_CHECKING:
@@ -360,6 +361,10 @@ def load_agreement(params: QuarterParams) -> SlaAgreement:
 # ----------------------------------------------------------------------------------------
 
 
+#: Every part of the agreement's page is written from the agreement alone.
+_AGREEMENT_HTML = shared_doc(parameters={"agreement : SlaAgreement": "The agreement."})
+
+
 def _e(text: Any) -> str:
     return html.escape(str(text), quote=True)
 
@@ -379,13 +384,9 @@ def _table(headers: tuple[str, ...], widths: tuple[str, ...], rows: list[list[st
     )
 
 
+@_AGREEMENT_HTML
 def stages_html(agreement: SlaAgreement) -> str:
     """The stage definitions, entry criteria and owners.
-
-    Parameters
-    ----------
-    agreement : SlaAgreement
-        The agreement.
 
     Returns
     -------
@@ -408,13 +409,9 @@ def stages_html(agreement: SlaAgreement) -> str:
     )
 
 
+@_AGREEMENT_HTML
 def terms_html(agreement: SlaAgreement) -> str:
     """Response and acceptance times and the compliance target, as agreed terms.
-
-    Parameters
-    ----------
-    agreement : SlaAgreement
-        The agreement.
 
     Returns
     -------
@@ -446,13 +443,9 @@ def terms_html(agreement: SlaAgreement) -> str:
     return f'<ul class="ag-list">{lis}</ul>{note}'
 
 
+@_AGREEMENT_HTML
 def recycling_html(agreement: SlaAgreement) -> str:
     """When a lead goes back to nurture, with which reason codes, and when it may return.
-
-    Parameters
-    ----------
-    agreement : SlaAgreement
-        The agreement.
 
     Returns
     -------
@@ -476,13 +469,9 @@ def recycling_html(agreement: SlaAgreement) -> str:
     )
 
 
+@_AGREEMENT_HTML
 def measurement_html(agreement: SlaAgreement) -> str:
     """How compliance is measured.
-
-    Parameters
-    ----------
-    agreement : SlaAgreement
-        The agreement.
 
     Returns
     -------
@@ -493,13 +482,9 @@ def measurement_html(agreement: SlaAgreement) -> str:
     return f'<ul class="ag-list">{lis}</ul>'
 
 
+@_AGREEMENT_HTML
 def standing_html(agreement: SlaAgreement) -> str:
     """Where compliance stands this quarter: one row of figures and what it covers.
-
-    Parameters
-    ----------
-    agreement : SlaAgreement
-        The agreement.
 
     Returns
     -------
@@ -540,13 +525,11 @@ def standing_html(agreement: SlaAgreement) -> str:
     return table + note
 
 
+@_AGREEMENT_HTML
 def signatures_html(agreement: SlaAgreement) -> str:
     """Signature and date lines for the VP of Sales and the VP of Marketing.
 
-    Parameters
-    ----------
-    agreement : SlaAgreement
-        The agreement (its quarter and segment are named above the lines).
+    The agreement's quarter and segment are named above the lines.
 
     Returns
     -------

@@ -9,8 +9,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from alignlib.docstrings import shared_doc
 from alignlib.format import NOT_IN_EXPORT, format_value, pct, stage_label
 from alignlib.reports.common import (
+    PARAMS_DOC,
     as_frame,
     handoff_stage,
     learned_note,
@@ -21,6 +23,9 @@ from alignlib.reports.common import (
 
 if TYPE_CHECKING:
     from alignlib.params import QuarterParams
+
+#: The report's parts read the data :func:`trend_data` computed once.
+_TREND_PART = shared_doc(parameters={"td : TrendData": "From :func:`trend_data`."})
 
 
 @dataclass(frozen=True)
@@ -86,13 +91,9 @@ class TrendData:
         return {k: (c.label or k) for k, c in self.params.channels.items()}
 
 
+@PARAMS_DOC
 def trend_data(params: QuarterParams) -> TrendData:
     """Load the actuals named in the parameters and compute every trend metric.
-
-    Parameters
-    ----------
-    params : QuarterParams
-        Validated parameters.
 
     Returns
     -------
@@ -395,13 +396,9 @@ def forecast_method(td: TrendData) -> str:
     return f"{text} {fill_in}" if fill_in else text
 
 
+@_TREND_PART
 def forecast_models(td: TrendData) -> list[str]:
     """The forecast's models by stage, for the page's "How this is computed".
-
-    Parameters
-    ----------
-    td : TrendData
-        From :func:`trend_data`.
 
     Returns
     -------
@@ -420,13 +417,9 @@ def forecast_models(td: TrendData) -> list[str]:
     ]
 
 
+@_TREND_PART
 def trend_headline(td: TrendData) -> dict[str, Any]:
     """The trend report's headline figures beside the target (none without actuals).
-
-    Parameters
-    ----------
-    td : TrendData
-        From :func:`trend_data`.
 
     Returns
     -------

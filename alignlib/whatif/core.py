@@ -10,7 +10,7 @@ import pandas as pd
 
 from alignlib.errors import InputError
 from alignlib.format import pct, stage_label
-from alignlib.reports.common import as_frame
+from alignlib.reports.common import PARAMS_DOC, as_frame
 
 if TYPE_CHECKING:
     from alignlib.params import QuarterParams
@@ -107,13 +107,9 @@ def whatif(
     }
 
 
+@PARAMS_DOC
 def base_cost_per_lead(params: QuarterParams) -> float:
     """The plan's blended cost per lead (its budget over its leads).
-
-    Parameters
-    ----------
-    params : QuarterParams
-        Validated parameters.
 
     Returns
     -------

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from alignlib.errors import InputError
+from alignlib.reports.common import PARAMS_DOC
 
 if TYPE_CHECKING:
     from alignlib.history.channels import ChannelFunnel
@@ -77,13 +78,9 @@ class Levers:
     new_hires: int = 0
 
     @classmethod
+    @PARAMS_DOC
     def base(cls, params: QuarterParams) -> Levers:
         """The parameters' own values (leads follow the plan).
-
-        Parameters
-        ----------
-        params : QuarterParams
-            Validated parameters.
 
         Returns
         -------

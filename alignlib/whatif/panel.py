@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from alignlib.format import stage_label
+from alignlib.reports.common import PARAMS_DOC
 from alignlib.whatif.engine import Levers, Outcome, WhatIfEngine
 
 if TYPE_CHECKING:
@@ -368,13 +369,12 @@ class WhatIfPanel:
         return overrides
 
 
+@PARAMS_DOC
 def stage_label_of(params: QuarterParams, name: str) -> str:
     """A stage's label from the params (its name prettified when it has none).
 
     Parameters
     ----------
-    params : QuarterParams
-        Validated parameters.
     name : str
         Stage name.
 

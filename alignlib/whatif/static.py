@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from alignlib.docstrings import shared_doc
 from alignlib.format import count, money, money_compact, pct
 
 if TYPE_CHECKING:
@@ -19,6 +20,15 @@ if TYPE_CHECKING:
     from alignlib.whatif.engine import Outcome, WhatIfEngine
 
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
+
+#: The parts of the static form: each shows one state of the levers.
+_STATE_HTML = shared_doc(
+    parameters={
+        "outcome : Outcome": "One state of the levers.",
+        "params : QuarterParams": "The base parameters.",
+    },
+    returns={"str": "An HTML fragment."},
+)
 
 _CARD = (
     '<div class="al-whatif-card" style="flex:1 1 170px;border:1px solid #e2e8f0;'
@@ -101,20 +111,9 @@ def figure_cards(outcome: Outcome, params: QuarterParams) -> list[tuple[str, str
     return cards
 
 
+@_STATE_HTML
 def cards_html(outcome: Outcome, params: QuarterParams) -> str:
-    """The figure cards as HTML (escaped).
-
-    Parameters
-    ----------
-    outcome : Outcome
-        One state of the levers.
-    params : QuarterParams
-        The base parameters.
-
-    Returns
-    -------
-    str
-    """
+    """The figure cards as HTML (escaped)."""
     cards = [
         _CARD.format(
             key=key, label=html.escape(label), value=html.escape(value), source=html.escape(source)
@@ -223,20 +222,9 @@ def histogram_svg(
     return "".join(parts)
 
 
+@_STATE_HTML
 def volumes_html(outcome: Outcome, params: QuarterParams) -> str:
-    """The volume needed per stage as an HTML table.
-
-    Parameters
-    ----------
-    outcome : Outcome
-        One state of the levers.
-    params : QuarterParams
-        The base parameters.
-
-    Returns
-    -------
-    str
-    """
+    """The volume needed per stage as an HTML table."""
     from alignlib import display
 
     styler = display.table(
@@ -250,20 +238,9 @@ def volumes_html(outcome: Outcome, params: QuarterParams) -> str:
     return str(styler.to_html())
 
 
+@_STATE_HTML
 def outcome_html(outcome: Outcome, params: QuarterParams) -> str:
-    """Cards, histogram and volume table of one state, as one HTML fragment.
-
-    Parameters
-    ----------
-    outcome : Outcome
-        One state of the levers.
-    params : QuarterParams
-        The base parameters.
-
-    Returns
-    -------
-    str
-    """
+    """Cards, histogram and volume table of one state, as one HTML fragment."""
     mode = (
         "<b>Given these leads</b>: the quarter gets the leads slider's volume, whatever the plan needs."
         if outcome.leads_given
