@@ -472,8 +472,11 @@ def render_report(
             request_save_on_cell_execute=False,
             # no `cwd=`: papermill implements it with a process-wide chdir, which races
             # between threads; the batch injects absolute paths instead
-            # the kernel's start-up chatter (e.g. its TCP notice) is noise in a batch log
-            extra_arguments=["--IPKernelApp.log_level=ERROR"],
+            # The kernel's own log is noise in a batch log: its start-up chatter (the TCP
+            # notice), and "KeyboardInterrupt caught in kernel", which jupyter_client causes
+            # by interrupting every kernel before it asks it to shut down. A failing cell
+            # or a dead kernel still reaches the batch through papermill, not this log.
+            extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
         )
     except PapermillExecutionError as exc:
         failure = CellFailure.from_error(exc)
