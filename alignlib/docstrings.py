@@ -84,9 +84,7 @@ def shared_doc(
             sections["Parameters"] = [line for entry in entries for line in entry]
         if shared_returns and "Returns" not in sections:
             sections["Returns"] = [
-                line
-                for key, text in shared_returns.items()
-                for line in (key, _INDENT + text)
+                line for key, text in shared_returns.items() for line in (key, _INDENT + text)
             ]
         func.__doc__ = _join(sections)
         return func

@@ -619,6 +619,7 @@ def _scorecard(
     trials: int,
 ) -> Scorecard:
     """The week's scorecard, its quarter to date and chance as of the snapshot's data date."""
+    from alignlib.crm.summary import losses_note
     from alignlib.reports.forecast import LANDING_TRIALS
     from alignlib.reports.scorecard import build_scorecard, landing_p_hit
 
@@ -631,8 +632,6 @@ def _scorecard(
             params, ingest, as_of - dt.timedelta(days=7), trials=min(trials, LANDING_TRIALS)
         )
         p_hit = (numbers.p_hit, None if week_before is None else week_before[0])
-    from alignlib.crm.summary import losses_note
-
     card = build_scorecard(
         params,
         table,

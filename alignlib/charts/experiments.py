@@ -27,19 +27,10 @@ from alignlib.experiments import (
     FunnelDepth,
     ProportionsComparison,
     VariantsComparison,
+    comparisons_of,
     posterior_grid,
 )
 from alignlib.format import money_compact, pct, stage_label
-
-
-def _comparisons(
-    results: ExperimentReadout | VariantsComparison | ProportionsComparison,
-) -> tuple[ProportionsComparison, ...]:
-    if isinstance(results, ExperimentReadout):
-        return results.comparison.results
-    if isinstance(results, VariantsComparison):
-        return results.results
-    return (results,)
 
 
 def _stage_text(r: ProportionsComparison) -> str:
@@ -67,7 +58,7 @@ def posterior_chart(
         One curve per arm (Beta(1 + conversions, 1 + n - conversions)), with each
         variant's P(better than control) in the legend.
     """
-    comps = _comparisons(results)
+    comps = comparisons_of(results)
     arms = {"control": comps[0].control}
     for r in comps:
         arms[r.variant_name] = r.variant
@@ -113,7 +104,7 @@ def lift_forest_chart(
     for item in readouts:
         srm = isinstance(item, ExperimentReadout) and item.srm.flag
         prefix = f"{stage_label(item.name)}: " if isinstance(item, ExperimentReadout) else ""
-        for r in _comparisons(item):
+        for r in comparisons_of(item):
             rows.append((f"{prefix}{stage_label(r.variant_name)} ({_stage_text(r)})", r, srm))
     fig, ax = new_figure(title, height=max(2.5, 0.6 * len(rows) + 1.5))
     ax.grid(axis="y", alpha=0)

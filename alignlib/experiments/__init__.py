@@ -76,6 +76,7 @@ from alignlib.experiments.readout import (
     ExperimentReadout,
     analyse_experiment,
     analyse_experiments,
+    comparisons_of,
     plan_monthly_volume,
     readouts_frame,
 )
@@ -123,6 +124,7 @@ __all__ = [
     "analyse_experiment",
     "analyse_experiments",
     "compare_proportions",
+    "comparisons_of",
     "compare_variants",
     "expected_loss",
     "format_comparison",

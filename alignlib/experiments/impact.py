@@ -12,7 +12,7 @@ import pandas as pd
 from alignlib.errors import InputError
 from alignlib.experiments.comparison import ProportionsComparison, VariantsComparison
 from alignlib.experiments.inputs import following_stage
-from alignlib.experiments.readout import ExperimentReadout
+from alignlib.experiments.readout import ExperimentReadout, comparisons_of
 from alignlib.experiments.text import transition
 from alignlib.format import money_compact, stage_label
 
@@ -184,7 +184,7 @@ def revenue_impact(
     from alignlib.simulation.streams import Stream, stream_generator
 
     model = sim.model_from_params(params) if model is None else model
-    comps = _comparisons_of(result)
+    comps = comparisons_of(result)
     if variant is None:
         chosen = max(comps, key=lambda r: r.prob_beat_control)
     else:
@@ -288,15 +288,3 @@ def revenue_impact(
         method=METHOD_IMPACT[mode] + f"; {n_trials:,} trials, seed {root}",
         message=message,
     )
-
-
-def _comparisons_of(
-    result: ExperimentReadout | VariantsComparison | ProportionsComparison,
-) -> tuple[ProportionsComparison, ...]:
-    if isinstance(result, ExperimentReadout):
-        return result.comparison.results
-    if isinstance(result, VariantsComparison):
-        return result.results
-    if isinstance(result, ProportionsComparison):
-        return (result,)
-    raise InputError(f"expected an experiment readout or comparison, got {type(result).__name__}")

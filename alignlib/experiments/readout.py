@@ -18,6 +18,7 @@ from alignlib import format as fmt
 from alignlib.errors import InputError
 from alignlib.experiments.comparison import (
     FunnelDepth,
+    ProportionsComparison,
     VariantsComparison,
     compare_variants,
     funnel_depth,
@@ -318,6 +319,35 @@ def analyse_experiments(
             readout = replace(readout, impact=revenue_impact(params, readout, trials=impact_trials))
         readouts.append(readout)
     return tuple(readouts)
+
+
+def comparisons_of(
+    result: ExperimentReadout | VariantsComparison | ProportionsComparison,
+) -> tuple[ProportionsComparison, ...]:
+    """The variant-against-control comparisons a readout, a multi-variant test or one pair holds.
+
+    Parameters
+    ----------
+    result : ExperimentReadout, VariantsComparison or ProportionsComparison
+        What was analysed.
+
+    Returns
+    -------
+    tuple of ProportionsComparison
+        One per variant against the control.
+
+    Raises
+    ------
+    InputError
+        For anything else.
+    """
+    if isinstance(result, ExperimentReadout):
+        return result.comparison.results
+    if isinstance(result, VariantsComparison):
+        return result.results
+    if isinstance(result, ProportionsComparison):
+        return (result,)
+    raise InputError(f"expected an experiment readout or comparison, got {type(result).__name__}")
 
 
 def readouts_frame(readouts: Sequence[ExperimentReadout]) -> pd.DataFrame:

@@ -2,7 +2,8 @@
 
 :func:`build_scorecard` is pure (parameters, the normalised CRM table, the export date,
 optionally the landing forecast's P(hit) and the experiment readouts) and returns a typed
-:class:`Scorecard`; :func:`weekly_scorecard` loads what it needs for a notebook.
+:class:`Scorecard`; the quarter snapshot builds it once, and :func:`scorecard_inputs` hands
+the page what the snapshot holds.
 :func:`scorecard_html` writes it as HTML with the classes of
 ``alignlib/batch/templates/scorecard.css``.
 """
@@ -949,63 +950,11 @@ def landing_p_hit(
 
 @dataclass(frozen=True)
 class WeeklyInputs:
-    """What :func:`weekly_scorecard` loaded, for the notebook's chart."""
+    """The scorecard page's inputs, read from the quarter snapshot (see :func:`scorecard_inputs`)."""
 
     scorecard: Scorecard
     table: pd.DataFrame | None
     plan: Any
-
-
-def weekly_scorecard(
-    params: QuarterParams,
-    week_ending: str | dt.date | None = None,
-    *,
-    forecast: bool = True,
-    trials: int | None = None,
-) -> WeeklyInputs:
-    """Load the actuals, plan, forecast and experiments, and build the week's scorecard.
-
-    Parameters
-    ----------
-    params : QuarterParams
-        The quarter.
-    week_ending : str or date, optional
-        Last day of the week (``""``/None: the last full week of the export).
-    forecast : bool
-        Include the landing forecast's P(hit) when the forecast can run.
-    trials : int, optional
-        Simulated quarters per landing forecast.
-
-    Returns
-    -------
-    WeeklyInputs
-        The scorecard, the CRM table (None without actuals) and the plan.
-    """
-    from alignlib.history.learning import learn_params
-    from alignlib.snapshot import quarter_snapshot
-
-    if not forecast:
-        from alignlib.experiments import analyse_experiments
-        from alignlib.planning import build_plan
-
-        params = learn_params(params)
-        plan = build_plan(params)
-        ingest = params.history.ingest if params.history is not None else None
-        table = ingest.table if ingest is not None else None
-        as_of = pd.Timestamp(ingest.as_of).date() if ingest is not None else None
-        readouts = analyse_experiments(params) if params.experiments else ()
-        card = build_scorecard(
-            params,
-            table,
-            as_of,
-            week_ending or None,
-            plan=plan,
-            readouts=readouts,
-            quarter_to=as_of,
-        )
-        return WeeklyInputs(card, table, plan)
-    snapshot = quarter_snapshot(params, trials=trials, week_ending=week_ending)
-    return scorecard_inputs(snapshot)
 
 
 def scorecard_inputs(snapshot: Any) -> WeeklyInputs:
