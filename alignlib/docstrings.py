@@ -10,11 +10,12 @@ docstring had been written out in full.
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
-F = TypeVar("F", bound=Callable[..., Any])
+T = TypeVar("T", bound=Callable[..., Any])
 
 #: numpydoc's sections, in the order a docstring gives them.
 SECTION_ORDER = (
@@ -40,61 +41,82 @@ def shared_doc(
     *,
     parameters: Mapping[str, str] | None = None,
     returns: Mapping[str, str] | None = None,
-) -> Callable[[F], F]:
-    """A decorator that adds the family's shared Parameters and Returns entries.
+    attributes: Mapping[str, str] | None = None,
+) -> Callable[[T], T]:
+    """A decorator that adds the family's shared Parameters, Returns or Attributes entries.
 
     Parameters
     ----------
     parameters : mapping of str to str, optional
-        ``"name : type"`` to its description, for the parameters the family shares. A
-        function whose own docstring documents more parameters keeps them: the entries are
-        merged into one Parameters section, ordered as the signature orders them.
+        ``"name : type"`` (or ``"start, end : type"``) to its description, for the
+        parameters a family of functions shares. A function whose own docstring documents
+        more parameters keeps them: the entries are merged into one Parameters section,
+        ordered as the signature orders them.
     returns : mapping of str to str, optional
         ``"type"`` (or ``"name : type"``) to its description, when the family returns the
         same kind of thing. A function with a Returns section of its own keeps it.
+    attributes : mapping of str to str, optional
+        The same for the attributes a family of classes shares, merged into the class's
+        Attributes section in the order of its fields (a dataclass) or after its own.
 
     Returns
     -------
     callable
-        The decorator; it returns the function itself with its ``__doc__`` completed.
+        The decorator; it returns the function or class itself with its ``__doc__``
+        completed.
 
     Raises
     ------
     TypeError
-        When a shared parameter is not in a decorated function's signature (the shared
-        text would document an argument that does not exist).
+        When a shared entry names a parameter the signature lacks, or an attribute that is
+        not a field of the dataclass (the shared text would document what does not exist).
     """
-    shared_parameters = dict(parameters or {})
+    shared = {
+        "Parameters": dict(parameters or {}),
+        "Attributes": dict(attributes or {}),
+    }
     shared_returns = dict(returns or {})
 
-    def decorate(func: F) -> F:
-        sections = _sections(inspect.cleandoc(func.__doc__ or ""))
-        if shared_parameters:
-            names = list(inspect.signature(func).parameters)
-            entries = _entries(sections.get("Parameters", [])) + [
-                [key, _INDENT + text] for key, text in shared_parameters.items()
+    def decorate(obj: T) -> T:
+        sections = _sections(inspect.cleandoc(obj.__doc__ or ""))
+        for title, entries_shared in shared.items():
+            if not entries_shared:
+                continue
+            names = _names_of(obj, title)
+            entries = _entries(sections.get(title, [])) + [
+                [key, _INDENT + text] for key, text in entries_shared.items()
             ]
-            missing = [e[0] for e in entries if _name(e[0]) not in names]
-            if missing:
-                raise TypeError(
-                    f"{func.__qualname__}: shared docstring names {missing}, "
-                    f"which are not among its parameters {names}"
-                )
-            entries.sort(key=lambda e: names.index(_name(e[0])))
-            sections["Parameters"] = [line for entry in entries for line in entry]
+            if names is not None:
+                missing = [e[0] for e in entries if not set(_names(e[0])) <= set(names)]
+                if missing:
+                    raise TypeError(
+                        f"{obj.__qualname__}: shared docstring names {missing}, "
+                        f"which are not among its {title.lower()} {names}"
+                    )
+                entries.sort(key=lambda e: names.index(_names(e[0])[0]))
+            sections[title] = [line for entry in entries for line in entry]
         if shared_returns and "Returns" not in sections:
             sections["Returns"] = [
                 line for key, text in shared_returns.items() for line in (key, _INDENT + text)
             ]
-        func.__doc__ = _join(sections)
-        return func
+        obj.__doc__ = _join(sections)
+        return obj
 
     return decorate
 
 
-def _name(entry_head: str) -> str:
-    """The parameter's name in an entry's first line (``"table : pandas.DataFrame"``)."""
-    return entry_head.split(":", 1)[0].strip().lstrip("*")
+def _names_of(obj: Any, title: str) -> list[str] | None:
+    """The names a section's entries must come from, in order (None: any, in given order)."""
+    if title == "Parameters":
+        return list(inspect.signature(obj).parameters)
+    if dataclasses.is_dataclass(obj):
+        return [f.name for f in dataclasses.fields(obj)]
+    return None
+
+
+def _names(entry_head: str) -> list[str]:
+    """The names in an entry's first line (``"table : pandas.DataFrame"``, ``"a, b : float"``)."""
+    return [n.strip().lstrip("*") for n in entry_head.split(":", 1)[0].split(",")]
 
 
 def _sections(doc: str) -> dict[str, list[str]]:
@@ -149,3 +171,7 @@ def _join(sections: dict[str, list[str]]) -> str:
             body = "\n".join(sections[title])
             parts.append(f"{title}\n{'-' * len(title)}\n{body}")
     return "\n\n".join(part for part in parts if part)
+
+
+#: The entry the whole package shares: the validated parameters file a function works from.
+PARAMS_DOC = shared_doc(parameters={"params : QuarterParams": "Validated parameters."})

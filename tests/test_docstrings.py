@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import inspect
 import pkgutil
@@ -9,7 +10,7 @@ import pkgutil
 import pytest
 
 import alignlib
-from alignlib.docstrings import _entries, _name, _sections, shared_doc
+from alignlib.docstrings import _entries, _names, _sections, shared_doc
 
 _TABLE = shared_doc(
     parameters={
@@ -58,7 +59,7 @@ def test_shared_parameters_merge_in_signature_order_before_returns_and_notes():
     ]
     assert sections["Returns"] == ["pandas.DataFrame", "    One row per stage."]
     assert sections["Notes"] == ["Months with no lead are left out."]
-    assert doc.startswith("Stages counts"[:5])
+    assert doc.startswith("Stage counts by month.")
 
 
 def test_a_returns_section_of_its_own_is_kept():
@@ -96,12 +97,94 @@ def test_every_documented_parameter_list_is_the_signature():
         if "Parameters" not in sections:
             continue
         checked += 1
-        documented = [_name(e[0]) for e in _entries(sections["Parameters"])]
-        documented = [n for part in documented for n in (p.strip() for p in part.split(","))]
-        signature = [
-            n for n in inspect.signature(func).parameters if n not in ("self", "cls")
-        ]
+        documented = [n for e in _entries(sections["Parameters"]) for n in _names(e[0])]
+        signature = [n for n in inspect.signature(func).parameters if n not in ("self", "cls")]
         if documented != signature:
             wrong.append(f"{qualname}: documents {documented}, signature {signature}")
     assert checked > 300
+    assert not wrong, "\n".join(wrong)
+
+
+@shared_doc(parameters={"start, end : date": "The window."})
+def _window(table, start, end):
+    """Rows inside a window."""
+
+
+def test_a_combined_entry_is_ordered_by_its_first_name_and_checked_whole():
+    heads = [e[0] for e in _entries(_sections(_window.__doc__)["Parameters"])]
+    assert heads == ["start, end : date"]
+    with pytest.raises(TypeError, match="not among its parameters"):
+
+        @shared_doc(parameters={"start, finish : date": "The window."})
+        def _bad(start, end):
+            """Nothing."""
+
+
+_STAGES = shared_doc(attributes={"stages : tuple of str": "Stage names, top to bottom."})
+
+
+@_STAGES
+@dataclasses.dataclass(frozen=True)
+class _Funnel:
+    """Volumes per stage.
+
+    Attributes
+    ----------
+    volumes : tuple of float
+        Volume per stage.
+    """
+
+    stages: tuple[str, ...]
+    volumes: tuple[float, ...]
+
+
+def test_shared_attributes_merge_in_field_order():
+    attrs = _sections(_Funnel.__doc__)["Attributes"]
+    assert attrs == [
+        "stages : tuple of str",
+        "    Stage names, top to bottom.",
+        "volumes : tuple of float",
+        "    Volume per stage.",
+    ]
+    with pytest.raises(TypeError, match="not among its attributes"):
+
+        @shared_doc(attributes={"stage : str": "A stage."})
+        @dataclasses.dataclass
+        class _NoStage:
+            """Nothing."""
+
+            name: str
+
+
+def _public_dataclasses():
+    for info in pkgutil.walk_packages(alignlib.__path__, "alignlib."):
+        if ".notebooks" in info.name or info.name.endswith("__main__"):
+            continue
+        module = importlib.import_module(info.name)
+        for name, obj in vars(module).items():
+            if (
+                not name.startswith("_")
+                and inspect.isclass(obj)
+                and dataclasses.is_dataclass(obj)
+                and obj.__module__ == info.name
+            ):
+                yield f"{info.name}.{name}", obj
+
+
+def test_every_documented_attribute_list_is_the_dataclass_fields():
+    checked, wrong = 0, []
+    for qualname, cls in _public_dataclasses():
+        sections = _sections(inspect.cleandoc(cls.__doc__ or ""))
+        if "Attributes" not in sections:
+            continue
+        checked += 1
+        documented = [n for e in _entries(sections["Attributes"]) for n in _names(e[0])]
+        fields = [f.name for f in dataclasses.fields(cls)]
+        # a property may be documented among the fields (numpydoc lists both)
+        fields_documented = [n for n in documented if n in fields]
+        others = [n for n in documented if n not in fields and not hasattr(cls, n)]
+        if fields_documented != fields or others:
+            missing = [n for n in fields if n not in documented]
+            wrong.append(f"{qualname}: missing {missing}, unknown {others}, order {documented}")
+    assert checked > 90
     assert not wrong, "\n".join(wrong)

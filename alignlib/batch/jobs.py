@@ -25,14 +25,16 @@ class ReportSpec:
         Human title for the page and the index.
     notebook : Path
         The source notebook.
+    stylesheets : tuple of str
+        Style sheets of ``templates/`` added to the page (e.g. print rules).
+    email : str or None
+        File name of the e-mail version (the outputs of cells tagged ``email``), if any.
     """
 
     name: str
     title: str
     notebook: Path
-    #: Style sheets of ``templates/`` added to the page (e.g. print rules).
     stylesheets: tuple[str, ...] = ()
-    #: File name of the e-mail version (the outputs of cells tagged ``email``), if any.
     email: str | None = None
 
 

@@ -37,6 +37,7 @@ from alignlib.crm.labels import normalise_label
 from alignlib.crm.salesforce import SALESFORCE_STAGE_MAPPING
 from alignlib.crm.sql import KEY, SOFT_DELETE_COLUMNS, Warehouse, soft_deleted, with_soft_deletes
 from alignlib.crm.table import IngestResult
+from alignlib.docstrings import PARAMS_DOC
 from alignlib.errors import DataError
 from alignlib.taxonomy import HUBSPOT_STAGE_MAPPING
 
@@ -239,6 +240,7 @@ def load_replicated(params: QuarterParams, wh: Warehouse) -> IngestResult:
     )
 
 
+@PARAMS_DOC
 def hubspot_contact_raw(
     params: QuarterParams, wh: Warehouse, table: str
 ) -> tuple[pd.DataFrame, list[tuple[str, int]], dict[str, str]]:
@@ -246,8 +248,6 @@ def hubspot_contact_raw(
 
     Parameters
     ----------
-    params : QuarterParams
-        Validated parameters.
     wh : Warehouse
         Connected.
     table : str

@@ -23,6 +23,7 @@ from alignlib.experiments.bayesian import (
 from alignlib.experiments.frequentist import (
     CORRECTION_NAMES,
     METHOD_DIFF_CI,
+    TEST_ATTRIBUTES,
     Correction,
     adjust_p_values,
     lift_interval,
@@ -34,6 +35,7 @@ from alignlib.experiments.sequential import SequentialCheck, sequential_check
 from alignlib.experiments.text import decision_line, format_comparison
 
 
+@TEST_ATTRIBUTES
 @dataclass(frozen=True)
 class ProportionsComparison:
     """Readout of one variant against control at one stage.
@@ -54,16 +56,6 @@ class ProportionsComparison:
         rate_variant / rate_control - 1 (0.2 = +20%); None when control has no conversions.
     relative_lift_ci : (float, float) or None
         Katz log interval for the lift.
-    z : float
-        Pooled two-proportion z statistic (variant minus control).
-    z_p_value : float
-        Two-sided p-value of the z-test.
-    fisher_p_value : float or None
-        Two-sided Fisher exact p-value, when it ran.
-    test : {"z-test", "fisher"}
-        Which test gave ``p_value``.
-    p_value : float
-        The p-value of the test that ran.
     p_value_adjusted : float
         After the multiple-comparison correction (equal to p_value for one variant).
     correction : str

@@ -25,6 +25,9 @@ class ExperimentCounts:
     ----------
     path : Path
     stage : str
+        The stage the arms were assigned at.
+    next_stage : str
+        The stage whose conversion is compared.
     arms : tuple of str
         Control first.
     n : dict arm -> int

@@ -24,6 +24,7 @@ from typing import Literal
 import numpy as np
 from scipy import stats
 
+from alignlib.docstrings import shared_doc
 from alignlib.errors import InputError
 from alignlib.experiments.inputs import check_alpha, check_counts, two_arms_doc
 
@@ -171,22 +172,25 @@ def _min_expected_cell(xc: int, nc: int, xv: int, nv: int) -> float:
     return min(r * c / total for r in (nc, nv) for c in (conv, total - conv))
 
 
+#: The test's figures, which a comparison of two arms carries on (its Attributes).
+TEST_ATTRIBUTES = shared_doc(
+    attributes={
+        "z : float": "Pooled two-proportion z statistic (variant minus control).",
+        "z_p_value : float": "Two-sided p-value of the z-test.",
+        "fisher_p_value : float or None": "Two-sided Fisher exact p-value, when it ran.",
+        'test : {"z-test", "fisher"}': "Which test gave ``p_value``.",
+        "p_value : float": "The p-value of the test that ran.",
+    }
+)
+
+
+@TEST_ATTRIBUTES
 @dataclass(frozen=True)
 class TwoProportionTest:
     """Which test ran on one variant's 2x2 table against control, and its p-value.
 
     Attributes
     ----------
-    z : float
-        Pooled two-proportion z statistic (variant minus control).
-    z_p_value : float
-        Two-sided p-value of the z-test.
-    fisher_p_value : float or None
-        Two-sided Fisher exact p-value, when it ran.
-    test : {"z-test", "fisher"}
-        Which test gave ``p_value``.
-    p_value : float
-        The p-value of the test that ran.
     method : str
         Its name.
     """

@@ -51,9 +51,9 @@ class SampleSize:
     n_per_arm : int
         Rounded up.
     n_per_arm_exact : float
+    arms : int
     n_total : int
         n_per_arm x arms.
-    arms : int
     monthly_volume : float or None
         Leads entering the stage per month, when given.
     weeks : float or None

@@ -138,6 +138,8 @@ class SequentialCheck:
         Standard deviation tau of the normal mixture over the difference (rate units).
     significant : bool
         always_valid_p_value <= alpha.
+    alpha : float
+        The significance level it was read at.
     message : str
     method : str
     """

@@ -122,6 +122,8 @@ class Backtest:
         The forecast points, in order.
     currency : str
         For printing.
+    overall : PointScore
+        The scores over every quarter and forecast point together (computed from ``rows``).
     stationarity : Stationarity or None
         Whether the whole history's conversion and lead volume stood still
         (:mod:`alignlib.forecast.stationarity`).

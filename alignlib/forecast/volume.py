@@ -32,9 +32,6 @@ class VolumeForecast:
 
     Attributes
     ----------
-    per_day : Mapping-like pandas.Series
-        Expected leads per day, indexed by monthly Period; months outside the index take
-        :attr:`level` grown by :attr:`slope` per month from :attr:`anchor`.
     anchor : pandas.Period
         The month :attr:`level` refers to.
     level : float

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from alignlib.docstrings import shared_doc
+from alignlib.docstrings import PARAMS_DOC, shared_doc
 from alignlib.errors import AlignError, ParamsError, Problem
 
 if TYPE_CHECKING:
@@ -158,13 +158,9 @@ def _completed(
     return out
 
 
+@PARAMS_DOC
 def actuals_history(params: QuarterParams) -> ActualsHistory | None:
     """What the actuals of ``params`` teach: the learned reading, never a second read.
-
-    Parameters
-    ----------
-    params : QuarterParams
-        Validated parameters.
 
     Returns
     -------

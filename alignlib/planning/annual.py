@@ -114,8 +114,9 @@ class AnnualPlan:
     Attributes
     ----------
     year : int
-    segment, currency : str
+    segment : str
     scenario : str or None
+    currency : str
     quarters : tuple of AnnualQuarter
     hires_needed : tuple of HireNeeded
         Hires beyond ``sales_team.hires`` that close each quarter's gap (empty without a
@@ -123,8 +124,9 @@ class AnnualPlan:
     p_hit_year : float
         Share of simulated years whose bookings reach the year's target.
     attainment : float or None
-        The attainment the capacity uses; ``attainment_source`` says where from
-        (``params`` or ``actuals``; None without ``sales_team``).
+        The attainment the capacity uses (None without ``sales_team``).
+    attainment_source : str or None
+        Where ``attainment`` comes from: ``params`` or ``actuals``.
     learned_attainment : LearnedAttainment or None
         What the actuals' bookings per owner taught, when attainment was learned.
     team_reference : pandas.Period or None

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from alignlib.docstrings import PARAMS_DOC
 from alignlib.planning.funnel import ChannelInput, ReverseFunnel, _exact
 
 if TYPE_CHECKING:
@@ -16,13 +17,9 @@ if TYPE_CHECKING:
     from alignlib.params import QuarterParams
 
 
+@PARAMS_DOC
 def plan_channel_funnels(params: QuarterParams) -> tuple[ChannelFunnel, ...]:
     """The params' channels as funnels, with what their actuals teach (read once per file).
-
-    Parameters
-    ----------
-    params : QuarterParams
-        Validated parameters.
 
     Returns
     -------
@@ -84,6 +81,7 @@ def _channel_rate(rate: ChannelRate) -> Fraction:
     return Fraction(rate.converted) / Fraction(rate.total)
 
 
+@PARAMS_DOC
 def channel_plan(
     params: QuarterParams,
     funnel: ReverseFunnel,
@@ -98,8 +96,6 @@ def channel_plan(
 
     Parameters
     ----------
-    params : QuarterParams
-        Validated parameters.
     funnel : ReverseFunnel
         The reverse funnel.
     funnels : sequence of ChannelFunnel, optional

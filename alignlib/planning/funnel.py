@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from alignlib.docstrings import PARAMS_DOC
 from alignlib.errors import InputError
 
 if TYPE_CHECKING:
@@ -132,6 +133,7 @@ def _checked_rates(
     return exact_rates
 
 
+@PARAMS_DOC
 def plan_rates(params: QuarterParams) -> list[Fraction]:
     """The params' blended conversion rates as exact fractions, top to bottom.
 
@@ -139,11 +141,6 @@ def plan_rates(params: QuarterParams) -> list[Fraction]:
     ``params.rates`` holds, whose binary rounding can push a ceiling up: 1 of 3 converting
     toward a 3,000 target at 1,000 a deal needs 9 leads, not 10); rates are the decimals
     written.
-
-    Parameters
-    ----------
-    params : QuarterParams
-        Validated parameters.
 
     Returns
     -------

@@ -28,6 +28,20 @@ class QuarterPlan:
 
     Attributes
     ----------
+    quarter : str
+        The quarter planned (``2026Q4``).
+    segment : str
+        The segment the parameters are for.
+    scenario : str or None
+        The scenario's name, when the parameters are one.
+    currency : str
+        Currency of every amount.
+    target : float
+        Bookings target.
+    avg_deal_size : float
+        The blended average deal the funnel is sized with.
+    stage_labels : dict of str to str
+        How each stage is written on the pages.
     funnel : ReverseFunnel
         Required volume per stage.
     monthly : DataFrame
@@ -46,11 +60,14 @@ class QuarterPlan:
     coverage : Coverage
     capacity : CapacityCheck or None
         None when the parameters have no ``capacity`` section.
+    warnings : tuple of str
+        What the planner should know about the inputs (shown on the plan).
     channel_funnels : tuple of ChannelFunnel
         Each channel's own rates and deal size (:func:`alignlib.history.channels.channel_funnels`).
     growth : float
-        Year-over-year growth the monthly targets follow; ``growth_source`` says where
-        it comes from (``params``, ``actuals`` or ``none``).
+        Year-over-year growth the monthly targets follow.
+    growth_source : str
+        Where ``growth`` comes from: ``params``, ``actuals`` or ``none``.
     seasonality : Seasonality or None
         The month-of-year index the monthly targets follow (None: flat).
     targets_note : str or None

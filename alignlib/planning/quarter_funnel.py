@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from fractions import Fraction
 from typing import TYPE_CHECKING
 
+from alignlib.docstrings import PARAMS_DOC
 from alignlib.planning.channels import _channel_rate, channel_input, plan_channel_funnels
 from alignlib.planning.funnel import (
     ChannelInput,
@@ -22,13 +23,12 @@ if TYPE_CHECKING:
     from alignlib.params import QuarterParams
 
 
+@PARAMS_DOC
 def plan_funnel(params: QuarterParams, funnels: Sequence[ChannelFunnel] = ()) -> ReverseFunnel:
     """The quarter's reverse funnel: the blend, or the mix of channels that convert differently.
 
     Parameters
     ----------
-    params : QuarterParams
-        Validated parameters.
     funnels : sequence of ChannelFunnel
         The channels (:func:`alignlib.history.channels.channel_funnels`). When none
         differs from the blend, or none has a share, the blended funnel is planned.
@@ -60,6 +60,7 @@ def _as_written(mix: ReverseFunnel, blend: ReverseFunnel) -> ReverseFunnel:
     return blend if same else mix
 
 
+@PARAMS_DOC
 def replan_funnel(
     params: QuarterParams,
     *,
@@ -75,8 +76,6 @@ def replan_funnel(
 
     Parameters
     ----------
-    params : QuarterParams
-        Validated parameters.
     target : float, optional
         Bookings target (default: the parameters').
     deal_size : float, optional

@@ -394,7 +394,9 @@ class HourlyCapacity:
         Every hand-off of the month over its working hours.
     arrivals_per_hour_peak : float
         The busiest working hour's load (its own arrivals and its part of the
-        out-of-hours backlog); ``peak_hour`` names it (e.g. ``Tue 10:00``).
+        out-of-hours backlog).
+    peak_hour : str
+        That hour (e.g. ``Tue 10:00``).
     utilisation : float
         ``average / (responders x service_rate)``.
     wait_exceeds_average, wait_exceeds_peak : float

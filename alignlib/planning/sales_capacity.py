@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from alignlib.docstrings import PARAMS_DOC
 from alignlib.format import stage_label
 
 if TYPE_CHECKING:
@@ -90,13 +91,12 @@ class CapacityCheck:
         }
 
 
+@PARAMS_DOC
 def capacity_check(params: QuarterParams, monthly: pd.DataFrame) -> CapacityCheck | None:
     """Reps needed for the busiest month's new opportunities, and SLA follow-up capacity.
 
     Parameters
     ----------
-    params : QuarterParams
-        Validated parameters.
     monthly : pandas.DataFrame
         The quarter's monthly targets (:func:`steady_state_targets`): the volume sales
         works each month, for this quarter's deals and the next's.

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from alignlib.reports.common import PARAMS_DOC
+from alignlib.docstrings import PARAMS_DOC
 
 if TYPE_CHECKING:
     from alignlib.params import QuarterParams

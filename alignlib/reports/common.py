@@ -9,16 +9,13 @@ import pandas as pd
 
 from alignlib import format as fmt
 from alignlib import paths
-from alignlib.docstrings import shared_doc
+from alignlib.docstrings import PARAMS_DOC
 from alignlib.errors import InputError
 from alignlib.format import count, pct
 
 if TYPE_CHECKING:
     from alignlib.params import QuarterParams
     from alignlib.snapshot import QuarterSnapshot
-
-#: The reports' functions that read a quarter's validated parameters say so once.
-PARAMS_DOC = shared_doc(parameters={"params : QuarterParams": "Validated parameters."})
 
 
 def resolve_params_path(params_path: str | Path) -> Path:

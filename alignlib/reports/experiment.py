@@ -6,8 +6,9 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from alignlib.docstrings import PARAMS_DOC
 from alignlib.format import count, format_value, p_value, pct, points, stage_label
-from alignlib.reports.common import PARAMS_DOC, as_frame
+from alignlib.reports.common import as_frame
 
 if TYPE_CHECKING:
     from alignlib.params import QuarterParams

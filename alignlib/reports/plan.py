@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import pandas as pd
 
+from alignlib.docstrings import PARAMS_DOC
 from alignlib.format import chance, count, format_value, money_compact, pct, stage_label
 from alignlib.reports.common import (
     as_frame,
@@ -25,13 +26,12 @@ if TYPE_CHECKING:
     from alignlib.planning import QuarterPlan
 
 
+@PARAMS_DOC
 def plan_omissions(params: QuarterParams, plan: QuarterPlan) -> dict[str, str]:
     """The plan report's sections that have no inputs, each with the one line that says so.
 
     Parameters
     ----------
-    params : QuarterParams
-        Validated parameters.
     plan : QuarterPlan
         Their plan.
 

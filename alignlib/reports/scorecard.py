@@ -120,6 +120,16 @@ class Scorecard:
         False when no contact entered any stage in the week.
     message : str
         Why the week has no data (empty when it has).
+    quarter_to : datetime.date or None
+        Last day of "quarter to date" (the snapshot's data date, or the week's end).
+    rejections : str
+        What the export's rejected rows removed, and from which stages ("" when none
+        were): every figure of the card is computed after them.
+    p_hit_at_plan : float or None
+        The chance the plan gave at plan time (what its volumes are sized for), if known.
+    pipeline : tuple or None
+        How the pipeline moved this week and last week
+        (:class:`~alignlib.metrics.pipeline_change.PipelineChange`), None without actuals.
     """
 
     quarter: str
@@ -132,15 +142,9 @@ class Scorecard:
     agenda: tuple[AgendaItem, ...] = field(default=())
     has_data: bool = True
     message: str = ""
-    #: Last day of "quarter to date" (the snapshot's data date, or the week's end).
     quarter_to: dt.date | None = None
-    #: What the export's rejected rows removed, and from which stages ("" when none
-    #: were): every figure of the card is computed after them.
     rejections: str = ""
-    #: The chance the plan gave at plan time (what its volumes are sized for), if known.
     p_hit_at_plan: float | None = None
-    #: How the pipeline moved this week and last week
-    #: (:class:`~alignlib.metrics.pipeline_change.PipelineChange`), None without actuals.
     pipeline: tuple[Any, Any] | None = None
 
     def kpi(self, key: str) -> Kpi | None:

@@ -9,10 +9,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from alignlib.docstrings import shared_doc
+from alignlib.docstrings import PARAMS_DOC, shared_doc
 from alignlib.format import NOT_IN_EXPORT, format_value, pct, stage_label
 from alignlib.reports.common import (
-    PARAMS_DOC,
     as_frame,
     handoff_stage,
     learned_note,

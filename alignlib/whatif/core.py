@@ -8,9 +8,10 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from alignlib.docstrings import PARAMS_DOC
 from alignlib.errors import InputError
 from alignlib.format import pct, stage_label
-from alignlib.reports.common import PARAMS_DOC, as_frame
+from alignlib.reports.common import as_frame
 
 if TYPE_CHECKING:
     from alignlib.params import QuarterParams

@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from alignlib.docstrings import PARAMS_DOC
 from alignlib.errors import InputError
-from alignlib.reports.common import PARAMS_DOC
 
 if TYPE_CHECKING:
     from alignlib.history.channels import ChannelFunnel

@@ -9,8 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from alignlib.docstrings import PARAMS_DOC
 from alignlib.format import stage_label
-from alignlib.reports.common import PARAMS_DOC
 from alignlib.whatif.engine import Levers, Outcome, WhatIfEngine
 
 if TYPE_CHECKING:
