@@ -83,18 +83,17 @@ def shared_doc(
             if not entries_shared:
                 continue
             names = _names_of(obj, title)
-            entries = _entries(sections.get(title, [])) + [
-                [key, _INDENT + text] for key, text in entries_shared.items()
-            ]
+            own = _entries(sections.get(title, []))
+            added = [[key, _INDENT + text] for key, text in entries_shared.items()]
             if names is not None:
-                missing = [e[0] for e in entries if not set(_names(e[0])) <= set(names)]
+                missing = [e[0] for e in added if not set(_names(e[0])) <= set(names)]
                 if missing:
                     raise TypeError(
                         f"{obj.__qualname__}: shared docstring names {missing}, "
                         f"which are not among its {title.lower()} {names}"
                     )
-                entries.sort(key=lambda e: names.index(_names(e[0])[0]))
-            sections[title] = [line for entry in entries for line in entry]
+            merged = own + added if names is None else _ordered(own, added, names)
+            sections[title] = [line for entry in merged for line in entry]
         if shared_returns and "Returns" not in sections:
             sections["Returns"] = [
                 line for key, text in shared_returns.items() for line in (key, _INDENT + text)
@@ -103,6 +102,23 @@ def shared_doc(
         return obj
 
     return decorate
+
+
+def _ordered(own: list[list[str]], added: list[list[str]], names: list[str]) -> list[list[str]]:
+    """Own and shared entries merged in the order of ``names``.
+
+    An own entry that names none of them (a property documented among a dataclass's
+    fields) keeps its place after the entry before it.
+    """
+    keyed: list[tuple[float, list[str]]] = []
+    last = -1.0
+    for entry in own:
+        first = _names(entry[0])[0]
+        last = float(names.index(first)) if first in names else last + 1e-3
+        keyed.append((last, entry))
+    keyed += [(float(names.index(_names(e[0])[0])), e) for e in added]
+    keyed.sort(key=lambda pair: pair[0])
+    return [entry for _, entry in keyed]
 
 
 def _names_of(obj: Any, title: str) -> list[str] | None:
@@ -175,3 +191,7 @@ def _join(sections: dict[str, list[str]]) -> str:
 
 #: The entry the whole package shares: the validated parameters file a function works from.
 PARAMS_DOC = shared_doc(parameters={"params : QuarterParams": "Validated parameters."})
+#: A dataclass that holds the funnel's stages.
+STAGES_DOC = shared_doc(attributes={"stages : tuple of str": "Stage names, top to bottom."})
+#: A dataclass that holds the quarter's bookings target.
+TARGET_DOC = shared_doc(attributes={"target : float": "Bookings target."})

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import pandas as pd
 
+from alignlib.docstrings import TARGET_DOC
 from alignlib.errors import AlignError, InputError
 from alignlib.files import atomic_path, atomic_write_bytes, atomic_write_text
 from alignlib.format import count, money_compact, pct, to_json
@@ -51,6 +52,7 @@ SNAPSHOT_VERSION = 1
 CONFIDENCE_TRIALS = 20_000
 
 
+@TARGET_DOC
 @dataclass(frozen=True)
 class QuarterNumbers:
     """The quarter's headline figures, named the same on every page and in every summary.
@@ -63,8 +65,6 @@ class QuarterNumbers:
         The data date: the last day the actuals cover (None without actuals).
     phase : {"no_actuals", "before", "during", "after"}
         Where the quarter stands on the data date.
-    target : float
-        Bookings target.
     booked : float
         Won inside the quarter up to the data date (0 before it starts).
     wins : int

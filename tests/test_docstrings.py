@@ -188,3 +188,30 @@ def test_every_documented_attribute_list_is_the_dataclass_fields():
             wrong.append(f"{qualname}: missing {missing}, unknown {others}, order {documented}")
     assert checked > 90
     assert not wrong, "\n".join(wrong)
+
+
+@_STAGES
+@dataclasses.dataclass(frozen=True)
+class _WithProperty:
+    """Won deals per stage.
+
+    Attributes
+    ----------
+    won : int
+        A property, kept where the docstring lists it.
+    volumes : tuple of float
+        Volume per stage.
+    """
+
+    volumes: tuple[float, ...]
+    stages: tuple[str, ...]
+
+    @property
+    def won(self) -> int:
+        """Wins."""
+        return 0
+
+
+def test_a_documented_property_keeps_its_place_among_the_fields():
+    heads = [e[0] for e in _entries(_sections(_WithProperty.__doc__)["Attributes"])]
+    assert heads == ["won : int", "volumes : tuple of float", "stages : tuple of str"]

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from alignlib.docstrings import TARGET_DOC
 from alignlib.errors import InputError
 from alignlib.planning.plan import QuarterPlan, build_plan
 from alignlib.planning.team import (
@@ -40,6 +41,7 @@ if TYPE_CHECKING:
 YEARS = range(1900, 3000)
 
 
+@TARGET_DOC
 @dataclass(frozen=True)
 class AnnualQuarter:
     """One quarter of the year: its target, the demand plan for it, the team's capacity.
@@ -48,8 +50,6 @@ class AnnualQuarter:
     ----------
     quarter : str
         ``YYYYQn``.
-    target : float
-        Bookings target.
     target_source : str
         ``targets`` (the params' ``targets``), ``target`` (the params quarter's own
         ``target.bookings``) or ``seasonality`` (the params quarter's target moved by the

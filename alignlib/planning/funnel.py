@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from alignlib.docstrings import PARAMS_DOC
+from alignlib.docstrings import PARAMS_DOC, STAGES_DOC
 from alignlib.errors import InputError
 
 if TYPE_CHECKING:
@@ -34,14 +34,13 @@ def _ceil(x: Fraction) -> int:
     return -((-x.numerator) // x.denominator)
 
 
+@STAGES_DOC
 @dataclass(frozen=True)
 class ReverseFunnel:
     """Volumes each stage must reach for the target, top to bottom.
 
     Attributes
     ----------
-    stages : tuple of str
-        Stage names, top to bottom.
     rates : tuple of float
         ``rates[i]`` converts ``stages[i]`` into ``stages[i + 1]``.
     target_revenue, avg_deal_size : float

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from alignlib.docstrings import TARGET_DOC
 from alignlib.planning.channels import channel_plan, plan_channel_funnels
 from alignlib.planning.coverage import Coverage, coverage_check
 from alignlib.planning.funnel import ReverseFunnel
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
     from alignlib.params import QuarterParams
 
 
+@TARGET_DOC
 @dataclass(frozen=True)
 class QuarterPlan:
     """The quarter's plan: volumes, timing, channels and costs, coverage, capacity.
@@ -36,8 +38,6 @@ class QuarterPlan:
         The scenario's name, when the parameters are one.
     currency : str
         Currency of every amount.
-    target : float
-        Bookings target.
     avg_deal_size : float
         The blended average deal the funnel is sized with.
     stage_labels : dict of str to str

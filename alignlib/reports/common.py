@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -16,6 +17,23 @@ from alignlib.format import count, pct
 if TYPE_CHECKING:
     from alignlib.params import QuarterParams
     from alignlib.snapshot import QuarterSnapshot
+
+
+def html_text(value: Any) -> str:
+    """``value`` as text safe anywhere in a page's HTML, attribute values included.
+
+    :func:`html.escape` of its ``str``: the pages write figures and labels as well as text.
+
+    Parameters
+    ----------
+    value : object
+        A label, a figure or text.
+
+    Returns
+    -------
+    str
+    """
+    return html.escape(str(value), quote=True)
 
 
 def resolve_params_path(params_path: str | Path) -> Path:

@@ -11,7 +11,6 @@ the page what the snapshot holds.
 from __future__ import annotations
 
 import datetime as dt
-import html
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
@@ -24,6 +23,7 @@ from alignlib import format as fmt
 from alignlib.docstrings import shared_doc
 from alignlib.metrics.pipeline_change import won_dates
 from alignlib.reports.common import handoff_stage
+from alignlib.reports.common import html_text as _e
 from alignlib.reports.signals import chance_goal_sentence, pace_chance_sentence, week_data_notice
 
 if TYPE_CHECKING:
@@ -984,10 +984,6 @@ def scorecard_inputs(snapshot: Any) -> WeeklyInputs:
 # ----------------------------------------------------------------------------------------
 # HTML
 # ----------------------------------------------------------------------------------------
-
-
-def _e(text: Any) -> str:
-    return html.escape(str(text), quote=True)
 
 
 #: The scorecard's parts are written from the week's scorecard.

@@ -9,7 +9,6 @@ functions write its parts with the ``ag-`` classes of ``alignlib/batch/templates
 from __future__ import annotations
 
 import datetime as dt
-import html
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -19,6 +18,7 @@ import pandas as pd
 from alignlib import format as fmt
 from alignlib.docstrings import shared_doc
 from alignlib.reports.common import handoff_stage
+from alignlib.reports.common import html_text as _e
 
 if TYPE_CHECKING:
     from alignlib.params import QuarterParams
@@ -363,10 +363,6 @@ def load_agreement(params: QuarterParams) -> SlaAgreement:
 
 #: Every part of the agreement's page is written from the agreement alone.
 _AGREEMENT_HTML = shared_doc(parameters={"agreement : SlaAgreement": "The agreement."})
-
-
-def _e(text: Any) -> str:
-    return html.escape(str(text), quote=True)
 
 
 def _table(headers: tuple[str, ...], widths: tuple[str, ...], rows: list[list[str]]) -> str:

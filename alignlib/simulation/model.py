@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from alignlib.docstrings import STAGES_DOC
 from alignlib.errors import InputError
 from alignlib.simulation.timing import Timing, timing
 
@@ -478,6 +479,7 @@ class ChannelModel:
         return float(np.prod([r.mean for r in self.rates]))
 
 
+@STAGES_DOC
 @dataclass(frozen=True)
 class FunnelModel:
     """The whole funnel a simulation runs: validated, typed, frozen (and picklable for dask).
@@ -489,8 +491,6 @@ class FunnelModel:
 
     Attributes
     ----------
-    stages : tuple of str
-        Stage names, top to bottom.
     rates : tuple of Rate
         One per transition, from the top.
     leads : LeadVolume

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from alignlib.docstrings import STAGES_DOC
 from alignlib.errors import InputError
 from alignlib.simulation.model import FunnelModel
 
@@ -20,14 +21,13 @@ def _readonly(a: np.ndarray) -> np.ndarray:
     return a
 
 
+@STAGES_DOC
 @dataclass(frozen=True)
 class SimulationResult:
     """Per-trial outcomes of :func:`simulate_funnel` (arrays are read-only).
 
     Attributes
     ----------
-    stages : tuple of str
-        Stage names, top to bottom.
     stage_counts : ndarray of int32, shape (n_stages, trials)
         Volume reaching each stage per trial (row 0 = leads, last row = won). Use
         :meth:`counts` to get one stage by name.

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from alignlib.docstrings import PARAMS_DOC
+from alignlib.docstrings import PARAMS_DOC, TARGET_DOC
 from alignlib.errors import InputError
 
 if TYPE_CHECKING:
@@ -29,14 +29,13 @@ if TYPE_CHECKING:
     from alignlib.simulation import CommonRandomNumbers, FunnelModel, SimulationResult
 
 
+@TARGET_DOC
 @dataclass(frozen=True)
 class Levers:
     """What a planner moves: one value per lever, in the params' own units.
 
     Attributes
     ----------
-    target : float
-        Bookings target.
     deal_size : float
         Average (blended) deal size; its spread moves in proportion.
     rates : tuple of float
