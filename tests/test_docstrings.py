@@ -74,20 +74,25 @@ def test_a_shared_parameter_the_signature_lacks_is_refused():
             """Nothing."""
 
 
-def _public_callables():
+def _public_objects():
+    """Every public name a module of alignlib defines (not re-exports), with its qualified name."""
     for info in pkgutil.walk_packages(alignlib.__path__, "alignlib."):
         if ".notebooks" in info.name or info.name.endswith("__main__"):
             continue
         module = importlib.import_module(info.name)
         for name, obj in vars(module).items():
-            if name.startswith("_") or getattr(obj, "__module__", None) != info.name:
-                continue
-            if inspect.isfunction(obj):
+            if not name.startswith("_") and getattr(obj, "__module__", None) == info.name:
                 yield f"{info.name}.{name}", obj
-            elif inspect.isclass(obj):
-                for attr, member in vars(obj).items():
-                    if inspect.isfunction(member) and not attr.startswith("_"):
-                        yield f"{info.name}.{name}.{attr}", member
+
+
+def _public_callables():
+    for qualname, obj in _public_objects():
+        if inspect.isfunction(obj):
+            yield qualname, obj
+        elif inspect.isclass(obj):
+            for attr, member in vars(obj).items():
+                if inspect.isfunction(member) and not attr.startswith("_"):
+                    yield f"{qualname}.{attr}", member
 
 
 def test_every_documented_parameter_list_is_the_signature():
@@ -157,18 +162,9 @@ def test_shared_attributes_merge_in_field_order():
 
 
 def _public_dataclasses():
-    for info in pkgutil.walk_packages(alignlib.__path__, "alignlib."):
-        if ".notebooks" in info.name or info.name.endswith("__main__"):
-            continue
-        module = importlib.import_module(info.name)
-        for name, obj in vars(module).items():
-            if (
-                not name.startswith("_")
-                and inspect.isclass(obj)
-                and dataclasses.is_dataclass(obj)
-                and obj.__module__ == info.name
-            ):
-                yield f"{info.name}.{name}", obj
+    for qualname, obj in _public_objects():
+        if inspect.isclass(obj) and dataclasses.is_dataclass(obj):
+            yield qualname, obj
 
 
 def test_every_documented_attribute_list_is_the_dataclass_fields():
