@@ -190,7 +190,9 @@ def _join(sections: dict[str, list[str]]) -> str:
 
 
 #: The entry the whole package shares: the validated parameters file a function works from.
-PARAMS_DOC = shared_doc(parameters={"params : QuarterParams": "Validated parameters."})
+PARAMS = {"params : QuarterParams": "Validated parameters."}
+#: A function that takes the validated parameters (:data:`PARAMS`) and nothing else shared.
+PARAMS_DOC = shared_doc(parameters=PARAMS)
 #: A dataclass that holds the funnel's stages.
 STAGES_DOC = shared_doc(attributes={"stages : tuple of str": "Stage names, top to bottom."})
 #: A dataclass that holds the quarter's bookings target.

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from alignlib.docstrings import shared_doc
+from alignlib.docstrings import PARAMS, shared_doc
 from alignlib.errors import AlignError
 from alignlib.format import count, money, money_compact, pct
 
@@ -37,7 +37,7 @@ MIN_BACKTEST_QUARTERS = 2
 #: The two views run on the validated parameters, seeded as the file says unless told.
 _VIEW_BUILDER = shared_doc(
     parameters={
-        "params : QuarterParams": "Validated parameters.",
+        **PARAMS,
         "seed : int, optional": "Root seed (default the file's ``simulation.seed``).",
     }
 )
